@@ -1,0 +1,1 @@
+"""Geodesy and projection helpers shared by the map, the model and the exports."""

@@ -1,0 +1,50 @@
+"""Readers and writers: one module per format, each returning ``(EventTable, ImportReport)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from atlas.model.table import EventTable
+
+from .geojson_events import read_geojson
+from .report import ImportReport, InputError, Problem
+
+Reader = Callable[[Path], tuple[EventTable, ImportReport]]
+
+#: File suffix → reader. Format modules register themselves here.
+READERS: dict[str, Reader] = {
+    ".geojson": read_geojson,
+    ".json": read_geojson,
+}
+
+#: The bundled curated dataset, opened when the app starts with no files.
+BUNDLED_EVENTS = Path(__file__).resolve().parents[2] / "data" / "events" / "kursk_2024_25.geojson"
+
+
+def read_events(path: str | Path) -> tuple[EventTable, ImportReport]:
+    """Read one events file by its suffix. Raises :class:`InputError` for what cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a file")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    reader = READERS.get(suffixes) or READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        raise InputError(path, f"unknown file type {path.suffix or '(none)'!r}; readable: {known}")
+    return reader(path)
+
+
+def read_many(paths: Sequence[str | Path]) -> tuple[EventTable, list[ImportReport]]:
+    """Read several files into one table (each keeps its file name in the ``dataset`` column)."""
+    tables, reports = [], []
+    for p in paths:
+        t, r = read_events(p)
+        tables.append(t)
+        reports.append(r)
+    return EventTable.concat(tables), reports
+
+
+__all__ = ["BUNDLED_EVENTS", "READERS", "ImportReport", "InputError", "Problem", "read_events", "read_many"]

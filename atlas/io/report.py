@@ -1,0 +1,81 @@
+"""What an import found: rows read, repaired and rejected, each with where and why.
+
+Bad input never crashes the app and never disappears silently: a reader either returns a table with
+a report that lists every problem by line or feature number, or raises :class:`InputError` with a
+message that names the file and the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class InputError(Exception):
+    """A file the atlas cannot read at all. The message names the file and says what is wrong."""
+
+    def __init__(self, path: str | Path | None, what: str) -> None:
+        self.path = str(path) if path is not None else None
+        self.what = what
+        super().__init__(f"{self.path}: {what}" if self.path else what)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``where`` is e.g. ``"line 12"`` or ``"feature 3"``; ``action`` what was done."""
+
+    where: str
+    what: str
+    action: str = "rejected"  # "rejected", "repaired", "flagged", "kept without a point"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "what": self.what, "action": self.action}
+
+
+@dataclass
+class ImportReport:
+    path: str
+    format: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def reject(self, where: str, what: str) -> None:
+        self.problems.append(Problem(where, what, "rejected"))
+
+    def repair(self, where: str, what: str) -> None:
+        self.problems.append(Problem(where, what, "repaired"))
+
+    def flag(self, where: str, what: str, action: str = "flagged") -> None:
+        self.problems.append(Problem(where, what, action))
+
+    @property
+    def rejected(self) -> list[Problem]:
+        return [p for p in self.problems if p.action == "rejected"]
+
+    @property
+    def repaired(self) -> list[Problem]:
+        return [p for p in self.problems if p.action == "repaired"]
+
+    def summary(self) -> str:
+        parts = [f"{self.rows_loaded:,} of {self.rows_read:,} rows loaded"]
+        if self.repaired:
+            parts.append(f"{len(self.repaired):,} repaired")
+        if self.rejected:
+            parts.append(f"{len(self.rejected):,} rejected")
+        flagged = len(self.problems) - len(self.repaired) - len(self.rejected)
+        if flagged:
+            parts.append(f"{flagged:,} flagged")
+        return f"{Path(self.path).name} ({self.format}): " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "notes": list(self.notes),
+            "problems": [p.as_dict() for p in self.problems],
+        }

@@ -1,0 +1,1 @@
+"""The map canvas and its tools (pyqtgraph); drawing itself lives in atlas.render."""

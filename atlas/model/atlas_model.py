@@ -1,0 +1,166 @@
+"""AtlasModel: the one shared model that the list, the map and every other view write to and
+redraw from. Views never call each other (../shared/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Signal
+
+from .filters import All, Filter
+from .selection import Selection
+from .table import EventTable
+
+
+class SelectMode(Enum):
+    REPLACE = "replace"
+    ADD = "add"
+    TOGGLE = "toggle"
+    REMOVE = "remove"
+
+
+class AtlasModel(QObject):
+    """Owns the event table, the active filter and the selection.
+
+    Every setter compares with the current value first: a no-op set emits nothing, and each
+    signal is emitted only after all derived state (the visible rows) is consistent.
+
+    Signals
+    -------
+    table_changed()
+        A new table was set; rows, filter result and selection were all reset.
+    filter_changed()
+        The filter (and so :attr:`visible_rows`) changed.
+    selection_changed(added, removed)
+        Two ``frozenset[str]`` of event ids.
+    current_changed(event_id)
+        The current event's id, ``""`` for none.
+    """
+
+    table_changed = Signal()
+    filter_changed = Signal()
+    selection_changed = Signal(object, object)
+    current_changed = Signal(str)
+
+    def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._table = table if table is not None else EventTable.empty()
+        self._filter: Filter = All()
+        self._selection = Selection()
+        self._mask: npt.NDArray[np.bool_] = np.ones(len(self._table), dtype=bool)
+        self._visible: npt.NDArray[np.intp] = np.arange(len(self._table), dtype=np.intp)
+
+    # ------------------------------------------------------------------ table
+    @property
+    def table(self) -> EventTable:
+        return self._table
+
+    def set_table(self, table: EventTable) -> None:
+        """Replace the events. The filter is kept (re-applied); the selection keeps ids that still exist."""
+        if table is self._table:
+            return
+        old_sel = self._selection
+        self._table = table
+        self._recompute()
+        kept = frozenset(i for i in old_sel.ids if table.index_of(i) is not None)
+        current = old_sel.current if old_sel.current is not None and table.index_of(old_sel.current) is not None else None
+        self._selection = Selection(kept, current)
+        self.table_changed.emit()
+        added, removed = self._selection.diff(old_sel)
+        if removed:
+            self.selection_changed.emit(added, removed)
+        if current != old_sel.current:
+            self.current_changed.emit(current or "")
+
+    # ------------------------------------------------------------------ filter
+    @property
+    def filter(self) -> Filter:
+        return self._filter
+
+    @property
+    def visible_mask(self) -> npt.NDArray[np.bool_]:
+        return self._mask
+
+    @property
+    def visible_rows(self) -> npt.NDArray[np.intp]:
+        """Row positions that pass the filter, ascending."""
+        return self._visible
+
+    def set_filter(self, flt: Filter) -> None:
+        if flt == self._filter:
+            return
+        self._filter = flt
+        self._recompute()
+        self.filter_changed.emit()
+
+    def _recompute(self) -> None:
+        self._mask = np.asarray(self._filter.mask(self._table), dtype=bool)
+        self._visible = np.flatnonzero(self._mask).astype(np.intp)
+
+    # ------------------------------------------------------------------ selection
+    @property
+    def selection(self) -> Selection:
+        return self._selection
+
+    @property
+    def current_id(self) -> str | None:
+        return self._selection.current
+
+    def current_row(self) -> int | None:
+        cur = self._selection.current
+        return None if cur is None else self._table.index_of(cur)
+
+    def selected_rows(self) -> npt.NDArray[np.intp]:
+        return self._table.rows_of(self._selection.ids)
+
+    def set_selection(self, selection: Selection) -> None:
+        ids = frozenset(i for i in selection.ids if self._table.index_of(i) is not None)
+        cur = selection.current if selection.current is not None and self._table.index_of(selection.current) is not None else None
+        new = Selection(ids, cur)
+        if new == self._selection:
+            return
+        old = self._selection
+        self._selection = new
+        added, removed = new.diff(old)
+        if added or removed:
+            self.selection_changed.emit(added, removed)
+        if new.current != old.current:
+            self.current_changed.emit(new.current or "")
+
+    def select(self, ids: Iterable[str], mode: SelectMode = SelectMode.REPLACE, current: str | None = None) -> None:
+        """Select ``ids`` (replace, add, toggle or remove); ``current`` defaults to the last id given."""
+        ids = list(ids)
+        given = frozenset(ids)
+        old = self._selection.ids
+        if mode is SelectMode.REPLACE:
+            new = given
+        elif mode is SelectMode.ADD:
+            new = old | given
+        elif mode is SelectMode.TOGGLE:
+            new = old ^ given
+        else:
+            new = old - given
+        if current is None:
+            if mode in (SelectMode.REPLACE, SelectMode.ADD) and ids:
+                current = ids[-1]
+            elif mode is SelectMode.TOGGLE and ids and ids[-1] in new:
+                current = ids[-1]
+            elif self._selection.current in new:
+                current = self._selection.current
+            else:
+                current = None
+        self.set_selection(Selection(new, current))
+
+    def set_current(self, event_id: str | None, extend: bool = False) -> None:
+        """Make ``event_id`` current; it becomes the selection unless ``extend`` adds it to it."""
+        if event_id is None:
+            self.clear_selection()
+            return
+        self.select([event_id], SelectMode.ADD if extend else SelectMode.REPLACE, current=event_id)
+
+    def clear_selection(self) -> None:
+        self.set_selection(Selection())

@@ -1,0 +1,288 @@
+"""Filters as immutable values that turn into a boolean mask over an :class:`EventTable`.
+
+A filter is never mutated: the model replaces it, and equality of the value objects is how the
+model knows a "change" was a no-op (and then emits nothing). Filters combine with ``&``, ``|`` and
+``~`` into :class:`And`, :class:`Or` and :class:`Not`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .table import CONFIDENCE_LEVELS, BoolArray, EventTable
+
+
+class Filter:
+    """Base class: subclasses implement :meth:`mask` and :meth:`describe`."""
+
+    def mask(self, table: EventTable) -> BoolArray:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """A short, human-readable summary for the filter line above the list."""
+        raise NotImplementedError
+
+    def parts(self) -> tuple[Filter, ...]:
+        """The top-level AND terms (a single filter is its own only part)."""
+        return (self,)
+
+    def __and__(self, other: Filter) -> Filter:
+        if isinstance(other, All):
+            return self
+        return And(self.parts() + other.parts())
+
+    def __or__(self, other: Filter) -> Filter:
+        if isinstance(other, All) or isinstance(self, All):
+            return All()
+        return Or((self, other))
+
+    def __invert__(self) -> Filter:
+        return Not(self)
+
+
+@dataclass(frozen=True)
+class All(Filter):
+    """Lets every event through; the identity of ``&``."""
+
+    def mask(self, table: EventTable) -> BoolArray:
+        return np.ones(len(table), dtype=bool)
+
+    def describe(self) -> str:
+        return "all events"
+
+    def parts(self) -> tuple[Filter, ...]:
+        return ()
+
+    def __and__(self, other: Filter) -> Filter:
+        return other
+
+
+@dataclass(frozen=True)
+class And(Filter):
+    terms: tuple[Filter, ...]
+
+    def mask(self, table: EventTable) -> BoolArray:
+        out = np.ones(len(table), dtype=bool)
+        for t in self.terms:
+            out &= t.mask(table)
+        return out
+
+    def describe(self) -> str:
+        return " · ".join(t.describe() for t in self.terms) or "all events"
+
+    def parts(self) -> tuple[Filter, ...]:
+        return self.terms
+
+
+@dataclass(frozen=True)
+class Or(Filter):
+    terms: tuple[Filter, ...]
+
+    def mask(self, table: EventTable) -> BoolArray:
+        out = np.zeros(len(table), dtype=bool)
+        for t in self.terms:
+            out |= t.mask(table)
+        return out
+
+    def describe(self) -> str:
+        return "(" + " or ".join(t.describe() for t in self.terms) + ")"
+
+
+@dataclass(frozen=True)
+class Not(Filter):
+    term: Filter
+
+    def mask(self, table: EventTable) -> BoolArray:
+        return ~self.term.mask(table)
+
+    def describe(self) -> str:
+        return "not " + self.term.describe()
+
+    def __invert__(self) -> Filter:
+        return self.term
+
+
+def _fmt_day(d: _dt.date) -> str:
+    return f"{d.day} {d.strftime('%b %Y')}"
+
+
+@dataclass(frozen=True)
+class DateRange(Filter):
+    """Events dated from ``start`` to ``end``, both inclusive; either end may be open."""
+
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+
+    def mask(self, table: EventTable) -> BoolArray:
+        out = ~np.isnat(table.date)
+        if self.start is not None:
+            out &= table.date >= np.datetime64(self.start, "D")
+        if self.end is not None:
+            out &= table.date <= np.datetime64(self.end, "D")
+        return out
+
+    def describe(self) -> str:
+        if self.start and self.end:
+            if self.start.year == self.end.year and self.start.month == self.end.month:
+                return f"{self.start.day}–{_fmt_day(self.end)}"
+            return f"{_fmt_day(self.start)} – {_fmt_day(self.end)}"
+        if self.start:
+            return f"from {_fmt_day(self.start)}"
+        if self.end:
+            return f"until {_fmt_day(self.end)}"
+        return "any date"
+
+
+@dataclass(frozen=True)
+class Categories(Filter):
+    """Events whose categorical ``field`` is one of ``values`` ("" matches a missing value)."""
+
+    field: str
+    values: frozenset[str]
+
+    def __init__(self, field: str, values: Any) -> None:
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "values", frozenset([values] if isinstance(values, str) else values))
+
+    def mask(self, table: EventTable) -> BoolArray:
+        if self.field in table.categorical:
+            cat = table.categorical[self.field]
+            return np.isin(cat.codes, cat.codes_for(self.values))
+        return np.isin(table.values(self.field), list(self.values))
+
+    def describe(self) -> str:
+        return ", ".join(sorted(v or "(none)" for v in self.values)) or f"no {self.field}"
+
+
+@dataclass(frozen=True)
+class Text(Filter):
+    """Case-insensitive substring search; every whitespace-separated term must occur.
+
+    Searches title, notes, location, actors and region. Cyrillic folds like Latin
+    (``pyarrow.compute.utf8_lower`` is Unicode-aware).
+    """
+
+    query: str
+
+    def mask(self, table: EventTable) -> BoolArray:
+        import pyarrow.compute as pc
+
+        terms = self.query.lower().split()
+        if not terms or len(table) == 0:
+            return np.ones(len(table), dtype=bool)
+        col = table.search_column()
+        out: BoolArray | None = None
+        for term in terms:
+            m = pc.match_substring(col, term).to_numpy(zero_copy_only=False)
+            out = m if out is None else out & m
+        assert out is not None
+        return np.asarray(out, dtype=bool)
+
+    def describe(self) -> str:
+        return f"“{self.query.strip()}”"
+
+
+@dataclass(frozen=True)
+class BBox(Filter):
+    """Events with a coordinate inside a lon/lat rectangle (edges included)."""
+
+    lon1: float
+    lat1: float
+    lon2: float
+    lat2: float
+
+    def mask(self, table: EventTable) -> BoolArray:
+        lo_x, hi_x = sorted((self.lon1, self.lon2))
+        lo_y, hi_y = sorted((self.lat1, self.lat2))
+        with np.errstate(invalid="ignore"):
+            return (table.lon >= lo_x) & (table.lon <= hi_x) & (table.lat >= lo_y) & (table.lat <= hi_y)
+
+    def describe(self) -> str:
+        return f"in {self.lon1:.2f},{self.lat1:.2f}–{self.lon2:.2f},{self.lat2:.2f}"
+
+
+@dataclass(frozen=True)
+class InView(BBox):
+    """A :class:`BBox` that follows the map view (described as "in view")."""
+
+    def describe(self) -> str:
+        return "in view"
+
+
+@dataclass(frozen=True)
+class Within(Filter):
+    """Events inside a shapely (multi)polygon in lon/lat, e.g. a lasso drawn on the map."""
+
+    geometry: Any
+    label: str = "in drawn area"
+
+    def mask(self, table: EventTable) -> BoolArray:
+        import shapely
+
+        out = np.zeros(len(table), dtype=bool)
+        ok = table.has_coords
+        if not ok.any():
+            return out
+        # Cheap bbox pre-test, then the exact test on the candidates only.
+        x0, y0, x1, y1 = self.geometry.bounds
+        cand = ok & (table.lon >= x0) & (table.lon <= x1) & (table.lat >= y0) & (table.lat <= y1)
+        idx = np.flatnonzero(cand)
+        if idx.size:
+            shapely.prepare(self.geometry)
+            out[idx] = shapely.intersects_xy(self.geometry, table.lon[idx], table.lat[idx])
+        return out
+
+    def describe(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class MinConfidence(Filter):
+    """Events graded at least ``level`` (confirmed > reported > claimed > disputed)."""
+
+    level: str
+
+    def mask(self, table: EventTable) -> BoolArray:
+        if self.level not in CONFIDENCE_LEVELS:
+            raise ValueError(f"unknown confidence level {self.level!r}; use one of {', '.join(CONFIDENCE_LEVELS)}")
+        allowed = CONFIDENCE_LEVELS[: CONFIDENCE_LEVELS.index(self.level) + 1]
+        return Categories("confidence", frozenset(allowed)).mask(table)
+
+    def describe(self) -> str:
+        return f"confidence ≥ {self.level}"
+
+
+@dataclass(frozen=True)
+class HasCoordinates(Filter):
+    def mask(self, table: EventTable) -> BoolArray:
+        return table.has_coords.copy()
+
+    def describe(self) -> str:
+        return "with coordinates"
+
+
+def replace_part(flt: Filter, kind: type[Filter], new: Filter | None) -> Filter:
+    """``flt`` with its top-level AND terms of class ``kind`` replaced by ``new`` (or removed).
+
+    Each control (search box, date range, facet) owns one kind of term and swaps only its own, so
+    controls compose without knowing about each other.
+    """
+    kept = [p for p in flt.parts() if type(p) is not kind]
+    if new is not None and not isinstance(new, All):
+        kept.append(new)
+    if not kept:
+        return All()
+    if len(kept) == 1:
+        return kept[0]
+    return And(tuple(kept))
+
+
+def find_part(flt: Filter, kind: type[Filter]) -> Filter | None:
+    for p in flt.parts():
+        if type(p) is kind:
+            return p
+    return None

@@ -1,0 +1,317 @@
+"""Map layers: plain objects that draw themselves onto a QPainter for a :class:`Viewport`.
+
+The screen canvas and the export both call :meth:`MapLayer.draw` with a painter whose transform
+is the identity (pixel coordinates), so what you see is what you export. Layers hold prepared
+NumPy arrays (projected once when data changes), never one Python object per event.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from pyqtgraph.Qt import internals as pg_internals
+
+from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
+from atlas.model.table import EventTable
+
+from . import style
+from .viewport import Viewport
+
+IntArray = npt.NDArray[np.intp]
+
+
+class MapLayer:
+    """A named, toggleable drawing step. Subclasses implement :meth:`draw`."""
+
+    #: Stable key (used by the layers panel and workspaces).
+    key: str = "layer"
+    #: Name shown to the user.
+    title: str = "Layer"
+    #: Layers that change with the selection only are redrawn without the cached base image.
+    dynamic: bool = False
+
+    def __init__(self) -> None:
+        self.visible = True
+        self.opacity = 1.0
+        self.version = 0  # bumped whenever what the layer draws changes (cache key)
+
+    def changed(self) -> None:
+        self.version += 1
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------- background
+class BackgroundLayer(MapLayer):
+    key, title = "background", "Background"
+
+    def __init__(self, colour: str = style.BACKGROUND_LIGHT) -> None:
+        super().__init__()
+        self.colour = QColor(colour)
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        p.fillRect(QRectF(0, 0, vp.width, vp.height), self.colour)
+
+
+# ---------------------------------------------------------------------------- graticule
+_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def graticule_step(vp: Viewport, target_lines: int = 6) -> float:
+    lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+    span = max(lon1 - lon0, 1e-9)
+    for s in _STEPS:
+        if span / s <= target_lines:
+            return s
+    return _STEPS[-1]
+
+
+def _deg_label(value: float, pos: str, neg: str, step: float) -> str:
+    decimals = 0 if step >= 1 else (1 if step >= 0.1 else 2)
+    hemi = pos if value >= 0 else neg
+    return f"{abs(value):.{decimals}f}°{hemi}"
+
+
+class GraticuleLayer(MapLayer):
+    """Lon/lat lines at a step chosen by zoom, labelled along the left and bottom edges."""
+
+    key, title = "graticule", "Graticule"
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        step = graticule_step(vp)
+        lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+        u = vp.ui_scale
+        pen = QPen(QColor(style.GRATICULE_COLOUR), 0.8 * u, Qt.PenStyle.DotLine)
+        pen.setCosmetic(False)
+        p.setPen(pen)
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(max(1, round(10 * u)))
+        p.setFont(font)
+        lons = np.arange(math.ceil(lon0 / step) * step, lon1 + 1e-9, step)
+        lats = np.arange(math.ceil(lat0 / step) * step, lat1 + 1e-9, step)
+        xs, _ = vp.lonlat_to_px(lons, np.zeros_like(lons))
+        _, ys = vp.lonlat_to_px(np.zeros_like(lats), lats)
+        for x in xs:
+            p.drawLine(QPointF(x, 0), QPointF(x, vp.height))
+        for y in ys:
+            p.drawLine(QPointF(0, y), QPointF(vp.width, y))
+        p.setPen(QColor("#46525e"))
+        pad = 3 * u
+        fm_h = font.pixelSize()
+        for lon, x in zip(lons, xs):
+            p.drawText(QPointF(x + pad, vp.height - pad), _deg_label(lon, "E", "W", step))
+        for lat, y in zip(lats, ys):
+            p.drawText(QPointF(pad, y - pad if y - pad > fm_h else y + fm_h), _deg_label(lat, "N", "S", step))
+
+
+class RegionFrameLayer(MapLayer):
+    """The outline of the atlas's region of interest (the Kursk–Sumy border region)."""
+
+    key, title = "frame", "Region frame"
+
+    def __init__(self, region: tuple[float, float, float, float] = REGION, label: str = "Kursk–Sumy border region") -> None:
+        super().__init__()
+        self.region = region
+        self.label = label
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        lon1, lat1, lon2, lat2 = self.region
+        # Densify: a lon/lat rectangle is a rectangle in Mercator too, but keep it general.
+        xs, ys = vp.lonlat_to_px([lon1, lon2], [lat1, lat2])
+        rect = QRectF(QPointF(xs[0], ys[1]), QPointF(xs[1], ys[0]))
+        u = vp.ui_scale
+        pen = QPen(QColor(style.FRAME_COLOUR), 1.5 * u, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(rect)
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(max(1, round(11 * u)))
+        font.setItalic(True)
+        p.setFont(font)
+        p.setPen(QColor(style.FRAME_COLOUR))
+        p.drawText(QPointF(rect.left() + 6 * u, rect.top() + 16 * u), self.label)
+
+
+# ---------------------------------------------------------------------------- events
+@dataclass
+class _Group:
+    """The visible events of one sprite (type × claim), projected once."""
+
+    key: tuple[str, bool]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    rows: IntArray
+
+
+def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QPixmap:
+    """One pre-rendered sprite: a filled dot, or a ring with a light centre for a claim."""
+    px = int(math.ceil(size * dpr)) + 2
+    pm = QPixmap(px, px)
+    pm.setDevicePixelRatio(1.0)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    c = QColor(colour)
+    r = QRectF(1, 1, px - 2, px - 2)
+    if claimed:
+        p.setPen(QPen(c, max(1.5, 0.26 * px)))
+        p.setBrush(QColor(255, 255, 255, 230))
+        inset = 0.13 * px
+        p.drawEllipse(r.adjusted(inset, inset, -inset, -inset))
+    else:
+        p.setPen(QPen(QColor(255, 255, 255), max(1.0, 0.12 * px)))
+        p.setBrush(c)
+        p.drawEllipse(r.adjusted(0.5, 0.5, -0.5, -0.5))
+    p.end()
+    return pm
+
+
+class EventsLayer(MapLayer):
+    """Every visible event with a coordinate, stamped as one sprite per (type, claim) group.
+
+    ``set_events`` projects the rows once; ``draw`` culls to the view and stamps the sprites with
+    one ``drawPixmapFragments`` call per group from a NumPy-filled fragment array (pyqtgraph's
+    ``PrimitiveArray``), never one Python object per point.
+    """
+
+    key, title = "events", "Events"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[_Group] = []
+        self.marker_size = style.MARKER_SIZE_PX
+        self._sprites: dict[tuple[str, bool, float], QPixmap] = {}
+        self._frags = pg_internals.PrimitiveArray(QPainter.PixmapFragment, 10)
+        self.colours: dict[str, str] = {}
+
+    def set_events(self, table: EventTable, rows: npt.ArrayLike) -> None:
+        rows = np.asarray(rows, dtype=np.intp)
+        rows = rows[table.has_coords[rows]]
+        x, y = lonlat_to_merc(table.lon[rows], table.lat[rows])
+        etype = table.categorical["event_type"]
+        conf = table.categorical["confidence"]
+        claim_codes = conf.codes_for(["claimed", "disputed"])
+        claimed = np.isin(conf.codes[rows], claim_codes)
+        codes = etype.codes[rows]
+        key = (codes.astype(np.int64) + 1) * 2 + claimed
+        groups = []
+        if rows.size:
+            order = np.argsort(key, kind="stable")
+            k_sorted = key[order]
+            bounds = np.flatnonzero(np.diff(k_sorted)) + 1
+            for chunk in np.split(order, bounds):
+                code = int(codes[chunk[0]])
+                name = etype.categories[code] if code >= 0 else ""
+                groups.append(_Group((name, bool(claimed[chunk[0]])), x[chunk], y[chunk], rows[chunk]))
+        # Claims draw above confirmed events of the same type; rarer types above common ones.
+        groups.sort(key=lambda g: (-len(g.rows), g.key[1]))
+        self.groups = groups
+        self.colours = {g.key[0]: style.event_type_colour(g.key[0]) for g in groups}
+        self.changed()
+
+    def sprite(self, name: str, claimed: bool, size: float) -> QPixmap:
+        k = (name, claimed, round(size, 2))
+        pm = self._sprites.get(k)
+        if pm is None:
+            pm = make_marker(style.event_type_colour(name), claimed, size)
+            self._sprites[k] = pm
+        return pm
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        size = self.marker_size * vp.ui_scale
+        for g in self.groups:
+            inview = vp.contains_mask(g.x, g.y, pad=size)
+            n = int(np.count_nonzero(inview))
+            if n == 0:
+                continue
+            px, py = vp.to_px(g.x[inview], g.y[inview])
+            pm = self.sprite(g.key[0], g.key[1], size)
+            self._frags.resize(n)
+            frags = self._frags.ndarray()
+            frags[:, 0] = px
+            frags[:, 1] = py
+            frags[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
+            frags[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
+            p.drawPixmapFragments(*self._frags.drawargs(), pm)
+
+    def pick(self, vp: Viewport, px: float, py: float, radius_px: float = 6.0) -> list[int]:
+        """Rows of the events under a pixel, nearest first (within ``radius_px`` + marker radius)."""
+        reach = radius_px + self.marker_size * vp.ui_scale / 2
+        hits: list[tuple[float, int]] = []
+        for g in self.groups:
+            inview = vp.contains_mask(g.x, g.y, pad=reach)
+            if not inview.any():
+                continue
+            gx, gy = vp.to_px(g.x[inview], g.y[inview])
+            d = np.hypot(gx - px, gy - py)
+            near = d <= reach
+            hits.extend(zip(d[near].tolist(), g.rows[inview][near].tolist()))
+        hits.sort()
+        return [r for _, r in hits]
+
+    def rows_in_rect(self, vp: Viewport, px0: float, py0: float, px1: float, py1: float) -> IntArray:
+        x0, y1 = vp.px_to_merc(min(px0, px1), min(py0, py1))
+        x1, y0 = vp.px_to_merc(max(px0, px1), max(py0, py1))
+        out = [g.rows[(g.x >= x0) & (g.x <= x1) & (g.y >= y0) & (g.y <= y1)] for g in self.groups]
+        return np.concatenate(out) if out else np.zeros(0, np.intp)
+
+
+class SelectionLayer(MapLayer):
+    """Rings around the selected events and a bold ring around the current (focus) event."""
+
+    key, title = "selection", "Selection"
+    dynamic = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.x = np.zeros(0)
+        self.y = np.zeros(0)
+        self.current: tuple[float, float] | None = None
+
+    def set_selection(self, table: EventTable, rows: npt.ArrayLike, current_row: int | None) -> None:
+        rows = np.asarray(rows, dtype=np.intp)
+        rows = rows[table.has_coords[rows]] if rows.size else rows
+        self.x, self.y = lonlat_to_merc(table.lon[rows], table.lat[rows])
+        self.current = None
+        if current_row is not None and table.has_coords[current_row]:
+            cx, cy = lonlat_to_merc(table.lon[current_row], table.lat[current_row])
+            self.current = (float(cx), float(cy))
+        self.changed()
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        u = vp.ui_scale
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = style.MARKER_SIZE_PX * u * 0.9
+        inview = vp.contains_mask(self.x, self.y, pad=r * 2)
+        if inview.any():
+            px, py = vp.to_px(self.x[inview], self.y[inview])
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor("#102030"), 3.5 * u))
+            for x, y in zip(px.tolist(), py.tolist()):
+                p.drawEllipse(QPointF(x, y), r, r)
+            p.setPen(QPen(QColor(style.SELECTION_COLOUR), 2.0 * u))
+            for x, y in zip(px.tolist(), py.tolist()):
+                p.drawEllipse(QPointF(x, y), r, r)
+        if self.current is not None:
+            (cx,), (cy,) = vp.to_px([self.current[0]], [self.current[1]])
+            R = r * 1.9
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor("#1a1a1a"), 5 * u))
+            p.drawEllipse(QPointF(cx, cy), R, R)
+            p.setPen(QPen(QColor(style.FOCUS_COLOUR), 3 * u))
+            p.drawEllipse(QPointF(cx, cy), R, R)
+            # Cross-hair ticks make the focus findable at any zoom.
+            p.setPen(QPen(QColor(style.FOCUS_COLOUR), 2.5 * u))
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                p.drawLine(QPointF(cx + dx * R * 1.2, cy + dy * R * 1.2), QPointF(cx + dx * R * 1.8, cy + dy * R * 1.8))
+
+
+def lonlat_of_px(vp: Viewport, px: float, py: float) -> tuple[float, float]:
+    lon, lat = merc_to_lonlat(*vp.px_to_merc(px, py))
+    return float(lon), float(lat)

@@ -1,0 +1,80 @@
+"""MapScene: the ordered stack of layers that makes up the map, kept in step with an AtlasModel.
+
+The canvas paints a MapScene and the exporter paints the same MapScene; only the viewport differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtGui import QPainter
+
+from atlas.model import AtlasModel
+
+from .layers import BackgroundLayer, EventsLayer, GraticuleLayer, MapLayer, RegionFrameLayer, SelectionLayer
+from .viewport import Viewport
+
+
+class MapScene:
+    """Layers bottom to top. Other features insert their layers with :meth:`insert` (basemap below
+    the graticule, control areas below the events, annotations above the selection)."""
+
+    def __init__(self, model: AtlasModel | None = None) -> None:
+        self.background = BackgroundLayer()
+        self.graticule = GraticuleLayer()
+        self.frame = RegionFrameLayer()
+        self.events = EventsLayer()
+        self.selection = SelectionLayer()
+        self.layers: list[MapLayer] = [self.background, self.frame, self.graticule, self.events, self.selection]
+        self.model = model
+        if model is not None:
+            self.sync_events()
+            self.sync_selection()
+
+    # ------------------------------------------------------------------ layer stack
+    def layer(self, key: str) -> MapLayer | None:
+        return next((lyr for lyr in self.layers if lyr.key == key), None)
+
+    def insert(self, layer: MapLayer, below: str | None = None, above: str | None = None) -> None:
+        """Add ``layer`` just below the layer keyed ``below`` (or above ``above``; else on top)."""
+        if self.layer(layer.key) is not None:
+            raise ValueError(f"a layer keyed {layer.key!r} is already in the scene")
+        keys = [lyr.key for lyr in self.layers]
+        if below in keys:
+            self.layers.insert(keys.index(below), layer)
+        elif above in keys:
+            self.layers.insert(keys.index(above) + 1, layer)
+        else:
+            self.layers.append(layer)
+
+    def reorder(self, keys: Iterable[str]) -> None:
+        order = {k: i for i, k in enumerate(keys)}
+        self.layers.sort(key=lambda lyr: order.get(lyr.key, len(order)))
+
+    # ------------------------------------------------------------------ model sync
+    def sync_events(self) -> None:
+        if self.model is not None:
+            self.events.set_events(self.model.table, self.model.visible_rows)
+
+    def sync_selection(self) -> None:
+        if self.model is not None:
+            self.selection.set_selection(self.model.table, self.model.selected_rows(), self.model.current_row())
+
+    # ------------------------------------------------------------------ painting
+    def paint(self, p: QPainter, vp: Viewport, static: bool = True, dynamic: bool = True) -> None:
+        """Draw the visible layers in order in pixel coordinates (the painter's transform must be
+        the identity). ``static``/``dynamic`` let the canvas cache the slow, rarely-changing part."""
+        for layer in self.layers:
+            if not layer.visible or layer.opacity <= 0:
+                continue
+            if (layer.dynamic and not dynamic) or (not layer.dynamic and not static):
+                continue
+            p.save()
+            p.setOpacity(layer.opacity)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            layer.draw(p, vp)
+            p.restore()
+
+    def static_key(self) -> tuple[object, ...]:
+        return tuple((lyr.key, lyr.version, lyr.visible, lyr.opacity) for lyr in self.layers if not lyr.dynamic)

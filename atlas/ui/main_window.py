@@ -1,0 +1,248 @@
+"""The main window: the map in the centre, the event list docked beside it, a status bar.
+
+The window wires widgets to the one shared :class:`AtlasModel`; it holds no event state itself.
+Other features add their docks and actions through :meth:`MainWindow.add_dock` and the menus.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from atlas import APP_NAME, __version__
+from atlas.geo.coords import format_dd
+from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_events
+from atlas.map.canvas import MapCanvas
+from atlas.model import AtlasModel, EventTable
+from atlas.render.compose import DEFAULT_ATTRIBUTION
+
+from .event_list import EventListPanel
+
+
+def settings() -> QSettings:
+    return QSettings()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, model: AtlasModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.model = model if model is not None else AtlasModel()
+        self.reports: list[ImportReport] = []
+
+        self.canvas = MapCanvas(self.model)
+        self.setCentralWidget(self.canvas)
+
+        self.event_list = EventListPanel(self.model)
+        self.list_dock = self.add_dock("Events", "events_dock", self.event_list, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.cursor_label = QLabel("—")
+        self.cursor_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.cursor_label.setMinimumWidth(260)
+        self.count_label = QLabel()
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.attribution_label = QLabel(DEFAULT_ATTRIBUTION)
+        self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.attribution_label.setStyleSheet("color: #555;")
+        sb = self.statusBar()
+        sb.addWidget(self.cursor_label)
+        sb.addWidget(self.count_label)
+        sb.addPermanentWidget(self.attribution_label)
+        self.canvas.cursor_moved.connect(self._show_cursor)
+        self.model.filter_changed.connect(self._update_count)
+        self.model.table_changed.connect(self._update_count)
+
+        self._build_actions()
+        self._update_count()
+        self.resize(1500, 900)
+        self.restore_state()
+
+    # ------------------------------------------------------------------ building
+    def add_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name)  # restoreState finds docks by object name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _action(self, text: str, shortcut: str | QKeySequence | None, slot: object, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setToolTip(tip or text)
+        act.setStatusTip(tip or text)
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        self.file_menu = mb.addMenu("&File")
+        self.act_open = self._action("&Open events…", QKeySequence.StandardKey.Open, self.open_dialog, "Open event files (they replace the current events)")
+        self.act_quit = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.file_menu.addAction(self.act_open)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.act_quit)
+
+        self.edit_menu = mb.addMenu("&Edit")
+        self.act_find = self._action("&Find events", QKeySequence.StandardKey.Find, self.focus_search, "Focus the search box")
+        self.act_clear_sel = self._action("&Clear selection", "Esc", self.model.clear_selection)
+        self.act_clear_sel.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_menu.addAction(self.act_find)
+        self.edit_menu.addAction(self.act_clear_sel)
+
+        self.view_menu = mb.addMenu("&View")
+        self.act_home = self._action("Show &all events", "Home", self.canvas.home, "Zoom to all shown events")
+        self.act_home.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.act_region = self._action("Show the &region", "Ctrl+0", self.canvas.show_region)
+        self.act_zoom_in = self._action("Zoom &in", "Ctrl++", lambda: self.canvas.zoom(1.5))
+        self.act_zoom_out = self._action("Zoom &out", "Ctrl+-", lambda: self.canvas.zoom(1 / 1.5))
+        for a in (self.act_home, self.act_region, self.act_zoom_in, self.act_zoom_out):
+            self.view_menu.addAction(a)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.list_dock.toggleViewAction())
+
+        self.help_menu = mb.addMenu("&Help")
+        self.act_shortcuts = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.act_about = self._action("&About Kursk Atlas", None, self.show_about)
+        self.help_menu.addAction(self.act_shortcuts)
+        self.help_menu.addAction(self.act_about)
+
+    # ------------------------------------------------------------------ status
+    def _show_cursor(self, lon: float, lat: float) -> None:
+        self.cursor_label.setText("—" if math.isnan(lon) else format_dd(lon, lat))
+
+    def _update_count(self) -> None:
+        shown, total = len(self.model.visible_rows), len(self.model.table)
+        self.count_label.setText(f"{shown:,} of {total:,} events shown")
+
+    def focus_search(self) -> None:
+        self.list_dock.show()
+        self.event_list.search.setFocus()
+        self.event_list.search.selectAll()
+
+    # ------------------------------------------------------------------ loading
+    def load_files(self, paths: Sequence[str | Path]) -> bool:
+        """Read files; load what could be read and report the rest. Never raises."""
+        tables: list[EventTable] = []
+        errors: list[str] = []
+        reports: list[ImportReport] = []
+        for path in paths:
+            try:
+                table, report = read_events(path)
+            except InputError as exc:
+                errors.append(str(exc))
+                continue
+            except Exception as exc:  # a reader bug must not take the app down
+                errors.append(f"{path}: unexpected error while reading ({type(exc).__name__}: {exc})")
+                continue
+            tables.append(table)
+            reports.append(report)
+        if tables:
+            self.model.set_table(EventTable.concat(tables))
+            self.reports = reports
+            self.canvas.home()
+        problems = [r for r in reports if r.problems]
+        if errors or problems:
+            self._show_load_problems(errors, problems)
+        return bool(tables)
+
+    def load_bundled(self) -> bool:
+        return self.load_files([BUNDLED_EVENTS])
+
+    def _show_load_problems(self, errors: list[str], reports: list[ImportReport]) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning if errors else QMessageBox.Icon.Information)
+        box.setWindowTitle("Import report")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        lines = [f"Could not read: {e}" for e in errors] + [r.summary() for r in reports]
+        box.setText("\n".join(lines) or "Loaded.")
+        details = []
+        for r in reports:
+            details.append(r.summary())
+            details += [f"  {p.where}: {p.what} ({p.action})" for p in r.problems[:500]]
+            if len(r.problems) > 500:
+                details.append(f"  … and {len(r.problems) - 500:,} more")
+        if details:
+            box.setDetailedText("\n".join(details))
+        box.setModal(False)
+        box.show()
+
+    def open_dialog(self) -> None:
+        start = settings().value("paths/last_open_dir", str(Path.home()))
+        exts = " ".join(f"*{e}" for e in sorted(READERS))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open events", str(start), f"Event files ({exts});;All files (*)")
+        if paths:
+            settings().setValue("paths/last_open_dir", str(Path(paths[0]).parent))
+            self.load_files(paths)
+
+    def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.load_files(paths)
+
+    # ------------------------------------------------------------------ help
+    def show_shortcuts(self) -> None:
+        rows = []
+        for act in self.findChildren(QAction):
+            seq = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if seq and act.text():
+                rows.append(f"{seq:<16} {act.text().replace('&', '')}")
+        rows += [
+            f"{'+ / −':<16} Zoom the map in / out",
+            f"{'Drag / wheel':<16} Pan / zoom the map",
+            f"{'Up / Down':<16} Previous / next event in the list (the map follows)",
+            f"{'Shift / Ctrl+click':<16} Extend / toggle the selection (list and map)",
+        ]
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("\n".join(sorted(set(rows))))
+        box.show()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\nAn offline atlas of the 2024–25 Kursk incursion and counter-offensive.\n\n{DEFAULT_ATTRIBUTION}",
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def restore_state(self) -> None:
+        s = settings()
+        geo = s.value("window/geometry")
+        state = s.value("window/state")
+        if isinstance(geo, (QByteArray, bytes)):
+            self.restoreGeometry(QByteArray(geo))
+        if isinstance(state, (QByteArray, bytes)):
+            self.restoreState(QByteArray(state))
+
+    def save_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        super().closeEvent(ev)

@@ -1,0 +1,147 @@
+"""Settlements: GeoNames cities500 in the ROI, corrected and completed by settlement_overrides.csv.
+
+The overrides file is hand-written and committed; it is the source of truth for fixes. Actions:
+  drop     remove a GeoNames entry (geonameid required)
+  replace  correct a GeoNames entry (geonameid required; every non-empty field replaces GeoNames')
+  add      a place GeoNames lacks (no geonameid)
+Every row needs a `source`; `approximate` is true where no source gives the coordinate and it was
+estimated from a description (the `source` then says how).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+OVERRIDE_FIELDS = ["action", "geonameid", "name", "name_local", "lat", "lon", "population",
+                   "country", "approximate", "source", "note"]
+
+A2_TO_A3 = {"RU": "RUS", "UA": "UKR", "BY": "BLR"}
+
+
+@dataclass
+class Settlement:
+    name: str
+    name_local: str
+    lon: float
+    lat: float
+    population: int
+    country: str  # ISO A3
+    geonameid: int | None
+    origin: str  # "geonames" or "override"
+    approximate: bool
+    source: str
+    note: str = ""
+    admin1: str = ""
+    admin1_hasc: str = ""
+
+
+def _is_cyrillic(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return bool(letters) and all("\u0400" <= c <= "\u04ff" for c in letters)
+
+
+UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
+RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+
+
+def local_name(alternates: list[str], country: str) -> str:
+    """The Cyrillic alternate name in the country's language where that can be told from the
+    letters (Ukrainian і/ї/є/ґ, Russian ы/э/ъ/ё); otherwise the first Cyrillic alternate."""
+    cyr = [a for a in alternates if _is_cyrillic(a)]
+    if not cyr:
+        return ""
+    if country == "UKR":
+        pref = [a for a in cyr if set(a) & UKRAINIAN_ONLY] or [a for a in cyr if not set(a) & RUSSIAN_ONLY]
+    else:
+        pref = [a for a in cyr if not set(a) & UKRAINIAN_ONLY]
+    return (pref or cyr)[0]
+
+
+def from_geonames(cities: dict, window: tuple[float, float, float, float]) -> list[Settlement]:
+    x0, y0, x1, y1 = window
+    out = []
+    for v in cities.values():
+        lon, lat = float(v["longitude"]), float(v["latitude"])
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            continue
+        a3 = A2_TO_A3.get(v["countrycode"], v["countrycode"])
+        out.append(Settlement(
+            name=v["name"], name_local=local_name(v.get("alternatenames", []), a3), lon=lon, lat=lat,
+            population=int(v.get("population") or 0), country=a3, geonameid=int(v["geonameid"]),
+            origin="geonames", approximate=False, source="GeoNames"))
+    out.sort(key=lambda s: s.geonameid or 0)
+    return out
+
+
+class OverrideError(ValueError):
+    pass
+
+
+def read_overrides(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and list(rows[0].keys()) != OVERRIDE_FIELDS:
+        raise OverrideError(f"{path}: header must be {','.join(OVERRIDE_FIELDS)}")
+    for n, r in enumerate(rows, start=2):
+        if r["action"] not in ("drop", "replace", "add"):
+            raise OverrideError(f"{path}:{n}: unknown action {r['action']!r}")
+        if not r["source"].strip():
+            raise OverrideError(f"{path}:{n}: every override needs a source")
+        if r["approximate"] not in ("true", "false"):
+            raise OverrideError(f"{path}:{n}: approximate must be true or false")
+        if r["action"] in ("drop", "replace") and not r["geonameid"].strip():
+            raise OverrideError(f"{path}:{n}: {r['action']} needs a geonameid")
+        if r["action"] == "add":
+            if r["geonameid"].strip():
+                raise OverrideError(f"{path}:{n}: add must not carry a geonameid")
+            for k in ("name", "name_local", "lat", "lon", "country"):
+                if not r[k].strip():
+                    raise OverrideError(f"{path}:{n}: add needs {k}")
+    return rows
+
+
+def apply_overrides(base: list[Settlement], rows: list[dict[str, str]]) -> tuple[list[Settlement], list[str]]:
+    by_id = {s.geonameid: s for s in base}
+    report: list[str] = []
+    dropped: set[int] = set()
+    added: list[Settlement] = []
+    for r in rows:
+        act = r["action"]
+        approx = r["approximate"] == "true"
+        if act in ("drop", "replace"):
+            gid = int(r["geonameid"])
+            if gid not in by_id:
+                raise OverrideError(f"override {act} {gid}: no such GeoNames entry in the ROI")
+            if act == "drop":
+                dropped.add(gid)
+                report.append(f"drop    {gid} {by_id[gid].name}")
+                continue
+            s = by_id[gid]
+            if r["name"]:
+                s.name = r["name"]
+            if r["name_local"]:
+                s.name_local = r["name_local"]
+            if r["lat"]:
+                s.lat = float(r["lat"])
+            if r["lon"]:
+                s.lon = float(r["lon"])
+            if r["population"]:
+                s.population = int(r["population"])
+            if r["country"]:
+                s.country = r["country"]
+            s.origin = "override"
+            s.approximate = approx
+            s.source = r["source"]
+            s.note = r["note"]
+            report.append(f"replace {gid} -> {s.name} {s.lat:.4f},{s.lon:.4f}")
+        else:
+            added.append(Settlement(
+                name=r["name"], name_local=r["name_local"], lon=float(r["lon"]), lat=float(r["lat"]),
+                population=int(r["population"] or 0), country=r["country"], geonameid=None,
+                origin="override", approximate=approx, source=r["source"], note=r["note"]))
+            report.append(f"add     {r['name']} {float(r['lat']):.4f},{float(r['lon']):.4f}"
+                          + ("  (approximate)" if approx else ""))
+    out = [s for s in base if s.geonameid not in dropped] + added
+    return out, report
