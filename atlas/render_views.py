@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from atlas.geo.projection import REGION, lonlat_to_merc
 from atlas.model import AtlasModel
+from atlas.render.extent import main_extent
 from atlas.render.viewport import Viewport
 
 FOCUS_WIDTH_M = 60_000.0
@@ -21,7 +22,8 @@ def view_for(model: AtlasModel, width: int, height: int, view: tuple[float, floa
         if row is not None and t.has_coords[row]:
             (x,), (y,) = lonlat_to_merc([t.lon[row]], [t.lat[row]])
             return Viewport.centered(float(x), float(y), FOCUS_WIDTH_M / width, width, height, ui_scale)
-    bbox = t.bbox(model.visible_rows)
+    rows = model.visible_rows
+    bbox = main_extent(t.lon[rows], t.lat[rows])
     if bbox is None:
         return Viewport.fit_lonlat(*REGION, width, height, ui_scale)
     x, y = lonlat_to_merc([bbox[0], bbox[2]], [bbox[1], bbox[3]])

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat, region_merc
 from atlas.model import AtlasModel, SelectMode
+from atlas.render.extent import full_extent, main_extent
 from atlas.render.scene import MapScene
 from atlas.render.viewport import Viewport
 
@@ -159,10 +160,11 @@ class MapCanvas(pg.GraphicsView):
     def show_region(self) -> None:
         self.set_view_lonlat(*REGION)
 
-    def home(self) -> None:
-        """Fit every visible event with a coordinate (the region if there are none)."""
+    def home(self, everything: bool = False) -> None:
+        """Fit the shown events (far outliers left out unless ``everything``); the region if none."""
         t = self.model.table
-        bbox = t.bbox(self.model.visible_rows)
+        rows = self.model.visible_rows
+        bbox = (full_extent if everything else main_extent)(t.lon[rows], t.lat[rows])
         if bbox is None:
             self.show_region()
             return
@@ -287,7 +289,7 @@ class MapCanvas(pg.GraphicsView):
         elif key == Qt.Key.Key_Minus:
             self.zoom(1 / 1.5)
         elif key == Qt.Key.Key_Home:
-            self.home()
+            self.home(everything=bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier))
         elif key == Qt.Key.Key_Escape:
             self.model.clear_selection()
         else:

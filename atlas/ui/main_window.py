@@ -108,12 +108,14 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.act_clear_sel)
 
         self.view_menu = mb.addMenu("&View")
-        self.act_home = self._action("Show &all events", "Home", self.canvas.home, "Zoom to all shown events")
+        self.act_home = self._action("Show &all events", "Home", self.canvas.home, "Zoom to the shown events (far outliers such as talks abroad left out)")
         self.act_home.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.act_home_all = self._action("Show every event, outliers &included", "Shift+Home", lambda: self.canvas.home(everything=True))
+        self.act_home_all.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.act_region = self._action("Show the &region", "Ctrl+0", self.canvas.show_region)
         self.act_zoom_in = self._action("Zoom &in", "Ctrl++", lambda: self.canvas.zoom(1.5))
         self.act_zoom_out = self._action("Zoom &out", "Ctrl+-", lambda: self.canvas.zoom(1 / 1.5))
-        for a in (self.act_home, self.act_region, self.act_zoom_in, self.act_zoom_out):
+        for a in (self.act_home, self.act_home_all, self.act_region, self.act_zoom_in, self.act_zoom_out):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.list_dock.toggleViewAction())
