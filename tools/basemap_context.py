@@ -2,8 +2,10 @@
 
 Water: the OSM 2017 `@geo-maps` maritime polygons minus the land polygons of the same extract leave
 the inland water that OSM mapped as area. The geometry is crude (many triangles), so only bodies
-of at least MIN_WATER_KM2 whose shape has some substance are kept, and each kept body is named from
-a short list of reservoirs that are known to be there (the build fails if a listed one disappears).
+of at least MIN_WATER_KM2 whose shape has some substance (>= 8 ring points) AND that lie on a named
+WDBII river (within RIVER_KM) are kept; each is named from a short list of reservoirs known to be
+there, else "reservoir on the <river>". The build fails if a listed reservoir disappears. Blocky
+off-river polygons (tailings ponds near Gubkin and Zheleznogorsk, by their look) are left out.
 
 Context: OSM 2024 country polygons (the same file as the border), cut to the coast with GSHHG land
 (level 1) minus lakes (level 2), then simplified as a coverage so neighbours keep shared edges.
@@ -23,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 GEOD = Geod(ellps="WGS84")
 MIN_WATER_KM2 = 1.0
+RIVER_KM = 1.0
 
 
 def geodesic_km2(g: BaseGeometry) -> float:
@@ -61,7 +64,11 @@ KNOWN_WATER: tuple[KnownWater, ...] = (
     KnownWater("Belgorod reservoir", "Белгородское водохранилище", 36.7054, 50.4408,
                "on the Siverskyi Donets south of Belgorod"),
     KnownWater("Pechenihy reservoir", "Печенізьке водосховище", 36.9681, 49.9020,
-               "on the Siverskyi Donets near Pechenihy (northern part)"),
+               "on the Siverskyi Donets above the Pechenihy dam (lower part)"),
+    KnownWater("Pechenihy reservoir", "Печенізьке водосховище", 36.8875, 50.0030,
+               "on the Siverskyi Donets (middle part; the 2017 OSM polygon is cut in pieces)"),
+    KnownWater("Pechenihy reservoir", "Печенізьке водосховище", 36.8141, 50.1430,
+               "on the Siverskyi Donets near Staryi Saltiv (upper part)"),
     KnownWater("Staryi Oskol reservoir", "Старооскольское водохранилище", 37.7710, 51.4017,
                "on the Oskil above Staryi Oskol"),
 )
@@ -76,11 +83,13 @@ class WaterBody:
     note: str
 
 
-def water_bodies(maritime: BaseGeometry, land: BaseGeometry) -> tuple[list[WaterBody], list[str]]:
+def water_bodies(maritime: BaseGeometry, land: BaseGeometry,
+                 rivers: list[tuple[str, BaseGeometry]]) -> tuple[list[WaterBody], list[str]]:
     diff = shapely.difference(maritime, land)
     out: list[WaterBody] = []
     report: list[str] = []
     dropped_small = dropped_crude = 0
+    off_river: list[str] = []
     for p in shapely.get_parts(diff):
         if p.geom_type != "Polygon":
             continue
@@ -88,25 +97,35 @@ def water_bodies(maritime: BaseGeometry, land: BaseGeometry) -> tuple[list[Water
         if a < MIN_WATER_KM2:
             dropped_small += 1
             continue
+        c = p.representative_point()
         # a triangle or quadrilateral is an artefact of the land/sea cut, not a mapped lake shape
         if len(p.exterior.coords) < 8:
             dropped_crude += 1
             continue
-        name_en = name_local = note = ""
+        # ~1 km at 51° N, in degrees of latitude; generous enough for WDBII's ~1 km error
+        on = [name for name, g in rivers if p.distance(g) < RIVER_KM / 111.0]
+        if not on:
+            off_river.append(f"{a:.1f} km² at {c.x:.3f} E {c.y:.3f} N ({len(p.exterior.coords)} pts)")
+            continue
+        name_en, name_local, note = f"reservoir on the {on[0]}", "", f"on the {on[0]}"
         for k in KNOWN_WATER:
             pt = shapely.Point(k.lon, k.lat)
             if p.contains(pt) or p.distance(pt) < 0.02:
                 name_en, name_local, note = k.name_en, k.name_local, k.note
         out.append(WaterBody(p, a, name_en, name_local, note))
     for k in KNOWN_WATER:
-        if not any(w.name_en == k.name_en for w in out):
+        if not any(w.name_en == k.name_en and w.geom.distance(shapely.Point(k.lon, k.lat)) < 0.02
+                   for w in out):
             raise RuntimeError(f"water: {k.name_en} not found among the kept polygons")
-    report.append(f"water: kept {len(out)} bodies >= {MIN_WATER_KM2} km² with >= 7 vertices; "
-                  f"dropped {dropped_small} smaller and {dropped_crude} crude (<= 4 vertex) shapes")
+    report.append(f"water: kept {len(out)} bodies >= {MIN_WATER_KM2} km² with >= 8 ring points on a named "
+                  f"river; dropped {dropped_small} smaller, {dropped_crude} crude (<= 4 vertex) shapes and "
+                  f"{len(off_river)} off-river bodies")
     for w in sorted(out, key=lambda w: -w.area_km2):
         c = w.geom.representative_point()
         report.append(f"  {w.area_km2:6.1f} km²  {len(w.geom.exterior.coords):3d} pts  "
-                      f"{c.x:.3f} E {c.y:.3f} N  {w.name_en or '(unnamed)'}")
+                      f"{c.x:.3f} E {c.y:.3f} N  {w.name_en}")
+    for line in off_river:
+        report.append("  left out (not on a mapped river): " + line)
     return out, report
 
 

