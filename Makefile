@@ -21,5 +21,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) main.py bench
 
+basemap: $(STAMP)
+	$(PY) tools/build_basemap.py
+
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge
+from shapely.ops import linemerge, nearest_points
 
 SNAP = 0.005  # degrees; bin cuts leave ends this close
 
@@ -97,17 +98,13 @@ WDBII_RULES: tuple[RiverRule, ...] = (
 
 
 def _km(line: BaseGeometry, lon: float, lat: float) -> float:
-    from pyproj import Geod
-
     g = Geod(ellps="WGS84")
-    q = shapely.ops.nearest_points(line, Point(lon, lat))[0]
+    q = nearest_points(line, Point(lon, lat))[0]
     return float(g.inv(lon, lat, q.x, q.y)[2] / 1000.0)
 
 
 def name_wdbii(lines: list[LineString]) -> tuple[list[tuple[RiverRule, BaseGeometry]], list[str]]:
     """Give each rule the merged lines that pass all its towns; report what was left unnamed."""
-    import shapely.ops  # noqa: F401  (nearest_points)
-
     named: list[tuple[RiverRule, BaseGeometry]] = []
     used: set[int] = set()
     report: list[str] = []

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 from pyproj import Geod, Transformer  # noqa: E402
 from shapely.geometry import Point, box, shape  # noqa: E402
+from shapely.ops import nearest_points  # noqa: E402
 
 from basemap_context import context_layer, geo_maps_union, read_gshhg, water_bodies  # noqa: E402
 from basemap_coverage import GRID, Oblast, build_coverage, coverage_checks  # noqa: E402
@@ -76,7 +77,7 @@ def km_to(geom, lon: float, lat: float) -> tuple[float, tuple[float, float]]:
     to_aeqd = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84",
                                    always_xy=True)
     g2 = shapely.transform(geom, lambda xy: np.column_stack(to_aeqd.transform(xy[:, 0], xy[:, 1])))
-    q = shapely.ops.nearest_points(g2, Point(0, 0))[0]
+    q = nearest_points(g2, Point(0, 0))[0]
     qlon, qlat = to_aeqd.transform(q.x, q.y, direction="INVERSE")
     return GEOD.inv(lon, lat, qlon, qlat)[2] / 1000.0, (qlon, qlat)
 
