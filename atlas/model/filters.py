@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .table import CONFIDENCE_LEVELS, BoolArray, EventTable
+from .table import CONFIDENCE_LEVELS, BoolArray, EventTable, IntArray
 
 
 class Filter:
@@ -25,6 +25,13 @@ class Filter:
     def describe(self) -> str:
         """A short, human-readable summary for the filter line above the list."""
         raise NotImplementedError
+
+    #: Expensive terms (text search, polygons) are evaluated last, on the rows the cheap ones left.
+    expensive: bool = False
+
+    def mask_rows(self, table: EventTable, rows: IntArray) -> BoolArray:
+        """The mask for ``rows`` only; expensive filters override this to skip the other rows."""
+        return self.mask(table)[rows]
 
     def parts(self) -> tuple[Filter, ...]:
         """The top-level AND terms (a single filter is its own only part)."""
@@ -67,8 +74,15 @@ class And(Filter):
 
     def mask(self, table: EventTable) -> BoolArray:
         out = np.ones(len(table), dtype=bool)
-        for t in self.terms:
-            out &= t.mask(table)
+        # Cheap vectorised terms first; expensive ones only look at the rows still in.
+        for t in sorted(self.terms, key=lambda t: t.expensive):
+            if t.expensive:
+                rows = np.flatnonzero(out)
+                if rows.size == 0:
+                    break
+                out[rows] = t.mask_rows(table, rows)
+            else:
+                out &= t.mask(table)
         return out
 
     def describe(self) -> str:
@@ -167,20 +181,31 @@ class Text(Filter):
     """
 
     query: str
+    expensive = True
 
     def mask(self, table: EventTable) -> BoolArray:
+        return self._search(table, None)
+
+    def mask_rows(self, table: EventTable, rows: IntArray) -> BoolArray:
+        return self._search(table, rows)
+
+    def _search(self, table: EventTable, rows: IntArray | None) -> BoolArray:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
+        n = len(table) if rows is None else len(rows)
         terms = self.query.lower().split()
-        if not terms or len(table) == 0:
-            return np.ones(len(table), dtype=bool)
+        if not terms or n == 0:
+            return np.ones(n, dtype=bool)
         col = table.search_column()
-        out: BoolArray | None = None
+        if rows is not None and len(rows) < len(table):
+            col = pc.take(col, pa.array(rows))
+        out = np.ones(n, dtype=bool)
         for term in terms:
-            m = pc.match_substring(col, term).to_numpy(zero_copy_only=False)
-            out = m if out is None else out & m
-        assert out is not None
-        return np.asarray(out, dtype=bool)
+            idx = np.flatnonzero(out)
+            sub = col if idx.size == n else pc.take(col, pa.array(idx))
+            out[idx] = pc.match_substring(sub, term).to_numpy(zero_copy_only=False)
+        return out
 
     def describe(self) -> str:
         return f"“{self.query.strip()}”"
@@ -219,6 +244,7 @@ class Within(Filter):
 
     geometry: Any
     label: str = "in drawn area"
+    expensive = True
 
     def mask(self, table: EventTable) -> BoolArray:
         import shapely

@@ -9,6 +9,7 @@ first use, so a substring search over a million rows runs in C++ rather than a P
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +177,7 @@ class EventTable:
         self.extras: dict[str, np.ndarray] = dict(extras or {})
         self._index: dict[str, int] | None = None
         self._search: Any = None
+        self._search_lock = threading.Lock()
         self._sort_keys: dict[str, npt.NDArray[np.int64]] = {}
         self._has_coords: BoolArray | None = None
 
@@ -350,15 +352,24 @@ class EventTable:
 
     # ------------------------------------------------------------------ derived columns
     def search_column(self) -> Any:
-        """One lower-cased Arrow string per row joining the searched fields (built once)."""
-        if self._search is None:
-            import pyarrow as pa
-            import pyarrow.compute as pc
+        """One lower-cased Arrow string per row joining the searched fields (built once).
 
-            parts = [pa.array(self.values(f), type=pa.string(), from_pandas=True) for f in SEARCH_FIELDS]
-            joined = pc.binary_join_element_wise(*parts, "\x1f") if parts and len(self) else pa.array([], pa.string())
-            self._search = pc.utf8_lower(joined)
-        return self._search
+        Built in chunks of 100k rows so the transient copies stay small (one chunk of each field,
+        not six full columns); thread-safe, so the GUI can warm it up in the background.
+        """
+        with self._search_lock:
+            if self._search is None:
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                chunks = []
+                step = 100_000
+                for start in range(0, len(self), step):
+                    sl = slice(start, start + step)
+                    parts = [pa.array(self.values(f)[sl] if f in self.text else self.categorical[f].decode(np.arange(start, min(start + step, len(self)))), type=pa.string(), from_pandas=True) for f in SEARCH_FIELDS]
+                    chunks.append(pc.utf8_lower(pc.binary_join_element_wise(*parts, "\x1f")))
+                self._search = pa.chunked_array(chunks, type=pa.string())
+            return self._search
 
     def sort_key(self, field: str) -> npt.NDArray[np.int64]:
         """An integer rank per row for ``field`` so that sorting a subset is an int argsort."""

@@ -161,7 +161,8 @@ class EventListPanel(QWidget):
         super().__init__(parent)
         self.atlas = model
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search title, notes, place, actors…  (Ctrl+F)")
+        self.search.setPlaceholderText("Search events (Ctrl+F)")
+        self.search.setToolTip("Case-insensitive search over title, notes, place and actors; every word must occur")
         self.search.setClearButtonEnabled(True)
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -179,7 +180,7 @@ class EventListPanel(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh = self.view.horizontalHeader()
         hh.setStretchLastSection(False)
-        for col, width in enumerate((92, 150, 300, 140, 70, 84)):
+        for col, width in enumerate((88, 128, 260, 110, 62, 78)):
             self.view.setColumnWidth(col, width)
         hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 

@@ -7,6 +7,7 @@ Other features add their docks and actions through :meth:`MainWindow.add_dock` a
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -157,9 +158,12 @@ class MainWindow(QMainWindow):
             tables.append(table)
             reports.append(report)
         if tables:
-            self.model.set_table(EventTable.concat(tables))
+            table = EventTable.concat(tables)
+            self.model.set_table(table)
             self.reports = reports
             self.canvas.home()
+            # Build the text-search column off the GUI thread so the first keystroke is fast.
+            threading.Thread(target=table.search_column, name="search-index", daemon=True).start()
         problems = [r for r in reports if r.problems]
         if errors or problems:
             self._show_load_problems(errors, problems)
@@ -238,6 +242,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geo))
         if isinstance(state, (QByteArray, bytes)):
             self.restoreState(QByteArray(state))
+        else:
+            # First start: give the list room for its title column beside the map.
+            self.resizeDocks([self.list_dock], [640], Qt.Orientation.Horizontal)
 
     def save_state(self) -> None:
         s = settings()
