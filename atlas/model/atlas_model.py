@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
+import datetime as _dt
+
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal
@@ -39,12 +41,15 @@ class AtlasModel(QObject):
         Two ``frozenset[str]`` of event ids.
     current_changed(event_id)
         The current event's id, ``""`` for none.
+    time_window_changed()
+        The timeline's window (:attr:`time_window`, a ``(start, end)`` pair of dates or None).
     """
 
     table_changed = Signal()
     filter_changed = Signal()
     selection_changed = Signal(object, object)
     current_changed = Signal(str)
+    time_window_changed = Signal()
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +58,7 @@ class AtlasModel(QObject):
         self._selection = Selection()
         self._mask: npt.NDArray[np.bool_] = np.ones(len(self._table), dtype=bool)
         self._visible: npt.NDArray[np.intp] = np.arange(len(self._table), dtype=np.intp)
+        self._time_window: tuple[_dt.date, _dt.date] | None = None
 
     # ------------------------------------------------------------------ table
     @property
@@ -164,3 +170,21 @@ class AtlasModel(QObject):
 
     def clear_selection(self) -> None:
         self.set_selection(Selection())
+
+    # ------------------------------------------------------------------ time window
+    @property
+    def time_window(self) -> tuple[_dt.date, _dt.date] | None:
+        """The dates the timeline shows as "now" (a dragged range or the playback window), both
+        inclusive; None when no window is set. Snapshots of control areas read this."""
+        return self._time_window
+
+    def set_time_window(self, window: tuple[_dt.date, _dt.date] | None) -> None:
+        if window is not None:
+            start, end = window
+            if end < start:
+                start, end = end, start
+            window = (start, end)
+        if window == self._time_window:
+            return
+        self._time_window = window
+        self.time_window_changed.emit()
