@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiLineString, Polygon, box
+from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.geometry.base import BaseGeometry
 import shapely.ops
 from shapely.ops import linemerge
@@ -245,5 +245,3 @@ def coverage_checks(polys: list[BaseGeometry]) -> dict[str, float]:
         "union_area_deg2": union.area,
     }
 
-
-__all__ = ["GRID", "Oblast", "Coverage", "build_coverage", "coverage_checks", "box", "LineString"]

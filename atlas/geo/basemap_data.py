@@ -18,7 +18,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-ATTRIBUTION = "© OpenStreetMap contributors (ODbL) · Natural Earth · GeoNames (CC BY 4.0) · GSHHG/WDBII (LGPL)"
+ATTRIBUTION = (
+    "© OpenStreetMap contributors (ODbL) · Natural Earth · GeoNames (CC BY 4.0) · GSHHG/WDBII (LGPL)"
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "basemap"
 

@@ -31,7 +31,8 @@ def bm() -> Basemap:
 def geodesic_km_to(geom, lon: float, lat: float) -> float:
     """Shortest geodesic distance from a point to a geometry: find the nearest point where distances
     from the point are true (azimuthal equidistant projection centred on it), measure with Geod."""
-    t = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84", always_xy=True)
+    aeqd = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84"
+    t = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
     g = shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
     q = nearest_points(g, Point(0, 0))[0]
     qlon, qlat = t.transform(q.x, q.y, direction="INVERSE")
