@@ -167,6 +167,13 @@ def test_settlement_fixes_and_frontline_villages(bm: Basemap) -> None:
     assert s.names_local[sudzha] == "Суджа" and s.country[sudzha] == "RUS"
     assert s.admin1[sudzha] == "Kursk Oblast"
     assert s.names_local[s.names.index("Sumy")] == "Суми"
+    # GeoNames' city sections (Sumy's two raions, Kharkiv's Saltivka, KTZ ...) are dropped: no second
+    # large "town" sits inside a city
+    for city in ("Sumy", "Kharkiv", "Kursk", "Belgorod"):
+        c = s.names.index(city)
+        km = np.hypot((s.lon - s.lon[c]) * 70.0, (s.lat - s.lat[c]) * 111.2)
+        inside = [s.names[i] for i in np.nonzero((km < 8) & (s.population >= 20_000))[0] if i != c]
+        assert not inside, (city, inside)
 
 
 def test_every_override_has_a_source_and_a_flag(bm: Basemap) -> None:
