@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "render": ("atlas.cli_render", "draw the map as the GUI shows it into a picture, headless"),
     "inspect": ("atlas.cli_inspect", "what a file holds and what was wrong with it"),
     "bench": ("atlas.bench", "time the hot paths against synthetic events"),
+    "areas": ("atlas.cli_areas", "geodesic area per control status of each snapshot (km²)"),
 }
 
 USAGE = f"""usage: {PROG} [FILE ...]            open the atlas (no FILE: the bundled Kursk 2024-25 dataset)

@@ -1,0 +1,455 @@
+"""Read areas-of-control files into :class:`ControlSnapshot` values.
+
+Formats
+-------
+- DeepStateMap-style GeoJSON: the status comes from the last ``///``-separated part of the
+  trilingual ``name`` (``geoJSON.status.occupied`` …), never from the translated label; NBSP,
+  trailing newlines, ``{{at:…}}`` templates, 3-D coordinates and a legacy ``crs`` member are handled.
+  The date is in the file name only (Unix seconds or YYYYMMDD).
+- Any GeoJSON polygon layer with a ``status`` and a date property (``as_of``/``date``): one snapshot
+  per distinct date; this is also what :mod:`atlas.control.export` writes.
+- KML/KMZ control polygons: the status from the placemark's style id or name (``#ru``/``#ua``…),
+  the date from a file-name pattern such as ``Control_24_09_01`` (YY_MM_DD) or a TimeStamp. XML with
+  a DOCTYPE or ENTITY declaration is refused (no entity expansion); namespaces are optional.
+
+A file without a date raises :class:`UndatedError` unless the caller passes ``as_of`` (the GUI asks
+the user for it; the CLI stops with a one-line error). Anything unreadable raises ``InputError``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from atlas.io.report import ImportReport, InputError
+
+from .model import STATUSES, ControlSnapshot, polygonal
+
+MAX_BYTES = 512 * 1024 * 1024
+SUFFIXES = (".geojson", ".json", ".kml", ".kmz")
+
+
+class UndatedError(InputError):
+    """The file holds control polygons but says nowhere which date they show."""
+
+
+# ---------------------------------------------------------------------------- dates
+_UNIX = re.compile(r"(?<!\d)(1\d{9})(?!\d)")
+_YMD = re.compile(r"(?<!\d)(20\d\d)[-_.]?(\d\d)[-_.]?(\d\d)(?!\d)")
+_YY_MM_DD = re.compile(r"(?<!\d)(\d\d)_(\d\d)_(\d\d)(?!\d)")
+_DOTTED = re.compile(r"(?<!\d)(20\d\d)\.(\d\d)\.(\d\d)(?!\d)")
+
+
+def _valid(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 1, 1) else None
+
+
+def date_from_name(name: str) -> dt.date | None:
+    """The snapshot date a file name carries: Unix seconds (UTC day), YYYYMMDD, YYYY-MM-DD, or
+    YY_MM_DD (as in ``Control_24_09_01``). None when there is none."""
+    stem = Path(name).name
+    m = _UNIX.search(stem)
+    if m:
+        return dt.datetime.fromtimestamp(int(m.group(1)), tz=dt.timezone.utc).date()
+    m = _YMD.search(stem)
+    if m and (day := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+        return day
+    m = _YY_MM_DD.search(stem)
+    if m and (day := _valid(2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+        return day
+    return None
+
+
+def parse_date_value(value: Any) -> dt.date | None:
+    """A date property: ISO date/time, YYYY.MM.DD, YYYYMMDD, or Unix seconds."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        v = int(value)
+        if 946_684_800 <= v <= 4_102_444_800:
+            return dt.datetime.fromtimestamp(v, tz=dt.timezone.utc).date()
+        if 20000101 <= v <= 21000101:
+            return _valid(v // 10000, v // 100 % 100, v % 100)
+        return None
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    for rx in (_DOTTED, _YMD):
+        m = rx.search(text)
+        if m and (day := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+            return day
+    if text.isdigit():
+        return parse_date_value(int(text))
+    return None
+
+
+DATE_KEYS = ("as_of", "as_of_date", "snapshot_date", "date", "Date", "DATE", "datetime")
+
+
+# ---------------------------------------------------------------------------- statuses
+#: DeepStateMap keys (the last ``///`` part of ``name``) → status. ``territories.*`` other than the
+#: ones below are political markings (Karelia, Kurils, East Prussia …), not areas of this war.
+DEEPSTATE_KEYS: dict[str, str] = {
+    "geoJSON.status.occupied": "russian",
+    "geoJSON.status.dismissed": "ukrainian",
+    "geoJSON.status.dismissed_at": "ukrainian",
+    "geoJSON.status.liberated": "ukrainian",
+    "geoJSON.status.unknown": "grey",
+    "geoJSON.status.contested": "contested",
+    "geoJSON.status.grey": "grey",
+    "geoJSON.territories.crimea": "russian",
+    "geoJSON.territories.ordlo": "russian",
+    "geoJSON.territories.tuzla": "russian",
+    "geoJSON.zmiinyi_island": "ukrainian",
+}
+
+_ALIASES: dict[str, str] = {}
+for _status, _words in {
+    "ukrainian": ("ukrainian", "ukraine", "ua", "ukr", "ukrainian-held", "ukrainian held", "afu", "zsu",
+                  "liberated", "dismissed", "blue"),
+    "russian": ("russian", "russia", "ru", "rus", "russian-held", "russian held", "occupied", "red"),
+    "contested": ("contested", "disputed", "fighting", "contested area"),
+    "grey": ("grey", "gray", "grey zone", "gray zone", "grey-zone", "unknown", "unknown status",
+             "no man's land", "neutral"),
+}.items():
+    for _w in _words:
+        _ALIASES[_w] = _status
+
+
+def normalize_status(value: Any) -> str | None:
+    """A status word in any of the usual spellings → one of :data:`STATUSES` (None if unknown)."""
+    if value is None:
+        return None
+    text = " ".join(str(value).replace("\xa0", " ").split()).lower().strip("#")
+    if text in STATUSES:
+        return text
+    if text in _ALIASES:
+        return _ALIASES[text]
+    return None
+
+
+def deepstate_key(name: str) -> str | None:
+    """The machine key of a trilingual DeepStateMap name: the part after the last ``///``, with
+    NBSP, newlines and ``{{at:…}}`` templates removed. None when the name has no ``///``."""
+    if "///" not in name:
+        return None
+    key = name.split("///")[-1]
+    key = re.sub(r"\{\{.*?\}\}", "", key, flags=re.S)
+    key = " ".join(key.replace("\xa0", " ").split())
+    return key.split(" ")[0] if key else None
+
+
+def status_from_deepstate(name: str) -> tuple[str | None, str | None]:
+    key = deepstate_key(name)
+    if key is None:
+        return None, None
+    return DEEPSTATE_KEYS.get(key), key
+
+
+def _tokens_status(*texts: str | None) -> str | None:
+    for text in texts:
+        if not text:
+            continue
+        direct = normalize_status(text)
+        if direct:
+            return direct
+        for tok in re.split(r"[^a-z]+", text.lower()):
+            if tok in ("ru", "rus", "russia", "russian", "occupied"):
+                return "russian"
+            if tok in ("ua", "ukr", "ukraine", "ukrainian", "liberated", "afu", "zsu"):
+                return "ukrainian"
+            if tok in ("contested", "disputed"):
+                return "contested"
+            if tok in ("grey", "gray", "greyzone", "grayzone"):
+                return "grey"
+    return None
+
+
+# ---------------------------------------------------------------------------- assembling
+def _as_polygons(geom: BaseGeometry) -> BaseGeometry:
+    geom = shapely.force_2d(geom)
+    return polygonal(geom)
+
+
+def _snapshot(as_of: dt.date, parts: dict[str, list[BaseGeometry]], source: str, label: str,
+              approximate: bool, notes: list[str]) -> ControlSnapshot:
+    polys = {s: polygonal(shapely.union_all(g)) for s, g in parts.items() if g}
+    return ControlSnapshot(as_of, {s: polys[s] for s in STATUSES if s in polys}, source, label,
+                           approximate, tuple(notes))
+
+
+def read_control(path: str | Path, as_of: dt.date | None = None,
+                 default_status: str | None = None) -> tuple[list[ControlSnapshot], ImportReport]:
+    """Read one file. ``as_of`` dates a file that carries no date; ``default_status`` gives the
+    status of polygons that have none. Raises InputError / UndatedError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if not p.is_file():
+        raise InputError(p, "is not a file")
+    if p.stat().st_size > MAX_BYTES:
+        raise InputError(p, f"is larger than {MAX_BYTES // 2**20} MB")
+    if default_status is not None and default_status not in STATUSES:
+        raise ValueError(f"default_status must be one of {STATUSES}")
+    suffix = p.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return _read_geojson(p, as_of, default_status)
+    if suffix in (".kml", ".kmz"):
+        return _read_kml(p, as_of, default_status)
+    raise InputError(p, f"unknown control-area format {suffix or '(no suffix)'}; "
+                        f"expected one of {', '.join(SUFFIXES)}")
+
+
+def _check_crs(p: Path, doc: dict[str, Any]) -> None:
+    crs = doc.get("crs")
+    if not crs:
+        return
+    name = str(((crs.get("properties") or {}).get("name")) if isinstance(crs, dict) else crs)
+    if re.search(r"CRS84|EPSG:{1,2}4326|WGS ?84", name, re.I):
+        return
+    raise InputError(p, f"coordinates are in {name}; only WGS84 longitude/latitude is supported "
+                        "(reproject the file to EPSG:4326 first)")
+
+
+def _read_geojson(p: Path, as_of: dt.date | None,
+                  default_status: str | None) -> tuple[list[ControlSnapshot], ImportReport]:
+    report = ImportReport(str(p), "GeoJSON control areas")
+    try:
+        doc = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(p, "is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(p, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
+        raise InputError(p, "is not a GeoJSON FeatureCollection")
+    _check_crs(p, doc)
+    coll_name = str(doc.get("name") or "")
+    coll_props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
+    coll_date = next((d for k in DATE_KEYS if (d := parse_date_value(doc.get(k) or coll_props.get(k)))), None)
+    file_date = date_from_name(p.name) or date_from_name(coll_name)
+    # cyterat/deepstate-map-data: one merged outline of DeepStateMap's occupied area, no properties.
+    merged_occupied = coll_name.lower().startswith("deepstatemap_data")
+    source = str(doc.get("source") or coll_props.get("source") or "")
+    deepstate = False
+    approximate = bool(doc.get("approximate") or coll_props.get("approximate"))
+    parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
+    sources: dict[dt.date | None, str] = {}
+    skipped_points = 0
+    skipped_keys: dict[str, int] = defaultdict(int)
+    for i, feat in enumerate(doc["features"], start=1):
+        report.rows_read += 1
+        where = f"feature {i}"
+        if not isinstance(feat, dict):
+            report.reject(where, "is not a GeoJSON object")
+            continue
+        geom_json = feat.get("geometry")
+        props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+        if not geom_json:
+            report.reject(where, "has no geometry")
+            continue
+        gtype = geom_json.get("type") if isinstance(geom_json, dict) else None
+        if gtype in ("Point", "MultiPoint", "LineString", "MultiLineString"):
+            skipped_points += 1
+            continue
+        try:
+            geom = shape(geom_json)
+        except Exception as exc:  # shapely raises several types for malformed coordinates
+            report.reject(where, f"bad geometry: {exc}")
+            continue
+        if not geom.is_valid:
+            report.repair(where, "invalid polygon (self-intersection) made valid")
+        geom = _as_polygons(geom)
+        if geom.is_empty:
+            report.reject(where, f"{gtype} has no area")
+            continue
+        status = normalize_status(props.get("status"))
+        key = None
+        if status is None and isinstance(props.get("name"), str):
+            status, key = status_from_deepstate(props["name"])
+            if key is not None:
+                deepstate = True
+        if status is None and key is not None:
+            skipped_keys[key] += 1
+            continue
+        if status is None and not props.get("status") and merged_occupied:
+            status = "russian"
+        if status is None:
+            status = default_status
+        if status is None:
+            what = (f"unknown status {props.get('status')!r}" if props.get("status")
+                    else "no status (no 'status' property or DeepStateMap name)")
+            report.reject(where, what)
+            continue
+        date = next((d for k in DATE_KEYS if (d := parse_date_value(props.get(k)))), None)
+        date = date or coll_date or file_date or as_of
+        parts[date][status].append(geom)
+        if props.get("source") and date not in sources:
+            sources[date] = str(props["source"])
+        if props.get("approximate") in (True, "true", "yes", 1):
+            approximate = True
+        report.rows_loaded += 1
+    if skipped_points:
+        report.notes.append(f"{skipped_points} point/line features (labels, markers) skipped: not areas")
+    if skipped_keys:
+        names = ", ".join(k.rsplit(".", 1)[-1] for k in sorted(skipped_keys))
+        report.notes.append(f"{sum(skipped_keys.values())} polygon(s) skipped as political markings, "
+                            f"not areas of control in this war ({names})")
+    if not parts:
+        raise InputError(p, "holds no control polygons" + (f" ({report.problems[0].what})" if report.problems else ""))
+    if None in parts:
+        raise UndatedError(p, "has no date (none in the file name as Unix seconds, YYYYMMDD or "
+                              "YY_MM_DD, and no as_of/date property); give the snapshot date")
+    if merged_occupied and not deepstate:
+        report.notes.append("merged DeepStateMap outline without statuses: read as Russian-held (occupied)")
+    fmt_source = ("DeepStateMap (deepstatemap.live)" if deepstate or merged_occupied else "")
+    snaps = []
+    for date in sorted(parts):  # type: ignore[type-var]
+        src = sources.get(date) or source or fmt_source or p.name
+        notes = list(report.notes)
+        snaps.append(_snapshot(date, parts[date], src, p.name, approximate, notes))  # type: ignore[arg-type]
+    if deepstate or merged_occupied:
+        report.format = "DeepStateMap GeoJSON"
+    return snaps, report
+
+
+# ---------------------------------------------------------------------------- KML
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _coords(text: str | None) -> list[tuple[float, float]]:
+    out = []
+    for tup in (text or "").split():
+        xy = tup.split(",")
+        if len(xy) >= 2:
+            out.append((float(xy[0]), float(xy[1])))
+    return out
+
+
+def _kml_polygon(el: ET.Element) -> Polygon | None:
+    outer: list[tuple[float, float]] = []
+    holes: list[list[tuple[float, float]]] = []
+    for child in el:
+        name = _local(child.tag)
+        if name not in ("outerBoundaryIs", "innerBoundaryIs"):
+            continue
+        for ring in child.iter():
+            if _local(ring.tag) == "coordinates":
+                pts = _coords(ring.text)
+                if name == "outerBoundaryIs":
+                    outer = pts
+                elif len(pts) >= 4:
+                    holes.append(pts)
+    if len(outer) < 4:
+        return None
+    return Polygon(outer, holes)
+
+
+def _kml_bytes(p: Path) -> bytes:
+    if p.suffix.lower() == ".kmz":
+        try:
+            with zipfile.ZipFile(p) as z:
+                names = [n for n in z.namelist() if n.lower().endswith(".kml")]
+                if not names:
+                    raise InputError(p, "KMZ archive holds no .kml document")
+                main = "doc.kml" if "doc.kml" in names else names[0]
+                if z.getinfo(main).file_size > MAX_BYTES:
+                    raise InputError(p, "KML document in the archive is too large")
+                return z.read(main)
+        except zipfile.BadZipFile:
+            raise InputError(p, "is not a KMZ (zip) archive") from None
+    return p.read_bytes()
+
+
+def _read_kml(p: Path, as_of: dt.date | None,
+              default_status: str | None) -> tuple[list[ControlSnapshot], ImportReport]:
+    report = ImportReport(str(p), "KML control areas")
+    data = _kml_bytes(p)
+    head = data.lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise InputError(p, "XML with a DOCTYPE or ENTITY declaration is refused (entity expansion is unsafe)")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise InputError(p, f"is not well-formed XML ({exc})") from None
+    if _local(root.tag) not in ("kml", "Document", "Folder", "Placemark"):
+        raise InputError(p, f"is not KML (root element <{_local(root.tag)}>)")
+    doc_date = None
+    for el in root.iter():
+        if _local(el.tag) in ("when", "begin") and (d := parse_date_value(el.text)):
+            doc_date = d
+            break
+        if _local(el.tag) == "value" and el.text and _DOTTED.search(el.text) and (d := parse_date_value(el.text)):
+            doc_date = d
+            break
+    date = date_from_name(p.name) or doc_date or as_of
+    parts: dict[str, list[BaseGeometry]] = defaultdict(list)
+    for i, pm in enumerate((e for e in root.iter() if _local(e.tag) == "Placemark"), start=1):
+        fields = {_local(c.tag): (c.text or "").strip() for c in pm}
+        polys = []
+        for el in pm.iter():
+            if _local(el.tag) == "Polygon":
+                report.rows_read += 1
+                try:
+                    poly = _kml_polygon(el)
+                except ValueError as exc:
+                    report.reject(f"placemark {i}", f"bad coordinates: {exc}")
+                    continue
+                if poly is None:
+                    report.reject(f"placemark {i}", "polygon ring with fewer than 4 points")
+                    continue
+                if not poly.is_valid:
+                    report.repair(f"placemark {i}", "invalid polygon made valid")
+                polys.append(polygonal(poly))
+        if not polys:
+            continue
+        status = (_tokens_status(fields.get("styleUrl", "").lstrip("#"), fields.get("name"))
+                  or default_status)
+        if status is None:
+            report.reject(f"placemark {i}", f"cannot tell the status of {fields.get('name')!r} "
+                                            f"(style {fields.get('styleUrl')!r})")
+            continue
+        parts[status].extend(polys)
+        report.rows_loaded += len(polys)
+    if not parts:
+        raise InputError(p, "holds no control polygons with a status" +
+                         (f" ({report.problems[0].what})" if report.problems else ""))
+    if date is None:
+        raise UndatedError(p, "has no date (none in the file name, e.g. Control_24_09_01, and no "
+                              "TimeStamp); give the snapshot date")
+    snap = _snapshot(date, parts, p.name, p.name, False, list(report.notes))
+    return [snap], report
+
+
+def read_many(paths: list[str | Path], as_of: dt.date | None = None
+              ) -> tuple[list[ControlSnapshot], list[ImportReport]]:
+    snaps: list[ControlSnapshot] = []
+    reports: list[ImportReport] = []
+    for path in paths:
+        s, r = read_control(path, as_of)
+        snaps += s
+        reports.append(r)
+    return snaps, reports
+
+
+def is_polygonal(geom: BaseGeometry) -> bool:
+    return isinstance(geom, (Polygon, MultiPolygon))
