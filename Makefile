@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench basemap clean
+.PHONY: run test bench basemap control clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ bench: $(STAMP)
 
 basemap: $(STAMP)
 	$(PY) tools/build_basemap.py
+
+# The approximate reconstruction of the Ukrainian-held area (data/control/SOURCES.md).
+control: $(STAMP)
+	$(PY) tools/build_control_reconstruction.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

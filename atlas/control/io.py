@@ -278,7 +278,8 @@ def _read_geojson(p: Path, as_of: dt.date | None,
         if not geom.is_valid:
             report.repair(where, "invalid polygon (self-intersection) made valid")
         geom = _as_polygons(geom)
-        if geom.is_empty:
+        # An empty (Multi)Polygon with a status and a date is meaningful: "nothing held" that day.
+        if geom.is_empty and not (gtype in ("Polygon", "MultiPolygon") and props.get("status")):
             report.reject(where, f"{gtype} has no area")
             continue
         status = normalize_status(props.get("status"))
@@ -301,7 +302,10 @@ def _read_geojson(p: Path, as_of: dt.date | None,
             continue
         date = next((d for k in DATE_KEYS if (d := parse_date_value(props.get(k)))), None)
         date = date or coll_date or file_date or as_of
-        parts[date][status].append(geom)
+        if geom.is_empty:
+            parts[date].setdefault(status, [])
+        else:
+            parts[date][status].append(geom)
         if props.get("source") and date not in sources:
             sources[date] = str(props["source"])
         if props.get("approximate") in (True, "true", "yes", 1):

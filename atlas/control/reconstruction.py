@@ -1,0 +1,155 @@
+"""An APPROXIMATE reconstruction of the Ukrainian-held area in Kursk oblast from a dated table of
+settlements reported under Ukrainian control. It is a geometric guess, not a survey.
+
+Method (documented in data/control/SOURCES.md; ``tools/build_control_reconstruction.py`` runs it):
+
+1. A settlement counts as held on date D when ``held_from <= D < held_until`` (the until date is
+   the first day it was reported lost) and it has a coordinate (``use_in_geometry``).
+2. Each held settlement's point is buffered by ``BUFFER_KM`` (4 km) in an azimuthal equidistant
+   projection centred on the salient, so the radius is true on the ground.
+3. The buffers are merged and wrapped by ``shapely.concave_hull`` (ratio ``HULL_RATIO``) of their
+   vertices, and the buffers are added back (the hull never cuts a settlement's disc).
+4. The result is projected back to lon/lat and clipped to Kursk oblast from the bundled basemap
+   (so nothing spills across the border into Sumy oblast).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry import MultiPoint, Point, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform
+
+from .model import EMPTY, ControlSnapshot, geodesic_area_km2, km2_to_sq_mi, polygonal
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "control"
+SETTLEMENTS_CSV = DATA_DIR / "ua_held_settlements.csv"
+RECONSTRUCTION = DATA_DIR / "reconstruction.geojson"
+
+BUFFER_KM = 4.0
+HULL_RATIO = 0.35
+CENTRE = (35.2, 51.2)  # lon, lat of the projection centre (the Sudzha salient)
+DATES: tuple[str, ...] = ("2024-08-15", "2024-08-27", "2024-10-01", "2024-12-01", "2025-01-15",
+                          "2025-02-15", "2025-03-08", "2025-03-13", "2025-03-20", "2025-04-26")
+LABEL = "approximate reconstruction, not a survey"
+SOURCE = ("Kursk Atlas approximate reconstruction from data/control/ua_held_settlements.csv "
+          "(settlements reported under Ukrainian control, each dated and sourced)")
+
+
+@dataclass(frozen=True)
+class HeldSettlement:
+    name: str
+    lon: float | None
+    lat: float | None
+    held_from: dt.date
+    held_until: dt.date | None
+    coord_approximate: bool
+    use_in_geometry: bool
+    sources: str
+
+    def held_on(self, day: dt.date) -> bool:
+        return self.held_from <= day and (self.held_until is None or day < self.held_until)
+
+
+def _date(text: str) -> dt.date | None:
+    text = (text or "").strip()
+    return dt.date.fromisoformat(text) if text else None
+
+
+def load_settlements(path: Path = SETTLEMENTS_CSV) -> list[HeldSettlement]:
+    out = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                start = _date(row["held_from"])
+                if start is None:
+                    raise ValueError("held_from is empty")
+                out.append(HeldSettlement(
+                    name=row["name"],
+                    lon=float(row["lon"]) if row["lon"].strip() else None,
+                    lat=float(row["lat"]) if row["lat"].strip() else None,
+                    held_from=start,
+                    held_until=_date(row["held_until"]),
+                    coord_approximate=row["coord_approximate"].strip().lower() == "true",
+                    use_in_geometry=row["use_in_geometry"].strip().lower() == "true",
+                    sources=row["sources"],
+                ))
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path}: line {i}: {exc}") from None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _transformers() -> tuple[Transformer, Transformer]:
+    aeqd = f"+proj=aeqd +lat_0={CENTRE[1]} +lon_0={CENTRE[0]} +datum=WGS84 +units=m +no_defs"
+    fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+    inv = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def held_area(points: list[tuple[float, float]], clip: BaseGeometry | None,
+              buffer_km: float = BUFFER_KM, ratio: float = HULL_RATIO) -> BaseGeometry:
+    """Steps 2-4 of the method for lon/lat ``points``."""
+    if not points:
+        return EMPTY
+    fwd, inv = _transformers()
+    discs = shapely.union_all([transform(fwd.transform, Point(p)).buffer(buffer_km * 1000, 32)
+                               for p in points])
+    verts = shapely.get_coordinates(discs)
+    hull = shapely.concave_hull(MultiPoint(verts), ratio=ratio) if len(points) > 1 else discs
+    area = shapely.union_all([hull, discs])
+    lonlat = transform(inv.transform, area)
+    if clip is not None:
+        lonlat = shapely.intersection(lonlat, clip)
+    return polygonal(lonlat)
+
+
+def snapshot_on(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> ControlSnapshot:
+    held = [r for r in rows if r.use_in_geometry and r.lon is not None and r.lat is not None and r.held_on(day)]
+    geom = held_area([(r.lon, r.lat) for r in held], clip)  # type: ignore[misc]
+    names = ", ".join(r.name for r in held) or "none"
+    return ControlSnapshot(day, {"ukrainian": geom} if not geom.is_empty else {}, SOURCE, LABEL,
+                           approximate=True, notes=(f"settlements held: {names}",))
+
+
+def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
+          clip: BaseGeometry | None = None) -> dict[str, Any]:
+    """The reconstruction as a GeoJSON FeatureCollection (one feature per date)."""
+    feats = []
+    for d in dates:
+        day = dt.date.fromisoformat(d)
+        snap = snapshot_on(rows, day, clip)
+        geom = snap.geometry("ukrainian")
+        km2 = geodesic_area_km2(geom)
+        held = [r.name for r in rows if r.use_in_geometry and r.lon is not None and r.held_on(day)]
+        geom_json = mapping(shapely.set_precision(geom, 1e-5)) if not geom.is_empty else {
+            "type": "MultiPolygon", "coordinates": []}
+        feats.append({
+            "type": "Feature",
+            "properties": {
+                "as_of": d, "status": "ukrainian", "approximate": True, "label": LABEL,
+                "area_km2": round(km2, 1), "area_sq_mi": round(km2_to_sq_mi(km2), 1),
+                "settlements_held": held, "n_settlements_held": len(held),
+                "source": SOURCE,
+            },
+            "geometry": geom_json,
+        })
+    return {
+        "type": "FeatureCollection",
+        "name": "kursk_ua_held_approximate_reconstruction",
+        "approximate": True,
+        "label": LABEL,
+        "source": SOURCE,
+        "method": (f"held settlements on each date, each buffered {BUFFER_KM:g} km (azimuthal equidistant), "
+                   f"concave hull (shapely.concave_hull, ratio {HULL_RATIO}) of the buffers plus the buffers, "
+                   "clipped to Kursk oblast (data/basemap/oblasts.geojson); see data/control/SOURCES.md"),
+        "features": feats,
+    }
