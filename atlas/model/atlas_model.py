@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal
 
+from .annotations import Annotation, AnnotationCommand, Annotations
 from .filters import All, Filter
 from .selection import Selection
 from .table import EventTable
@@ -43,6 +44,11 @@ class AtlasModel(QObject):
         The current event's id, ``""`` for none.
     time_window_changed()
         The timeline's window (:attr:`time_window`, a ``(start, end)`` pair of dates or None).
+    annotations_changed()
+        The annotations collection changed (:attr:`annotations`; change it through
+        :class:`~atlas.model.annotations.AnnotationCommand` values so it can be undone).
+    current_annotation_changed(annotation_id)
+        The annotation being edited, ``""`` for none.
     """
 
     table_changed = Signal()
@@ -50,6 +56,8 @@ class AtlasModel(QObject):
     selection_changed = Signal(object, object)
     current_changed = Signal(str)
     time_window_changed = Signal()
+    annotations_changed = Signal()
+    current_annotation_changed = Signal(str)
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +67,8 @@ class AtlasModel(QObject):
         self._mask: npt.NDArray[np.bool_] = np.ones(len(self._table), dtype=bool)
         self._visible: npt.NDArray[np.intp] = np.arange(len(self._table), dtype=np.intp)
         self._time_window: tuple[_dt.date, _dt.date] | None = None
+        self._annotations: Annotations = ()
+        self._current_annotation: str | None = None
 
     # ------------------------------------------------------------------ table
     @property
@@ -188,3 +198,41 @@ class AtlasModel(QObject):
             return
         self._time_window = window
         self.time_window_changed.emit()
+
+    # ------------------------------------------------------------------ annotations
+    @property
+    def annotations(self) -> Annotations:
+        return self._annotations
+
+    def annotation(self, ann_id: str) -> Annotation | None:
+        return next((a for a in self._annotations if a.id == ann_id), None)
+
+    def set_annotations(self, annotations: Annotations) -> None:
+        """Replace the collection (commands call this for redo and undo)."""
+        annotations = tuple(annotations)
+        if annotations == self._annotations:
+            return
+        self._annotations = annotations
+        if self._current_annotation is not None and self.annotation(self._current_annotation) is None:
+            self._current_annotation = None
+            self.annotations_changed.emit()
+            self.current_annotation_changed.emit("")
+            return
+        self.annotations_changed.emit()
+
+    def apply(self, command: AnnotationCommand) -> AnnotationCommand:
+        """Apply a command without an undo stack (the CLI, scripts); returns it for later undo."""
+        command.redo(self)
+        return command
+
+    @property
+    def current_annotation(self) -> str | None:
+        return self._current_annotation
+
+    def set_current_annotation(self, ann_id: str | None) -> None:
+        if ann_id is not None and self.annotation(ann_id) is None:
+            ann_id = None
+        if ann_id == self._current_annotation:
+            return
+        self._current_annotation = ann_id
+        self.current_annotation_changed.emit(ann_id or "")

@@ -172,6 +172,25 @@ def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QP
     return pm
 
 
+def draw_marker_shapes(p: QPainter, xs: npt.ArrayLike, ys: npt.ArrayLike, colour: str, claimed: bool,
+                       size: float) -> None:
+    """Vector twin of :func:`make_marker`: the same dot or claim ring, as ellipses."""
+    c = QColor(colour)
+    d = size + 2  # the sprite's outer diameter is ceil(size) + 2 minus its 1-px inset
+    r = (d - 2) / 2
+    if claimed:
+        inset = 0.13 * d
+        p.setPen(QPen(c, max(1.5, 0.26 * d)))
+        p.setBrush(QColor(255, 255, 255, 230))
+        rr = r - inset
+    else:
+        p.setPen(QPen(QColor(255, 255, 255), max(1.0, 0.12 * d)))
+        p.setBrush(c)
+        rr = r - 0.5
+    for x, y in zip(np.asarray(xs).tolist(), np.asarray(ys).tolist()):
+        p.drawEllipse(QPointF(x, y), rr, rr)
+
+
 class EventsLayer(MapLayer):
     """Every visible event with a coordinate, stamped as one sprite per (type, claim) group.
 
@@ -224,6 +243,9 @@ class EventsLayer(MapLayer):
         return pm
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
+        if vp.vector:
+            self.draw_vector(p, vp)
+            return
         size = self.marker_size * vp.ui_scale
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
@@ -239,6 +261,16 @@ class EventsLayer(MapLayer):
             frags[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
             frags[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
             p.drawPixmapFragments(*self._frags.drawargs(), pm)
+
+    def draw_vector(self, p: QPainter, vp: Viewport) -> None:
+        """The same markers as shapes (SVG/PDF keep them as circles, sharp at any zoom)."""
+        size = self.marker_size * vp.ui_scale
+        for g in self.groups:
+            inview = vp.contains_mask(g.x, g.y, pad=size)
+            if not inview.any():
+                continue
+            px, py = vp.to_px(g.x[inview], g.y[inview])
+            draw_marker_shapes(p, px, py, style.event_type_colour(g.key[0]), g.key[1], size)
 
     def pick(self, vp: Viewport, px: float, py: float, radius_px: float = 6.0) -> list[int]:
         """Rows of the events under a pixel, nearest first (within ``radius_px`` + marker radius)."""

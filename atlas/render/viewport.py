@@ -21,7 +21,8 @@ class Viewport:
     """``x0..x1`` and ``y0..y1`` in Mercator metres shown on ``width`` x ``height`` pixels.
 
     ``ui_scale`` multiplies marker sizes, line widths and fonts (1.0 on screen at 96 dpi; dpi/96
-    on export), so a 300-dpi export looks like the screen, only sharper.
+    on export), so a 300-dpi export looks like the screen, only sharper. ``vector`` is set when the
+    target is SVG or PDF: layers then draw shapes instead of stamping pixmaps.
     """
 
     x0: float
@@ -31,6 +32,7 @@ class Viewport:
     width: int
     height: int
     ui_scale: float = 1.0
+    vector: bool = False
 
     @classmethod
     def fit(cls, bounds: tuple[float, float, float, float], width: int, height: int,
@@ -88,6 +90,9 @@ class Viewport:
 
     def scaled_ui(self, ui_scale: float) -> Viewport:
         return replace(self, ui_scale=ui_scale)
+
+    def as_vector(self, vector: bool = True) -> Viewport:
+        return replace(self, vector=vector)
 
     # ------------------------------------------------------------------ mapping
     def to_px(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
