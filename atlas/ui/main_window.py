@@ -28,8 +28,10 @@ from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_eve
 from atlas.map.canvas import MapCanvas
 from atlas.model import AtlasModel, EventTable
 from atlas.render.compose import DEFAULT_ATTRIBUTION
+from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .workflow import install_workflow
 
 
 def settings() -> QSettings:
@@ -68,9 +70,11 @@ class MainWindow(QMainWindow):
         self.model.table_changed.connect(self._update_count)
 
         self._build_actions()
+        install_workflow(self)  # filters, timeline, details, legend docks and their actions (atlas/ui/workflow.py)
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()
+        self.workspace = install_workspace(self)  # File ▸ New/Open/Save, autosave, recovery
 
     # ------------------------------------------------------------------ building
     def add_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
