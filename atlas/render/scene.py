@@ -11,7 +11,10 @@ from PySide6.QtGui import QPainter
 
 from atlas.model import AtlasModel
 
+from .basemap_layers import BasemapLayers, make_basemap_layers
 from .layers import BackgroundLayer, EventsLayer, GraticuleLayer, MapLayer, RegionFrameLayer, SelectionLayer
+from .themed_layers import ThemedBackground, ThemedFrame, ThemedGraticule
+from .themes import LIGHT, Theme, apply_theme, theme_named
 from .viewport import Viewport
 
 
@@ -19,13 +22,23 @@ class MapScene:
     """Layers bottom to top. Other features insert their layers with :meth:`insert` (basemap below
     the graticule, control areas below the events, annotations above the selection)."""
 
-    def __init__(self, model: AtlasModel | None = None) -> None:
-        self.background = BackgroundLayer()
-        self.graticule = GraticuleLayer()
-        self.frame = RegionFrameLayer()
+    def __init__(self, model: AtlasModel | None = None, basemap: bool = True, theme: Theme | str = LIGHT) -> None:
+        # The bundled vector basemap (atlas.render.basemap_layers): the map itself under the frame
+        # and graticule, its names above them and below the events. Without readable data the
+        # region frame stands in for it; with it the frame stays available but hidden.
+        self.basemap: BasemapLayers | None = make_basemap_layers() if basemap else None
+        self.background: BackgroundLayer = ThemedBackground(land=self.basemap is None)
+        self.graticule: GraticuleLayer = ThemedGraticule()
+        self.frame: RegionFrameLayer = ThemedFrame()
         self.events = EventsLayer()
         self.selection = SelectionLayer()
-        self.layers: list[MapLayer] = [self.background, self.frame, self.graticule, self.events, self.selection]
+        under = self.basemap.below_frame if self.basemap else []
+        names = self.basemap.labels if self.basemap else []
+        self.frame.visible = self.basemap is None
+        self.layers: list[MapLayer] = [self.background, *under, self.frame, self.graticule, *names,
+                                       self.events, self.selection]
+        self.theme: Theme = LIGHT
+        self.set_theme(theme)
         self.model = model
         if model is not None:
             self.sync_events()
@@ -50,6 +63,12 @@ class MapScene:
     def reorder(self, keys: Iterable[str]) -> None:
         order = {k: i for i, k in enumerate(keys)}
         self.layers.sort(key=lambda lyr: order.get(lyr.key, len(order)))
+
+    def set_theme(self, theme: Theme | str) -> Theme:
+        """Light or dark map (atlas.render.themes): basemap, background, graticule, frame follow."""
+        if self.basemap is not None:
+            self.basemap.options.theme = theme_named(theme) if isinstance(theme, str) else theme
+        return apply_theme(self, theme)
 
     # ------------------------------------------------------------------ model sync
     def sync_events(self) -> None:
