@@ -34,11 +34,12 @@ class FilterHistory(QObject):
         self._redo: list[Filter] = []
         self._current: Filter = model.filter
         self._applying = False
+        self._batch_start: Filter | None = None
         model.filter_changed.connect(self._on_filter_changed)
 
     def _on_filter_changed(self) -> None:
         new = self.model.filter
-        if self._applying or new == self._current:
+        if self._applying or new == self._current or self._batch_start is not None:
             self._current = new
             return
         self._undo.append(self._current)
@@ -74,6 +75,19 @@ class FilterHistory(QObject):
         self._undo.append(self._current)
         self._apply(self._redo.pop())
         return True
+
+    def begin_batch(self) -> None:
+        """Coalesce the changes until :meth:`end_batch` into one step (timeline playback)."""
+        if self._batch_start is None:
+            self._batch_start = self._current
+
+    def end_batch(self) -> None:
+        start, self._batch_start = self._batch_start, None
+        if start is not None and start != self._current:
+            self._undo.append(start)
+            del self._undo[:-MAX_STEPS]
+            self._redo.clear()
+            self.changed.emit()
 
     def clear(self) -> None:
         self._undo.clear()

@@ -19,7 +19,7 @@ from pyqtgraph.Qt import internals as pg_internals
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
 from atlas.model.table import EventTable
 
-from . import style
+from . import style, uncertainty
 from .viewport import Viewport
 
 IntArray = npt.NDArray[np.intp]
@@ -143,14 +143,18 @@ class RegionFrameLayer(MapLayer):
 class _Group:
     """The visible events of one sprite (type × claim), projected once."""
 
-    key: tuple[str, bool]
+    key: tuple[str, bool, str]  # (event type, claimed, shape: "circle" or "diamond" for a vague date)
     x: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
     rows: IntArray
+    halo: npt.NDArray[np.float64] | None = None  # uncertainty radius in Mercator metres (0: none)
 
 
-def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QPixmap:
-    """One pre-rendered sprite: a filled dot, or a ring with a light centre for a claim."""
+def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0, shape: str = "circle") -> QPixmap:
+    """One pre-rendered sprite: a filled dot, or a ring with a light centre for a claim; a
+    ``"diamond"`` shape marks an event whose date is known only to the week or month."""
+    if shape == "diamond":
+        return _make_diamond(colour, claimed, size, dpr)
     px = int(math.ceil(size * dpr)) + 2
     pm = QPixmap(px, px)
     pm.setDevicePixelRatio(1.0)
@@ -191,6 +195,29 @@ def draw_marker_shapes(p: QPainter, xs: npt.ArrayLike, ys: npt.ArrayLike, colour
         p.drawEllipse(QPointF(x, y), rr, rr)
 
 
+def _make_diamond(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QPixmap:
+    px = int(math.ceil(size * dpr * 1.15)) + 2
+    pm = QPixmap(px, px)
+    pm.setDevicePixelRatio(1.0)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    c = QColor(colour)
+    h = (px - 2) / 2
+    m = px / 2
+    inset = 0.16 * px if claimed else 0.5
+    pts = [QPointF(m, m - h + inset), QPointF(m + h - inset, m), QPointF(m, m + h - inset), QPointF(m - h + inset, m)]
+    if claimed:
+        p.setPen(QPen(c, max(1.5, 0.24 * px)))
+        p.setBrush(QColor(255, 255, 255, 230))
+    else:
+        p.setPen(QPen(QColor(255, 255, 255), max(1.0, 0.12 * px)))
+        p.setBrush(c)
+    p.drawPolygon(pts)
+    p.end()
+    return pm
+
+
 class EventsLayer(MapLayer):
     """Every visible event with a coordinate, stamped as one sprite per (type, claim) group.
 
@@ -208,6 +235,28 @@ class EventsLayer(MapLayer):
         self._sprites: dict[tuple[str, bool, float], QPixmap] = {}
         self._frags = pg_internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self.colours: dict[str, str] = {}
+        #: "auto" (density above uncertainty.DENSITY_AUTO_THRESHOLD points in view), "points", "density".
+        self.density_mode = "auto"
+        self.density_threshold = uncertainty.DENSITY_AUTO_THRESHOLD
+        self.showing_density = False  # what the last draw chose (the View menu and legend say so)
+        self.show_halos = True
+
+    def set_density_mode(self, mode: str) -> None:
+        if mode not in uncertainty.DENSITY_MODES:
+            raise ValueError(f"unknown density mode {mode!r}")
+        if mode != self.density_mode:
+            self.density_mode = mode
+            self.changed()
+
+    def _density_wanted(self, vp: Viewport) -> bool:
+        if self.density_mode != "auto":
+            return self.density_mode == "density"
+        n = 0
+        for g in self.groups:
+            n += int(np.count_nonzero(vp.contains_mask(g.x, g.y)))
+            if n > self.density_threshold:
+                return True
+        return False
 
     def set_events(self, table: EventTable, rows: npt.ArrayLike) -> None:
         rows = np.asarray(rows, dtype=np.intp)
@@ -218,7 +267,9 @@ class EventsLayer(MapLayer):
         claim_codes = conf.codes_for(["claimed", "disputed"])
         claimed = np.isin(conf.codes[rows], claim_codes)
         codes = etype.codes[rows]
-        key = (codes.astype(np.int64) + 1) * 2 + claimed
+        vague = np.isin(table.date_precision[rows], uncertainty.DIAMOND_DATE_PRECISIONS)
+        halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows])
+        key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
         groups = []
         if rows.size:
             order = np.argsort(key, kind="stable")
@@ -227,18 +278,20 @@ class EventsLayer(MapLayer):
             for chunk in np.split(order, bounds):
                 code = int(codes[chunk[0]])
                 name = etype.categories[code] if code >= 0 else ""
-                groups.append(_Group((name, bool(claimed[chunk[0]])), x[chunk], y[chunk], rows[chunk]))
+                shape = "diamond" if vague[chunk[0]] else "circle"
+                hr = halo[chunk]
+                groups.append(_Group((name, bool(claimed[chunk[0]]), shape), x[chunk], y[chunk], rows[chunk], hr if hr.any() else None))
         # Claims draw above confirmed events of the same type; rarer types above common ones.
         groups.sort(key=lambda g: (-len(g.rows), g.key[1]))
         self.groups = groups
         self.colours = {g.key[0]: style.event_type_colour(g.key[0]) for g in groups}
         self.changed()
 
-    def sprite(self, name: str, claimed: bool, size: float) -> QPixmap:
-        k = (name, claimed, round(size, 2))
+    def sprite(self, name: str, claimed: bool, size: float, shape: str = "circle") -> QPixmap:
+        k = (name, claimed, round(size, 2), shape)
         pm = self._sprites.get(k)
         if pm is None:
-            pm = make_marker(style.event_type_colour(name), claimed, size)
+            pm = make_marker(style.event_type_colour(name), claimed, size, shape=shape)
             self._sprites[k] = pm
         return pm
 
@@ -247,13 +300,19 @@ class EventsLayer(MapLayer):
             self.draw_vector(p, vp)
             return
         size = self.marker_size * vp.ui_scale
+        self.showing_density = self._density_wanted(vp)
+        if self.showing_density:
+            uncertainty.draw_density(p, vp, [g.x for g in self.groups], [g.y for g in self.groups])
+            return
+        if self.show_halos:
+            uncertainty.draw_halos(p, vp, self.groups, self._frags, style.event_type_colour, size / 2)
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
             n = int(np.count_nonzero(inview))
             if n == 0:
                 continue
             px, py = vp.to_px(g.x[inview], g.y[inview])
-            pm = self.sprite(g.key[0], g.key[1], size)
+            pm = self.sprite(g.key[0], g.key[1], size, g.key[2])
             self._frags.resize(n)
             frags = self._frags.ndarray()
             frags[:, 0] = px

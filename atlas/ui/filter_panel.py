@@ -1,0 +1,286 @@
+"""The filters dock: date range, "only in map view", drawn area, and the facet lists.
+
+Every control owns one top-level term of the model's filter and swaps only that term (dates own the
+:class:`DateRange`, the view box owns :class:`InView`, the drawn area owns :class:`Area`, each facet
+owns its :class:`Facet`). Facet counts reflect the *other* active terms: the masks of the terms are
+cached (:class:`PartMasks`) and each facet's count is one ``np.bincount`` over the rows they leave.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.model import AtlasModel, DateRange, InView, find_part, replace_part
+from atlas.model.facets import (
+    FACETS,
+    Area,
+    Facet,
+    combine_area,
+    facet_index,
+    find_facet,
+    replace_facet,
+)
+from atlas.model.part_masks import PartMasks
+from atlas.render.viewport import Viewport
+
+from .facet_list import FacetList
+
+#: The view-box term follows pans and zooms after the view has been still this long.
+IN_VIEW_DEBOUNCE_MS = 250
+AREA_MODE_LABELS = {
+    "replace": "New area replaces",
+    "or": "Add to area (OR)",
+    "and": "Intersect area (AND)",
+    "not": "Cut from area (AND NOT)",
+}
+
+
+def qdate(d: _dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(q: QDate) -> _dt.date:
+    return _dt.date(q.year(), q.month(), q.day())
+
+
+def facet_skip(field: str) -> Any:
+    return lambda p: isinstance(p, Facet) and p.field == field
+
+
+class FilterPanel(QWidget):
+    """Date range, map-view and area terms, and one :class:`FacetList` per facet.
+
+    Signals
+    -------
+    draw_area_requested(kind)
+        "rectangle" or "lasso": the window switches the map to that tool.
+    """
+
+    draw_area_requested = Signal(str)
+
+    def __init__(self, model: AtlasModel, part_masks: PartMasks | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.atlas = model
+        self.part_masks = part_masks or PartMasks()
+        self._syncing = False
+        self._last_view: Viewport | None = None
+        #: Returns the map's current view (set by the window); without it the last view_changed is used.
+        self.view_provider: Any = None
+
+        # -- dates
+        self.date_on = QCheckBox("Dates")
+        self.date_on.setToolTip("Only events dated in this range (both days included)")
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        for w in (self.date_from, self.date_to):
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("d MMM yyyy")
+            w.setDate(QDate(2024, 8, 6))
+            w.dateChanged.connect(self._date_edited)
+        self.date_on.toggled.connect(self._date_edited)
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_on)
+        dates.addWidget(self.date_from, 1)
+        dates.addWidget(QLabel("–"))
+        dates.addWidget(self.date_to, 1)
+
+        # -- space
+        self.in_view = QCheckBox("Only events in the current map view")
+        self.in_view.toggled.connect(self._in_view_toggled)
+        self._view_timer = QTimer(self)
+        self._view_timer.setSingleShot(True)
+        self._view_timer.setInterval(IN_VIEW_DEBOUNCE_MS)
+        self._view_timer.timeout.connect(self._apply_in_view)
+        self.rect_btn = QPushButton("Rectangle")
+        self.rect_btn.setToolTip("Draw a rectangle on the map to filter to it")
+        self.rect_btn.clicked.connect(lambda: self.draw_area_requested.emit("rectangle"))
+        self.lasso_btn = QPushButton("Lasso")
+        self.lasso_btn.setToolTip("Draw a free-hand area on the map to filter to it")
+        self.lasso_btn.clicked.connect(lambda: self.draw_area_requested.emit("lasso"))
+        self.area_mode = QComboBox()
+        for k, v in AREA_MODE_LABELS.items():
+            self.area_mode.addItem(v, k)
+        self.area_mode.setToolTip("How the next drawn area combines with the current one")
+        self.outside = QCheckBox("Outside")
+        self.outside.setToolTip("Keep the events outside the drawn area instead (AND NOT)")
+        self.outside.toggled.connect(self._outside_toggled)
+        self.clear_area_btn = QPushButton("Clear area")
+        self.clear_area_btn.clicked.connect(self.clear_area)
+        space = QGridLayout()
+        space.addWidget(self.in_view, 0, 0, 1, 4)
+        space.addWidget(self.rect_btn, 1, 0)
+        space.addWidget(self.lasso_btn, 1, 1)
+        space.addWidget(self.area_mode, 1, 2, 1, 2)
+        space.addWidget(self.outside, 2, 0)
+        space.addWidget(self.clear_area_btn, 2, 1)
+        self.area_label = QLabel("")
+        self.area_label.setTextFormat(Qt.TextFormat.PlainText)
+        space.addWidget(self.area_label, 2, 2, 1, 2)
+
+        when_where = QGroupBox("When and where")
+        ww = QVBoxLayout(when_where)
+        ww.addLayout(dates)
+        ww.addLayout(space)
+
+        # -- facets
+        self.toolbox = QToolBox()
+        self.facets: dict[str, FacetList] = {}
+        for field, title in FACETS.items():
+            fl = FacetList(field, title)
+            fl.edited.connect(lambda vals, mode, f=field: self.set_facet(f, vals, mode))
+            self.facets[field] = fl
+            self.toolbox.addItem(fl, title)
+        self.toolbox.currentChanged.connect(lambda _i: self.update_counts())
+
+        self.clear_all_btn = QPushButton("Clear all filters")
+        self.clear_all_btn.clicked.connect(self.clear_all)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(when_where)
+        lay.addWidget(self.toolbox, 1)
+        lay.addWidget(self.clear_all_btn)
+
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(0)  # after the list, map and timeline have redrawn
+        self._counts_timer.timeout.connect(self.update_counts)
+        model.table_changed.connect(self._on_table)
+        model.filter_changed.connect(self._on_filter)
+        self._on_table()
+
+    # ------------------------------------------------------------------ model → widgets
+    def _on_table(self) -> None:
+        t = self.atlas.table
+        for field, fl in self.facets.items():
+            idx = facet_index(t, field)
+            fl.set_values(idx.categories, idx.counts())
+        span = t.date_span()
+        if span is not None:
+            lo, hi = (s.astype(object) for s in span)
+            self._syncing = True
+            for w in (self.date_from, self.date_to):
+                w.setDateRange(qdate(lo) if lo.year > 1900 else QDate(1900, 1, 1), qdate(hi) if hi.year < 2200 else QDate(2200, 1, 1))
+            if find_part(self.atlas.filter, DateRange) is None:
+                self.date_from.setDate(qdate(lo))
+                self.date_to.setDate(qdate(hi))
+            self._syncing = False
+        self._on_filter()
+
+    def _on_filter(self) -> None:
+        flt = self.atlas.filter
+        self._syncing = True
+        try:
+            dr = find_part(flt, DateRange)
+            self.date_on.setChecked(dr is not None)
+            if isinstance(dr, DateRange):
+                if dr.start:
+                    self.date_from.setDate(qdate(dr.start))
+                if dr.end:
+                    self.date_to.setDate(qdate(dr.end))
+            self.in_view.setChecked(find_part(flt, InView) is not None)
+            area = find_part(flt, Area)
+            self.outside.setChecked(isinstance(area, Area) and area.outside)
+            self.area_label.setText(area.describe() if area is not None else "no area drawn")
+            self.clear_area_btn.setEnabled(area is not None)
+            for field, fl in self.facets.items():
+                term = find_facet(flt, field)
+                fl.show_term(term)
+                n = len(term.values) if term is not None else 0
+                i = self.toolbox.indexOf(fl)
+                self.toolbox.setItemText(i, FACETS[field] + (f"  ({n} chosen)" if n else ""))
+        finally:
+            self._syncing = False
+        self._counts_timer.start()
+
+    def update_counts(self) -> None:
+        """Counts of the open facet's values among the rows that pass every *other* term."""
+        fl = self.toolbox.currentWidget()
+        if isinstance(fl, FacetList):
+            fl.set_counts(self.facet_counts(fl.field))
+
+    def facet_counts(self, field: str) -> np.ndarray:
+        t = self.atlas.table
+        mask = self.part_masks.mask_except(t, self.atlas.filter, facet_skip(field))
+        return facet_index(t, field).counts(mask)
+
+    # ------------------------------------------------------------------ widgets → model
+    def set_facet(self, field: str, values: frozenset[str], mode: str = "any") -> None:
+        new = Facet(field, values, mode) if values else None
+        self.atlas.set_filter(replace_facet(self.atlas.filter, field, new))
+
+    def set_dates(self, start: _dt.date | None, end: _dt.date | None) -> None:
+        new = DateRange(start, end) if (start or end) else None
+        self.atlas.set_filter(replace_part(self.atlas.filter, DateRange, new))
+
+    def _date_edited(self, *_args: object) -> None:
+        if self._syncing:
+            return
+        if not self.date_on.isChecked():
+            self.set_dates(None, None)
+            return
+        a, b = pydate(self.date_from.date()), pydate(self.date_to.date())
+        self.set_dates(min(a, b), max(a, b))
+
+    def _in_view_toggled(self, on: bool) -> None:
+        if self._syncing:
+            return
+        if on:
+            self._apply_in_view()
+        else:
+            self.atlas.set_filter(replace_part(self.atlas.filter, InView, None))
+
+    def view_changed(self, vp: Viewport) -> None:
+        """Connected to the canvas's ``view_changed``: the in-view term follows after a pause."""
+        self._last_view = vp
+        if find_part(self.atlas.filter, InView) is not None:
+            self._view_timer.start()
+
+    def _apply_in_view(self) -> None:
+        vp = self.view_provider() if self.view_provider is not None else self._last_view
+        if vp is None:
+            return
+        lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+        term = InView(round(lon0, 5), round(lat0, 5), round(lon1, 5), round(lat1, 5))
+        self.atlas.set_filter(replace_part(self.atlas.filter, InView, term))
+
+    def apply_area(self, geometry: Any, label: str) -> None:
+        """A drawn area (from the rectangle or lasso tool), combined per the mode chosen."""
+        cur = find_part(self.atlas.filter, Area)
+        mode = str(self.area_mode.currentData() or "replace")
+        new = combine_area(cur if isinstance(cur, Area) else None, geometry, mode, label)
+        if new is not None and self.outside.isChecked() and not new.outside and mode == "replace":
+            new = Area(new.geometry, new.label, outside=True)
+        self.atlas.set_filter(replace_part(self.atlas.filter, Area, new))
+
+    def _outside_toggled(self, on: bool) -> None:
+        if self._syncing:
+            return
+        cur = find_part(self.atlas.filter, Area)
+        if isinstance(cur, Area) and cur.outside != on:
+            self.atlas.set_filter(replace_part(self.atlas.filter, Area, Area(cur.geometry, cur.label, outside=on)))
+
+    def clear_area(self) -> None:
+        self.atlas.set_filter(replace_part(self.atlas.filter, Area, None))
+
+    def clear_all(self) -> None:
+        from atlas.model import All
+
+        self.atlas.set_filter(All())

@@ -1,0 +1,173 @@
+"""Installs the analyst's workflow into the main window: the filters, timeline, details and legend
+docks, the summary chips above the list, the area tools, filter undo/redo, and their actions.
+
+``MainWindow.__init__`` calls :func:`install_workflow` once; everything here talks to the window's
+:class:`AtlasModel` (views never call each other).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from atlas.map.select_tools import LassoTool, RectangleTool
+from atlas.model import InView, find_part
+from atlas.model.filter_history import FilterHistory
+from atlas.model.part_masks import PartMasks
+
+from .details_panel import DetailsPanel
+from .filter_panel import FilterPanel
+from .filter_summary import FilterSummary
+from .legend_panel import LegendPanel
+from .timeline import TimelinePanel
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+class Workflow:
+    """What :func:`install_workflow` built, kept on the window as ``win.workflow``."""
+
+    def __init__(self, win: MainWindow) -> None:
+        self.win = win
+        model = win.model
+        self.part_masks = PartMasks()
+        self.history = FilterHistory(model, win)
+
+        self.filters = FilterPanel(model, self.part_masks)
+        self.filters_dock = win.add_dock("Filters", "filters_dock", self.filters, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.summary = FilterSummary(model)
+        lay = win.event_list.layout()
+        if lay is not None:
+            lay.insertWidget(0, self.summary)  # type: ignore[attr-defined]
+
+        self.timeline = TimelinePanel(model, self.part_masks)
+        self.timeline_dock = win.add_dock("Timeline", "timeline_dock", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline.playing_changed.connect(lambda on: self.history.begin_batch() if on else self.history.end_batch())
+
+        self.details = DetailsPanel(model)
+        self.details_dock = win.add_dock("Details", "details_dock", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        win.splitDockWidget(win.list_dock, self.details_dock, Qt.Orientation.Vertical)
+
+        self.legend = LegendPanel(model, self.part_masks)
+        self.legend_dock = win.add_dock("Legend", "legend_dock", self.legend, Qt.DockWidgetArea.LeftDockWidgetArea)
+        win.splitDockWidget(self.filters_dock, self.legend_dock, Qt.Orientation.Vertical)
+        # First-start sizes (a saved window state restores the user's own later).
+        win.resizeDocks([self.filters_dock], [300], Qt.Orientation.Horizontal)
+        win.resizeDocks([self.filters_dock, self.legend_dock], [560, 300], Qt.Orientation.Vertical)
+        win.resizeDocks([self.timeline_dock], [190], Qt.Orientation.Vertical)
+
+        win.canvas.view_changed.connect(self.filters.view_changed)
+        self.filters.view_provider = win.canvas.map_viewport
+        self.filters.draw_area_requested.connect(self.draw_area)
+        self._build_actions()
+
+    # ------------------------------------------------------------------ actions
+    def _act(self, text: str, shortcut: str, slot: Any, tip: str = "", scope: list[QWidget] | None = None) -> QAction:
+        """An action with a shortcut; ``scope`` widgets restrict it (keys like Space stay usable elsewhere)."""
+        if scope is None:
+            return self.win._action(text, shortcut, slot, tip)
+        act = QAction(text, self.win)  # parented to the window so Help ▸ Keyboard shortcuts lists it
+        act.setShortcut(QKeySequence(shortcut))
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        act.setToolTip(tip or text)
+        act.setStatusTip(tip or text)
+        act.triggered.connect(slot)
+        for w in scope:
+            w.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        win = self.win
+        tl = self.timeline
+        self.act_undo = self._act("Undo filter", "Ctrl+Alt+Z", self.history.undo, "Undo the last filter change")
+        self.act_redo = self._act("Redo filter", "Ctrl+Alt+Shift+Z", self.history.redo, "Redo the filter change undone")
+        self.act_clear_filters = self._act("Clear all filters", "Ctrl+Alt+Backspace", self.filters.clear_all)
+        self.act_in_view = self._act("Only events in the map view", "Ctrl+Alt+V", self.toggle_in_view, "Filter to the events in the current map view (follows pans and zooms)")
+        self.act_in_view.setCheckable(True)
+        self.act_rect = self._act("Filter by rectangle", "Ctrl+Alt+R", lambda: self.draw_area("rectangle"), "Drag a rectangle on the map")
+        self.act_lasso = self._act("Filter by lasso", "Ctrl+Alt+L", lambda: self.draw_area("lasso"), "Draw a free-hand area on the map")
+        self.act_clear_area = self._act("Clear drawn area", "Ctrl+Alt+A", self.filters.clear_area)
+        self.act_copy_event = self._act("Copy event as text", "Ctrl+Shift+C", self.details.copy_text, "Copy every field of the current event")
+        self.history.changed.connect(self._update_undo)
+        win.model.filter_changed.connect(self._update_in_view)
+        self._update_undo()
+
+        win.edit_menu.addSeparator()
+        for a in (self.act_undo, self.act_redo, self.act_clear_filters, self.act_in_view, self.act_rect, self.act_lasso, self.act_clear_area, self.act_copy_event):
+            win.edit_menu.addAction(a)
+
+        menu = QMenu("&Timeline", win)
+        win.menuBar().insertMenu(win.help_menu.menuAction(), menu)
+        scope = [tl, win.canvas]
+        self.act_play = self._act("Play / pause timeline", "Space", tl.toggle_play, "Play the timeline (map and list follow)", scope)
+        self.act_step_fwd = self._act("Timeline: one day forward", "Right", lambda: tl.step(1), "", [tl])
+        self.act_step_back = self._act("Timeline: one day back", "Left", lambda: tl.step(-1), "", [tl])
+        self.act_clear_dates = self._act("Clear date range", "Ctrl+Alt+D", tl.clear_range)
+        self.act_focus_tl = self._act("Focus the timeline", "Ctrl+Alt+T", self.focus_timeline, "Put the keyboard on the timeline (Space, Left, Right)")
+        for a in (self.act_play, self.act_step_fwd, self.act_step_back, self.act_clear_dates, self.act_focus_tl):
+            menu.addAction(a)
+        self.timeline_menu = menu
+
+        win.view_menu.addSeparator()
+        dens = QMenu("Point &density", win)
+        group = QActionGroup(win)
+        self.density_actions: dict[str, QAction] = {}
+        for key, text, sc in (("auto", "Automatic (density when crowded)", "Ctrl+Alt+1"), ("points", "Always points", "Ctrl+Alt+2"), ("density", "Always density", "Ctrl+Alt+3")):
+            a = self._act(f"Density: {text}", sc, lambda _=False, k=key: self.set_density(k))
+            a.setCheckable(True)
+            a.setChecked(key == "auto")
+            group.addAction(a)
+            dens.addAction(a)
+            self.density_actions[key] = a
+        win.view_menu.addMenu(dens)
+        for dock, sc in ((self.filters_dock, "Ctrl+Alt+F"), (self.timeline_dock, "Ctrl+Alt+M"), (self.details_dock, "Ctrl+Alt+I"), (self.legend_dock, "Ctrl+Alt+G")):
+            a = dock.toggleViewAction()
+            a.setShortcut(QKeySequence(sc))
+            win.addAction(a)
+        if hasattr(win, "list_dock"):
+            a = win.list_dock.toggleViewAction()
+            if a.shortcut().isEmpty():
+                a.setShortcut(QKeySequence("Ctrl+Alt+E"))
+                win.addAction(a)
+
+    def _update_undo(self) -> None:
+        h = self.history
+        self.act_undo.setEnabled(h.can_undo)
+        self.act_redo.setEnabled(h.can_redo)
+        self.act_undo.setText(f"Undo filter ({h.undo_text()})" if h.can_undo else "Undo filter")
+        self.act_redo.setText(f"Redo filter ({h.redo_text()})" if h.can_redo else "Redo filter")
+
+    def _update_in_view(self) -> None:
+        self.act_in_view.blockSignals(True)
+        self.act_in_view.setChecked(find_part(self.win.model.filter, InView) is not None)
+        self.act_in_view.blockSignals(False)
+
+    # ------------------------------------------------------------------ slots
+    def toggle_in_view(self) -> None:
+        self.filters.in_view.setChecked(not self.filters.in_view.isChecked())
+
+    def draw_area(self, kind: str) -> None:
+        tool = RectangleTool(self.filters.apply_area) if kind == "rectangle" else LassoTool(self.filters.apply_area)
+        self.win.canvas.set_tool(tool)
+        self.win.canvas.setFocus()
+        self.win.statusBar().showMessage(f"Drag on the map to draw the {kind}; Esc cancels.", 6000)
+
+    def set_density(self, mode: str) -> None:
+        self.win.canvas.scene_layers.events.set_density_mode(mode)
+        self.density_actions[mode].setChecked(True)
+        self.win.canvas.item.update()
+
+    def focus_timeline(self) -> None:
+        self.timeline_dock.show()
+        self.timeline.setFocus()
+
+
+def install_workflow(win: MainWindow) -> Workflow:
+    """Add the workflow's docks and actions to ``win`` (called once from ``MainWindow.__init__``)."""
+    wf = Workflow(win)
+    win.workflow = wf  # type: ignore[attr-defined]
+    return wf

@@ -1,0 +1,112 @@
+"""Filter undo/redo and the facet terms, without widgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import shapely
+
+from atlas.model import All, AtlasModel, DateRange, EventTable, Text, replace_part
+from atlas.model.facets import Area, Facet, combine_area, facet_index, find_facet, replace_facet, without_part
+from atlas.model.filter_history import FilterHistory
+from atlas.model.part_masks import PartMasks
+
+
+def test_undo_redo_walks_back_and_forth(sample_table) -> None:
+    m = AtlasModel(sample_table)
+    h = FilterHistory(m)
+    assert not h.can_undo and not h.can_redo
+    m.set_filter(replace_facet(m.filter, "event_type", Facet("event_type", {"Battles"})))
+    m.set_filter(replace_part(m.filter, DateRange, DateRange(dt.date(2025, 3, 1), dt.date(2025, 3, 31))))
+    assert sorted(m.table.ids[m.visible_rows]) == ["T-7"]
+    assert h.undo()
+    assert sorted(m.table.ids[m.visible_rows]) == ["T-1", "T-4", "T-7"]
+    assert h.can_redo
+    assert h.undo()
+    assert m.filter == All() and len(m.visible_rows) == 8
+    assert not h.undo()
+    assert h.redo() and h.redo()
+    assert sorted(m.table.ids[m.visible_rows]) == ["T-7"]
+    # a new change after an undo drops the redo branch
+    h.undo()
+    m.set_filter(replace_part(m.filter, Text, Text("Sudzha")))
+    assert not h.can_redo
+    assert h.undo_text() == "Battles"
+
+
+def test_batch_is_one_step(sample_table) -> None:
+    m = AtlasModel(sample_table)
+    h = FilterHistory(m)
+    h.begin_batch()
+    for day in range(1, 20):
+        m.set_filter(DateRange(dt.date(2024, 8, day), dt.date(2024, 8, day + 6)))
+    h.end_batch()
+    assert h.undo()
+    assert m.filter == All()
+    assert not h.can_undo
+
+
+def test_no_op_change_is_not_recorded(sample_table) -> None:
+    m = AtlasModel(sample_table)
+    h = FilterHistory(m)
+    m.set_filter(Text("x"))
+    m.set_filter(Text("x"))
+    h.undo()
+    assert not h.can_undo
+
+
+def test_actor_and_outlet_facets_are_multi_valued() -> None:
+    t = EventTable.from_records([
+        {"event_id": "a", "actor1": "A", "actor2": "B", "sources": [{"outlet": "Reuters"}, {"outlet": "TASS"}]},
+        {"event_id": "b", "actor1": "B", "actor2": "", "sources": [{"outlet": "TASS"}, {"outlet": "TASS"}]},
+        {"event_id": "c", "actor1": "", "actor2": "", "sources": []},
+    ])
+    actor = facet_index(t, "actor")
+    assert actor.categories == ("A", "B")
+    assert actor.counts().tolist() == [1, 2, 1]  # A, B, (none)
+    assert Facet("actor", {"B"}).mask(t).tolist() == [True, True, False]
+    assert Facet("actor", {"A", "B"}, "all").mask(t).tolist() == [True, False, False]
+    assert Facet("actor", {"A"}, "none").mask(t).tolist() == [False, True, True]
+    out = facet_index(t, "outlet")
+    assert out.categories == ("Reuters", "TASS")
+    assert out.counts().tolist() == [1, 2, 1]  # TASS twice in b counts once
+    assert out.counts(np.array([False, True, True])).tolist() == [0, 1, 1]
+    assert Facet("outlet", {""}).mask(t).tolist() == [False, False, True]
+
+
+def test_part_masks_leave_out_a_facet(sample_table) -> None:
+    flt = Facet("event_type", {"Battles"}) & Facet("side", {"Russia"})
+    pm = PartMasks()
+    mask = pm.mask_except(sample_table, flt, lambda p: isinstance(p, Facet) and p.field == "event_type")
+    # counts of event types among Russian events, whatever type is chosen
+    counts = dict(zip(facet_index(sample_table, "event_type").categories, facet_index(sample_table, "event_type").counts(mask)))
+    assert counts == {"Battles": 2, "Explosions/Remote violence": 0, "Political developments": 1, "Strategic developments": 1}
+    assert find_facet(flt, "side") == Facet("side", {"Russia"})
+    assert without_part(flt, Facet("side", {"Russia"})) == Facet("event_type", {"Battles"})
+
+
+def test_area_combines_geometrically(sample_table) -> None:
+    sudzha = shapely.box(35.0, 51.0, 35.5, 51.4)
+    glushkovo = shapely.box(34.5, 51.2, 34.7, 51.4)
+    a = combine_area(None, sudzha, "replace", "in rectangle")
+    ids = lambda f: sorted(sample_table.ids[f.mask(sample_table)])  # noqa: E731
+    assert ids(a) == ["T-1", "T-2", "T-7"]
+    b = combine_area(a, glushkovo, "or", "in rectangle")
+    assert ids(b) == ["T-1", "T-2", "T-3", "T-7"]
+    c = combine_area(b, glushkovo, "not", "in rectangle")
+    assert ids(c) == ["T-1", "T-2", "T-7"]
+    d = combine_area(None, sudzha, "not", "in rectangle")
+    assert d.outside and "T-1" not in ids(d) and "T-5" in ids(d)
+    assert Area(sudzha, "x") == Area(shapely.box(35.0, 51.0, 35.5, 51.4), "x")
+    assert hash(Area(sudzha, "x")) == hash(Area(shapely.box(35.0, 51.0, 35.5, 51.4), "x"))
+
+
+def test_time_window_is_ordered_and_silent_on_no_op(qtbot) -> None:
+    m = AtlasModel()
+    seen = []
+    m.time_window_changed.connect(lambda: seen.append(m.time_window))
+    m.set_time_window((dt.date(2025, 3, 15), dt.date(2025, 3, 1)))
+    m.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 15)))
+    m.set_time_window(None)
+    assert seen == [(dt.date(2025, 3, 1), dt.date(2025, 3, 15)), None]

@@ -1,0 +1,156 @@
+"""The filters dock, the summary chips and filter undo in the real window (pytest-qt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from atlas.model import AtlasModel, DateRange, InView, find_part
+from atlas.model.facets import Area, Facet, find_facet
+from atlas.ui.facet_list import VALUE_ROLE
+from atlas.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def win(qtbot, sample_file):
+    w = MainWindow(AtlasModel())
+    qtbot.addWidget(w)
+    w.resize(1500, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.load_files([sample_file])
+    qtbot.waitUntil(lambda: not w.canvas.animating, timeout=2000)
+    return w
+
+
+def ids(w: MainWindow) -> list[str]:
+    return sorted(str(i) for i in w.model.table.ids[w.model.visible_rows])
+
+
+def item(fl, value):
+    return next(fl.list.item(i) for i in range(fl.list.count()) if fl.list.item(i).data(VALUE_ROLE) == value)
+
+
+def test_ticking_a_facet_filters_and_counts_follow_the_other_filters(qtbot, win) -> None:
+    f = win.workflow.filters
+    types = f.facets["event_type"]
+    item(types, "Battles").setCheckState(Qt.CheckState.Checked)
+    assert ids(win) == ["T-1", "T-4", "T-7"]
+    assert win.event_list.table_model.rowCount() == 3
+    # the event-type counts ignore the event-type term itself...
+    f.toolbox.setCurrentWidget(types)
+    qtbot.waitUntil(lambda: types.count_of("Strategic developments") == 2)
+    assert types.count_of("Battles") == 3
+    # ...but follow the other terms: Russian side only
+    f.set_facet("side", frozenset({"Russia"}))
+    f.update_counts()
+    assert types.count_of("Battles") == 2 and types.count_of("Political developments") == 1
+    assert ids(win) == ["T-4", "T-7"]
+    # the side facet counts follow the type term
+    f.toolbox.setCurrentWidget(f.facets["side"])
+    assert f.facets["side"].count_of("Ukraine") == 1 and f.facets["side"].count_of("Russia") == 2
+
+
+def test_facet_search_only_this_clear_and_exclude(qtbot, win) -> None:
+    f = win.workflow.filters
+    types = f.facets["event_type"]
+    types.search.setText("strat")
+    visible = [types.list.item(i).data(VALUE_ROLE) for i in range(types.list.count()) if not types.list.item(i).isHidden()]
+    assert visible == ["Strategic developments"]
+    types.search.clear()
+    types.list.setCurrentItem(item(types, "Political developments"))
+    qtbot.mouseClick(types.only_btn, Qt.MouseButton.LeftButton)
+    assert ids(win) == ["T-5", "T-8"]
+    assert item(types, "Political developments").checkState() == Qt.CheckState.Checked
+    types.mode.setCurrentIndex(types.mode.findData("none"))
+    assert find_facet(win.model.filter, "event_type") == Facet("event_type", {"Political developments"}, "none")
+    assert "T-5" not in ids(win) and len(ids(win)) == 6
+    qtbot.mouseClick(types.clear_btn, Qt.MouseButton.LeftButton)
+    assert len(ids(win)) == 8 and find_facet(win.model.filter, "event_type") is None
+
+
+def test_outlet_and_district_facets_exist(win) -> None:
+    f = win.workflow.filters
+    assert [f.facets["outlet"].list.item(i).data(VALUE_ROLE) for i in range(f.facets["outlet"].list.count())][0] == "Test Outlet"
+    f.set_facet("outlet", frozenset({"Test Outlet"}))
+    assert len(ids(win)) == 8
+
+
+def test_date_edit_sets_the_date_term(qtbot, win) -> None:
+    f = win.workflow.filters
+    f.date_from.setDate(dt.date(2025, 3, 1))
+    f.date_to.setDate(dt.date(2025, 3, 13))
+    assert find_part(win.model.filter, DateRange) is None  # not applied until "Dates" is ticked
+    f.date_on.setChecked(True)
+    assert find_part(win.model.filter, DateRange) == DateRange(dt.date(2025, 3, 1), dt.date(2025, 3, 13))
+    assert ids(win) == ["T-5", "T-6", "T-7", "T-8"]
+    assert win.model.time_window == (dt.date(2025, 3, 1), dt.date(2025, 3, 13))
+
+
+def test_summary_chips_remove_their_own_term_and_undo_brings_it_back(qtbot, win) -> None:
+    f = win.workflow.filters
+    f.set_facet("event_type", frozenset({"Battles", "Strategic developments"}))
+    win.workflow.timeline.set_range(dt.date(2024, 8, 6), dt.date(2024, 8, 31))
+    summary = win.workflow.summary
+    assert summary.text() == "2 of 8 events · Battles, Strategic developments · 6–31 Aug 2024"
+    chip = next(c for c in summary.chips if c.property("label") == "6–31 Aug 2024")
+    qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    assert find_part(win.model.filter, DateRange) is None
+    assert summary.text() == "5 of 8 events · Battles, Strategic developments"
+    assert win.model.time_window is None
+    # Edit ▸ Undo filter (Ctrl+Alt+Z) brings the date back; redo removes it again
+    win.workflow.act_undo.trigger()
+    assert summary.text().endswith("6–31 Aug 2024")
+    win.workflow.act_redo.trigger()
+    assert summary.text() == "5 of 8 events · Battles, Strategic developments"
+    assert win.workflow.act_undo.shortcut().toString() == "Ctrl+Alt+Z"
+    assert win.workflow.act_redo.shortcut().toString() == "Ctrl+Alt+Shift+Z"
+
+
+def test_in_view_follows_the_map(qtbot, win) -> None:
+    win.canvas.set_view_lonlat(34.9, 51.0, 35.5, 51.4)  # around Sudzha
+    win.workflow.act_in_view.trigger()
+    term = find_part(win.model.filter, InView)
+    assert term is not None
+    assert ids(win) == ["T-1", "T-2", "T-7"]
+    assert "in view" in win.workflow.summary.text()
+    win.canvas.set_view_lonlat(34.4, 51.2, 34.8, 51.5)  # Glushkovo
+    qtbot.waitUntil(lambda: ids(win) == ["T-3"], timeout=3000)
+
+
+def test_rectangle_tool_draws_an_area_filter(qtbot, win) -> None:
+    from atlas.map.select_tools import RectangleTool
+
+    win.canvas.set_view_lonlat(34.3, 50.9, 36.5, 51.9)
+    win.workflow.draw_area("rectangle")
+    tool = win.canvas.tool
+    assert isinstance(tool, RectangleTool)
+    vp = win.canvas.map_viewport()
+    (x0, x1), (y0, y1) = vp.lonlat_to_px([35.0, 35.5], [51.4, 51.0])
+
+    class Drag:
+        def __init__(self, px, py, start=False, finish=False):
+            self._pos = win.canvas.mapToScene(int(px), int(py))
+            self._start, self._finish = start, finish
+
+        def button(self):
+            return Qt.MouseButton.LeftButton
+
+        def scenePos(self):  # noqa: N802
+            return QPointF(self._pos)
+
+        def isStart(self):  # noqa: N802
+            return self._start
+
+        def isFinish(self):  # noqa: N802
+            return self._finish
+
+    tool.drag(win.canvas, Drag(x0, y0, start=True))
+    tool.drag(win.canvas, Drag((x0 + x1) / 2, (y0 + y1) / 2))
+    tool.drag(win.canvas, Drag(x1, y1, finish=True))
+    area = find_part(win.model.filter, Area)
+    assert isinstance(area, Area)
+    assert ids(win) == ["T-1", "T-2", "T-7"]
+    assert type(win.canvas.tool).__name__ == "PickTool"
