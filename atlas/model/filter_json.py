@@ -159,16 +159,17 @@ def _enc_within(f: Any, _e: Any) -> dict[str, Any]:
     return {"geometry": json.loads(shapely.to_geojson(f.geometry)), "label": f.label}
 
 
-def _dec_within(d: Mapping[str, Any], where: str, _s: Any) -> F.Filter:
+def _polygon(d: Mapping[str, Any], where: str, allow_empty: bool = False) -> Any:
     import json
 
     import shapely
     from shapely.errors import GEOSException
 
     geom = _member(d, "geometry", where)
-    label = _str(d.get("label", "in drawn area"), f"{where}.label", max_len=1000)
     if not isinstance(geom, dict) or geom.get("type") not in ("Polygon", "MultiPolygon"):
         raise FilterJsonError(f"{where}.geometry: expected a GeoJSON Polygon or MultiPolygon")
+    if allow_empty and geom.get("coordinates") in ([], [[]]):
+        return shapely.Polygon()
     _check_rings(geom.get("coordinates"), f"{where}.geometry.coordinates", geom["type"])
     try:
         shape = shapely.from_geojson(json.dumps(geom))
@@ -176,7 +177,12 @@ def _dec_within(d: Mapping[str, Any], where: str, _s: Any) -> F.Filter:
         raise FilterJsonError(f"{where}.geometry: not a valid polygon ({exc})") from None
     if shape is None or shape.is_empty:
         raise FilterJsonError(f"{where}.geometry: the polygon is empty")
-    return F.Within(shape, label)
+    return shape
+
+
+def _dec_within(d: Mapping[str, Any], where: str, _s: Any) -> F.Filter:
+    label = _str(d.get("label", "in drawn area"), f"{where}.label", max_len=1000)
+    return F.Within(_polygon(d, where), label)
 
 
 def _check_rings(coords: Any, where: str, kind: str) -> None:
@@ -224,6 +230,41 @@ register_codec(F.InView, "in_view", _enc_box, _dec_box(F.InView))
 register_codec(F.Within, "within", _enc_within, _dec_within)
 register_codec(F.MinConfidence, "min_confidence", lambda f, e: {"level": f.level}, _dec_confidence)
 register_codec(F.HasCoordinates, "has_coordinates", _nothing, lambda d, w, s: F.HasCoordinates())
+
+
+# Terms defined beside the model's facet indexes (the filter panel's own kinds).
+def _register_facets() -> None:
+    from . import facets as FC
+
+    def enc_facet(f: Any, _e: Any) -> dict[str, Any]:
+        return {"field": f.field, "values": sorted(f.values), "mode": f.mode}
+
+    def dec_facet(d: Mapping[str, Any], where: str, _s: Any) -> F.Filter:
+        base = _dec_categories(d, where, _s)
+        mode = _str(d.get("mode", "any"), f"{where}.mode", max_len=20)
+        if mode not in FC.MODES:
+            raise FilterJsonError(f"{where}.mode: {mode!r} is not one of {', '.join(FC.MODES)}")
+        assert isinstance(base, F.Categories)
+        return FC.Facet(base.field, base.values, mode)
+
+    def enc_area(f: Any, e: Any) -> dict[str, Any]:
+        return {**_enc_within(f, e), "outside": bool(f.outside)}
+
+    def dec_area(d: Mapping[str, Any], where: str, _s: Any) -> F.Filter:
+        label = _str(d.get("label", "in drawn area"), f"{where}.label", max_len=1000)
+        outside = d.get("outside", False)
+        if not isinstance(outside, bool):
+            raise FilterJsonError(f"{where}.outside: expected true/false")
+        return FC.Area(_polygon(d, where, allow_empty=True), label, outside)
+
+    register_codec(FC.Facet, "facet", enc_facet, dec_facet)
+    register_codec(FC.Area, "area", enc_area, dec_area)
+
+
+try:
+    _register_facets()
+except ImportError:  # an older tree without facets.py
+    pass
 
 
 # ---------------------------------------------------------------------------- generic dataclass codec

@@ -151,10 +151,12 @@ class WorkspaceController(QObject):
     # ------------------------------------------------------------------ dirty tracking
     def _track_changes(self) -> None:
         mo = self.model.metaObject()
-        for i in range(mo.methodOffset(), mo.methodCount()):
+        seen: set[str] = set()
+        for i in range(mo.methodCount()):  # not methodOffset: PySide adds dynamic slots
             m = mo.method(i)
             name = bytes(m.name().data()).decode()
-            if m.methodType() == m.MethodType.Signal and name.endswith("_changed"):
+            if m.methodType() == m.MethodType.Signal and name.endswith("_changed") and name not in seen:
+                seen.add(name)
                 getattr(self.model, name).connect(self.mark_dirty)
 
     def mark_dirty(self, *_args: object) -> None:
