@@ -431,6 +431,8 @@ class TimelinePanel(QWidget):
         if self.mode.currentData() == "cumulative":
             end = min(max(end + delta, start), last)
         else:
+            if days > 0 and end + delta > last:
+                delta = last - end  # land exactly on the last day
             start, end = start + delta, end + delta
         self.set_range(start, end)
         return True

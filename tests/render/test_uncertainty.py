@@ -1,0 +1,138 @@
+"""Uncertainty on the map, by pixels: halos, vague-date diamonds, claim rings, density view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage
+
+from atlas.geo.projection import lonlat_to_merc
+from atlas.model import AtlasModel, EventTable
+from atlas.render.compose import render_map
+from atlas.render.layers import BackgroundLayer
+from atlas.render.scene import MapScene
+from atlas.render.viewport import Viewport
+
+BG = QColor("#f4f1ea")
+RED = QColor("#d62728")  # Battles
+
+
+def scene_for(records: list[dict]) -> tuple[MapScene, AtlasModel]:
+    model = AtlasModel(EventTable.from_records(records))
+    scene = MapScene(model)
+    scene.layers = [BackgroundLayer("#f4f1ea"), scene.events]  # just the events on a plain background
+    return scene, model
+
+
+def ev(eid: str, lon: float, lat: float, gp: int = 1, tp: int = 1, conf: str = "confirmed") -> dict:
+    return {"event_id": eid, "event_type": "Battles", "longitude": lon, "latitude": lat, "geo_precision": gp,
+            "time_precision": tp, "confidence": conf, "event_date": "2025-03-08"}
+
+
+def view(lon: float, lat: float, width_m: float, px: int = 800) -> Viewport:
+    (x,), (y,) = lonlat_to_merc([lon], [lat])
+    return Viewport.centered(float(x), float(y), width_m / px, px, px)
+
+
+def px_of(img: QImage, vp: Viewport, lon: float, lat: float) -> tuple[int, int]:
+    (x,), (y,) = vp.lonlat_to_px([lon], [lat])
+    return int(round(x)), int(round(y))
+
+
+def redness(c: QColor) -> int:
+    """How far a pixel is pulled from the background toward the Battles red."""
+    return (BG.green() - c.green()) + (BG.blue() - c.blue()) - abs(BG.red() - c.red())
+
+
+def test_halo_radius_in_ground_metres(qtbot) -> None:
+    # three events 1° of longitude apart (~70 km at 51°N): exact, near a place (5 km), region only (25 km)
+    scene, _ = scene_for([ev("a", 34.0, 51.2, gp=1), ev("b", 35.0, 51.2, gp=2), ev("c", 36.0, 51.2, gp=3)])
+    vp = view(35.0, 51.2, 320_000.0)  # 400 Mercator m per pixel
+    img = render_map(scene, vp)
+    per_px_ground = 400.0 * np.cos(np.radians(51.2))
+    for eid, lon, radius_km in (("a", 34.0, 0.0), ("b", 35.0, 5.0), ("c", 36.0, 25.0)):
+        cx, cy = px_of(img, vp, lon, 51.2)
+        r_px = radius_km * 1000 / per_px_ground
+        inside = cx - int(r_px * 0.7), cy
+        outside = cx - int(r_px * 1.25) - 8, cy
+        if radius_km == 0:
+            # no halo: 10 px from the dot is background
+            assert img.pixelColor(cx + 12, cy) == BG
+            continue
+        assert redness(img.pixelColor(*inside)) > 15, (eid, img.pixelColor(*inside).name())
+        assert img.pixelColor(*outside) == BG, (eid, img.pixelColor(*outside).name())
+
+
+def test_halo_grows_with_zoom(qtbot) -> None:
+    scene, _ = scene_for([ev("c", 35.0, 51.2, gp=3)])
+    far = render_map(scene, view(35.0, 51.2, 2_000_000.0))
+    near = render_map(scene, view(35.0, 51.2, 200_000.0))
+
+    def tinted(img: QImage) -> int:
+        a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, : img.width() * 4]
+        bg = np.array([BG.blue(), BG.green(), BG.red(), 255], np.uint8)
+        return int((np.abs(a.reshape(img.height(), img.width(), 4).astype(int) - bg).sum(axis=2) > 6).sum())
+
+    assert tinted(near) > 20 * tinted(far) > 0
+
+
+def extent(img: QImage, cx: int, cy: int, dx: int, dy: int) -> int:
+    """How many steps from the centre along (dx, dy) the marker reaches before the background."""
+    n = 0
+    while img.pixelColor(cx + (n + 1) * dx, cy + (n + 1) * dy) != BG and n < 60:
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("tp, shape", [(1, "circle"), (2, "diamond"), (3, "diamond")])
+def test_vague_dates_are_diamonds(qtbot, tp: int, shape: str) -> None:
+    scene, _ = scene_for([ev("a", 35.0, 51.2, tp=tp)])
+    scene.events.marker_size = 24
+    vp = view(35.0, 51.2, 100_000.0, 200)
+    img = render_map(scene, vp)
+    cx, cy = px_of(img, vp, 35.0, 51.2)
+    axis = extent(img, cx, cy, 1, 0)
+    diag = extent(img, cx, cy, 1, 1) * np.sqrt(2)
+    ratio = axis / diag
+    if shape == "circle":
+        assert 0.85 < ratio < 1.15
+    else:
+        assert ratio > 1.3
+    assert scene.events.groups[0].key[2] == shape
+
+
+def test_claims_are_rings(qtbot) -> None:
+    scene, _ = scene_for([ev("a", 34.9, 51.2, conf="confirmed"), ev("b", 35.1, 51.2, conf="claimed")])
+    scene.events.marker_size = 20
+    vp = view(35.0, 51.2, 100_000.0, 400)
+    img = render_map(scene, vp)
+    a, b = px_of(img, vp, 34.9, 51.2), px_of(img, vp, 35.1, 51.2)
+    assert redness(img.pixelColor(*a)) > 100  # filled centre
+    assert redness(img.pixelColor(*b)) < 20  # light centre of a ring
+    assert redness(img.pixelColor(b[0] + 7, b[1])) > 100  # the ring itself
+
+
+def test_density_replaces_points_when_crowded(qtbot) -> None:
+    rng = np.random.default_rng(1)
+    n = 30_000
+    recs = [ev(f"e{i}", x, y) for i, (x, y) in enumerate(zip(rng.normal(35.2, 0.15, n), rng.normal(51.2, 0.1, n)))]
+    scene, _ = scene_for(recs)
+    vp = view(35.2, 51.2, 200_000.0, 400)
+    img = render_map(scene, vp)
+    assert scene.events.showing_density
+    # the densest cell is the dark end of the ramp, sparse edges the pale end; no event-red dots
+    cx, cy = px_of(img, vp, 35.2, 51.2)
+    centre = img.pixelColor(cx, cy)
+    assert centre.red() < 200 and centre.green() < 60
+    # zoomed in, fewer than the threshold are in view: points again
+    render_map(scene, view(35.2, 51.2, 4_000.0, 400))
+    assert not scene.events.showing_density
+    # manual override both ways
+    scene.events.set_density_mode("points")
+    render_map(scene, vp)
+    assert not scene.events.showing_density
+    scene.events.set_density_mode("density")
+    render_map(scene, view(35.2, 51.2, 4_000.0, 400))
+    assert scene.events.showing_density
+    with pytest.raises(ValueError):
+        scene.events.set_density_mode("heat")
