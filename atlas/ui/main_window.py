@@ -31,6 +31,7 @@ from atlas.render.compose import DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .control_panel import install_control_areas
 from .workflow import install_workflow
 
 
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         install_workflow(self)  # filters, timeline, details, legend docks and their actions (atlas/ui/workflow.py)
+        install_control_areas(self)  # areas-of-control layer, dock and actions (atlas/ui/control_panel.py)
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()

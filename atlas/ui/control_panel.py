@@ -1,0 +1,611 @@
+"""The "Areas of control" dock: load snapshot files, pick the date, clip, chart areas over time with
+the dataset's area claims beside them, and measure the change between two dates.
+
+The panel owns the map's :class:`ControlAreasLayer` state (series, date, change overlay); it reads
+the timeline's date from the model (``time_window``) when "follow the timeline" is on, so playback
+animates the map. Everything measured is geodesic (atlas.control.model).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.control.claims import AreaClaim, area_claims
+from atlas.control.export import change_features, export, series_features, snapshot_features
+from atlas.control.io import UndatedError, read_control
+from atlas.control.model import (
+    STATUS_LABELS,
+    STATUSES,
+    ControlChange,
+    ControlSeries,
+    ControlSnapshot,
+    km2_to_sq_mi,
+)
+from atlas.control.reconstruction import RECONSTRUCTION
+from atlas.control.regions import REGIONS, region_geometry, region_label
+from atlas.io.report import ImportReport, InputError
+from atlas.model import AtlasModel
+from atlas.render.control_layer import APPROX_TEXT, STATUS_STYLE, ControlAreasLayer
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+CLIP_CHOICES = ("", "kursk", "sumy", "belgorod", "russia", "ukraine")
+CHART_STATUSES_DEFAULT = ("ukrainian", "contested", "grey")
+UA_PLUS_GREY = "ukrainian+grey"
+_PEN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def _ts(d: dt.date) -> float:
+    return dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.timezone.utc).timestamp()
+
+
+def ask_date_dialog(parent: QWidget, path: Path) -> dt.date | None:
+    """Ask which date an undated file shows (None: the user cancelled)."""
+    dlg = QDialog(parent)
+    dlg.setWindowTitle("Date of the control snapshot")
+    lay = QVBoxLayout(dlg)
+    msg = QLabel(f"{path.name} does not say which date its areas of control show.\nOn which date were they drawn?")
+    msg.setTextFormat(Qt.TextFormat.PlainText)
+    lay.addWidget(msg)
+    edit = QDateEdit(_qdate(dt.date(2024, 8, 20)))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    lay.addWidget(edit)
+    bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    bb.accepted.connect(dlg.accept)
+    bb.rejected.connect(dlg.reject)
+    lay.addWidget(bb)
+    return _pydate(edit.date()) if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ControlAreasPanel(QWidget):
+    """The dock's widget.
+
+    Signals
+    -------
+    series_changed()
+        Snapshots were loaded or removed (:attr:`groups`).
+    date_changed()
+        The date the map shows (:attr:`date`) changed.
+    """
+
+    series_changed = Signal()
+    date_changed = Signal()
+
+    def __init__(self, model: AtlasModel, layer: ControlAreasLayer, repaint: Callable[[], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.layer = layer
+        self.repaint = repaint or (lambda: None)
+        #: source label -> its series (files of one source make one series; each is a chart line)
+        self.groups: dict[str, ControlSeries] = {}
+        self.reports: list[ImportReport] = []
+        self.date: dt.date | None = None
+        self.ask_date: Callable[[Path], dt.date | None] = lambda path: ask_date_dialog(self, path)
+        self._clipped_cache: dict[tuple[str, str], ControlSeries] = {}
+        self._area_cache: dict[tuple[int, str], dict[str, float]] = {}
+        self._build()
+        if hasattr(model, "time_window_changed"):
+            model.time_window_changed.connect(self._on_time_window)
+        model.table_changed.connect(self._refresh_claims)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+
+        row = QHBoxLayout()
+        self.load_button = QPushButton("Load snapshots…")
+        self.load_button.setToolTip("Open DeepStateMap GeoJSON, GeoJSON with status and date, or KML/KMZ control polygons")
+        self.load_button.clicked.connect(self.open_dialog)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Write the shown snapshot, the series or the change as GeoJSON or GeoPackage")
+        self.export_button.clicked.connect(self.export_dialog)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Remove all loaded snapshots")
+        self.clear_button.clicked.connect(self.clear)
+        for b in (self.load_button, self.export_button, self.clear_button):
+            row.addWidget(b)
+        lay.addLayout(row)
+
+        form = QFormLayout()
+        self.source_combo = QComboBox()
+        self.source_combo.setToolTip("Which loaded series the map shows")
+        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
+        form.addRow("Map shows", self.source_combo)
+
+        drow = QHBoxLayout()
+        self.date_edit = QDateEdit(_qdate(dt.date(2024, 8, 20)))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setToolTip("The map shows the latest snapshot at or before this date")
+        self.date_edit.dateChanged.connect(self._on_date_edit)
+        self.prev_button = QPushButton("◀")
+        self.prev_button.setToolTip("Previous snapshot")
+        self.prev_button.setFixedWidth(30)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button = QPushButton("▶")
+        self.next_button.setToolTip("Next snapshot")
+        self.next_button.setFixedWidth(30)
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.follow = QCheckBox("follow the timeline")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Show the snapshot for the end of the timeline's window (playback animates the map)")
+        self.follow.toggled.connect(lambda on: self._on_time_window() if on else None)
+        drow.addWidget(self.date_edit)
+        drow.addWidget(self.prev_button)
+        drow.addWidget(self.next_button)
+        drow.addWidget(self.follow)
+        form.addRow("Date", drow)
+
+        self.clip_combo = QComboBox()
+        for key in CLIP_CHOICES:
+            self.clip_combo.addItem("no clip (whole file)" if not key else REGIONS[key][3], key)
+        self.clip_combo.setToolTip("Measure (and show) only the part inside this oblast or country")
+        self.clip_combo.currentIndexChanged.connect(self._on_clip_changed)
+        form.addRow("Clip to", self.clip_combo)
+        lay.addLayout(form)
+
+        self.snapshot_label = QLabel("No control snapshots loaded.")
+        self.snapshot_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.snapshot_label.setWordWrap(True)
+        lay.addWidget(self.snapshot_label)
+
+        self.area_table = QTableWidget(len(STATUSES), 2)
+        self.area_table.setHorizontalHeaderLabels(["km²", "sq mi"])
+        self.area_table.setVerticalHeaderLabels([STATUS_LABELS[s] for s in STATUSES])
+        self.area_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.area_table.setMaximumHeight(26 * (len(STATUSES) + 1) + 4)
+        self.area_table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.area_table)
+
+        # Area over time.
+        crow = QHBoxLayout()
+        crow.addWidget(QLabel("Chart:"))
+        self.chart_checks: dict[str, QCheckBox] = {}
+        for s in STATUSES:
+            cb = QCheckBox(STATUS_LABELS[s])
+            cb.setChecked(s in CHART_STATUSES_DEFAULT)
+            cb.toggled.connect(self.refresh_chart)
+            self.chart_checks[s] = cb
+            crow.addWidget(cb)
+        self.sum_check = QCheckBox("UA + grey")
+        self.sum_check.setChecked(True)
+        self.sum_check.setToolTip("Ukrainian-held plus grey zone: the most a claim of held territory could cover")
+        self.sum_check.toggled.connect(self.refresh_chart)
+        crow.addWidget(self.sum_check)
+        self.claims_check = QCheckBox("claims")
+        self.claims_check.setChecked(True)
+        self.claims_check.setToolTip("The dataset's dated area claims (events with claim_area_km2), with their sources")
+        self.claims_check.toggled.connect(self.refresh_chart)
+        crow.addWidget(self.claims_check)
+        crow.addStretch(1)
+        lay.addLayout(crow)
+
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("left", "area, km² (geodesic)")
+        self.plot.setMinimumHeight(220)
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="8pt", labelTextColor="#222",
+                                          brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
+        self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#444", width=1, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.cursor_line, ignoreBounds=True)
+        self.claim_items: list[pg.ScatterPlotItem] = []
+        self.curve_items: list[pg.PlotDataItem] = []
+        lay.addWidget(self.plot, 1)
+        self.chart_title = QLabel("")
+        self.chart_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.chart_title.setWordWrap(True)
+        self.chart_title.setStyleSheet("color: #444;")
+        lay.addWidget(self.chart_title)
+
+        # Change between two dates.
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Change from"), 0, 0)
+        self.from_edit = QDateEdit(_qdate(dt.date(2024, 8, 20)))
+        self.to_edit = QDateEdit(_qdate(dt.date(2025, 3, 11)))
+        for e in (self.from_edit, self.to_edit):
+            e.setCalendarPopup(True)
+            e.setDisplayFormat("yyyy-MM-dd")
+            e.dateChanged.connect(self.refresh_change)
+        grid.addWidget(self.from_edit, 0, 1)
+        grid.addWidget(QLabel("to"), 0, 2)
+        grid.addWidget(self.to_edit, 0, 3)
+        self.change_status = QComboBox()
+        for s in STATUSES:
+            self.change_status.addItem(STATUS_LABELS[s], s)
+        self.change_status.currentIndexChanged.connect(self.refresh_change)
+        grid.addWidget(self.change_status, 1, 1)
+        self.change_on_map = QCheckBox("show on map")
+        self.change_on_map.setToolTip("Draw the gained (green) and lost (red) areas over the map")
+        self.change_on_map.toggled.connect(self.refresh_change)
+        grid.addWidget(self.change_on_map, 1, 3)
+        lay.addLayout(grid)
+        self.change_label = QLabel("")
+        self.change_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.change_label.setWordWrap(True)
+        lay.addWidget(self.change_label)
+
+    # ------------------------------------------------------------------ data
+    @property
+    def clip(self) -> str:
+        return str(self.clip_combo.currentData() or "")
+
+    @property
+    def source(self) -> str | None:
+        data = self.source_combo.currentData()
+        return str(data) if data else None
+
+    def series(self, source: str | None = None) -> ControlSeries:
+        """The (clipped) series of ``source`` (default: the one on the map)."""
+        source = source or self.source
+        if source is None or source not in self.groups:
+            return ControlSeries()
+        key = (source, self.clip)
+        if key not in self._clipped_cache:
+            region = region_geometry(self.clip) if self.clip else None
+            base = self.groups[source]
+            self._clipped_cache[key] = base if region is None else ControlSeries.of(s.clipped(region) for s in base)
+        return self._clipped_cache[key]
+
+    def areas(self, snap: ControlSnapshot) -> dict[str, float]:
+        key = (id(snap), self.clip)
+        if key not in self._area_cache:
+            self._area_cache[key] = snap.areas_km2()  # the series is already clipped
+        return self._area_cache[key]
+
+    def add_snapshots(self, snaps: list[ControlSnapshot], select: bool = True) -> None:
+        for snap in snaps:
+            src = snap.source or snap.label
+            self.groups[src] = self.groups.get(src, ControlSeries()).merged([snap])
+        self._clipped_cache.clear()
+        self._rebuild_sources(select=snaps[-1].source or snaps[-1].label if (select and snaps) else None)
+        self.series_changed.emit()
+
+    def load_files(self, paths: list[str | Path]) -> list[str]:
+        """Read files (asking for the date of undated ones). Returns the error messages (also shown)."""
+        errors: list[str] = []
+        snaps: list[ControlSnapshot] = []
+        for path in paths:
+            p = Path(path)
+            try:
+                try:
+                    s, report = read_control(p)
+                except UndatedError:
+                    day = self.ask_date(p)
+                    if day is None:
+                        errors.append(f"{p.name}: skipped (no date given)")
+                        continue
+                    s, report = read_control(p, as_of=day)
+            except InputError as exc:
+                errors.append(str(exc))
+                continue
+            except Exception as exc:  # a reader bug must not take the app down
+                errors.append(f"{p}: unexpected error ({type(exc).__name__}: {exc})")
+                continue
+            snaps += s
+            self.reports.append(report)
+        if snaps:
+            self.add_snapshots(snaps)
+        if errors and self.isVisible():
+            box = QMessageBox(QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors), parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setModal(False)
+            box.show()
+        return errors
+
+    def load_bundled(self) -> None:
+        if RECONSTRUCTION.exists():
+            self.load_files([RECONSTRUCTION])
+
+    def clear(self) -> None:
+        self.groups.clear()
+        self._clipped_cache.clear()
+        self._rebuild_sources()
+        self.series_changed.emit()
+
+    def _rebuild_sources(self, select: str | None = None) -> None:
+        current = select or self.source
+        self.source_combo.blockSignals(True)
+        self.source_combo.clear()
+        for src, ser in self.groups.items():
+            tag = " (≈ approximate reconstruction)" if ser.approximate else ""
+            span = ser.span
+            text = f"{src}{tag}" + (f", {len(ser)} snapshots {span[0]} – {span[1]}" if span else "")
+            self.source_combo.addItem(text, src)
+        i = self.source_combo.findData(current) if current else -1
+        self.source_combo.setCurrentIndex(i if i >= 0 else self.source_combo.count() - 1)
+        self.source_combo.blockSignals(False)
+        if self.date is None and self.groups:
+            span = self.series().span
+            if span:
+                self.set_date(span[0])
+        self._on_source_changed()
+
+    # ------------------------------------------------------------------ date
+    def set_date(self, day: dt.date | None) -> None:
+        if day == self.date:
+            return
+        self.date = day
+        if day is not None and _pydate(self.date_edit.date()) != day:
+            self.date_edit.blockSignals(True)
+            self.date_edit.setDate(_qdate(day))
+            self.date_edit.blockSignals(False)
+        self.layer.set_date(day)
+        self._show_snapshot()
+        if day is not None:
+            self.cursor_line.setValue(_ts(day))
+        self.repaint()
+        self.date_changed.emit()
+
+    def step(self, direction: int) -> None:
+        dates = self.series().dates
+        if not dates:
+            return
+        cur = self.date or dates[0]
+        if direction > 0:
+            later = [d for d in dates if d > cur]
+            target = later[0] if later else dates[-1]
+        else:
+            earlier = [d for d in dates if d < cur]
+            target = earlier[-1] if earlier else dates[0]
+        self.follow.setChecked(False)
+        self.set_date(target)
+
+    def _on_date_edit(self, q: QDate) -> None:
+        self.follow.blockSignals(True)
+        self.follow.setChecked(False)
+        self.follow.blockSignals(False)
+        self.set_date(_pydate(q))
+
+    def _on_time_window(self) -> None:
+        if not self.follow.isChecked():
+            return
+        window = getattr(self.model, "time_window", None)
+        if window:
+            self.set_date(window[1])
+
+    # ------------------------------------------------------------------ reactions
+    def _on_source_changed(self, *_: object) -> None:
+        self.layer.set_series(self.series())
+        self.layer.set_date(self.date)
+        self._show_snapshot()
+        self.refresh_chart()
+        self.refresh_change()
+        self.repaint()
+
+    def _on_clip_changed(self, *_: object) -> None:
+        self._on_source_changed()
+
+    def _show_snapshot(self) -> None:
+        snap = self.layer.snapshot
+        if snap is None:
+            self.snapshot_label.setText("No control snapshots loaded." if not self.groups else
+                                        f"No snapshot on or before {self.date}.")
+            for r in range(len(STATUSES)):
+                for c in range(2):
+                    self.area_table.setItem(r, c, QTableWidgetItem("—"))
+            return
+        km2 = self.areas(snap)
+        where = region_label(self.clip or None)
+        text = f"Snapshot of {snap.as_of} ({snap.label}); source: {snap.source}. Areas {where}, geodesic."
+        if snap.approximate:
+            text += f"\n≈ {APPROX_TEXT}."
+        self.snapshot_label.setText(text)
+        for r, s in enumerate(STATUSES):
+            for c, v in enumerate((km2[s], km2_to_sq_mi(km2[s]))):
+                item = QTableWidgetItem(f"{v:,.1f}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.area_table.setItem(r, c, item)
+
+    def _refresh_claims(self) -> None:
+        self.refresh_chart()
+
+    def claims(self) -> list[AreaClaim]:
+        return area_claims(self.model.table)
+
+    def chart_data(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """(source, status) -> (timestamps, km²) for every ticked status with any area."""
+        out = {}
+        for src in self.groups:
+            ser = self.series(src)
+            if not ser:
+                continue
+            rows = [(s.as_of, self.areas(s)) for s in ser]
+            xs = np.array([_ts(d) for d, _a in rows])
+            for status in STATUSES:
+                if not self.chart_checks[status].isChecked():
+                    continue
+                ys = np.array([a[status] for _d, a in rows])
+                if ys.any():
+                    out[(src, status)] = (xs, ys)
+            if self.sum_check.isChecked():
+                ys = np.array([a["ukrainian"] + a["grey"] for _d, a in rows])
+                if ys.any() and any(a["grey"] for _d, a in rows):
+                    out[(src, UA_PLUS_GREY)] = (xs, ys)
+        return out
+
+    def refresh_chart(self, *_: object) -> None:
+        for item in self.curve_items + self.claim_items:
+            self.plot.removeItem(item)
+        self.curve_items, self.claim_items = [], []
+        self.legend.clear()
+        # A survey-like source (a map) draws solid; the approximate reconstruction dashed, diamonds.
+        surveys = [src for src in self.groups if not self.groups[src].approximate]
+        styles = {src: _PEN_STYLES[[0, 2, 3][i % 3]] for i, src in enumerate(surveys)}
+        top = 0.0
+        for (src, status), (xs, ys) in self.chart_data().items():
+            colour = STATUS_STYLE[status][0] if status in STATUS_STYLE else "#6a3fb5"
+            approx = self.groups[src].approximate
+            short = "bundled reconstruction (≈ approximate)" if approx else (src if len(src) <= 34 else src[:33] + "…")
+            curve = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if approx
+                                                         else styles.get(src, Qt.PenStyle.SolidLine)),
+                                    symbol="d" if approx else "o", symbolSize=7,
+                                    symbolBrush=colour, symbolPen=colour,
+                                    name=f"{STATUS_LABELS.get(status, 'Ukrainian-held + grey zone')}: {short}")
+            self.plot.addItem(curve)
+            self.curve_items.append(curve)
+            top = max(top, float(ys.max()))
+        if self.claims_check.isChecked():
+            for kind, symbol, colour, label in (("held", "star", "#111111", "claimed held area (dataset)"),
+                                                ("change", "t", "#7b1fa2", "claimed change, not a held area")):
+                cs = [c for c in self.claims() if c.kind == kind]
+                if not cs:
+                    continue
+                scatter = pg.ScatterPlotItem(
+                    x=[_ts(c.date) for c in cs], y=[c.km2 for c in cs], data=cs, symbol=symbol, size=13,
+                    brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8), hoverable=True,
+                    hoverSize=17, tip=lambda x, y, data: data.tooltip(), name=label)
+                self.plot.addItem(scatter)
+                self.claim_items.append(scatter)
+                top = max(top, max(c.km2 for c in cs))
+        # Headroom above the data for the legend, which sits in the top right corner.
+        if top > 0:
+            self.plot.setYRange(-0.02 * top, top * (1.25 + 0.09 * len(self.legend.items)), padding=0)
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+        where = region_label(self.clip or None)
+        approx = any(self.groups[s].approximate for s in self.groups)
+        self.chart_title.setText(
+            f"Area per status {where} (computed, geodesic) and the dataset's claims (stars; hover for "
+            f"sources)." + (f" Dashed, diamonds: the bundled {APPROX_TEXT}." if approx else ""))
+        if self.date is not None:
+            self.cursor_line.setValue(_ts(self.date))
+
+    def change(self) -> ControlChange | None:
+        ser = self.series()
+        if not ser:
+            return None
+        status = str(self.change_status.currentData() or "ukrainian")
+        return ser.change(_pydate(self.from_edit.date()), _pydate(self.to_edit.date()), status)
+
+    def refresh_change(self, *_: object) -> None:
+        ch = self.change()
+        if ch is None:
+            self.change_label.setText("Load snapshots to measure a change." if not self.groups else
+                                      "No snapshot on or before one of the two dates.")
+            self.layer.set_change(None)
+            self.repaint()
+            return
+        ser = self.series()
+        a, b = ser.at(ch.date_from), ser.at(ch.date_to)
+        lines = [f"{STATUS_LABELS[ch.status]} {region_label(self.clip or None)}, snapshots of "
+                 f"{a.as_of if a else '?'} → {b.as_of if b else '?'}:",
+                 f"gained {ch.gained_km2:,.1f} km² ({km2_to_sq_mi(ch.gained_km2):,.1f} sq mi), "
+                 f"lost {ch.lost_km2:,.1f} km² ({km2_to_sq_mi(ch.lost_km2):,.1f} sq mi), "
+                 f"net {ch.net_km2:+,.1f} km²"]
+        if (a and a.approximate) or (b and b.approximate):
+            lines.append(f"≈ {APPROX_TEXT}")
+        self.change_label.setText("\n".join(lines))
+        self.layer.set_change(ch if self.change_on_map.isChecked() else None)
+        self.repaint()
+
+    # ------------------------------------------------------------------ dialogs
+    def open_dialog(self) -> None:
+        s = QSettings()
+        start = str(s.value("paths/last_control_dir", str(Path.home())))
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Open areas of control", start,
+            "Control areas (*.geojson *.json *.kml *.kmz);;All files (*)")
+        if paths:
+            s.setValue("paths/last_control_dir", str(Path(paths[0]).parent))
+            self.load_files(paths)
+
+    def export_dialog(self) -> None:
+        if not self.groups:
+            QMessageBox.information(self, "Export areas of control", "Load control snapshots first.")
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export areas of control", str(Path.home() / "control_areas.gpkg"),
+            "GeoPackage (*.gpkg);;GeoJSON (*.geojson)")
+        if path:
+            try:
+                msg = self.export_to(path)
+            except Exception as exc:
+                QMessageBox.warning(self, "Export areas of control", f"Could not write {path}: {exc}")
+                return
+            QMessageBox.information(self, "Export areas of control", msg)
+
+    def export_to(self, path: str | Path, what: tuple[str, ...] = ("snapshot", "series", "change")) -> str:
+        """Write the shown snapshot, the series and the change (as layers) to a .gpkg or .geojson."""
+        name = self.clip or None
+        layers = {}
+        if "snapshot" in what and self.layer.snapshot is not None:
+            layers["snapshot"] = snapshot_features(self.layer.snapshot, None, name)
+        if "series" in what:
+            layers["series"] = series_features(self.series(), None, name)
+        if "change" in what and (ch := self.change()) is not None:
+            layers["change"] = change_features(ch, name)
+        approx = self.series().approximate
+        meta = {"name": "kursk_atlas_control_areas", "clip": name or "",
+                "description": f"Areas of control ({self.source}); {region_label(name)}"
+                               + (f"; {APPROX_TEXT}" if approx else "")}
+        return export(path, layers, meta)
+
+
+def install_control_areas(window: MainWindow, load_bundled: bool = True) -> ControlAreasPanel:
+    """Add the control-areas layer to the map, the dock, and File-menu actions."""
+    layer = ControlAreasLayer()
+    scene = window.canvas.scene_layers
+    below = "names" if scene.layer("names") is not None else "events"
+    scene.insert(layer, below=below)
+    panel = ControlAreasPanel(window.model, layer, repaint=window.canvas.item.update)
+    panel.setObjectName("control_panel")
+    window.control_panel = panel  # type: ignore[attr-defined]
+    window.control_dock = window.add_dock(  # type: ignore[attr-defined]
+        "Areas of control", "control_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    act_open = window._action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
+                              "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
+    act_export = window._action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,
+                                "Write the shown snapshot, the series and the change as GeoPackage or GeoJSON")
+    act_prev = window._action("Previous control snapshot", "Alt+PgUp", lambda: panel.step(-1))
+    act_next = window._action("Next control snapshot", "Alt+PgDown", lambda: panel.step(1))
+    sub = QMenu("Areas of &control", window)
+    for a in (act_open, act_export, act_prev, act_next):
+        sub.addAction(a)
+    quit_act = getattr(window, "act_quit", None)
+    if quit_act is not None and quit_act in window.file_menu.actions():
+        window.file_menu.insertMenu(quit_act, sub)  # above Quit, with the other file actions
+    else:
+        window.file_menu.addMenu(sub)
+    if load_bundled:
+        panel.load_bundled()
+    return panel
