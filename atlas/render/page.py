@@ -304,8 +304,11 @@ def sync_annotations(scene: MapScene, model: AtlasModel) -> AnnotationsLayer:
         layer = AnnotationsLayer()
         scene.insert(layer, above="selection")
     layer.set_annotations(model.annotations)
-    dr = find_part(model.filter, DateRange)
-    layer.set_date_window(*((dr.start, dr.end) if isinstance(dr, DateRange) else (None, None)))
+    window = getattr(model, "time_window", None)  # the timeline's window wins over the filter's dates
+    if window is None:
+        dr = find_part(model.filter, DateRange)
+        window = (dr.start, dr.end) if isinstance(dr, DateRange) else (None, None)
+    layer.set_date_window(*window)
     return layer
 
 

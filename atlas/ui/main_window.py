@@ -31,6 +31,8 @@ from atlas.render.compose import DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .annotations_panel import install_annotations
+from .export_dialog import install_export
 from .control_panel import install_control_areas
 from .workflow import install_workflow
 
@@ -73,6 +75,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         install_workflow(self)  # filters, timeline, details, legend docks and their actions (atlas/ui/workflow.py)
         install_control_areas(self)  # areas-of-control layer, dock and actions (atlas/ui/control_panel.py)
+        install_annotations(self)  # annotations layer, tools, dock, undo/redo (atlas/ui/annotations_panel.py)
+        install_export(self)  # File ▸ Export picture…, Edit ▸ Copy picture (atlas/ui/export_dialog.py)
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()

@@ -1,0 +1,241 @@
+"""File ▸ Export picture… and Edit ▸ Copy picture: the briefing page of the current view.
+
+The preview is drawn by the same :func:`atlas.render.page.paint_page` call as the file (through a
+scaled painter), so what the dialog shows is what gets written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.render.page import MAX_DPI, PAPER_MM, SIZE_PRESETS, ExportError, PageSpec, render_page, render_preview, write_page
+from atlas.render.viewport import Viewport
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+CUSTOM = "Custom"
+PAPER_PREFIX = "Paper: "
+
+
+class ExportDialog(QDialog):
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or window)
+        self.window_ = window
+        self.setWindowTitle("Export picture")
+        self.view: Viewport = window.canvas.map_viewport()
+        self.banner_colour = QColor("#007a33")
+
+        form = QFormLayout()
+        self.format = QComboBox()
+        self.format.addItems(["PNG", "SVG", "PDF"])
+        self.preset = QComboBox()
+        self.preset.addItems(list(SIZE_PRESETS) + [f"{PAPER_PREFIX}{p}" for p in PAPER_MM] + [CUSTOM])
+        self.landscape = QCheckBox("Landscape")
+        self.landscape.setChecked(True)
+        self.width_spin, self.height_spin = QSpinBox(), QSpinBox()
+        for s in (self.width_spin, self.height_spin):
+            s.setRange(16, 20000)
+            s.setSuffix(" px")
+        self.dpi = QSpinBox()
+        self.dpi.setRange(24, MAX_DPI)
+        self.dpi.setSuffix(" dpi")
+        size_row = QHBoxLayout()
+        for w in (self.width_spin, QLabel("×"), self.height_spin, self.dpi, self.landscape):
+            size_row.addWidget(w)
+        self.title = QLineEdit("Kursk Atlas")
+        self.subtitle = QLineEdit()
+        self.date_stamp = QLineEdit()
+        self.date_stamp.setPlaceholderText("automatic: the dates of the shown events")
+        self.banner = QLineEdit()
+        self.banner.setPlaceholderText("e.g. UNCLASSIFIED // FOR TRAINING (empty: no banner)")
+        self.banner_button = QPushButton()
+        self.banner_button.clicked.connect(self._pick_banner_colour)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner)
+        banner_row.addWidget(self.banner_button)
+        self.checks: dict[str, QCheckBox] = {}
+        checks_row = QHBoxLayout()
+        for key, text in (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
+                          ("inset", "Locator"), ("filter_line", "Filter"), ("sources", "Sources")):
+            cb = QCheckBox(text)
+            cb.setChecked(True)
+            self.checks[key] = cb
+            checks_row.addWidget(cb)
+        form.addRow("Format", self.format)
+        form.addRow("Size", self.preset)
+        form.addRow("", size_row)
+        form.addRow("Title", self.title)
+        form.addRow("Subtitle", self.subtitle)
+        form.addRow("Date stamp", self.date_stamp)
+        form.addRow("Banner", banner_row)
+        form.addRow("Show", checks_row)
+
+        self.preview = QLabel()
+        self.preview.setMinimumSize(560, 360)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #888;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save_dialog)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.preview, 1)
+        lay.addWidget(buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)  # typing in the title does not re-render on every key
+        self._timer.timeout.connect(self.update_preview)
+        self.preset.currentTextChanged.connect(self._apply_preset)
+        for w in (self.width_spin, self.height_spin, self.dpi):
+            w.valueChanged.connect(self._changed)
+        for e in (self.title, self.subtitle, self.date_stamp, self.banner):
+            e.textChanged.connect(self._changed)
+        for cb in [self.landscape, *self.checks.values()]:
+            cb.toggled.connect(self._changed)
+        self.landscape.toggled.connect(lambda _on: self._apply_preset(self.preset.currentText()))
+        self.format.currentTextChanged.connect(self._changed)
+        self._show_banner_colour()
+        self._apply_preset(self.preset.currentText())
+        self.resize(900, 760)
+
+    # ------------------------------------------------------------------ state
+    def _apply_preset(self, name: str) -> None:
+        custom = name == CUSTOM
+        for s in (self.width_spin, self.height_spin):
+            s.setEnabled(custom)
+        self.landscape.setEnabled(name.startswith(PAPER_PREFIX))
+        if name in SIZE_PRESETS:
+            w, h, dpi = SIZE_PRESETS[name]
+            self._set_size(w, h, dpi)
+        elif name.startswith(PAPER_PREFIX):
+            spec = PageSpec.for_paper(name[len(PAPER_PREFIX):], self.landscape.isChecked(), float(self.dpi.value() or 300))
+            self._set_size(spec.width, spec.height, spec.dpi)
+        self._changed()
+
+    def _set_size(self, w: int, h: int, dpi: float) -> None:
+        for s, v in ((self.width_spin, w), (self.height_spin, h), (self.dpi, int(dpi))):
+            s.blockSignals(True)
+            s.setValue(v)
+            s.blockSignals(False)
+
+    def paper(self) -> str | None:
+        name = self.preset.currentText()
+        return name[len(PAPER_PREFIX):] if name.startswith(PAPER_PREFIX) else None
+
+    def fmt(self) -> str:
+        return self.format.currentText().lower()
+
+    def spec(self) -> PageSpec:
+        paper = self.paper()
+        kw = dict(title=self.title.text(), subtitle=self.subtitle.text(),
+                  date_stamp=self.date_stamp.text() or None, banner=self.banner.text(),
+                  banner_colour=self.banner_colour.name(), **{k: cb.isChecked() for k, cb in self.checks.items()})
+        if paper is not None:
+            return PageSpec.for_paper(paper, self.landscape.isChecked(), float(self.dpi.value()), **kw)
+        return PageSpec(width=self.width_spin.value(), height=self.height_spin.value(), dpi=float(self.dpi.value()), **kw)
+
+    def _changed(self, *_args: object) -> None:
+        if self.paper() is not None and self.sender() is self.dpi:
+            spec = PageSpec.for_paper(self.paper() or "A4", self.landscape.isChecked(), float(self.dpi.value()))
+            self._set_size(spec.width, spec.height, spec.dpi)
+        self._timer.start()
+
+    def _show_banner_colour(self) -> None:
+        self.banner_button.setText(self.banner_colour.name())
+        self.banner_button.setStyleSheet(f"background: {self.banner_colour.name()}; color: white;")
+
+    def _pick_banner_colour(self) -> None:
+        c = QColorDialog.getColor(self.banner_colour, self, "Banner colour")
+        if c.isValid():
+            self.banner_colour = c
+            self._show_banner_colour()
+            self._changed()
+
+    # ------------------------------------------------------------------ output
+    def preview_image(self) -> object:
+        w = self.window_
+        return render_preview(self.spec(), w.canvas.scene_layers, w.model, self.view,
+                              max(200, self.preview.width() - 8), max(150, self.preview.height() - 8))
+
+    def update_preview(self) -> None:
+        try:
+            img = self.preview_image()
+        except ExportError as exc:
+            self.preview.setText(str(exc))
+            return
+        self.preview.setPixmap(QPixmap.fromImage(img))  # type: ignore[arg-type]
+
+    def export_to(self, path: str | Path) -> None:
+        w = self.window_
+        write_page(path, self.fmt(), self.spec(), w.canvas.scene_layers, w.model, self.view,
+                   paper=self.paper(), landscape=self.landscape.isChecked())
+
+    def save_dialog(self) -> None:
+        ext = self.fmt()
+        path, _ = QFileDialog.getSaveFileName(self, "Export picture", f"kursk-atlas.{ext}", f"{ext.upper()} (*.{ext})")
+        if not path:
+            return
+        if not path.lower().endswith(f".{ext}"):
+            path += f".{ext}"
+        try:
+            self.export_to(path)
+        except (ExportError, OSError) as exc:
+            QMessageBox.warning(self, "Export picture", str(exc))
+            return
+        self.window_.statusBar().showMessage(f"Wrote {path}", 8000)
+        self.accept()
+
+    def showEvent(self, ev: object) -> None:  # noqa: N802
+        super().showEvent(ev)  # type: ignore[arg-type]
+        self.update_preview()
+
+
+def copy_picture(window: MainWindow) -> None:
+    """The current view as a decorated picture (the page at the canvas's size) on the clipboard."""
+    c = window.canvas
+    vp = c.map_viewport()
+    img, _ = render_page(PageSpec(width=vp.width, height=vp.height, title="Kursk Atlas"), c.scene_layers, window.model, vp)
+    QGuiApplication.clipboard().setImage(img)
+    window.statusBar().showMessage("Copied the map as a picture", 4000)
+
+
+def install_export(window: MainWindow) -> None:
+    """File ▸ Export picture… (Ctrl+E) and Edit ▸ Copy picture (Ctrl+Shift+C)."""
+    def open_dialog() -> None:
+        dlg = ExportDialog(window)
+        window._export_dialog = dlg  # type: ignore[attr-defined]
+        dlg.show()
+
+    act = window._action("&Export picture…", "Ctrl+E", open_dialog, "PNG, SVG or PDF of the current view with title, legend, scale bar")
+    acts = window.file_menu.actions()
+    window.file_menu.insertAction(acts[1] if len(acts) > 1 else None, act)
+    # Ctrl+Shift+C (the issue's choice) unless another feature took it first.
+    taken = {s.toString() for a in window.findChildren(QAction) for s in a.shortcuts()}
+    key = "Ctrl+Shift+C" if "Ctrl+Shift+C" not in taken else "Ctrl+Alt+Shift+C"
+    copy = window._action("Copy &picture", key, lambda: copy_picture(window), "Copy the current view, decorated, to the clipboard")
+    window.edit_menu.addAction(copy)
+    window.act_export_picture = act  # type: ignore[attr-defined]
+    window.act_copy_picture = copy  # type: ignore[attr-defined]
