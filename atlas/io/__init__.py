@@ -7,6 +7,7 @@ from pathlib import Path
 
 from atlas.model.table import EventTable
 
+from .csv_events import MappingNeeded, read_csv
 from .geojson_events import read_geojson
 from .report import ImportReport, InputError, Problem
 
@@ -16,6 +17,9 @@ Reader = Callable[[Path], tuple[EventTable, ImportReport]]
 READERS: dict[str, Reader] = {
     ".geojson": read_geojson,
     ".json": read_geojson,
+    ".csv": read_csv,
+    ".tsv": read_csv,
+    ".txt": read_csv,
 }
 
 #: The bundled curated dataset, opened when the app starts with no files.
