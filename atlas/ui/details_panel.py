@@ -147,6 +147,8 @@ class DetailsPanel(QWidget):
         top = QHBoxLayout()
         self.header = QLabel("No event chosen. Click one on the map or in the list.")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setWordWrap(True)
+        self.header.setMinimumWidth(40)
         top.addWidget(self.header, 1)
         top.addWidget(self.copy_btn)
         lay = QVBoxLayout(self)

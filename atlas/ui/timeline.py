@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -175,6 +176,8 @@ class TimelinePanel(QWidget):
         self.speed.currentIndexChanged.connect(self._retime)
         self.range_label = QLabel("Drag on the timeline to choose dates; double-click clears.")
         self.range_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.range_label.setMinimumWidth(40)
+        self.range_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         for w in (self.back_btn, self.play_btn, self.fwd_btn, QLabel("Window"), self.length, self.mode, self.speed):
@@ -185,7 +188,7 @@ class TimelinePanel(QWidget):
         self.vb = TimelineViewBox(self)
         self.axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
         self.plot = pg.PlotWidget(viewBox=self.vb, axisItems={"bottom": self.axis}, background="#fbfaf6")
-        self.plot.setMinimumHeight(110)
+        self.plot.setMinimumHeight(60)
         self.plot.hideButtons()
         self.plot.getPlotItem().setMenuEnabled(False)
         self.plot.getPlotItem().getAxis("left").setWidth(38)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool
 from atlas.model import InView, find_part
@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
+def scrolled(w: QWidget) -> QScrollArea:
+    """``w`` in a scroll area, so a dock never forces a minimum window size."""
+    area = QScrollArea()
+    area.setWidget(w)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
 class Workflow:
     """What :func:`install_workflow` built, kept on the window as ``win.workflow``."""
 
@@ -38,14 +47,14 @@ class Workflow:
         self.history = FilterHistory(model, win)
 
         self.filters = FilterPanel(model, self.part_masks)
-        self.filters_dock = win.add_dock("Filters", "filters_dock", self.filters, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.filters_dock = win.add_dock("Filters", "filters_dock", scrolled(self.filters), Qt.DockWidgetArea.LeftDockWidgetArea)
         self.summary = FilterSummary(model)
         lay = win.event_list.layout()
         if lay is not None:
             lay.insertWidget(0, self.summary)  # type: ignore[attr-defined]
 
         self.timeline = TimelinePanel(model, self.part_masks)
-        self.timeline_dock = win.add_dock("Timeline", "timeline_dock", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline_dock = win.add_dock("Timeline", "timeline_dock", scrolled(self.timeline), Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline.playing_changed.connect(lambda on: self.history.begin_batch() if on else self.history.end_batch())
 
         self.details = DetailsPanel(model)
@@ -53,7 +62,7 @@ class Workflow:
         win.splitDockWidget(win.list_dock, self.details_dock, Qt.Orientation.Vertical)
 
         self.legend = LegendPanel(model, self.part_masks)
-        self.legend_dock = win.add_dock("Legend", "legend_dock", self.legend, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.legend_dock = win.add_dock("Legend", "legend_dock", scrolled(self.legend), Qt.DockWidgetArea.LeftDockWidgetArea)
         win.splitDockWidget(self.filters_dock, self.legend_dock, Qt.Orientation.Vertical)
         # First-start sizes (a saved window state restores the user's own later).
         win.resizeDocks([self.filters_dock], [300], Qt.Orientation.Horizontal)
