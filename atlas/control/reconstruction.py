@@ -26,7 +26,6 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, mapping
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from .model import EMPTY, ControlSnapshot, geodesic_area_km2, km2_to_sq_mi, polygonal
 
@@ -101,12 +100,12 @@ def held_area(points: list[tuple[float, float]], clip: BaseGeometry | None,
     if not points:
         return EMPTY
     fwd, inv = _transformers()
-    discs = shapely.union_all([transform(fwd.transform, Point(p)).buffer(buffer_km * 1000, 32)
+    discs = shapely.union_all([shapely.transform(Point(p), fwd.transform, interleaved=False).buffer(buffer_km * 1000, 32)
                                for p in points])
     verts = shapely.get_coordinates(discs)
     hull = shapely.concave_hull(MultiPoint(verts), ratio=ratio) if len(points) > 1 else discs
     area = shapely.union_all([hull, discs])
-    lonlat = transform(inv.transform, area)
+    lonlat = shapely.transform(area, inv.transform, interleaved=False)
     if clip is not None:
         lonlat = shapely.intersection(lonlat, clip)
     return polygonal(lonlat)

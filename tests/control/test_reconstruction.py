@@ -1,0 +1,97 @@
+"""The bundled approximate reconstruction: its table, its method, and that the file is reproducible."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from shapely.geometry import shape
+
+from atlas.control.io import read_control
+from atlas.control.model import geodesic_area_km2
+from atlas.control.reconstruction import (
+    BUFFER_KM,
+    DATES,
+    LABEL,
+    RECONSTRUCTION,
+    SETTLEMENTS_CSV,
+    build,
+    held_area,
+    load_settlements,
+)
+from atlas.control.regions import region_geometry
+
+from ..conftest import ROOT
+
+
+def test_settlement_table_is_dated_and_sourced() -> None:
+    with open(SETTLEMENTS_CSV, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 20
+    with_dates = [r for r in rows if r["held_from"] and r["held_until"]]
+    assert len(with_dates) >= 20
+    for r in rows:
+        assert r["sources"].strip() and r["held_from_basis"].strip(), r["name"]
+        if r["held_until"]:
+            assert r["held_until_basis"].strip(), r["name"]
+            assert dt.date.fromisoformat(r["held_until"]) > dt.date.fromisoformat(r["held_from"])
+        if r["use_in_geometry"] == "true":
+            assert r["lat"] and r["lon"] and r["coord_basis"].strip()
+    sudzha = next(r for r in rows if r["name"] == "Sudzha")
+    assert (sudzha["held_from"], sudzha["held_until"]) == ("2024-08-15", "2025-03-13")
+    # every event id cited exists in the bundled events dataset
+    events = json.loads((ROOT / "data" / "events" / "kursk_2024_25.geojson").read_text(encoding="utf-8"))
+    ids = {f["properties"]["event_id"] for f in events["features"]}
+    cited = {e.strip() for r in rows for e in r["event_ids"].split(";") if e.strip()}
+    assert cited <= ids
+
+
+def test_held_on_is_half_open() -> None:
+    rows = {r.name: r for r in load_settlements()}
+    sudzha = rows["Sudzha"]
+    assert not sudzha.held_on(dt.date(2024, 8, 14))
+    assert sudzha.held_on(dt.date(2024, 8, 15)) and sudzha.held_on(dt.date(2025, 3, 12))
+    assert not sudzha.held_on(dt.date(2025, 3, 13))
+
+
+def test_one_point_gives_a_disc_of_the_buffer_radius() -> None:
+    import math
+
+    geom = held_area([(35.2706, 51.1914)], clip=None)
+    assert geodesic_area_km2(geom) == pytest.approx(math.pi * BUFFER_KM ** 2, rel=0.01)
+
+
+def test_bundled_file_is_what_the_build_writes_and_is_labelled_approximate() -> None:
+    doc = json.loads(RECONSTRUCTION.read_text(encoding="utf-8"))
+    assert doc["approximate"] is True and doc["label"] == LABEL
+    rebuilt = build(load_settlements(), clip=region_geometry("kursk"))
+    assert [f["properties"] for f in doc["features"]] == [f["properties"] for f in rebuilt["features"]]
+    assert [f["properties"]["as_of"] for f in doc["features"]] == list(DATES)
+    kursk = region_geometry("kursk")
+    for f in doc["features"]:
+        p = f["properties"]
+        assert p["approximate"] is True and p["status"] == "ukrainian"
+        g = shape(f["geometry"])
+        assert g.is_empty or kursk.buffer(1e-4).contains(g)  # clipped to the oblast
+        assert geodesic_area_km2(g) == pytest.approx(p["area_km2"], abs=0.2)
+    areas = [f["properties"]["area_km2"] for f in doc["features"]]
+    assert areas[0] > 500 and areas[-1] == 0.0
+    assert areas == sorted(areas, reverse=True)  # the table only ever loses settlements after August
+    snaps, _ = read_control(RECONSTRUCTION)
+    assert len(snaps) == len(DATES) and all(s.approximate for s in snaps)
+
+
+def test_build_tool_writes_a_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "r.geojson"
+    r = subprocess.run([sys.executable, "tools/build_control_reconstruction.py", "--out", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "approximate reconstruction" in r.stdout
+    assert json.loads(out.read_text(encoding="utf-8"))["features"] == json.loads(
+        RECONSTRUCTION.read_text(encoding="utf-8"))["features"]
