@@ -1,0 +1,144 @@
+"""Find places by name, typed in Latin or Cyrillic, whatever the transliteration.
+
+``fold`` reduces a name to a rough phonetic skeleton so that the spellings analysts meet in
+sources land on the same key: Суджа / Sudzha / Sudja / Sudža / Sudscha → ``sudza``; Тёткино /
+Tyotkino / Tjotkino / Tetkino → ``tetkino``; Глушково / Glushkovo → ``gluskovo``. The same function
+is applied to the query and to the names, so it only has to be consistent, not reversible.
+No Qt here: the UI box (atlas.ui.gazetteer_box) and the tests use it directly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Cyrillic (Russian and Ukrainian letters) to a plain Latin transliteration.
+_CYR = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "yo", "є": "ye",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya",
+}
+# Latin spellings of the same sounds (English, German, Polish, scholarly), longest first.
+_LATIN_RULES: tuple[tuple[str, str], ...] = (
+    ("schtsch", "s"), ("shtsch", "s"), ("shch", "s"), ("dsch", "dz"), ("tsch", "c"), ("sch", "s"),
+    ("dzh", "dz"), ("dj", "dz"), ("zh", "z"), ("kh", "h"), ("ch", "c"), ("sh", "s"), ("ts", "c"),
+    ("tz", "c"), ("cz", "c"), ("sz", "s"), ("w", "v"), ("x", "ks"),
+    # iotated vowels: ya/ja/ia → a after a consonant keeps most spellings together
+    ("yo", "e"), ("jo", "e"), ("ye", "e"), ("je", "e"), ("ie", "e"),
+    ("yu", "u"), ("ju", "u"), ("iu", "u"), ("ya", "a"), ("ja", "a"), ("ia", "a"),
+    ("iy", "i"), ("yi", "i"), ("yy", "i"), ("ij", "i"), ("y", "i"), ("j", "i"),
+    # Ukrainian h for Russian g (Hlushkove / Glushkovo)
+    ("h", "g"),
+)
+_NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """A lowercase Latin skeleton of ``text`` for matching spellings and scripts."""
+    s = text.lower().replace("’", "").replace("'", "").replace("ʼ", "").replace("`", "")
+    s = "".join(_CYR.get(ch, ch) for ch in s)
+    # Diacritics off: ž → z, č → c, ö → o (NFKD then drop combining marks).
+    s = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
+    s = _NON_ALNUM.sub(" ", s.replace("-", " "))
+    for a, b in _LATIN_RULES:
+        s = s.replace(a, b)
+    # Doubled letters (Sumy/Summy, Glushkovo/Glushkowo after w→v) collapse.
+    s = re.sub(r"(.)\1+", r"\1", s)
+    return _SPACES.sub(" ", s).strip()
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    name_local: str
+    lon: float
+    lat: float
+    population: int
+    admin1: str
+    country: str
+    approximate: bool
+
+    @property
+    def label(self) -> str:
+        bits = [self.name]
+        if self.name_local and self.name_local != self.name:
+            bits.append(f"({self.name_local})")
+        where = ", ".join(b for b in (self.admin1, self.country) if b)
+        if where:
+            bits.append(f"— {where}")
+        if self.approximate:
+            bits.append("· position approximate")
+        return " ".join(bits)
+
+
+@dataclass(frozen=True)
+class Match:
+    place: Place
+    score: float  # lower is better
+
+
+class Gazetteer:
+    """Places with folded keys; :meth:`search` ranks exact, prefix, word-prefix, then substring
+    matches, larger places first within a rank."""
+
+    def __init__(self, places: Sequence[Place], alternates: dict[str, Sequence[str]] | None = None) -> None:
+        self.places = list(places)
+        self._keys: list[tuple[str, ...]] = []
+        alt = alternates or {}
+        for p in self.places:
+            names = {p.name, p.name_local, *alt.get(p.name, ())}
+            self._keys.append(tuple(sorted({fold(n) for n in names if n})))
+
+    @classmethod
+    def from_basemap(cls) -> Gazetteer:
+        """The settlements of the bundled basemap (raises BasemapError if unreadable)."""
+        from .basemap_data import load_basemap
+
+        s = load_basemap().settlements
+        places = [
+            Place(s.names[i], s.names_local[i], float(s.lon[i]), float(s.lat[i]), int(s.population[i]),
+                  s.admin1[i], s.country[i], bool(s.approximate[i]))
+            for i in range(len(s))
+        ]
+        return cls(places, ALTERNATE_NAMES)
+
+    def search(self, query: str, limit: int = 20) -> list[Match]:
+        q = fold(query)
+        if not q:
+            return []
+        out: list[Match] = []
+        for p, keys in zip(self.places, self._keys):
+            best = None
+            for k in keys:
+                if k == q:
+                    r = 0.0
+                elif k.startswith(q):
+                    r = 1.0
+                elif any(w.startswith(q) for w in k.split()):
+                    r = 2.0
+                elif q in k:
+                    r = 3.0
+                else:
+                    continue
+                best = r if best is None else min(best, r)
+            if best is not None:
+                # Within a rank, bigger places first (population 0 = unknown sorts last).
+                out.append(Match(p, best - min(p.population, 10_000_000) / 1e8))
+        out.sort(key=lambda m: (m.score, m.place.name))
+        return out[:limit]
+
+
+#: Spellings the sources use that neither GeoNames' name nor its Cyrillic form fold to (exonyms,
+#: older romanisations). Keyed by the settlement's GeoNames name.
+ALTERNATE_NAMES: dict[str, tuple[str, ...]] = {
+    "Kurchatov": ("Kursk NPP", "Kursk nuclear power plant", "Курская АЭС"),
+    "Kharkiv": ("Kharkov", "Charkiw"),
+    "Staryy Oskol": ("Stary Oskol", "Staryi Oskol"),
+    "L'gov": ("Lgov",),
+    "Lgov": ("L'gov",),
+}
