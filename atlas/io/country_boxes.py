@@ -52,6 +52,7 @@ COUNTRY_BOXES: dict[str, tuple[float, float, float, float]] = {
     "Germany": (5.8, 47.2, 15.1, 55.1),
     "United Kingdom": (-8.7, 49.8, 1.8, 60.9),
     "Mexico": (-118.5, 14.5, -86.7, 32.7),
+    "United States": (-179.2, 18.9, -66.9, 71.4),
     "Colombia": (-79.0, -4.2, -66.9, 12.5),
     "Venezuela": (-73.4, 0.6, -59.8, 12.2),
     "Brazil": (-74.0, -33.8, -34.8, 5.3),

@@ -1,16 +1,30 @@
-"""Read GeoJSON point features into an EventTable: the project's own event schema
-(docs/schema.md) and any GeoJSON with Point features (properties kept, foreign members and z ignored).
+"""Read GeoJSON point features, and the other JSON shapes event tools write, into an EventTable.
+
+* GeoJSON (RFC 7946): the project's own schema (docs/schema.md) and any FeatureCollection of Point
+  features: properties kept (unknown ones as extra columns), foreign members ignored, z ignored.
+  Features without geometry are kept without a point; other geometry types are rejected with their
+  feature number; a file with no Point features at all (an area or front-line layer) is refused.
+* The ACLED API envelope ``{"status", "success", "count", "data": [...]}``: every value a string,
+  and ``count`` is not to be trusted (the report says when it disagrees with the rows).
+* A plain JSON array of records with coordinate fields (e.g. the Bellingcat civilian-harm export).
+
+All three become columns of text and go through :func:`atlas.io.columns.build_events`, so the
+checks (coordinates, dates, duplicate ids, swapped lat/lon) are the same as for CSV.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
+from .columns import BuildOptions, build_events, guess_mapping, has_coordinates
 from .report import ImportReport, InputError
 
 #: Properties the schema knows; everything else an import brings is kept as an extra column.
@@ -18,70 +32,120 @@ SCHEMA_FIELDS: frozenset[str] = frozenset(
     {"event_id", "event_date", "time_precision", "geo_precision", "coord_approximate", "fatalities",
      "claim_area_km2", "sources", "latitude", "longitude", *CATEGORICAL_FIELDS, *TEXT_FIELDS}
 )
+#: Column names the readers use internally for a feature's point.
+_LON, _LAT = "\x00lon", "\x00lat"
+#: Largest JSON file read (the whole document is parsed in memory).
+MAX_JSON_BYTES = 1 << 30
 
 
-def _valid_lonlat(lon: Any, lat: Any) -> str | None:
-    """None when usable, else why not."""
+def _text(v: Any) -> str:
+    """A property value as cell text: strings as they are, everything else as JSON."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _load_json(path: Path, report: ImportReport) -> Any:
     try:
-        x, y = float(lon), float(lat)
-    except (TypeError, ValueError):
-        return f"coordinate is not a number ({lon!r}, {lat!r})"
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return "coordinate is NaN or infinite"
-    if not (-180 <= x <= 180 and -90 <= y <= 90):
-        return f"coordinate out of range (lon {x}, lat {y})"
-    if x == 0 and y == 0:
-        return "coordinate is (0, 0), a common placeholder for 'unknown'"
-    return None
-
-
-def _sources(value: Any, where: str, report: ImportReport) -> list[dict[str, str]]:
-    if value in (None, "", []):
-        return []
-    if isinstance(value, str):
-        return [{"outlet": s.strip()} for s in value.split(";") if s.strip()]
-    if isinstance(value, list):
-        out = []
-        for s in value:
-            if isinstance(s, dict):
-                out.append({k: str(v) for k, v in s.items() if v not in (None, "")})
-            elif isinstance(s, str) and s.strip():
-                out.append({"outlet": s.strip()})
-        return out
-    report.flag(where, f"sources is a {type(value).__name__}, not a list; ignored")
-    return []
-
-
-def read_geojson(path: str | Path) -> tuple[EventTable, ImportReport]:
-    path = Path(path)
-    report = ImportReport(str(path), "GeoJSON")
-    try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise InputError(path, f"{size / 1e9:.1f} GB is more JSON than the atlas reads at once (limit 1 GB)")
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
         report.notes.append("UTF-8 byte-order mark stripped")
+    if not raw.strip():
+        raise InputError(path, "the file is empty")
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start}); GeoJSON must be UTF-8") from exc
+        raise InputError(path, f"not UTF-8 text (byte {exc.start}); JSON must be UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
-    return table_from_geojson(doc, path, report)
+    except RecursionError:
+        raise InputError(path, "JSON nested too deeply to be an events file") from None
+
+
+def read_geojson(path: str | Path) -> tuple[EventTable, ImportReport]:
+    """Read ``.geojson`` / ``.json``: GeoJSON, the ACLED API envelope or an array of records."""
+    path = Path(path)
+    report = ImportReport(str(path), "GeoJSON")
+    doc = _load_json(path, report)
+    if isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature"):
+        return table_from_geojson(doc, path, report)
+    if isinstance(doc, dict) and isinstance(doc.get("data"), list):
+        report.format = "ACLED API JSON"
+        return table_from_records(doc["data"], path, report, envelope=doc)
+    if isinstance(doc, list):
+        report.format = "JSON records"
+        return table_from_records(doc, path, report)
+    raise InputError(path, "not GeoJSON (no FeatureCollection), not an ACLED API response (no 'data' list) "
+                           "and not a list of records")
+
+
+def table_from_records(records: list[Any], path: str | Path, report: ImportReport,
+                       envelope: Mapping[str, Any] | None = None,
+                       mapping: Mapping[str, str] | None = None) -> tuple[EventTable, ImportReport]:
+    path = Path(path)
+    if envelope is not None:
+        if envelope.get("success") is False or str(envelope.get("status", "200")) not in ("200", ""):
+            msgs = envelope.get("messages") or envelope.get("error") or ""
+            raise InputError(path, f"the ACLED API response reports a failure (status {envelope.get('status')!r}): {msgs}")
+        count = envelope.get("count")
+        if count is not None and str(count) != str(len(records)):
+            report.flag("envelope", f"'count' says {count} but 'data' holds {len(records)} rows; the rows are read", "flagged")
+    names: list[str] = []
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, rec in enumerate(records):
+        report.rows_read += 1
+        if not isinstance(rec, dict):
+            report.reject(f"record {i + 1}", f"is a {type(rec).__name__}, not an object")
+            continue
+        keep.append(i)
+        for k in rec:
+            if k not in seen:
+                seen.add(k)
+                names.append(k)
+    cols = {k: pa.chunked_array([pa.array([_text(records[i].get(k)) for i in keep], pa.string())]) for k in names}
+    if mapping is None:
+        mapping = guess_mapping(names)
+        if not has_coordinates(mapping):
+            report.notes.append("no latitude/longitude fields recognised: rows listed without a point")
+    where = (lambda r: f"record {keep[r] + 1}") if keep else (lambda r: f"record {r + 1}")
+    opts = BuildOptions(dataset=path.stem, where=where, day_first=True if envelope is not None else None)
+    table = build_events(cols, mapping, report, opts) if keep else EventTable.empty()
+    if not keep and records:
+        raise InputError(path, f"none of its {len(records)} records is an object")
+    return table, report
 
 
 def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tuple[EventTable, ImportReport]:
+    path = Path(path)
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
         features = doc["features"]
     else:
         raise InputError(path, "not a GeoJSON FeatureCollection or Feature (no 'features' list)")
-    stem = Path(path).stem
-    records: list[dict[str, Any]] = []
-    extra_names: list[str] = []
-    seen_ids: dict[str, int] = {}
+    if isinstance(doc, dict) and "crs" in doc:
+        report.notes.append("legacy 'crs' member ignored (RFC 7946: coordinates are WGS84 lon/lat)")
+    names: list[str] = []
+    seen: set[str] = set()
+    rows: list[dict[str, str]] = []
+    feature_no: list[int] = []
+    kinds: dict[str, int] = {}
+    z_count = 0
     for i, feat in enumerate(features, start=1):
         where = f"feature {i}"
         report.rows_read += 1
@@ -93,64 +157,48 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
             report.reject(where, "properties is not an object")
             continue
         geom = feat.get("geometry")
-        rec: dict[str, Any] = {}
-        for key, val in props.items():
-            if key in SCHEMA_FIELDS:
-                rec[key] = val
-            else:
-                if key not in extra_names:
-                    extra_names.append(key)
-                rec[key] = val if isinstance(val, str) else json.dumps(val, ensure_ascii=False)
+        row = {k: _text(v) for k, v in props.items()}
         if geom is None:
-            rec["longitude"] = rec["latitude"] = None
-        elif isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list) and len(geom["coordinates"]) >= 2:
-            lon, lat = geom["coordinates"][:2]
-            why = _valid_lonlat(lon, lat)
-            if why:
-                report.flag(where, why, "kept without a point")
-                rec["longitude"] = rec["latitude"] = None
-            else:
-                rec["longitude"], rec["latitude"] = float(lon), float(lat)
+            row[_LON] = row[_LAT] = ""
+        elif isinstance(geom, dict) and geom.get("type") == "Point":
+            c = geom.get("coordinates")
+            if not isinstance(c, list) or len(c) < 2:
+                report.reject(where, "Point without two coordinates")
+                continue
+            if len(c) > 2:
+                z_count += 1
+            row[_LON], row[_LAT] = _text(c[0]), _text(c[1])
         else:
             kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
+            kinds[str(kind)] = kinds.get(str(kind), 0) + 1
             report.reject(where, f"geometry is {kind}, not a Point")
             continue
-        eid = rec.get("event_id") if rec.get("event_id") not in (None, "") else feat.get("id")
-        eid = str(eid) if eid not in (None, "") else f"{stem}-{i}"
-        if eid in seen_ids:
-            report.flag(where, f"duplicate id {eid!r} (first at feature {seen_ids[eid]}); kept as {eid}#{i}")
-            eid = f"{eid}#{i}"
-        else:
-            seen_ids[eid] = i
-        rec["event_id"] = eid
-        date = rec.get("event_date")
-        if date not in (None, ""):
-            try:
-                import datetime as dt
-
-                dt.date.fromisoformat(str(date)[:10])
-            except ValueError:
-                report.flag(where, f"date {date!r} is not YYYY-MM-DD; kept undated")
-                rec["event_date"] = None
-        rec["sources"] = _sources(rec.get("sources"), where, report)
-        for num in ("time_precision", "geo_precision"):
-            v = rec.get(num)
-            if v not in (None, "") and not (isinstance(v, int) and 0 <= v <= 3):
-                report.flag(where, f"{num} {v!r} is not 1, 2 or 3; set to 1" if num == "time_precision" else f"{num} {v!r} is not 1, 2 or 3; cleared")
-                rec[num] = 1 if num == "time_precision" else 0
-        for num in ("fatalities", "claim_area_km2"):
-            v = rec.get(num)
-            if v not in (None, "") and not isinstance(v, (int, float)):
-                try:
-                    rec[num] = float(v)
-                except (TypeError, ValueError):
-                    report.flag(where, f"{num} {v!r} is not a number; cleared")
-                    rec[num] = None
-        records.append(rec)
-    if not records and features:
-        raise InputError(path, f"none of its {len(features)} features could be read: {report.problems[0].what if report.problems else 'no Point features'}")
-    for rec in records:
-        rec.setdefault("dataset", stem)
-    table = EventTable.from_records(records, extra_fields=extra_names)
-    report.rows_loaded = len(table)
+        if not row.get("event_id") and feat.get("id") not in (None, ""):
+            row["event_id"] = _text(feat.get("id"))
+        for k in row:
+            if k not in seen:
+                seen.add(k)
+                names.append(k)
+        rows.append(row)
+        feature_no.append(i)
+    if not rows:
+        if kinds:
+            listed = ", ".join(f"{v:,} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            raise InputError(path, f"no Point features to import as events ({listed}): an area or line layer, "
+                                   "not an events file")
+        raise InputError(path, "no features that can be read" if features else "the FeatureCollection is empty")
+    if z_count:
+        report.notes.append(f"{z_count:,} points had a third (z) coordinate; ignored")
+    cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
+    prop_names = [k for k in names if k not in (_LON, _LAT)]
+    mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
+    # Foreign vocabularies (date, title, place, description, ...) fill schema fields left empty.
+    for f, c in guess_mapping(prop_names).items():
+        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
+            mapping[f] = c
+    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    if "latitude" in seen or "longitude" in seen:
+        report.notes.append("'latitude'/'longitude' properties kept as extras; the geometry gives the point")
+    opts = BuildOptions(dataset=path.stem, where=lambda r: f"feature {feature_no[r]}")
+    table = build_events(cols, mapping, report, opts)
     return table, report
