@@ -1,51 +1,260 @@
-"""``main.py render``: the map as the GUI draws it, into a picture, headless."""
+"""``main.py render``: the map as the GUI draws it, into a briefing picture, headless.
+
+PNG, SVG or PDF through :mod:`atlas.render.page` (the same page the GUI's Export picture writes);
+``--each-day`` writes one picture per day (slides) and ``--animate`` a GIF over a playback range.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
-from .cli_common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_size
+from .cli_common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_date, parse_size
 
 FOCUS_WIDTH_M = 60_000.0
+FORMATS = ("png", "svg", "pdf")
+MAX_FRAMES = 1000
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="event files (none: the bundled dataset)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="picture to write (PNG)")
+    p.add_argument("-o", "--output", metavar="OUT", help="picture to write (.png, .svg, .pdf); with --each-day a folder "
+                   "or a name with {date} in it")
     add_filter_options(p)
     p.add_argument("--focus", metavar="EVENT_ID", help="highlight this event and centre the map on it")
     p.add_argument("--view", type=parse_bbox, metavar="LON1,LAT1,LON2,LAT2", help="the map extent (default: the shown events)")
-    p.add_argument("--size", type=parse_size, default=(1600, 1000), metavar="WxH", help="picture size in pixels (default 1600x1000)")
-    p.add_argument("--title", default="Kursk Atlas", metavar="TEXT", help="title printed on the picture")
+    p.add_argument("--size", type=parse_size, metavar="WxH", help="picture size in pixels (default 1600x1000)")
+    g = p.add_argument_group("page")
+    g.add_argument("--format", choices=FORMATS, help="png, svg or pdf (default: from the output's suffix)")
+    g.add_argument("--dpi", type=float, default=96.0, help="resolution: text, lines and markers scale by dpi/96 (max 600)")
+    g.add_argument("--paper", choices=("A4", "A3", "Letter"), help="page size instead of --size (PDF, SVG or PNG)")
+    g.add_argument("--portrait", action="store_true", help="portrait paper (default landscape)")
+    g.add_argument("--title", default="Kursk Atlas", metavar="TEXT", help="title printed on the picture")
+    g.add_argument("--subtitle", default="", metavar="TEXT", help="subtitle under the title")
+    g.add_argument("--date-stamp", metavar="TEXT", help="date line under the title (default: the shown events' dates)")
+    g.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True, help="legend of the shown event types")
+    g.add_argument("--banner", default="", metavar="TEXT", help='handling banner at top and bottom, e.g. "UNCLASSIFIED // FOR TRAINING"')
+    g.add_argument("--banner-colour", "--banner-color", default="#007a33", metavar="COLOUR", help="banner colour (#rrggbb or a name)")
+    g.add_argument("--annotations", action="append", metavar="FILE", help="annotations to draw (.geojson or .kml; repeatable)")
+    g.add_argument("--workspace", metavar="FILE", help="a .katlas workspace: its annotations, view and filter")
+    s = p.add_argument_group("series")
+    s.add_argument("--each-day", nargs=2, type=parse_date, metavar=("FROM", "TO"), help="one picture per day from FROM to TO")
+    s.add_argument("--animate", metavar="OUT.gif", help="an animated GIF over the playback range (--each-day, else --from/--to, else all dates)")
+    s.add_argument("--step", type=int, default=1, metavar="DAYS", help="days between frames of --animate (default 1)")
+    s.add_argument("--window", type=int, default=0, metavar="DAYS", help="--animate shows the last DAYS days of events (default: all since the start)")
+    s.add_argument("--frame-ms", type=int, default=400, metavar="MS", help="how long each GIF frame shows (default 400)")
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise CliError(f"{path}: unknown picture type {path.suffix or '(none)'} (use .png, .svg or .pdf, or --format)")
+    return suffix
+
+
+def _read_workspace(path: str) -> dict[str, Any]:
+    """The annotations, view and filter of a .katlas file (through the workspace module)."""
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{p}: no such file")
+    out: dict[str, Any] = {}
+    try:
+        from atlas.workspace import WorkspaceError, read_workspace
+        from atlas.workspace import values as wvalues
+    except ImportError:  # a build without the workspace module: read the plain JSON keys
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CliError(f"{p}: not a workspace ({exc})") from None
+        from atlas.model.annotations import Annotation, AnnotationError
+        try:
+            out["annotations"] = tuple(Annotation.from_dict(d) for d in doc.get("annotations") or [])
+        except AnnotationError as exc:
+            raise CliError(f"{p}: bad annotation: {exc}") from None
+        if isinstance(doc.get("view"), list) and len(doc["view"]) == 4:
+            out["view"] = tuple(float(v) for v in doc["view"])
+        return out
+    try:
+        ws = read_workspace(p)
+    except (WorkspaceError, OSError, ValueError) as exc:
+        raise CliError(f"{p}: {exc}") from None
+    sec = ws.sections
+    if isinstance(sec.get("annotations"), dict) and "value" in sec["annotations"]:
+        out["annotations"] = tuple(wvalues.from_json(sec["annotations"]["value"]) or ())
+    if isinstance(sec.get("view"), dict) and sec["view"].get("lonlat"):
+        out["view"] = tuple(float(v) for v in sec["view"]["lonlat"])
+    if sec.get("filter") is not None:
+        try:
+            from atlas.model.filter_json import filter_from_json
+
+            out["filter"] = filter_from_json(sec["filter"])
+        except (ImportError, ValueError):
+            pass
+    return out
+
+
+def _days(a: dt.date, b: dt.date, step: int = 1) -> list[dt.date]:
+    if a > b:
+        raise CliError(f"the range {a} – {b} ends before it starts")
+    n = (b - a).days // step + 1
+    if n > MAX_FRAMES:
+        raise CliError(f"{n} pictures is too many (at most {MAX_FRAMES}); use a shorter range or a larger --step")
+    return [a + dt.timedelta(days=i * step) for i in range(n)]
+
+
+def _as_date(d: Any) -> dt.date:
+    return dt.date.fromisoformat(str(d)[:10])
+
+
+def _day_path(out: Path, day: dt.date, fmt: str) -> Path:
+    s = str(out)
+    if "{date}" in s:
+        return Path(s.replace("{date}", day.isoformat()))
+    return out / f"kursk-atlas-{day.isoformat()}.{fmt}"
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    if out.suffix.lower() != ".png":
-        raise CliError(f"{out}: only .png output is supported")
-    if not out.parent.exists():
-        raise CliError(f"{out.parent}: no such folder")
+    if not args.output and not args.animate:
+        raise CliError("the following arguments are required: -o/--output (or --animate OUT.gif)")
+    if not (24 <= args.dpi <= 600):
+        raise CliError(f"--dpi {args.dpi:g} is out of range (24–600)")
+    out = Path(args.output) if args.output else None
+    each_day = args.each_day
+    if out is not None:
+        if each_day and "{date}" not in str(out):
+            if out.exists() and not out.is_dir():
+                raise CliError(f"{out}: with --each-day, -o must be a folder or a name with {{date}} in it")
+            if not out.parent.exists():
+                raise CliError(f"{out.parent}: no such folder")
+            fmt = args.format or "png"
+        else:
+            fmt = _format_of(out, args.format)
+            if not out.parent.exists():
+                raise CliError(f"{out.parent}: no such folder")
+    else:
+        fmt = "png"
+    if args.animate and not Path(args.animate).parent.exists():
+        raise CliError(f"{Path(args.animate).parent}: no such folder")
+    if args.animate and not args.animate.lower().endswith(".gif"):
+        raise CliError(f"{args.animate}: --animate writes a .gif")
+
     table, _reports = load(args.files)
     flt = filter_from_args(args)
+    ws = _read_workspace(args.workspace) if args.workspace else {}
     headless_app()
-    from atlas.model import AtlasModel
-    from atlas.render.compose import Decorations, render_picture
+    from atlas.io.annotations_io import read_annotations
+    from atlas.io.report import InputError
+    from atlas.model import AtlasModel, DateRange, replace_part
+    from atlas.model.filters import All
+    from atlas.render.page import ExportError, PageSpec, render_page, write_page
     from atlas.render.scene import MapScene
 
     from .render_views import view_for
 
     model = AtlasModel(table)
+    if isinstance(flt, All) and ws.get("filter") is not None:
+        flt = ws["filter"]
     model.set_filter(flt)
+    annotations = list(ws.get("annotations", ()))
+    for path in args.annotations or []:
+        try:
+            items, report = read_annotations(path)
+        except InputError as exc:
+            raise CliError(str(exc)) from None
+        if report.problems:
+            print(report.summary())
+        annotations += items
+    seen: set[str] = set()
+    unique = []
+    for a in annotations:  # the same file given twice must not fail on duplicate ids
+        unique.append(a if a.id not in seen else a.duplicate())
+        seen.add(unique[-1].id)
+    model.set_annotations(tuple(unique))
     if args.focus:
         if table.index_of(args.focus) is None:
             raise CliError(f"unknown event id {args.focus!r}")
         model.set_current(args.focus)
+
+    try:
+        if args.paper:
+            spec = PageSpec.for_paper(args.paper, not args.portrait, args.dpi)
+        else:
+            w, h = args.size or (1600, 1000)
+            spec = PageSpec(width=w, height=h, dpi=args.dpi)
+        spec = spec.with_(title=args.title, subtitle=args.subtitle, date_stamp=args.date_stamp, legend=args.legend,
+                          banner=args.banner, banner_colour=args.banner_colour)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
     scene = MapScene(model)
-    w, h = args.size
-    vp = view_for(model, w, h, view=args.view, focus=args.focus)
-    img = render_picture(model, scene, vp, Decorations(title=args.title))
-    if not img.save(str(out)):
-        raise CliError(f"{out}: could not write the picture")
-    print(f"wrote {out} ({w}x{h}, {len(model.visible_rows):,} of {len(table):,} events)")
+    view = args.view or ws.get("view")
+    vp = view_for(model, spec.width, spec.height, view=view, focus=args.focus, ui_scale=spec.ui_scale)
+    base_filter = model.filter
+    paper = args.paper if fmt == "pdf" else None
+
+    def at_days(a: dt.date | None, b: dt.date | None) -> None:
+        model.set_filter(replace_part(base_filter, DateRange, DateRange(a, b)))
+
+    written = 0
+    try:
+        if out is not None and each_day:
+            if "{date}" not in str(out):
+                out.mkdir(exist_ok=True)
+            for day in _days(each_day[0], each_day[1]):
+                at_days(day, day)
+                stamp = args.date_stamp or day.strftime("%A %d %B %Y")
+                target = _day_path(out, day, fmt)
+                write_page(target, fmt, spec.with_(date_stamp=stamp), scene, model, vp, paper, not args.portrait)
+                written += 1
+            print(f"wrote {written} pictures ({each_day[0]} – {each_day[1]}) to {out}")
+        elif out is not None:
+            write_page(out, fmt, spec, scene, model, vp, paper, not args.portrait)
+            print(f"wrote {out} ({spec.width}x{spec.height}, {len(model.visible_rows):,} of {len(table):,} events)")
+        if args.animate:
+            if each_day:
+                start, end = each_day
+            else:
+                model.set_filter(base_filter)
+                span = table.date_span(model.visible_rows)
+                start = args.date_from or (_as_date(span[0]) if span else None)
+                end = args.date_to or (_as_date(span[1]) if span else None)
+                if start is None or end is None:
+                    raise CliError("--animate: no dated events to play")
+            frames = []
+            for day in _days(start, end, max(1, args.step)):
+                lo = day - dt.timedelta(days=args.window - 1) if args.window > 0 else start
+                at_days(lo, day)
+                img, _ = render_page(spec.with_(date_stamp=args.date_stamp or f"{day.isoformat()}  ·  events {lo} – {day}"),
+                                     scene, model, vp)
+                frames.append(img)
+            write_gif(Path(args.animate), frames, args.frame_ms)
+            print(f"wrote {args.animate} ({len(frames)} frames, {start} – {end})")
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
     return 0
+
+
+def write_gif(path: Path, frames: list[Any], frame_ms: int) -> None:
+    """Frames (QImages) to an animated GIF with Pillow (Qt has no GIF writer)."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        raise CliError("--animate needs Pillow (pip install Pillow)") from None
+    from PySide6.QtGui import QImage
+
+    pil = []
+    for img in frames:
+        rgb = img.convertToFormat(QImage.Format.Format_RGB888)
+        w, h, bpl = rgb.width(), rgb.height(), rgb.bytesPerLine()
+        buf = bytes(rgb.constBits())[: bpl * h]
+        im = Image.frombuffer("RGB", (w, h), buf, "raw", "RGB", bpl, 1)
+        pil.append(im.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+    if not pil:
+        raise CliError("--animate: nothing to write")
+    tmp = path.with_name(path.name + ".tmp")
+    pil[0].save(tmp, format="GIF", save_all=True, append_images=pil[1:], duration=max(20, frame_ms), loop=0, optimize=False)
+    tmp.replace(path)

@@ -177,22 +177,48 @@ def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0, shape
 
 
 def draw_marker_shapes(p: QPainter, xs: npt.ArrayLike, ys: npt.ArrayLike, colour: str, claimed: bool,
-                       size: float) -> None:
-    """Vector twin of :func:`make_marker`: the same dot or claim ring, as ellipses."""
+                       size: float, shape: str = "circle") -> None:
+    """Vector twin of :func:`make_marker`: the same dot, claim ring or vague-date diamond, as shapes."""
     c = QColor(colour)
-    d = size + 2  # the sprite's outer diameter is ceil(size) + 2 minus its 1-px inset
-    r = (d - 2) / 2
+    if shape == "diamond":
+        d = size * 1.15 + 2
+        h = (d - 2) / 2 - (0.16 * d if claimed else 0.5)
+    else:
+        d = size + 2  # the sprite's outer diameter is ceil(size) + 2 minus its 1-px inset
+        h = (d - 2) / 2 - (0.13 * d if claimed else 0.5)
     if claimed:
-        inset = 0.13 * d
-        p.setPen(QPen(c, max(1.5, 0.26 * d)))
+        p.setPen(QPen(c, max(1.5, (0.24 if shape == "diamond" else 0.26) * d)))
         p.setBrush(QColor(255, 255, 255, 230))
-        rr = r - inset
     else:
         p.setPen(QPen(QColor(255, 255, 255), max(1.0, 0.12 * d)))
         p.setBrush(c)
-        rr = r - 0.5
     for x, y in zip(np.asarray(xs).tolist(), np.asarray(ys).tolist()):
-        p.drawEllipse(QPointF(x, y), rr, rr)
+        if shape == "diamond":
+            p.drawPolygon([QPointF(x, y - h), QPointF(x + h, y), QPointF(x, y + h), QPointF(x - h, y)])
+        else:
+            p.drawEllipse(QPointF(x, y), h, h)
+
+
+def draw_halo_shapes(p: QPainter, vp: Viewport, groups: list[_Group], min_px: float) -> None:
+    """Vector twin of the uncertainty halos: a translucent disc with a faint rim per event."""
+    for g in groups:
+        hr = getattr(g, "halo", None)
+        if hr is None or not (hr > 0).any():
+            continue
+        has = hr > 0
+        x, y, r = g.x[has], g.y[has], hr[has] * vp.sx
+        inview = vp.contains_mask(x, y, pad=float(r.max())) & (r > min_px)
+        if not inview.any():
+            continue
+        px, py = vp.to_px(x[inview], y[inview])
+        c = QColor(style.event_type_colour(g.key[0]))
+        fill, rim = QColor(c), QColor(c)
+        fill.setAlpha(45)
+        rim.setAlpha(110)
+        p.setPen(QPen(rim, 1.2 * vp.ui_scale))
+        p.setBrush(fill)
+        for cx, cy, rr in zip(px.tolist(), py.tolist(), r[inview].tolist()):
+            p.drawEllipse(QPointF(cx, cy), rr, rr)
 
 
 def _make_diamond(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QPixmap:
@@ -324,12 +350,15 @@ class EventsLayer(MapLayer):
     def draw_vector(self, p: QPainter, vp: Viewport) -> None:
         """The same markers as shapes (SVG/PDF keep them as circles, sharp at any zoom)."""
         size = self.marker_size * vp.ui_scale
+        if self.show_halos:
+            draw_halo_shapes(p, vp, self.groups, size / 2)
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
             if not inview.any():
                 continue
             px, py = vp.to_px(g.x[inview], g.y[inview])
-            draw_marker_shapes(p, px, py, style.event_type_colour(g.key[0]), g.key[1], size)
+            draw_marker_shapes(p, px, py, style.event_type_colour(g.key[0]), g.key[1], size,
+                               g.key[2] if len(g.key) > 2 else "circle")
 
     def pick(self, vp: Viewport, px: float, py: float, radius_px: float = 6.0) -> list[int]:
         """Rows of the events under a pixel, nearest first (within ``radius_px`` + marker radius)."""
