@@ -271,7 +271,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 #: Modules that add bench cases when imported (other features list theirs here).
-EXTRA_CASE_MODULES: list[str] = []
+EXTRA_CASE_MODULES: list[str] = [
+    "atlas.ui.bench_workflow",
+]
 
 
 def _load_extra_cases() -> None:

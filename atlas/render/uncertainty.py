@@ -35,6 +35,9 @@ DENSITY_AUTO_THRESHOLD = 20_000
 DENSITY_CELL_PX = 6
 DENSITY_MODES: tuple[str, ...] = ("auto", "points", "density")
 HALO_SPRITE_PX = 64
+#: Above this many haloed events in view the halos are left out: thousands of overlapping discs
+#: only fog the map (and cost ~20 µs each to blend); zooming in brings them back.
+HALO_MAX_IN_VIEW = 3_000
 EARTH_R = 6_378_137.0
 
 
@@ -79,8 +82,10 @@ def halo_sprite(colour: str) -> QPixmap:
 
 
 def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, colour_of: Any, min_px: float) -> int:
-    """Stamp the halos of every group (before any marker, so markers sit on top). Returns how many."""
-    drawn = 0
+    """Stamp the halos of every group (before any marker, so markers sit on top). Returns how many
+    (0 when more than :data:`HALO_MAX_IN_VIEW` would be drawn)."""
+    todo = []
+    total = 0
     for g in groups:
         hr = getattr(g, "halo", None)
         if hr is None:
@@ -95,9 +100,16 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
         n = int(np.count_nonzero(inview))
         if n == 0:
             continue
-        px, py = vp.to_px(x[inview], y[inview])
+        total += n
+        if total > HALO_MAX_IN_VIEW:
+            return 0
+        todo.append((g, x[inview], y[inview], rad_px[inview]))
+    drawn = 0
+    for g, hx, hy, hr in todo:
+        n = len(hx)
+        px, py = vp.to_px(hx, hy)
         pm = halo_sprite(colour_of(g.key[0]))
-        scale = 2.0 * rad_px[inview] / HALO_SPRITE_PX
+        scale = 2.0 * hr / HALO_SPRITE_PX
         frags.resize(n)
         a = frags.ndarray()
         a[:, 0] = px

@@ -212,6 +212,10 @@ class TimelinePanel(QWidget):
 
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        self._context_timer = QTimer(self)
+        self._context_timer.setSingleShot(True)
+        self._context_timer.setInterval(0)
+        self._context_timer.timeout.connect(self.draw_context)
         self._retime()
 
         model.table_changed.connect(self._on_table)
@@ -253,17 +257,10 @@ class TimelinePanel(QWidget):
         left = self.bins.edges[:-1].astype(np.float64) * DAY_S
         width = np.diff(self.bins.edges).astype(np.float64) * DAY_S * 0.92
         self.context = None
-        flt = self.atlas.filter
-        if find_part(flt, DateRange) is not None:
-            ctx_mask = self.part_masks.mask_except(t, flt, lambda p: isinstance(p, DateRange)) & dated
-            ctx_rows = np.flatnonzero(ctx_mask)
-            b = self.bins.index(days_all[ctx_rows])
-            nb = len(self.bins.edges) - 1
-            ok = (b >= 0) & (b < nb)
-            self.context = np.bincount(b[ok], minlength=nb)[:nb]
-            self.context_item = pg.BarGraphItem(x0=left, width=width, height=self.context, brush=CONTEXT_BRUSH, pen=pg.mkPen(None))
-            self.context_item.setZValue(-5)
-            self.plot.addItem(self.context_item)
+        if find_part(self.atlas.filter, DateRange) is not None:
+            # The grey context needs every term but the date over the whole table (a text term's
+            # full mask is ~0.3 s at 1M the first time): drawn just after, off the critical path.
+            self._context_timer.start()
         base = np.zeros(len(left), np.float64)
         names = list(cat.categories) + [""]
         for j in np.argsort(-self.counts.sum(axis=0), kind="stable"):
@@ -279,9 +276,34 @@ class TimelinePanel(QWidget):
             self.plot.addItem(item)
             self.bar_items.append(item)
             base += h
-        top = max(float(base.max()) if base.size else 1.0, float(self.context.max()) if self.context is not None and self.context.size else 0.0, 1.0)
+        top = max(float(base.max()) if base.size else 1.0, 1.0)
         self.vb.setYRange(-0.12 * top, top * 1.05, padding=0)
         self._on_selection()
+
+    def draw_context(self) -> None:
+        """Grey bars: the events every term except the date keeps (what the range leaves out)."""
+        if self.context_item is not None:
+            self.plot.removeItem(self.context_item)
+            self.context_item = None
+        self.context = None
+        t = self.atlas.table
+        flt = self.atlas.filter
+        if self.bins is None or find_part(flt, DateRange) is None:
+            return
+        dated = ~np.isnat(t.date)
+        ctx_mask = self.part_masks.mask_except(t, flt, lambda p: isinstance(p, DateRange)) & dated
+        ctx_rows = np.flatnonzero(ctx_mask)
+        b = self.bins.index(t.date[ctx_rows].astype(np.int64))
+        nb = len(self.bins.edges) - 1
+        ok = (b >= 0) & (b < nb)
+        self.context = np.bincount(b[ok], minlength=nb)[:nb]
+        left = self.bins.edges[:-1].astype(np.float64) * DAY_S
+        width = np.diff(self.bins.edges).astype(np.float64) * DAY_S * 0.92
+        self.context_item = pg.BarGraphItem(x0=left, width=width, height=self.context, brush=CONTEXT_BRUSH, pen=pg.mkPen(None))
+        self.context_item.setZValue(-5)
+        self.plot.addItem(self.context_item)
+        top = max(float(self.counts.sum(axis=1).max()) if self.counts.size else 1.0, float(self.context.max()) if self.context.size else 0.0, 1.0)
+        self.vb.setYRange(-0.12 * top, top * 1.05, padding=0)
 
     def _on_selection(self, *_args: object) -> None:
         t = self.atlas.table

@@ -40,12 +40,13 @@ def test_bins_follow_the_span() -> None:
     assert c.sum() == 4 and c[:, 2].sum() == 1 and c[0, 0] == 1
 
 
-def test_histogram_counts_filtered_events_by_type(panel) -> None:
+def test_histogram_counts_filtered_events_by_type(qtbot, panel) -> None:
     assert panel.bins is not None and panel.bins.unit == "week"
     assert int(panel.counts.sum()) == 8
     panel.atlas.set_filter(DateRange(dt.date(2025, 1, 1), None))
     assert int(panel.counts.sum()) == 4
-    # with a date term, the events it leaves out show as grey context
+    # with a date term, the events it leaves out show as grey context (drawn just after)
+    qtbot.waitUntil(lambda: panel.context is not None, timeout=2000)
     assert panel.context is not None and int(panel.context.sum()) == 8
     assert len(panel.bar_items) == 3  # Battles, Political, Strategic in 2025
 
