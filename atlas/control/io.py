@@ -98,6 +98,15 @@ def parse_date_value(value: Any) -> dt.date | None:
     return None
 
 
+def series_name(file_name: str) -> str:
+    """The file name without its suffix and date, so dated files of one producer group into one
+    series: ``mapsite_Control_24_09_01.kml`` -> ``mapsite_Control``."""
+    stem = Path(file_name).stem
+    for rx in (_UNIX, _YMD, _YY_MM_DD):
+        stem = rx.sub("", stem)
+    return stem.strip(" _-.") or Path(file_name).stem
+
+
 DATE_KEYS = ("as_of", "as_of_date", "snapshot_date", "date", "Date", "DATE", "datetime")
 
 
@@ -326,7 +335,7 @@ def _read_geojson(p: Path, as_of: dt.date | None,
     fmt_source = ("DeepStateMap (deepstatemap.live)" if deepstate or merged_occupied else "")
     snaps = []
     for date in sorted(parts):  # type: ignore[type-var]
-        src = sources.get(date) or source or fmt_source or p.name
+        src = sources.get(date) or source or fmt_source or f"GeoJSON {series_name(p.name)}"
         notes = list(report.notes)
         snaps.append(_snapshot(date, parts[date], src, p.name, approximate, notes))  # type: ignore[arg-type]
     if deepstate or merged_occupied:
@@ -429,7 +438,7 @@ def _read_kml(p: Path, as_of: dt.date | None,
     if date is None:
         raise UndatedError(p, "has no date (none in the file name, e.g. Control_24_09_01, and no "
                               "TimeStamp); give the snapshot date")
-    snap = _snapshot(date, parts, p.name, p.name, False, list(report.notes))
+    snap = _snapshot(date, parts, f"KML {series_name(p.name)}", p.name, False, list(report.notes))
     return [snap], report
 
 

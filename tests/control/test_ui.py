@@ -1,0 +1,184 @@
+"""The control-areas map layer (pixels) and the dock (timeline following, undated files, change,
+chart with claims, export), headless."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor
+from shapely.geometry import box
+
+from atlas.control.model import ControlSeries, ControlSnapshot
+from atlas.io import BUNDLED_EVENTS, read_events
+from atlas.model import AtlasModel
+from atlas.render.compose import render_map
+from atlas.render.control_layer import STATUS_STYLE, ControlAreasLayer
+from atlas.render.scene import MapScene
+from atlas.render.viewport import Viewport
+
+from .helpers import UA_RING, deepstate_doc, write_json
+
+VIEW = (34.8, 50.9, 35.6, 51.5)
+
+
+def _scene_with(layer: ControlAreasLayer) -> MapScene:
+    scene = MapScene(AtlasModel(), basemap=False)
+    scene.frame.visible = False
+    scene.graticule.visible = False
+    scene.insert(layer, below="events")
+    return scene
+
+
+def _bluish(c: QColor) -> bool:
+    return c.blue() > c.red() + 25
+
+
+def test_layer_fills_the_snapshot_in_force_and_draws_a_legend(qapp) -> None:
+    a = ControlSnapshot(dt.date(2024, 8, 20), {"ukrainian": box(35.0, 51.05, 35.4, 51.3)}, "survey A")
+    b = ControlSnapshot(dt.date(2025, 3, 11), {"ukrainian": box(35.25, 51.05, 35.4, 51.15)}, "survey A")
+    layer = ControlAreasLayer()
+    scene = _scene_with(layer)
+    assert [lyr.key for lyr in scene.layers].index("control") < [lyr.key for lyr in scene.layers].index("events")
+    layer.set_series(ControlSeries.of([a, b]))
+    vp = Viewport.fit_lonlat(*VIEW, 800, 600)
+    (x1, x2), (y1, y2) = vp.lonlat_to_px([35.1, 35.35], [51.25, 51.1])
+
+    layer.set_date(dt.date(2024, 12, 1))
+    assert layer.snapshot is a
+    img = render_map(scene, vp)
+    assert _bluish(img.pixelColor(int(x1), int(y1)))  # inside a, outside b
+    assert _bluish(img.pixelColor(int(x2), int(y2)))
+    assert "Areas of control, as of 2024-08-20 (shown for 2024-12-01)" in [t for _k, t in layer.legend_lines()]
+
+    version = layer.version
+    layer.set_date(dt.date(2025, 3, 20))
+    assert layer.snapshot is b and layer.version > version
+    img = render_map(scene, vp)
+    assert not _bluish(img.pixelColor(int(x1), int(y1)))
+    assert _bluish(img.pixelColor(int(x2), int(y2)))
+
+    layer.set_date(dt.date(2024, 1, 1))  # before the first snapshot: nothing drawn
+    assert layer.snapshot is None
+    img = render_map(scene, vp)
+    assert not _bluish(img.pixelColor(int(x2), int(y2)))
+
+
+def test_legend_says_approximate_reconstruction(qapp) -> None:
+    snap = ControlSnapshot(dt.date(2024, 8, 27), {"ukrainian": box(35.0, 51.05, 35.4, 51.3)}, "bundled",
+                           approximate=True)
+    layer = ControlAreasLayer()
+    scene = _scene_with(layer)
+    layer.set_series(ControlSeries.of([snap]))
+    texts = [t for _k, t in layer.legend_lines()]
+    assert any("approximate reconstruction, not a survey" in t for t in texts)
+    vp = Viewport.fit_lonlat(*VIEW, 800, 600)
+    img = render_map(scene, vp)
+    # the legend plate (bottom left) is near-white over the background
+    c = img.pixelColor(int(14 * vp.ui_scale + 4), int(vp.height - 64 * vp.ui_scale - 4))
+    assert c.lightness() > 230
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path: Path):
+    from atlas.ui.control_panel import ControlAreasPanel
+
+    table, _ = read_events(BUNDLED_EVENTS)
+    model = AtlasModel(table)
+    layer = ControlAreasLayer()
+    p = ControlAreasPanel(model, layer)
+    qtbot.addWidget(p)
+    p.show()
+    return p
+
+
+def _two_deepstate_files(tmp_path: Path) -> list[Path]:
+    shrunk = [[35.25, 51.05, 0], [35.4, 51.05, 0], [35.4, 51.15, 0], [35.25, 51.15, 0], [35.25, 51.05, 0]]
+    return [write_json(tmp_path / "deepstate_raw_1724184993.geojson", deepstate_doc(UA_RING)),
+            write_json(tmp_path / "deepstate_raw_1741694646.geojson", deepstate_doc(shrunk))]
+
+
+def test_panel_follows_the_timeline_and_measures_inside_kursk(panel, tmp_path: Path) -> None:
+    assert panel.load_files(_two_deepstate_files(tmp_path)) == []
+    assert list(panel.groups) == ["DeepStateMap (deepstatemap.live)"]
+    panel.clip_combo.setCurrentIndex(panel.clip_combo.findData("kursk"))
+    model = panel.model
+    model.set_time_window((dt.date(2024, 8, 10), dt.date(2024, 9, 1)))
+    assert panel.date == dt.date(2024, 9, 1)
+    assert panel.layer.snapshot is not None and panel.layer.snapshot.as_of == dt.date(2024, 8, 20)
+    ua_aug = float(panel.area_table.item(0, 0).text().replace(",", ""))
+    assert 0 < ua_aug < 1100  # clipped to Kursk oblast; the Kyiv-oblast square is not counted
+    model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 20)))
+    assert panel.layer.snapshot.as_of == dt.date(2025, 3, 11)
+    ua_mar = float(panel.area_table.item(0, 0).text().replace(",", ""))
+    assert ua_mar < ua_aug
+    # the user's own date choice stops the following
+    panel.date_edit.setDate(panel.date_edit.date().fromString("2024-08-21", "yyyy-MM-dd"))
+    assert not panel.follow.isChecked() and panel.layer.snapshot.as_of == dt.date(2024, 8, 20)
+    model.set_time_window((dt.date(2025, 4, 1), dt.date(2025, 4, 2)))
+    assert panel.date == dt.date(2024, 8, 21)
+    panel.step(1)
+    assert panel.date == dt.date(2025, 3, 11)
+
+
+def test_panel_change_chart_and_export(panel, tmp_path: Path) -> None:
+    panel.load_files(_two_deepstate_files(tmp_path))
+    panel.clip_combo.setCurrentIndex(panel.clip_combo.findData("kursk"))
+    panel.change_on_map.setChecked(True)
+    text = panel.change_label.text()
+    assert "2024-08-20 → 2025-03-11" in text and "lost" in text and "gained 0.0 km²" in text
+    assert panel.layer.change is not None and panel.layer.change.lost_km2 > 0
+    data = panel.chart_data()
+    assert ("DeepStateMap (deepstatemap.live)", "ukrainian") in data
+    xs, ys = data[("DeepStateMap (deepstatemap.live)", "ukrainian")]
+    assert len(xs) == 2 and ys[0] > ys[1]
+    # the dataset's claims are on the chart, with their sources in the tooltips
+    n_claims = sum(len(item.data) for item in panel.claim_items)
+    assert n_claims == len(panel.claims()) >= 8
+    tips = [spot.data().tooltip() for item in panel.claim_items for spot in item.points()]
+    assert any("1,294 km²" in t and "Ukrinform" in t for t in tips)
+    out = tmp_path / "control.gpkg"
+    msg = panel.export_to(out)
+    assert "GeoPackage" in msg
+    con = sqlite3.connect(out)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
+    assert tables == {"snapshot", "series", "change"}
+    assert con.execute("SELECT count(*) FROM series").fetchone()[0] == 4  # 2 dates x (UA, grey) in Kursk
+    con.close()
+
+
+def test_panel_asks_for_the_date_of_an_undated_file(panel, tmp_path: Path) -> None:
+    undated = write_json(tmp_path / "areas.geojson", deepstate_doc())
+    asked: list[Path] = []
+    panel.ask_date = lambda p: (asked.append(p), dt.date(2024, 9, 15))[1]
+    assert panel.load_files([undated]) == []
+    assert asked == [undated]
+    assert panel.series().dates == (dt.date(2024, 9, 15),)
+    panel.ask_date = lambda p: None
+    errors = panel.load_files([write_json(tmp_path / "other.geojson", deepstate_doc())])
+    assert errors and "no date given" in errors[0]
+    bad = tmp_path / "bad_20240820.geojson"
+    bad.write_text("{", encoding="utf-8")
+    panel.hide()  # no message box in the test
+    assert "not valid JSON" in panel.load_files([bad])[0]
+
+
+def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> None:
+    from atlas.ui.main_window import MainWindow
+
+    win = MainWindow(AtlasModel())
+    qtbot.addWidget(win)
+    keys = [lyr.key for lyr in win.canvas.scene_layers.layers]
+    assert keys.index("control") < keys.index("events")
+    panel = win.control_panel
+    assert win.control_dock.widget() is panel
+    (src,) = panel.groups
+    assert panel.groups[src].approximate
+    texts = [a.text() for a in win.findChildren(type(win.act_quit)) if a.shortcut().toString()]
+    assert any("areas of &control" in t.lower() for t in texts)
+    if hasattr(win.model, "set_time_window"):
+        win.model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 14)))
+        assert panel.layer.snapshot is not None and panel.layer.snapshot.as_of == dt.date(2025, 3, 13)
+    assert STATUS_STYLE["ukrainian"][0].startswith("#")
