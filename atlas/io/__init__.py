@@ -9,6 +9,7 @@ from atlas.model.table import EventTable
 
 from .csv_events import MappingNeeded, read_csv
 from .geojson_events import read_geojson
+from .kml_events import read_kml
 from .report import ImportReport, InputError, Problem
 
 Reader = Callable[[Path], tuple[EventTable, ImportReport]]
@@ -20,6 +21,8 @@ READERS: dict[str, Reader] = {
     ".csv": read_csv,
     ".tsv": read_csv,
     ".txt": read_csv,
+    ".kml": read_kml,
+    ".kmz": read_kml,
 }
 
 #: The bundled curated dataset, opened when the app starts with no files.

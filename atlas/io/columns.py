@@ -41,7 +41,7 @@ MAX_LISTED = 500
 #: Header spellings → schema field, tried in order (first header found wins for each field).
 ALIASES: dict[str, tuple[str, ...]] = {
     "event_id": ("event_id_cnty", "event_id", "id", "entry", "uid", "event"),
-    "event_date": ("event_date", "date", "datetime", "date_time", "day", "when", "time"),
+    "event_date": ("event_date", "date", "datetime", "date_time", "day", "when", "time", "дата"),
     "latitude": ("latitude", "lat", "lat_dd", "y", "decimallatitude"),
     "longitude": ("longitude", "lon", "lng", "long", "lon_dd", "x", "decimallongitude"),
     "time_precision": ("time_precision",),
@@ -56,7 +56,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "admin1": ("admin1", "province", "oblast", "state"),
     "admin2": ("admin2", "district", "raion"),
     "location": ("location", "place", "town_city", "town", "city", "settlement"),
-    "notes": ("notes", "description", "brief_description", "snippet", "summary"),
+    "notes": ("notes", "description", "brief_description", "snippet", "summary", "описание"),
     "fatalities": ("fatalities", "deaths", "killed"),
     "confidence": ("confidence",),
     "claimed_by": ("claimed_by",),
@@ -72,7 +72,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 def normalise_header(name: str) -> str:
     """``"Town/City "`` → ``"town_city"``: what aliases are matched against."""
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+    return re.sub(r"[\W_]+", "_", name.strip().lower()).strip("_")
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
