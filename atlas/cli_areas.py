@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .cli_common import CliError, parse_date
+from .cli_common import CliError, parse_date, parse_size
 
 BUNDLED_RECONSTRUCTION = Path(__file__).resolve().parents[1] / "data" / "control" / "reconstruction.geojson"
 
@@ -21,6 +21,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--date", dest="as_of", type=parse_date, metavar="YYYY-MM-DD",
                    help="the snapshot date of files that carry none (otherwise such a file is an error)")
+    g = p.add_argument_group("pictures (the GUI's chart and map, drawn headless)")
+    g.add_argument("--chart", metavar="OUT.png", help="draw the area-over-time chart with the dataset's claims")
+    g.add_argument("--map", metavar="OUT.png", help="draw the map with the snapshot in force on --at")
+    g.add_argument("--at", type=parse_date, metavar="YYYY-MM-DD", help="the map's date (default: the last snapshot)")
+    g.add_argument("--change", type=_date_pair, metavar="FROM,TO",
+                   help="print the Ukrainian-held area gained and lost between two dates (and draw it on --map)")
+    g.add_argument("--size", type=parse_size, default=(1400, 1000), metavar="WxH", help="picture size (default 1400x1000)")
+
+
+def _date_pair(text: str) -> tuple[object, object]:
+    parts = text.replace(":", ",").split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FROM,TO (two YYYY-MM-DD dates)")
+    return parse_date(parts[0].strip()), parse_date(parts[1].strip())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,10 +69,32 @@ def run(args: argparse.Namespace) -> int:
             "areas_km2": {s: round(km2[s], 2) for s in STATUSES},
             "areas_sq_mi": {s: round(km2_to_sq_mi(km2[s]), 2) for s in STATUSES},
         })
+    change = None
+    if args.change:
+        ch = series.change(args.change[0], args.change[1], "ukrainian", region)
+        if ch is None:
+            raise CliError(f"no snapshot on or before {args.change[0]} (the first is {series.dates[0]})")
+        a, b = series.at(args.change[0]), series.at(args.change[1])
+        change = {"status": "ukrainian", "from": str(args.change[0]), "to": str(args.change[1]),
+                  "snapshot_from": a.as_of.isoformat() if a else None, "snapshot_to": b.as_of.isoformat() if b else None,
+                  "gained_km2": round(ch.gained_km2, 2), "lost_km2": round(ch.lost_km2, 2), "net_km2": round(ch.net_km2, 2),
+                  "gained_sq_mi": round(km2_to_sq_mi(ch.gained_km2), 2), "lost_sq_mi": round(km2_to_sq_mi(ch.lost_km2), 2)}
+    for out in (args.chart, args.map):
+        if out and (Path(out).suffix.lower() != ".png" or not Path(out).parent.exists()):
+            raise CliError(f"{out}: give a .png file in an existing folder")
+    if args.chart or args.map:
+        from .cli_areas_pictures import draw_chart, draw_map
+
+        if args.chart:
+            draw_chart(paths, snaps, args.clip, args.chart, args.size)
+        if args.map:
+            draw_map(series, region, args.clip, args.at, args.change, args.map, args.size)
     if args.json:
-        print(json.dumps({"clip": args.clip, "clip_label": region_label(args.clip), "method":
-                          "geodesic (WGS84 ellipsoid, pyproj.Geod)", "snapshots": rows},
-                         ensure_ascii=False, indent=2))
+        doc = {"clip": args.clip, "clip_label": region_label(args.clip), "method":
+               "geodesic (WGS84 ellipsoid, pyproj.Geod)", "snapshots": rows}
+        if change:
+            doc["change"] = change
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
     print(f"area of control, km² (geodesic), {region_label(args.clip)}")
     head = f"{'date':<10}  " + "  ".join(f"{STATUS_LABELS[s]:>15}" for s in STATUSES) + "  file"
@@ -67,4 +103,11 @@ def run(args: argparse.Namespace) -> int:
         mark = "  ≈ approximate reconstruction" if r["approximate"] else ""
         print(f"{r['date']:<10}  " + "  ".join(f"{r['areas_km2'][s]:>15,.1f}" for s in STATUSES)
               + f"  {r['file']}{mark}")
+    if change:
+        print(f"Ukrainian-held {region_label(args.clip)}, {change['from']} → {change['to']} (snapshots "
+              f"{change['snapshot_from']} → {change['snapshot_to']}): gained {change['gained_km2']:,.1f} km², "
+              f"lost {change['lost_km2']:,.1f} km² ({change['lost_sq_mi']:,.1f} sq mi), net {change['net_km2']:+,.1f} km²")
+    for out in (args.chart, args.map):
+        if out:
+            print(f"wrote {out}")
     return 0

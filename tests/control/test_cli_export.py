@@ -131,3 +131,27 @@ def test_gpkg_blob_envelope_and_bad_names(tmp_path: Path) -> None:
         export(tmp_path / "x.gpkg", {"bad name;": []})
     with pytest.raises(ExportError, match="no such folder"):
         export(tmp_path / "nope" / "x.geojson", {})
+
+
+def test_areas_draws_the_chart_and_the_map_and_prints_the_change(tmp_path: Path) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    shrunk = [[35.25, 51.05, 0], [35.4, 51.05, 0], [35.4, 51.15, 0], [35.25, 51.15, 0], [35.25, 51.05, 0]]
+    a = write_json(tmp_path / "deepstate_raw_1724184993.geojson", deepstate_doc())
+    b = write_json(tmp_path / "deepstate_raw_1741694646.geojson", deepstate_doc(shrunk))
+    chart, mp = tmp_path / "chart.png", tmp_path / "map.png"
+    r = run(str(a), str(b), "--clip", "kursk", "--chart", str(chart), "--map", str(mp), "--at", "2025-03-11",
+            "--change", "2024-08-20,2025-03-11", "--size", "900x600", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["change"]["lost_km2"] > 0 and doc["change"]["gained_km2"] == 0.0
+    img = QImage(str(mp))
+    assert (img.width(), img.height()) == (900, 600)
+    # the map shows the (lost, hatched) and the held (blue) areas around Sudzha: count bluish pixels
+    blue = sum(1 for x in range(0, 900, 6) for y in range(0, 600, 6)
+               if (c := img.pixelColor(x, y)).blue() > c.red() + 40 and c.blue() > c.green() + 10)
+    assert blue > 50
+    ch = QImage(str(chart))
+    assert ch.width() == 900 and ch.height() >= 300
+    assert QColor(ch.pixelColor(5, 5)).lightness() > 240  # white chart background
+    assert run(str(a), "--chart", str(tmp_path / "x.jpg")).returncode == 2

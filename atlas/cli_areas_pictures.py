@@ -1,0 +1,101 @@
+"""Pictures for ``main.py areas --chart/--map``: the dock's chart and the map layer, drawn headless.
+
+They use the same code as the GUI (the dock's ControlAreasPanel for the chart, MapScene with the
+ControlAreasLayer for the map), so what the CLI writes is what the window shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from shapely.geometry.base import BaseGeometry
+
+from atlas.control.model import STATUSES, ControlSeries, ControlSnapshot
+
+from .cli_common import CliError
+
+
+def _app() -> object:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["main.py"])
+
+
+def _events_model() -> object:
+    from atlas.io import BUNDLED_EVENTS, read_events
+    from atlas.model import AtlasModel
+
+    table, _ = read_events(BUNDLED_EVENTS)
+    return AtlasModel(table)
+
+
+def draw_chart(paths: list[Path], snaps: list[ControlSnapshot], clip: str | None, out: str,
+               size: tuple[int, int]) -> None:
+    app = _app()
+    from atlas.control.regions import region_label
+    from atlas.render.control_layer import ControlAreasLayer
+    from atlas.ui.control_panel import ControlAreasPanel
+
+    panel = ControlAreasPanel(_events_model(), ControlAreasLayer())  # type: ignore[arg-type]
+    panel.add_snapshots(snaps)
+    if clip:
+        panel.clip_combo.setCurrentIndex(panel.clip_combo.findData(clip))
+    plot = panel.plot
+    plot.setParent(None)  # draw the chart alone, at the requested size, laid out like on screen
+    plot.setTitle(f"Areas of control, {region_label(clip)}: computed (geodesic) and claimed (stars)",
+                  size="11pt", color="#222")
+    plot.resize(size[0], max(300, int(size[0] * 0.5)))
+    plot.show()
+    for _ in range(3):
+        app.processEvents()  # type: ignore[attr-defined]
+    panel.refresh_chart()  # re-anchor the legend and the headroom at the final size
+    app.processEvents()  # type: ignore[attr-defined]
+    if not plot.grab().save(out):
+        raise CliError(f"{out}: could not write the picture")
+    plot.close()
+    panel.deleteLater()
+
+
+def draw_map(series: ControlSeries, region: BaseGeometry | None, clip: str | None, at: dt.date | None,
+             change: tuple[dt.date, dt.date] | None, out: str, size: tuple[int, int]) -> None:
+    _app()
+    import shapely
+
+    from atlas.render.compose import Decorations, render_picture
+    from atlas.render.control_layer import ControlAreasLayer
+    from atlas.render.scene import MapScene
+    from atlas.render.viewport import Viewport
+
+    if not series:
+        raise CliError("no snapshots to draw")
+    model = _events_model()
+    scene = MapScene(model)  # type: ignore[arg-type]
+    layer = ControlAreasLayer()
+    scene.insert(layer, below="names" if scene.layer("names") is not None else "events")
+    shown = ControlSeries.of(s.clipped(region) for s in series) if region is not None else series
+    layer.set_series(shown)
+    layer.set_date(at or shown.dates[-1])
+    if change:
+        layer.set_change(shown.change(change[0], change[1], "ukrainian"))
+    # Frame what was held (Ukrainian, contested, grey) anywhere in the series, else the clip region.
+    held = [s.geometry(st) for s in shown for st in STATUSES if st != "russian" and not s.geometry(st).is_empty]
+    geom = shapely.union_all(held) if held else region
+    if geom is None or geom.is_empty:
+        from atlas.geo.projection import REGION
+
+        lon1, lat1, lon2, lat2 = REGION
+    else:
+        lon1, lat1, lon2, lat2 = geom.bounds
+    w, h = size
+    vp = Viewport.fit_lonlat(lon1, lat1, lon2, lat2, w, h, margin=0.25)
+    snap = layer.snapshot
+    title = f"Areas of control, {snap.as_of}" if snap else "Areas of control"
+    sub = (f"shown for {layer.date}; " if layer.date else "") + (f"clip: {clip}" if clip else "no clip")
+    deco = Decorations(title=title, subtitle=sub, show_summary=False,
+                       attribution="Control areas: " + (snap.source if snap else "") + " · basemap © OpenStreetMap contributors")
+    img = render_picture(model, scene, vp, deco)  # type: ignore[arg-type]
+    if not img.save(out):
+        raise CliError(f"{out}: could not write the picture")
