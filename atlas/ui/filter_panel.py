@@ -44,6 +44,7 @@ from .facet_list import FacetList
 
 #: The view-box term follows pans and zooms after the view has been still this long.
 IN_VIEW_DEBOUNCE_MS = 250
+DATE_DEBOUNCE_MS = 400
 AREA_MODE_LABELS = {
     "replace": "New area replaces",
     "or": "Add to area (OR)",
@@ -93,8 +94,13 @@ class FilterPanel(QWidget):
             w.setCalendarPopup(True)
             w.setDisplayFormat("d MMM yyyy")
             w.setDate(QDate(2024, 8, 6))
-            w.dateChanged.connect(self._date_edited)
+            w.dateChanged.connect(lambda _d: self._date_timer.start())
         self.date_on.toggled.connect(self._date_edited)
+        # Typing a date changes it section by section: apply once the typing pauses (one undo step).
+        self._date_timer = QTimer(self)
+        self._date_timer.setSingleShot(True)
+        self._date_timer.setInterval(DATE_DEBOUNCE_MS)
+        self._date_timer.timeout.connect(self._date_edited)
         dates = QHBoxLayout()
         dates.addWidget(self.date_on)
         dates.addWidget(self.date_from, 1)
@@ -176,8 +182,8 @@ class FilterPanel(QWidget):
         if span is not None:
             lo, hi = (s.astype(object) for s in span)
             self._syncing = True
-            for w in (self.date_from, self.date_to):
-                w.setDateRange(qdate(lo) if lo.year > 1900 else QDate(1900, 1, 1), qdate(hi) if hi.year < 2200 else QDate(2200, 1, 1))
+            # No setDateRange: Qt rejects keystrokes that pass through an out-of-range date
+            # (typing the year 2025 into "6 Aug 2024" would stop at a maximum of 28 Apr 2025).
             if find_part(self.atlas.filter, DateRange) is None:
                 self.date_from.setDate(qdate(lo))
                 self.date_to.setDate(qdate(hi))
@@ -231,6 +237,7 @@ class FilterPanel(QWidget):
         self.atlas.set_filter(replace_part(self.atlas.filter, DateRange, new))
 
     def _date_edited(self, *_args: object) -> None:
+        self._date_timer.stop()
         if self._syncing:
             return
         if not self.date_on.isChecked():

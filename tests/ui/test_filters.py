@@ -87,6 +87,15 @@ def test_date_edit_sets_the_date_term(qtbot, win) -> None:
     assert find_part(win.model.filter, DateRange) == DateRange(dt.date(2025, 3, 1), dt.date(2025, 3, 13))
     assert ids(win) == ["T-5", "T-6", "T-7", "T-8"]
     assert win.model.time_window == (dt.date(2025, 3, 1), dt.date(2025, 3, 13))
+    # typed, section by section as Qt's date edits take keys: the end becomes 12 Mar 2025
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    f.date_to.setSelectedSection(QDateTimeEdit.Section.DaySection)
+    QTest.keyClicks(f.date_to, "12")
+    QTest.keyClick(f.date_to, Qt.Key.Key_Enter)
+    qtbot.waitUntil(lambda: find_part(win.model.filter, DateRange) == DateRange(dt.date(2025, 3, 1), dt.date(2025, 3, 12)), timeout=2000)
+    assert ids(win) == ["T-5", "T-6"]
 
 
 def test_summary_chips_remove_their_own_term_and_undo_brings_it_back(qtbot, win) -> None:
