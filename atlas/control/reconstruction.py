@@ -39,8 +39,7 @@ CENTRE = (35.2, 51.2)  # lon, lat of the projection centre (the Sudzha salient)
 DATES: tuple[str, ...] = ("2024-08-15", "2024-08-27", "2024-10-01", "2024-12-01", "2025-01-15",
                           "2025-02-15", "2025-03-08", "2025-03-13", "2025-03-20", "2025-04-26")
 LABEL = "approximate reconstruction, not a survey"
-SOURCE = ("Kursk Atlas approximate reconstruction from data/control/ua_held_settlements.csv "
-          "(settlements reported under Ukrainian control, each dated and sourced)")
+SOURCE = "Kursk Atlas reconstruction from data/control/ua_held_settlements.csv (dated, sourced settlements)"
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,9 @@ def held_area(points: list[tuple[float, float]], clip: BaseGeometry | None,
     if not points:
         return EMPTY
     fwd, inv = _transformers()
-    discs = shapely.union_all([shapely.transform(Point(p), fwd.transform, interleaved=False).buffer(buffer_km * 1000, 32)
-                               for p in points])
+    discs = shapely.union_all([
+        shapely.transform(Point(p), fwd.transform, interleaved=False).buffer(buffer_km * 1000, 32)
+        for p in points])
     verts = shapely.get_coordinates(discs)
     hull = shapely.concave_hull(MultiPoint(verts), ratio=ratio) if len(points) > 1 else discs
     area = shapely.union_all([hull, discs])
