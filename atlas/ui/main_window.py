@@ -31,6 +31,8 @@ from atlas.render.compose import DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .layers_panel import install_layers_panel
+from .navigation import install_navigation
 from .annotations_panel import install_annotations
 from .export_dialog import install_export
 from .control_panel import install_control_areas
@@ -77,6 +79,8 @@ class MainWindow(QMainWindow):
         install_control_areas(self)  # areas-of-control layer, dock and actions (atlas/ui/control_panel.py)
         install_annotations(self)  # annotations layer, tools, dock, undo/redo (atlas/ui/annotations_panel.py)
         install_export(self)  # File ▸ Export picture…, Edit ▸ Copy picture (atlas/ui/export_dialog.py)
+        install_navigation(self)  # coordinates, theme, scale bar, go to place, bookmarks, measure (atlas/ui/navigation.py)
+        install_layers_panel(self)  # View ▸ Layers: show, hide, reorder, opacity (atlas/ui/layers_panel.py)
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()

@@ -1,0 +1,244 @@
+"""Finding your way on the map: cursor coordinates (DD, DMS, MGRS) and copying them, the map
+theme and label script, scale bar and north arrow, go-to-place, bookmarks and the measure tool.
+
+``install_navigation(window)`` wires all of it into a MainWindow (one line in its ``__init__``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt
+from PySide6.QtGui import QActionGroup, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QMenu
+
+from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
+from atlas.geo.gazetteer import Place
+from atlas.map.measure_tool import MeasureTool
+from atlas.map.tools import PickTool
+from atlas.render.themes import theme_named
+
+from .bookmarks import BookmarksPanel, BookmarkStore
+from .gazetteer_box import GazetteerBox, load_gazetteer
+
+if TYPE_CHECKING:
+    from atlas.map.canvas import MapCanvas
+
+    from .main_window import MainWindow
+
+def coordinate_texts(lon: float, lat: float) -> dict[str, str]:
+    """The three ways the atlas writes a point: decimal degrees, DMS, MGRS."""
+    return {"dd": format_dd(lon, lat), "dms": format_dms(lon, lat), "mgrs": format_mgrs(lon, lat)}
+
+
+def copy_coordinates_menu(canvas: MapCanvas, pos: QPoint, parent: Any = None) -> QMenu:
+    """The map's right-click menu for the point under ``pos`` (widget pixels): copy in any format."""
+    vp = canvas.map_viewport()
+    lon, lat = (float(v) for v in vp.px_to_lonlat(pos.x(), pos.y()))
+    menu = QMenu(parent or canvas)
+    texts = coordinate_texts(lon, lat)
+    for key, label in (("dd", "Copy decimal degrees"), ("dms", "Copy degrees, minutes, seconds"), ("mgrs", "Copy MGRS")):
+        act = menu.addAction(f"{label}:  {texts[key]}")
+        act.setData(texts[key])
+        act.triggered.connect(lambda _c=False, t=texts[key]: QGuiApplication.clipboard().setText(t))
+    menu.addSeparator()
+    both = f"{texts['dd']} | {texts['dms']} | {texts['mgrs']}"
+    act = menu.addAction("Copy all three")
+    act.setData(both)
+    act.triggered.connect(lambda _c=False, t=both: QGuiApplication.clipboard().setText(t))
+    return menu
+
+
+class Navigation:
+    """What install_navigation adds to a window (kept as ``window.navigation``)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        canvas = window.canvas
+        self.canvas = canvas
+        scene = canvas.scene_layers
+        s = QSettings()
+
+        # --- status bar: cursor in three notations
+        window.cursor_label.setMinimumWidth(560)
+        canvas.cursor_moved.connect(self._show_cursor)
+        self.measure_label = window.count_label  # measure results go to the status bar message
+        # --- right-click copies coordinates
+        canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        canvas.customContextMenuRequested.connect(self._context_menu)
+
+        # --- scale bar and north arrow on the canvas (the export page draws its own)
+        try:
+            from atlas.render.decorations import NorthArrowLayer, ScaleBarLayer
+        except ImportError:  # pragma: no cover - decorations ship with the app
+            ScaleBarLayer = NorthArrowLayer = None  # type: ignore[assignment,misc]
+        if ScaleBarLayer is not None and scene.layer("scale_bar") is None:
+            scene.insert(ScaleBarLayer())
+            scene.insert(NorthArrowLayer(corner="bottom-right", margin=16.0))
+
+        # --- theme and script
+        vm = window.view_menu
+        vm.addSeparator()
+        self.act_dark = window._action("&Dark map", "Ctrl+Shift+D", self._toggle_dark, "Switch between the light and the dark map theme")
+        self.act_dark.setCheckable(True)
+        self.act_cyrillic = window._action("Place names in C&yrillic", "Ctrl+Shift+L", self._toggle_cyrillic,
+                                           "Label places, rivers and oblasts in the local Cyrillic spelling")
+        self.act_cyrillic.setCheckable(True)
+        vm.addAction(self.act_dark)
+        vm.addAction(self.act_cyrillic)
+        dark = str(s.value("map/theme", "light")) == "dark"
+        cyr = str(s.value("map/cyrillic", "false")).lower() in ("true", "1")
+        self.act_dark.setChecked(dark)
+        self.act_cyrillic.setChecked(cyr)
+        self.set_theme("dark" if dark else "light", save=False)
+        self.set_cyrillic(cyr, save=False)
+
+        # --- Map menu: go to place, bookmarks, measure
+        self.menu = QMenu("&Map", window)
+        window.menuBar().insertMenu(window.help_menu.menuAction(), self.menu)
+        self.gazetteer = load_gazetteer()
+        self.place_box = GazetteerBox(self.gazetteer, self.go_to_place)
+        self.place_dock = window.add_dock("Go to place", "place_dock", self.place_box, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.act_goto = window._action("&Go to place…", "Ctrl+G", self.focus_place_search,
+                                       "Find a place by name (Latin or Cyrillic) and fly there")
+        self.store = BookmarkStore(s)
+        window.bookmarks = self.store.items  # type: ignore[attr-defined]
+        window.bookmark_store = self.store  # type: ignore[attr-defined]
+        self.bookmarks_panel = BookmarksPanel(self.store, self.go_to_bookmark, self.current_view)
+        self.bookmarks_dock = window.add_dock("Bookmarks", "bookmarks_dock", self.bookmarks_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.act_bookmarks = window._action("&Bookmarks", "Ctrl+B", self.show_bookmarks, "Show the list of bookmarked views")
+        self.act_add_bookmark = window._action("&Add bookmark…", "Ctrl+D", lambda: self.bookmarks_panel.add_current(),
+                                               "Bookmark the current view")
+        self.act_measure = window._action("&Measure distance", "Ctrl+M", lambda: self.start_measure("line"),
+                                          "Click points; double-click or Enter finishes; Esc cancels (geodesic km and mi)")
+        self.act_measure_area = window._action("Measure a&rea", "Ctrl+Shift+M", lambda: self.start_measure("area"),
+                                               "Click the corners; double-click or Enter finishes; Esc cancels (geodesic km² and sq mi)")
+        self.act_stop = window._action("&Stop measuring", "Ctrl+Shift+Esc", self.stop_measure, "Back to selecting events")
+        group = QActionGroup(window)
+        group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        for a in (self.act_measure, self.act_measure_area):
+            a.setCheckable(True)
+            group.addAction(a)
+        for a in (self.act_goto, None, self.act_bookmarks, self.act_add_bookmark, None, self.act_measure,
+                  self.act_measure_area, self.act_stop):
+            if a is None:
+                self.menu.addSeparator()
+            else:
+                self.menu.addAction(a)
+        # The place box sits above the bookmarks; both stay out of the way until asked for.
+        window.splitDockWidget(self.place_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
+        self.place_dock.hide()
+        self.bookmarks_dock.hide()
+        self.measure_tool: MeasureTool | None = None
+        # While measuring, Esc / Enter / Backspace belong to the tool, not to the window's
+        # shortcuts (Esc would otherwise clear the selection and never cancel the measurement).
+        self._keys = _ToolKeys(canvas)
+        canvas.installEventFilter(self._keys)
+
+    # ------------------------------------------------------------------ status and menu
+    def _show_cursor(self, lon: float, lat: float) -> None:
+        if not math.isnan(lon):
+            self.window.cursor_label.setText(format_cursor(lon, lat))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = copy_coordinates_menu(self.canvas, pos, self.window)
+        menu.popup(self.canvas.mapToGlobal(pos))
+
+    # ------------------------------------------------------------------ theme, script
+    def set_theme(self, name: str, save: bool = True) -> None:
+        theme = theme_named(name)
+        self.canvas.scene_layers.set_theme(theme)
+        self.canvas.setBackground(theme.background)
+        self.act_dark.setChecked(name == "dark")
+        self.canvas.item.update()
+        if save:
+            QSettings().setValue("map/theme", name)
+
+    def set_cyrillic(self, on: bool, save: bool = True) -> None:
+        bm = self.canvas.scene_layers.basemap
+        if bm is not None:
+            bm.set_cyrillic(on)
+        self.act_cyrillic.setChecked(on)
+        self.canvas.item.update()
+        if save:
+            QSettings().setValue("map/cyrillic", "true" if on else "false")
+
+    def _toggle_dark(self) -> None:
+        self.set_theme("dark" if self.act_dark.isChecked() else "light")
+
+    def _toggle_cyrillic(self) -> None:
+        self.set_cyrillic(self.act_cyrillic.isChecked())
+
+    # ------------------------------------------------------------------ places and bookmarks
+    def focus_place_search(self) -> None:
+        self.place_dock.show()
+        self.place_dock.raise_()
+        self.place_box.edit.setFocus()
+        self.place_box.edit.selectAll()
+
+    def go_to_place(self, place: Place, animate: bool = True) -> None:
+        """Centre on the place, zooming in to district scale from a wider view (canvas.fly_to)."""
+        self.canvas.fly_to(place.lon, place.lat, animate=animate)
+        self.window.statusBar().showMessage(f"{place.label}  ·  {format_dd(place.lon, place.lat)}", 8000)
+
+    def current_view(self) -> tuple[float, float, float, float]:
+        lon1, lat1, lon2, lat2 = self.canvas.map_viewport().lonlat_bounds()
+        return (round(lon1, 5), round(lat1, 5), round(lon2, 5), round(lat2, 5))
+
+    def go_to_bookmark(self, b: dict[str, Any]) -> None:
+        self.canvas.set_view_lonlat(b["lon1"], b["lat1"], b["lon2"], b["lat2"])
+        self.window.statusBar().showMessage(f"Bookmark: {b['name']}", 5000)
+
+    def show_bookmarks(self) -> None:
+        self.bookmarks_dock.show()
+        self.bookmarks_dock.raise_()
+        self.bookmarks_panel.list.setFocus()
+
+    # ------------------------------------------------------------------ measuring
+    def start_measure(self, mode: str) -> MeasureTool:
+        tool = MeasureTool(mode, on_result=self._measure_result)
+        self.measure_tool = tool
+        self.canvas.set_tool(tool)
+        (self.act_measure if mode == "line" else self.act_measure_area).setChecked(True)
+        self.canvas.setFocus()
+        self.window.statusBar().showMessage(
+            "Measuring: click points on the map; double-click or Enter finishes; Backspace removes the last; Esc cancels")
+        return tool
+
+    def stop_measure(self) -> None:
+        if isinstance(self.canvas.tool, MeasureTool):
+            self.canvas.set_tool(PickTool())
+        self.act_measure.setChecked(False)
+        self.act_measure_area.setChecked(False)
+        self.window.statusBar().clearMessage()
+
+    def _measure_result(self, text: str) -> None:
+        if text:
+            self.window.statusBar().showMessage(text)
+        else:
+            self.window.statusBar().clearMessage()
+
+
+class _ToolKeys(QObject):
+    """Accepts ShortcutOverride for the keys the measure tool uses while it has vertices."""
+
+    KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace)
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if ev.type() == QEvent.Type.ShortcutOverride and isinstance(ev, QKeyEvent):
+            tool = self.canvas.tool
+            if isinstance(tool, MeasureTool) and tool.vertices and ev.key() in self.KEYS:
+                ev.accept()
+                return True
+        return False
+
+
+def install_navigation(window: MainWindow) -> Navigation:
+    nav = Navigation(window)
+    window.navigation = nav  # type: ignore[attr-defined]
+    return nav
