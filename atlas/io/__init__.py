@@ -9,6 +9,8 @@ from atlas.model.table import EventTable
 
 from .csv_events import MappingNeeded, read_csv
 from .geojson_events import read_geojson
+from .export import WRITERS, write_events
+from .gpkg_events import read_gpkg
 from .kml_events import read_kml
 from .report import ImportReport, InputError, Problem
 
@@ -23,6 +25,7 @@ READERS: dict[str, Reader] = {
     ".txt": read_csv,
     ".kml": read_kml,
     ".kmz": read_kml,
+    ".gpkg": read_gpkg,
 }
 
 #: The bundled curated dataset, opened when the app starts with no files.
@@ -54,4 +57,5 @@ def read_many(paths: Sequence[str | Path]) -> tuple[EventTable, list[ImportRepor
     return EventTable.concat(tables), reports
 
 
-__all__ = ["BUNDLED_EVENTS", "READERS", "ImportReport", "InputError", "Problem", "read_events", "read_many"]
+__all__ = ["BUNDLED_EVENTS", "READERS", "WRITERS", "ImportReport", "InputError", "MappingNeeded", "Problem",
+           "read_events", "read_many", "write_events"]

@@ -168,7 +168,8 @@ def objects(col: pa.ChunkedArray | pa.Array, distinct: bool | None = None) -> np
         # Mostly one value per row (notes, ids): straight to Python strings, chunk by chunk.
         if col.null_count:
             col = pc.fill_null(col, "")
-        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+        # Trimmed like every other column, so a value reads the same from every format.
+        return np.asarray(pc.utf8_trim_whitespace(col).to_numpy(zero_copy_only=False), dtype=object)
     words, idx = _encode(col)
     table = np.empty(len(words), dtype=object)
     table[:] = words
@@ -332,7 +333,7 @@ def build_events(
     id_col = col("event_id")
     prefix = opts.id_prefix or opts.dataset
     if id_col is not None:
-        ids = objects(pc.utf8_trim_whitespace(id_col), distinct=False)
+        ids = objects(id_col, distinct=False)
         store.release("event_id")
         blank = np.flatnonzero(ids == "")
         for r in blank:

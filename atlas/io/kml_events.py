@@ -242,7 +242,8 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
                     row[d.get("name", "")] = (d.text or "").strip()
         if folders:
             row.setdefault("folder", " / ".join(folders))
-        time = _time_of(pm) or inherited
+        # ExtendedData event_date (the atlas's own export) is exact; the TimeStamp is for viewers.
+        time = None if row.get("event_date") else (_time_of(pm) or inherited)
         if time is not None:
             begin, end = time
             b = _kml_date(begin) if begin else None

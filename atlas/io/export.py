@@ -1,0 +1,300 @@
+"""Write events: CSV (ACLED-compatible), GeoJSON (RFC 7946, the project schema), KML, KMZ, GeoPackage.
+
+Every writer writes every field and every extra column, so that reading an export back gives the
+same events (tests/io/test_roundtrip.py checks this per format with hypothesis). Files are written
+to a temporary name in the same folder and renamed into place, so a failed export never leaves a
+half-written file under the name the user chose.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from atlas.model.table import EventTable
+
+#: ACLED's column order (current layout). Columns the atlas has no field for are written only
+#: when the table carries them as extra columns (an ACLED import), in their ACLED place.
+ACLED_ORDER: tuple[str, ...] = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+    "fatalities", "tags", "timestamp",
+)
+#: ACLED column → atlas field, for the columns both have.
+ACLED_FIELD = {
+    "event_id_cnty": "event_id", "event_date": "event_date", "time_precision": "time_precision",
+    "event_type": "event_type", "sub_event_type": "sub_event_type", "actor1": "actor1",
+    "actor2": "actor2", "country": "country", "admin1": "admin1", "admin2": "admin2",
+    "location": "location", "latitude": "latitude", "longitude": "longitude",
+    "geo_precision": "geo_precision", "source": "source", "notes": "notes", "fatalities": "fatalities",
+}
+#: The atlas's own fields, after the ACLED ones.
+ATLAS_COLUMNS: tuple[str, ...] = (
+    "title", "side", "confidence", "claimed_by", "coord_approximate", "coord_basis", "claim_area_km2",
+    "dataset", "sources",
+)
+#: Characters XML 1.0 cannot carry at all.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only if the block succeeds."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+# --------------------------------------------------------------------------- values as text
+def _num_text(v: npt.NDArray[np.float64]) -> list[str]:
+    """Floats as the shortest text that reads back to the same float; integers without '.0'."""
+    out = []
+    for x in v.tolist():
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            out.append("")
+        elif float(x).is_integer() and abs(x) < 1e15:
+            out.append(str(int(x)))
+        else:
+            out.append(repr(float(x)))
+    return out
+
+
+def _dates_text(d: npt.NDArray[np.datetime64]) -> np.ndarray:
+    s = d.astype("datetime64[D]").astype(str).astype(object)
+    s[np.isnat(d)] = ""
+    return s
+
+
+def field_text(table: EventTable, name: str, rows: npt.NDArray[np.intp]) -> list[str] | np.ndarray:
+    """One field of the chosen rows as cell text (the CSV and GeoPackage-text representation)."""
+    has = table.has_coords[rows]
+    if name == "event_id":
+        return table.ids[rows]
+    if name == "event_date":
+        return _dates_text(table.date[rows])
+    if name in ("latitude", "longitude"):
+        v = (table.lat if name == "latitude" else table.lon)[rows].copy()
+        v[~has] = np.nan
+        return [repr(x) if not math.isnan(x) else "" for x in v.tolist()]
+    if name == "time_precision":
+        return [str(x) for x in table.date_precision[rows].tolist()]
+    if name == "geo_precision":
+        return [str(x) if h else "" for x, h in zip(table.geo_precision[rows].tolist(), has.tolist(), strict=True)]
+    if name == "coord_approximate":
+        return ["true" if x else "false" for x in table.coord_approximate[rows].tolist()]
+    if name in ("fatalities", "claim_area_km2"):
+        return _num_text(getattr(table, name)[rows])
+    if name == "source":
+        return ["; ".join(str(s.get("outlet", "")) for s in src if s.get("outlet")) for src in table.sources[rows]]
+    if name == "sources":
+        return [json.dumps([dict(s) for s in src], ensure_ascii=False) if src else "" for src in table.sources[rows]]
+    if name == "year":
+        years = table.date[rows].astype("datetime64[Y]").astype(np.int64) + 1970
+        return [str(y) if not nat else "" for y, nat in zip(years.tolist(), np.isnat(table.date[rows]).tolist(), strict=True)]
+    vals = table.values(name, rows)
+    return ["" if v is None else str(v) for v in vals] if vals.dtype != object else vals
+
+
+def csv_columns(table: EventTable) -> list[tuple[str, str]]:
+    """(CSV header, source) pairs: source is an atlas field or ``extra:<name>``."""
+    out: list[tuple[str, str]] = []
+    used_extras: set[str] = set()
+    for col in ACLED_ORDER:
+        if col in ACLED_FIELD:
+            out.append((col, ACLED_FIELD[col]))
+        elif col in table.extras:
+            out.append((col, f"extra:{col}"))
+            used_extras.add(col)
+    out += [(c, c) for c in ATLAS_COLUMNS]
+    taken = {h for h, _ in out}
+    for name in table.extras:
+        if name in used_extras:
+            continue
+        header = name
+        while header in taken:
+            header = f"{header}_extra"
+        taken.add(header)
+        out.append((header, f"extra:{name}"))
+    return out
+
+
+def _rows(table: EventTable, rows: npt.ArrayLike | None) -> npt.NDArray[np.intp]:
+    return np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
+
+
+# --------------------------------------------------------------------------- CSV
+def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None) -> int:
+    """ACLED-compatible CSV: ACLED's columns in ACLED's order, then the atlas's, then the extras.
+
+    ``source`` is the outlets joined by ``; `` (as ACLED writes it); ``sources`` the full list as JSON."""
+    sel = _rows(table, rows)
+    cols = {}
+    for header, src in csv_columns(table):
+        vals = table.extras[src[6:]][sel] if src.startswith("extra:") else field_text(table, src, sel)
+        cols[header] = pa.array(list(vals) if not isinstance(vals, list) else vals, pa.string())
+    tbl = pa.table(cols)
+    with atomic_path(Path(path)) as tmp:
+        pacsv.write_csv(tbl, tmp, pacsv.WriteOptions(quoting_style="needed"))
+    return len(sel)
+
+
+# --------------------------------------------------------------------------- GeoJSON
+def _json_number(x: float) -> int | float | None:
+    if math.isnan(x):
+        return None
+    return int(x) if x.is_integer() and abs(x) < 1e15 else x
+
+
+def feature_properties(table: EventTable, row: int) -> dict[str, Any]:
+    """The schema properties of one row (docs/schema.md), extras after them."""
+    rec = table.record(row)
+    props: dict[str, Any] = {}
+    for name in table.columns:
+        if name in ("latitude", "longitude") or name in table.extras:
+            continue
+        props[name] = rec.get(name)
+    props["time_precision"] = int(table.date_precision[row])
+    props["geo_precision"] = int(table.geo_precision[row]) if table.has_coords[row] else None
+    props["fatalities"] = _json_number(float(table.fatalities[row]))
+    props["claim_area_km2"] = _json_number(float(table.claim_area_km2[row]))
+    for name in ("claimed_by",):
+        if props.get(name) == "":
+            props[name] = None
+    for name, col in table.extras.items():
+        props[name] = "" if col[row] is None else str(col[row])
+    return props
+
+
+def write_geojson(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
+                  name: str = "Kursk Atlas export") -> int:
+    """RFC 7946 FeatureCollection in the project schema; events without coordinates have
+    ``"geometry": null``. Written feature by feature (no second copy of a large table in memory)."""
+    sel = _rows(table, rows)
+    with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
+        head = {"type": "FeatureCollection", "schema": "kursk-atlas-events", "schema_version": 1, "name": name}
+        fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n')
+        for k, r in enumerate(sel.tolist()):
+            geom = ({"type": "Point", "coordinates": [float(table.lon[r]), float(table.lat[r])]}
+                    if table.has_coords[r] else None)
+            feat = {"type": "Feature", "id": str(table.ids[r]), "geometry": geom, "properties": feature_properties(table, r)}
+            fh.write((",\n" if k else "") + json.dumps(feat, ensure_ascii=False, allow_nan=False))
+        fh.write("\n]}\n")
+    return len(sel)
+
+
+# --------------------------------------------------------------------------- KML / KMZ
+def _x(text: Any) -> str:
+    # A literal CR would be normalised to LF by every XML parser; a character reference survives.
+    return escape(_XML_ILLEGAL.sub("", str(text))).replace("\r", "&#13;")
+
+
+def _kml_when(day: np.datetime64, precision: int) -> str:
+    s = str(day.astype("datetime64[D]"))
+    return s[:7] if precision == 3 else s
+
+
+def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str], name: str) -> None:
+    fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n<Document>\n')
+    fh.write(f"<name>{_x(name)}</name>\n")
+    text_fields = [c for c in table.columns if c not in ("latitude", "longitude") and c not in table.extras]
+    for r in sel.tolist():
+        rec = table.record(r)
+        fh.write(f"<Placemark id={quoteattr(_XML_ILLEGAL.sub('', str(table.ids[r])))}>\n")
+        if rec.get("title"):
+            fh.write(f"<name>{_x(rec['title'])}</name>\n")
+        if rec.get("notes"):
+            fh.write(f"<description>{_x(rec['notes'])}</description>\n")
+        if not np.isnat(table.date[r]):
+            fh.write(f"<TimeStamp><when>{_kml_when(table.date[r], int(table.date_precision[r]))}</when></TimeStamp>\n")
+        fh.write("<ExtendedData>\n")
+        for f in text_fields:
+            v = field_text(table, f, np.array([r]))[0]
+            if v != "":
+                fh.write(f'<Data name={quoteattr(f)}><value>{_x(v)}</value></Data>\n')
+        for f, col in table.extras.items():
+            # Empty extras are written too: a column empty in every row must still come back.
+            v = "" if col[r] is None else col[r]
+            if True:
+                fh.write(f'<Data name={quoteattr(_XML_ILLEGAL.sub("", f))}><value>{_x(v)}</value></Data>\n')
+        fh.write("</ExtendedData>\n")
+        if table.has_coords[r]:
+            fh.write(f"<Point><coordinates>{float(table.lon[r])!r},{float(table.lat[r])!r}</coordinates></Point>\n")
+        fh.write("</Placemark>\n")
+    fh.write("</Document>\n</kml>\n")
+
+
+def write_kml(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
+              name: str = "Kursk Atlas export") -> int:
+    """KML 2.2: one Placemark per event with TimeStamp (month precision written as YYYY-MM) and
+    every field in ExtendedData; events without coordinates are Placemarks without geometry."""
+    sel = _rows(table, rows)
+    with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
+        _write_kml_stream(table, sel, fh, name)
+    return len(sel)
+
+
+def write_kmz(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
+              name: str = "Kursk Atlas export") -> int:
+    """KMZ: the KML above as ``doc.kml`` in a zip archive."""
+    import io
+
+    sel = _rows(table, rows)
+    buf = io.StringIO()
+    _write_kml_stream(table, sel, buf, name)
+    with atomic_path(Path(path)) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc.kml", buf.getvalue().encode("utf-8"))
+    return len(sel)
+
+
+Writer = Callable[..., int]
+
+
+def _gpkg_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .gpkg_events import write_gpkg
+
+    return write_gpkg(table, path, rows)
+
+
+#: Output suffix → writer(table, path, rows) -> rows written.
+WRITERS: dict[str, Writer] = {
+    ".csv": write_csv,
+    ".geojson": write_geojson,
+    ".json": write_geojson,
+    ".kml": write_kml,
+    ".kmz": write_kmz,
+    ".gpkg": _gpkg_writer,
+}
+
+
+def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None) -> int:
+    """Write the rows (all when None) in the format of the path's suffix. Returns rows written."""
+    path = Path(path)
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ValueError(f"cannot write {path.suffix or 'files without a suffix'}; writable: {', '.join(sorted(WRITERS))}")
+    if not path.parent.exists():
+        raise FileNotFoundError(f"{path.parent}: no such folder")
+    return writer(table, path, rows)

@@ -1,0 +1,306 @@
+"""GeoPackage point layers, read and written with the standard library's sqlite3 (no GDAL needed).
+
+Reading: every feature table of ``gpkg_contents`` whose geometry column holds points. The geometry
+is a GeoPackage binary blob: ``GP``, version, flags (byte order, envelope size, empty), ``srs_id``,
+an optional envelope, then WKB. Points in EPSG:4326 (and CRS84) are read as they are; points in
+another CRS are transformed with pyproj when it knows the code, otherwise the layer is refused.
+
+Writing follows OGC 12-128r18 (GeoPackage 1.3): ``application_id`` 'GPKG', ``user_version``
+10300, the three required ``gpkg_spatial_ref_sys`` rows, ``gpkg_contents`` with the layer extent,
+``gpkg_geometry_columns``, and little-endian GP blobs without envelope holding a WKB Point. Events
+without coordinates are features with a NULL geometry (allowed by the spec).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from atlas.model.table import EventTable
+
+from .columns import BuildOptions, build_events, guess_mapping
+from .geojson_events import SCHEMA_FIELDS
+from .report import ImportReport, InputError
+
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10300
+_LON, _LAT = "\x00lon", "\x00lat"
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+# --------------------------------------------------------------------------- geometry blobs
+def point_blob(lon: float, lat: float, srs_id: int = 4326) -> bytes:
+    """A GeoPackage geometry blob of a 2-D point: header without envelope, little-endian WKB."""
+    return b"GP" + bytes([0, 0b0000_0001]) + struct.pack("<i", srs_id) + struct.pack("<BIdd", 1, 1, lon, lat)
+
+
+def parse_point_blob(blob: bytes) -> tuple[float, float, int] | str:
+    """(x, y, srs_id) of a point blob, or why it is not one."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        return f"geometry is a {type(blob).__name__}, not a GeoPackage blob"
+    b = bytes(blob)
+    if len(b) < 8 or b[:2] != b"GP":
+        return "geometry blob does not start with 'GP'"
+    flags = b[3]
+    if flags & 0b0010_0000:
+        return "extended GeoPackage geometry types are not read"
+    order = "<" if flags & 1 else ">"
+    env = (flags >> 1) & 0b111
+    if env not in _ENVELOPE_BYTES:
+        return f"invalid envelope code {env} in the geometry header"
+    (srs_id,) = struct.unpack(order + "i", b[4:8])
+    if flags & 0b0001_0000:
+        return "empty geometry"
+    wkb = b[8 + _ENVELOPE_BYTES[env]:]
+    if len(wkb) < 5:
+        return "geometry blob too short"
+    worder = "<" if wkb[0] == 1 else ">"
+    (gtype,) = struct.unpack(worder + "I", wkb[1:5])
+    base = gtype % 1000
+    if gtype & 0x80000000 or gtype & 0x40000000:  # EWKB-style Z/M flags
+        base = gtype & 0xFFFF
+    if base != 1:
+        names = {2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+        return f"geometry is {names.get(base, f'WKB type {gtype}')}, not a Point"
+    if len(wkb) < 21:
+        return "point blob too short"
+    x, y = struct.unpack(worder + "dd", wkb[5:21])
+    return x, y, srs_id
+
+
+# --------------------------------------------------------------------------- reading
+def read_gpkg(path: str | Path) -> tuple[EventTable, ImportReport]:
+    path = Path(path)
+    report = ImportReport(str(path), "GeoPackage")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if magic != b"SQLite format 3\x00":
+        raise InputError(path, "not a GeoPackage (not an SQLite database)")
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(path, f"cannot open the database: {exc}") from exc
+    try:
+        return _read(con, path, report)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"damaged or not a GeoPackage: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[EventTable, ImportReport]:
+    (app_id,) = con.execute("PRAGMA application_id").fetchone()
+    if app_id not in (GPKG_APPLICATION_ID, 0x47503130):  # 'GPKG' (1.2+) or 'GP10' (1.0)
+        report.notes.append(f"application_id is {app_id:#x}, not 'GPKG'; read anyway")
+    try:
+        layers = con.execute(
+            "SELECT c.table_name, g.column_name, g.geometry_type_name, g.srs_id FROM gpkg_contents c "
+            "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name WHERE c.data_type = 'features'"
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise InputError(path, f"not a GeoPackage: {exc}") from exc
+    if not layers:
+        raise InputError(path, "the GeoPackage has no feature layers")
+    point_layers = [lyr for lyr in layers if str(lyr[2]).upper() in ("POINT", "GEOMETRY", "MULTIPOINT")]
+    if not point_layers:
+        kinds = ", ".join(f"{t} ({g})" for t, _, g, _ in layers)
+        raise InputError(path, f"no point layers to import as events (layers: {kinds})")
+    for t, _, g, _ in layers:
+        if (t, g) not in [(p[0], p[2]) for p in point_layers]:
+            report.notes.append(f"layer {t!r} ({g}) skipped: not points")
+    rows: list[dict[str, str]] = []
+    where: list[str] = []
+    names: list[str] = []
+    seen: set[str] = set()
+    for table_name, geom_col, _gtype, layer_srs in point_layers:
+        transform = _transformer(layer_srs, path) if layer_srs not in (4326, -1, 0) else None
+        if len(point_layers) > 1:
+            report.notes.append(f"layer {table_name!r} read")
+        cur = con.execute(f'SELECT * FROM "{table_name.replace(chr(34), chr(34) * 2)}"')
+        cols = [d[0] for d in cur.description]
+        pk = _primary_key(con, table_name)
+        for rec in cur:
+            report.rows_read += 1
+            values = dict(zip(cols, rec, strict=True))
+            fid = values.get(pk) if pk else None
+            label = f"{table_name} feature {fid if fid is not None else report.rows_read}"
+            blob = values.pop(geom_col, None)
+            if pk:
+                values.pop(pk, None)
+            row = {k: _cell(v) for k, v in values.items()}
+            if blob is None:
+                row[_LON] = row[_LAT] = ""
+            else:
+                got = parse_point_blob(blob)
+                if isinstance(got, str):
+                    if got == "empty geometry":
+                        row[_LON] = row[_LAT] = ""
+                    else:
+                        report.reject(label, got)
+                        continue
+                else:
+                    x, y, srs = got
+                    if srs not in (layer_srs, 4326, 0, -1) and srs != layer_srs:
+                        report.flag(label, f"geometry srs_id {srs} differs from the layer's {layer_srs}; the layer's is used")
+                    if transform is not None:
+                        x, y = transform(x, y)
+                    row[_LON], row[_LAT] = repr(float(x)), repr(float(y))
+            if len(point_layers) > 1:
+                row.setdefault("layer", table_name)
+            for k in row:
+                if k not in seen:
+                    seen.add(k)
+                    names.append(k)
+            rows.append(row)
+            where.append(label)
+    if not rows:
+        raise InputError(path, "no point features could be read" + (f": {report.problems[0].what}" if report.problems else ""))
+    cols_arrow = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
+    mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
+    for f, c in guess_mapping([k for k in names if k not in (_LON, _LAT)]).items():
+        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
+            mapping[f] = c
+    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    opts = BuildOptions(dataset=path.stem, where=lambda r: where[r])
+    return build_events(cols_arrow, mapping, report, opts), report
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if math.isnan(v) else repr(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return f"<{len(bytes(v))} bytes>"
+    return str(v)
+
+
+def _primary_key(con: sqlite3.Connection, table: str) -> str | None:
+    for _cid, name, _type, _nn, _dflt, pk in con.execute(f'PRAGMA table_info("{table.replace(chr(34), chr(34) * 2)}")'):
+        if pk:
+            return str(name)
+    return None
+
+
+def _transformer(srs_id: int, path: Path) -> Any:
+    try:
+        from pyproj import CRS, Transformer
+
+        crs = CRS.from_epsg(int(srs_id))
+        t = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        return t.transform
+    except Exception as exc:  # pyproj raises several types for unknown codes
+        raise InputError(path, f"points are in srs_id {srs_id}, which the atlas cannot transform to WGS84: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- writing
+_TYPES = {
+    "event_id": "TEXT NOT NULL", "event_date": "DATE", "time_precision": "INTEGER", "geo_precision": "INTEGER",
+    "coord_approximate": "BOOLEAN", "fatalities": "REAL", "claim_area_km2": "REAL", "sources": "TEXT",
+}
+
+
+def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, layer: str = "events") -> int:
+    """A GeoPackage 1.3 with one point layer holding every field (sources as JSON text)."""
+    from .export import atomic_path, field_text
+
+    sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
+    fields = [c for c in table.columns if c not in ("latitude", "longitude") and c not in table.extras]
+    extra_cols: list[tuple[str, str]] = []
+    taken = {"fid", "geom", *fields}
+    for name in table.extras:
+        col = name
+        while col.lower() in {t.lower() for t in taken}:
+            col = f"{col}_extra"
+        taken.add(col)
+        extra_cols.append((col, name))
+    texts = {f: field_text(table, f, sel) for f in fields}
+    has = table.has_coords[sel]
+    lon, lat = table.lon[sel], table.lat[sel]
+    with atomic_path(Path(path)) as tmp:
+        tmp.unlink()
+        con = sqlite3.connect(str(tmp))
+        try:
+            _create(con, layer, fields, extra_cols)
+            placeholders = ", ".join("?" * (1 + len(fields) + len(extra_cols)))
+            colnames = ", ".join(['"geom"'] + [f'"{f}"' for f in fields] + [f'"{c}"' for c, _ in extra_cols])
+
+            def value(f: str, i: int) -> Any:
+                t = texts[f][i]
+                if f in ("time_precision", "geo_precision"):
+                    return int(t) if t != "" else None
+                if f in ("fatalities", "claim_area_km2"):
+                    return float(t) if t != "" else None
+                if f == "coord_approximate":
+                    return 1 if t == "true" else 0
+                return t if t != "" or f == "event_id" else None
+
+            def gen() -> Any:
+                for i, r in enumerate(sel.tolist()):
+                    geom = point_blob(float(lon[i]), float(lat[i])) if has[i] else None
+                    yield (geom, *[value(f, i) for f in fields], *[_none_if_empty(table.extras[name][r]) for _, name in extra_cols])
+
+            con.executemany(f'INSERT INTO "{layer}" ({colnames}) VALUES ({placeholders})', gen())
+            if has.any():
+                ext = (float(lon[has].min()), float(lat[has].min()), float(lon[has].max()), float(lat[has].max()))
+            else:
+                ext = (None, None, None, None)
+            con.execute("UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=? WHERE table_name=?", (*ext, layer))
+            con.commit()
+        finally:
+            con.close()
+    return len(sel)
+
+
+def _none_if_empty(v: Any) -> Any:
+    return None if v in (None, "") else str(v)
+
+
+def _create(con: sqlite3.Connection, layer: str, fields: list[str], extra_cols: list[tuple[str, str]]) -> None:
+    con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+    con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+    con.executescript(
+        """
+        CREATE TABLE gpkg_spatial_ref_sys (
+          srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
+          organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+        CREATE TABLE gpkg_contents (
+          table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+          description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+          min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+          CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+        CREATE TABLE gpkg_geometry_columns (
+          table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+          srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+          CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+          CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+          CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+          CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+        """
+    )
+    wgs84 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+             'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+             'AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]')
+    con.executemany(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+        [("WGS 84 geodetic", 4326, "EPSG", 4326, wgs84, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system")],
+    )
+    defs = ['"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL', '"geom" POINT']
+    defs += [f'"{f}" {_TYPES.get(f, "TEXT")}' for f in fields]
+    defs += [f'"{c}" TEXT' for c, _ in extra_cols]
+    con.execute(f'CREATE TABLE "{layer}" ({", ".join(defs)})')
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)",
+                (layer, layer, "Kursk Atlas events"))
+    con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)", (layer,))
