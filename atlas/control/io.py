@@ -244,6 +244,8 @@ def _read_geojson(p: Path, as_of: dt.date | None,
         raise InputError(p, "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(p, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise InputError(p, "is JSON nested too deeply to be GeoJSON") from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
