@@ -1,0 +1,94 @@
+"""``main.py convert -o OUT.{csv,geojson,kml,kmz,gpkg} [FILE ...] [filters]``: read, filter, write.
+
+Every input is read with its import report (a summary per file on stderr, problems with
+``--report``); the filtered events are written in the format of the output's suffix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from atlas.io import BUNDLED_EVENTS, WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io.csv_events import read_csv
+from atlas.io.dedupe import resolve_duplicates
+from atlas.model import EventTable
+
+from .cli_common import CliError, add_filter_options, filter_from_args
+
+
+def parse_columns(text: str) -> dict[str, str]:
+    """``latitude=Lat,longitude=Lon,event_date=Date`` → a column mapping."""
+    from atlas.io.columns import MAPPABLE_FIELDS
+
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise argparse.ArgumentTypeError(f"{part!r} is not FIELD=COLUMN")
+        fld, col = (s.strip() for s in part.split("=", 1))
+        if fld not in MAPPABLE_FIELDS:
+            raise argparse.ArgumentTypeError(f"{fld!r} is not a field; fields: {', '.join(MAPPABLE_FIELDS)}")
+        out[fld] = col
+    return out
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="*", metavar="FILE", help="event files (none: the bundled dataset)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file; its suffix picks the format: " + ", ".join(sorted(WRITERS)))
+    p.add_argument("--columns", type=parse_columns, metavar="FIELD=COL,...",
+                   help="column mapping for CSV files whose columns are not recognised, e.g. latitude=Lat,longitude=Lon")
+    p.add_argument("--dedupe", choices=("newest",),
+                   help="resolve duplicate ids: keep the row with the newest timestamp column (ACLED 'timestamp')")
+    p.add_argument("--report", action="store_true", help="print every problem the import found (stderr)")
+    add_filter_options(p)
+
+
+def load_for_convert(files: list[str], columns: dict[str, str] | None) -> tuple[EventTable, list[ImportReport]]:
+    paths = [Path(f) for f in files] or [BUNDLED_EVENTS]
+    tables, reports = [], []
+    for path in paths:
+        try:
+            if columns and path.suffix.lower() in (".csv", ".tsv", ".txt"):
+                if not path.is_file():
+                    raise InputError(path, "no such file")
+                t, r = read_csv(path, columns)
+            else:
+                t, r = read_events(path)
+        except InputError as exc:
+            raise CliError(str(exc)) from None
+        tables.append(t)
+        reports.append(r)
+    return EventTable.concat(tables), reports
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in WRITERS:
+        raise CliError(f"{out}: cannot write {out.suffix or 'a file without a suffix'}; use one of {', '.join(sorted(WRITERS))}")
+    if not out.resolve().parent.is_dir():
+        raise CliError(f"{out}: no such folder {str(out.parent)!r}")
+    flt = filter_from_args(args)
+    table, reports = load_for_convert(args.files, args.columns)
+    if args.dedupe:
+        table, dropped = resolve_duplicates(table)
+        print(f"--dedupe newest: {dropped:,} older duplicate rows dropped", file=sys.stderr)
+    for r in reports:
+        print(r.summary(), file=sys.stderr)
+        if args.report:
+            for note in r.notes:
+                print(f"  note: {note}", file=sys.stderr)
+            for pr in r.problems:
+                print(f"  {pr.where}: {pr.what} ({pr.action})", file=sys.stderr)
+    rows = np.flatnonzero(flt.mask(table))
+    try:
+        n = write_events(table, out, rows)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {n:,} of {len(table):,} events to {out}")
+    return 0
