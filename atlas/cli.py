@@ -18,6 +18,7 @@ from .cli_common import PROG, CliError, Parser
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "render": ("atlas.cli_render", "draw the map as the GUI shows it into a picture, headless"),
     "inspect": ("atlas.cli_inspect", "what a file holds and what was wrong with it"),
+    "convert": ("atlas.cli_convert", "write events to CSV, GeoJSON, KML, KMZ or GeoPackage (with the filters)"),
     "bench": ("atlas.bench", "time the hot paths against synthetic events"),
     "areas": ("atlas.cli_areas", "geodesic area per control status of each snapshot (km²)"),
 }
