@@ -273,6 +273,7 @@ def run(args: argparse.Namespace) -> int:
 #: Modules that add bench cases when imported (other features list theirs here).
 EXTRA_CASE_MODULES: list[str] = [
     "atlas.ui.bench_workflow",
+    "atlas.io.bench_cases",
     "atlas.render.bench_basemap",
     "atlas.render.bench_export",
 ]
