@@ -108,18 +108,27 @@ class BuildOptions:
 
 
 class _Lister:
-    """Adds per-row problems to the report, at most MAX_LISTED of one kind, then one count line."""
+    """Collects per-row problems, at most MAX_LISTED of one kind (then one count line), and adds
+    them to the report in row order when the table is done."""
 
     def __init__(self, report: ImportReport, opts: BuildOptions) -> None:
         self.report, self.opts = report, opts
+        self.rows: list[tuple[int, int, str, str]] = []
+        self.tail: list[tuple[str, str, str]] = []
 
     def add(self, rows: Sequence[int] | np.ndarray, what: Callable[[int], str] | str, action: str, kind: str) -> None:
         rows = [int(r) for r in rows]
         for r in rows[:MAX_LISTED]:
-            text = what(r) if callable(what) else what
-            self.report.flag(self.opts.where(r), text, action)
+            self.rows.append((r, len(self.rows), what(r) if callable(what) else what, action))
         if len(rows) > MAX_LISTED:
-            self.report.flag(f"{len(rows) - MAX_LISTED:,} more rows", f"{kind} (first listed above)", action)
+            self.tail.append((f"{len(rows) - MAX_LISTED:,} more rows", f"{kind} (first {MAX_LISTED} listed above)", action))
+
+    def flush(self) -> None:
+        for r, _, what, action in sorted(self.rows):
+            self.report.flag(self.opts.where(r), what, action)
+        for where, what, action in self.tail:
+            self.report.flag(where, what, action)
+        self.rows, self.tail = [], []
 
 
 def _strings(col: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -186,12 +195,22 @@ def categorical(col: pa.ChunkedArray | pa.Array) -> Categorical:
     return Categorical(remap[idx] if len(idx) else np.zeros(0, np.int32), tuple(words[i] for i in kept))
 
 
+_LAST_EMPTY: list[np.ndarray] = [np.zeros(0, bool)]
+
+
+def numbers_and_empty(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`numbers` plus the mask of empty cells (a literal "nan" is not empty)."""
+    vals, bad, comma = numbers(col)
+    return vals, bad, comma, _LAST_EMPTY[0]
+
+
 _NUMBER = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
 _DECIMAL_COMMA = r"^[-+]?\d+,\d+$"
 
 
 def numbers(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.float64], np.ndarray, np.ndarray]:
     """(values, unreadable mask, decimal-comma mask): NaN where empty or unreadable.
+    See :func:`numbers_and_empty` for the empty-cell mask too.
 
     The fast path is one Arrow cast; only a column with a bad value pays for the regexes."""
     arr = _strings(col)
@@ -199,6 +218,7 @@ def numbers(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.float64], n
     nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     n = len(arr)
     comma = np.zeros(n, bool)
+    _LAST_EMPTY[0] = empty
     try:
         vals = np.asarray(pc.cast(nulled, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         return np.where(empty, np.nan, vals), np.zeros(n, bool), comma
@@ -211,7 +231,8 @@ def numbers(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.float64], n
     ok = pc.or_(pc.match_substring_regex(fixed, _NUMBER), pc.match_substring_regex(pc.utf8_lower(fixed), r"^[-+]?(nan|inf|infinity)$"))
     ok_np = np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
     clean = pc.if_else(pc.fill_null(ok, False), fixed, pa.scalar(None, pa.string()))
-    vals = np.asarray(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    vals = np.array(pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    vals[empty] = np.nan
     bad = ~ok_np & ~empty
     return vals, bad, comma
 
@@ -373,40 +394,38 @@ def build_events(
     lat = np.full(n, np.nan)
     lon_c, lat_c = col("longitude"), col("latitude")
     if lon_c is not None and lat_c is not None:
-        lon, bad_x, comma_x = numbers(lon_c)
-        lat, bad_y, comma_y = numbers(lat_c)
+        lon, bad_x, comma_x, empty_x = numbers_and_empty(lon_c)
+        lat, bad_y, comma_y, empty_y = numbers_and_empty(lat_c)
         comma = np.flatnonzero(comma_x | comma_y)
         if comma.size:
             lister.add(comma, "decimal comma in the coordinates read as a decimal point", "repaired", "decimal commas")
         bad = np.flatnonzero(bad_x | bad_y)
         if bad.size:
             xs, ys = objects(lon_c, False), objects(lat_c, False)
-            lister.add(bad, lambda r: f"coordinate is not a number ({xs[r]!r}, {ys[r]!r})", "kept without a point", "coordinates that are not numbers")
+            lister.add(bad, lambda r: f"coordinate is not a number (lat {ys[r]!r}, lon {xs[r]!r})", "kept without a point", "coordinates that are not numbers")
         store.release("longitude")
         store.release("latitude")
-        lon[bad_x | bad_y] = np.nan
-        lat[bad_x | bad_y] = np.nan
+        unreadable = bad_x | bad_y
         with np.errstate(invalid="ignore"):
-            given = ~(np.isnan(lon) & np.isnan(lat)) & ~(bad_x | bad_y)
-            nonfinite = given & ~(np.isfinite(lon) & np.isfinite(lat)) & ~(np.isnan(lon) ^ np.isnan(lat))
-            nonfinite |= given & (np.isinf(lon) | np.isinf(lat))
+            nonfinite = ~unreadable & ((~empty_x & ~np.isfinite(lon)) | (~empty_y & ~np.isfinite(lat)))
             # One side empty: half a coordinate is no coordinate.
-            half = given & ~nonfinite & (np.isnan(lon) ^ np.isnan(lat))
-            rng = given & ~nonfinite & ~half & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+            half = ~unreadable & ~nonfinite & (empty_x ^ empty_y)
+            given = ~unreadable & ~nonfinite & ~half & ~empty_x & ~empty_y
+            rng = given & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
             zero = given & (lon == 0) & (lat == 0)
         for mask, what, kind in (
-            (nonfinite, lambda r: f"coordinate is NaN or infinite (lon {lon[r]}, lat {lat[r]})", "NaN/infinite coordinates"),
+            (nonfinite, lambda r: f"coordinate is NaN or infinite (lat {lat[r]}, lon {lon[r]})", "NaN/infinite coordinates"),
             (half, "only one of latitude and longitude is given", "half coordinates"),
-            (rng, lambda r: f"coordinate out of range (lon {lon[r]:g}, lat {lat[r]:g})", "out-of-range coordinates"),
+            (rng, lambda r: f"coordinate out of range (lat {lat[r]:g}, lon {lon[r]:g})", "out-of-range coordinates"),
             (zero, "coordinate is (0, 0), a common placeholder for 'unknown'", "(0, 0) coordinates"),
         ):
             rows = np.flatnonzero(mask)
             if rows.size:
                 lister.add(rows, what, "kept without a point", kind)
-        refuse = nonfinite | half | rng | zero | bad_x | bad_y
-        lon[refuse] = np.nan
-        lat[refuse] = np.nan
-        none = int((np.isnan(lon) & ~refuse).sum())
+        refuse = nonfinite | half | rng | zero | unreadable
+        lon = np.where(refuse, np.nan, lon)
+        lat = np.where(refuse, np.nan, lat)
+        none = int((empty_x & empty_y).sum())
         if none:
             report.notes.append(f"{none:,} rows have no coordinate (listed, not on the map)")
     else:
@@ -517,6 +536,7 @@ def build_events(
             key = f"{key}_original"
         extras[key] = objects(store.columns.pop(name))
     report.notes.extend(opts.notes)
+    lister.flush()
     table = EventTable(
         ids=ids, lon=lon, lat=lat, date=date, date_precision=small["time_precision"],
         geo_precision=small["geo_precision"], coord_approximate=approx, fatalities=floats["fatalities"],
