@@ -229,8 +229,18 @@ def draw_annotation(p: QPainter, vp: Viewport, a: Annotation, ring: tuple[np.nda
         dx, dy = float(xs[-1] - xs[k]), float(ys[-1] - ys[k])
         _arrow_head(p, QPointF(float(xs[-1]), float(ys[-1])), dx, dy, head_len, head_half, colour)
         if text:
-            mid = len(xs) // 2
-            draw_label(p, text, text_rect(text, font, QPointF(float(xs[mid]), float(ys[mid]) - w - font.pixelSize()), "center"), font, colour)
+            # The label sits beside the shaft at half its length, on the left of travel: it never
+            # covers the line, the head or what the arrow points at.
+            r0 = text_rect(text, font, QPointF(0, 0))
+            seg = np.hypot(np.diff(xs), np.diff(ys))
+            cum = np.concatenate([[0.0], np.cumsum(seg)])
+            i = min(int(np.searchsorted(cum, cum[-1] / 2, side="right")) - 1, len(seg) - 1)
+            f = (cum[-1] / 2 - cum[i]) / seg[i] if seg[i] else 0.0
+            mx, my = xs[i] + (xs[i + 1] - xs[i]) * f, ys[i] + (ys[i + 1] - ys[i]) * f
+            ux, uy = ((xs[i + 1] - xs[i]) / seg[i], (ys[i + 1] - ys[i]) / seg[i]) if seg[i] else (1.0, 0.0)
+            nx, ny = uy, -ux  # left of travel on a y-down screen
+            off = r0.width() / 2 * abs(nx) + r0.height() / 2 * abs(ny) + w / 2 + 4 * u
+            draw_label(p, text, text_rect(text, font, QPointF(float(mx + nx * off), float(my + ny * off))), font, colour)
     elif a.kind == "frontline":
         p.setPen(_pen(a, u))
         p.setBrush(Qt.BrushStyle.NoBrush)

@@ -44,6 +44,8 @@ from .layers import draw_marker_shapes
 from .scene import MapScene
 from .viewport import Viewport
 
+#: Scene layers that are map decorations: the page draws its own instead.
+SCENE_DECORATIONS = frozenset({"scale_bar", "north_arrow"})
 EVENTS_ATTRIBUTION = "Events: Kursk Atlas curated dataset (CC BY 4.0) and the sources each event names"
 FORMATS = ("png", "svg", "pdf")
 MAX_DPI = 600
@@ -344,11 +346,26 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     info = PageInfo(map_rect, mvp)
 
     sync_annotations(scene, model)
-    p.save()
-    p.setClipRect(map_rect)
-    p.translate(map_rect.topLeft())
-    scene.paint(p, mvp)
-    p.restore()
+    # The page draws its own scale bar and north arrow, and places the in-map legends of other
+    # layers (control areas) where they do not collide with them: the scene's copies step aside.
+    hidden = [lyr for lyr in scene.layers if lyr.key in SCENE_DECORATIONS and lyr.visible]
+    legends = [lyr for lyr in scene.layers if lyr.visible and getattr(lyr, "show_legend", False)
+               and callable(getattr(lyr, "draw_legend", None))]
+    for lyr in hidden:
+        lyr.visible = False
+    for lyr in legends:
+        lyr.show_legend = False  # type: ignore[attr-defined]
+    try:
+        p.save()
+        p.setClipRect(map_rect)
+        p.translate(map_rect.topLeft())
+        scene.paint(p, mvp)
+        p.restore()
+    finally:
+        for lyr in hidden:
+            lyr.visible = True
+        for lyr in legends:
+            lyr.show_legend = True  # type: ignore[attr-defined]
 
     rows = rows_in_view(model, mvp)
     info.shown_rows = rows
@@ -455,6 +472,16 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
         right = (info.scale_bar_rect.right() - map_rect.left()) if info.scale_bar_rect is not None else pad
         c = QPointF(right + pad + 20 * u, base_y - 24 * u)
         info.north_arrow_rect = draw_north_arrow(p, mvp, c).translated(map_rect.topLeft())
+    # Other layers' legends (areas of control) stack above the scale bar, bottom left.
+    stack_bottom = (info.scale_bar_rect.top() - map_rect.top()) if info.scale_bar_rect is not None else base_y
+    if info.north_arrow_rect is not None:
+        stack_bottom = min(stack_bottom, info.north_arrow_rect.top() - map_rect.top())
+    for lyr in legends:
+        lines = getattr(lyr, "legend_lines", lambda: [None])()
+        if lines:
+            # draw_legend puts its box 64 px (x ui_scale) above the bottom of the viewport it gets.
+            sub = replace(mvp, height=max(1, int(stack_bottom - 6 * u + 64 * u)))
+            lyr.draw_legend(p, sub)  # type: ignore[attr-defined]
     if spec.inset:
         iw = min(max(mw * 0.2, 120 * u), 300 * u)
         ih = iw * 0.72
