@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsPathItem, QMenu
 
 from atlas.geo.projection import merc_to_lonlat
 
@@ -25,6 +25,59 @@ if TYPE_CHECKING:
 AreaCallback = Callable[[Any, str], None]
 #: Lasso vertices closer than this (screen pixels) to the previous one are skipped.
 LASSO_MIN_STEP_PX = 3.0
+
+
+#: At most this many events are listed in the pop-up of a stack (the rest: zoom in).
+STACK_MENU_MAX = 25
+
+
+class StackPickTool(PickTool):
+    """The pick tool, plus a small pop-up list when several events lie under the click.
+
+    The click still selects the nearest event (and repeated clicks still cycle through the
+    stack); the pop-up names every event there so one can be chosen directly.
+    """
+
+    def __init__(self) -> None:
+        self.menu: QMenu | None = None
+
+    def click(self, canvas: MapCanvas, ev: Any) -> bool:
+        handled = super().click(canvas, ev)
+        if ev.button() == Qt.MouseButton.LeftButton and not (ev.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)):
+            pos = canvas.widget_pos(ev.scenePos())
+            ids = canvas.pick_at(pos.x(), pos.y())
+            if len(ids) >= 2:
+                self.show_stack(canvas, ids, pos)
+        return handled
+
+    def show_stack(self, canvas: MapCanvas, ids: list[str], pos: QPointF) -> QMenu:
+        t = canvas.model.table
+        menu = QMenu(canvas)
+        menu.setToolTipsVisible(True)
+        head = menu.addAction(f"{len(ids)} events here — choose one")
+        head.setEnabled(False)
+        cur = canvas.model.current_id
+        for eid in ids[:STACK_MENU_MAX]:
+            row = t.index_of(eid)
+            if row is None:
+                continue
+            d = t.date[row]
+            text = f"{'undated' if np.isnat(d) else str(d)} · {t.value('event_type', row)} · {t.text['title'][row]}"
+            # QMenu reads "&" as a mnemonic marker; everything else in an action's text is plain.
+            act = menu.addAction(text.replace("&", "&&"))
+            act.setCheckable(True)
+            act.setChecked(eid == cur)
+            act.setData(eid)
+            act.triggered.connect(lambda _=False, e=eid: self._choose(canvas, e))
+        if len(ids) > STACK_MENU_MAX:
+            more = menu.addAction(f"… {len(ids) - STACK_MENU_MAX} more: zoom in")
+            more.setEnabled(False)
+        self.menu = menu
+        menu.popup(canvas.mapToGlobal(pos.toPoint()))
+        return menu
+
+    def _choose(self, canvas: MapCanvas, event_id: str) -> None:
+        canvas.select_from_click([event_id], Qt.KeyboardModifier.NoModifier)
 
 
 class _AreaTool(MapTool):
@@ -110,7 +163,7 @@ class _AreaTool(MapTool):
         poly = self.polygon()
         self._remove_item(canvas)
         self.points = []
-        canvas.set_tool(PickTool())
+        canvas.set_tool(StackPickTool())
         if poly is not None:
             self.on_area(poly, self.label)
 
@@ -118,7 +171,7 @@ class _AreaTool(MapTool):
         if ev.key() == Qt.Key.Key_Escape:
             self._remove_item(canvas)
             self.points = []
-            canvas.set_tool(PickTool())
+            canvas.set_tool(StackPickTool())
             return True
         return False
 

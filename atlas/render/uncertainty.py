@@ -34,7 +34,7 @@ DENSITY_AUTO_THRESHOLD = 20_000
 #: Density cell size in pixels (× ui_scale).
 DENSITY_CELL_PX = 6
 DENSITY_MODES: tuple[str, ...] = ("auto", "points", "density")
-HALO_SPRITE_PX = 64
+HALO_SPRITE_PX = 128
 #: Above this many haloed events in view the halos are left out: thousands of overlapping discs
 #: only fog the map (and cost ~20 µs each to blend); zooming in brings them back.
 HALO_MAX_IN_VIEW = 3_000
@@ -66,15 +66,15 @@ def halo_sprite(colour: str) -> QPixmap:
         c = QColor(colour)
         g = QRadialGradient(n / 2, n / 2, n / 2)
         inner, outer = QColor(c), QColor(c)
-        inner.setAlpha(70)
-        outer.setAlpha(30)
+        inner.setAlpha(34)
+        outer.setAlpha(20)
         g.setColorAt(0.0, inner)
         g.setColorAt(0.95, outer)
         g.setColorAt(1.0, QColor(c.red(), c.green(), c.blue(), 0))
         p.setBrush(g)
         rim = QColor(c)
-        rim.setAlpha(110)
-        p.setPen(QPen(rim, 1.2))
+        rim.setAlpha(120)
+        p.setPen(QPen(rim, 1.0))
         p.drawEllipse(QRectF(1, 1, n - 2, n - 2))
         p.end()
         _HALO_SPRITES[colour] = pm
@@ -105,6 +105,8 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
             return 0
         todo.append((g, x[inview], y[inview], rad_px[inview]))
     drawn = 0
+    # Halos are scaled far beyond their sprite's size: smooth them, or they look like mosaics.
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
     for g, hx, hy, hr in todo:
         n = len(hx)
         px, py = vp.to_px(hx, hy)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QScrollArea, QWidget
 
-from atlas.map.select_tools import LassoTool, RectangleTool
+from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
 from atlas.model import InView, find_part
 from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
@@ -67,12 +67,19 @@ class Workflow:
         # First-start sizes (a saved window state restores the user's own later).
         win.resizeDocks([self.filters_dock], [300], Qt.Orientation.Horizontal)
         win.resizeDocks([self.filters_dock, self.legend_dock], [560, 300], Qt.Orientation.Vertical)
-        win.resizeDocks([self.timeline_dock], [190], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self._first_layout)
 
+        win.canvas.set_tool(StackPickTool())  # picks as before, and lists a stack of events in a pop-up
         win.canvas.view_changed.connect(self.filters.view_changed)
         self.filters.view_provider = win.canvas.map_viewport
         self.filters.draw_area_requested.connect(self.draw_area)
         self._build_actions()
+
+    def _first_layout(self) -> None:
+        """On a first start (no saved window state), give the timeline a readable height once every
+        feature has added its docks."""
+        if QSettings().value("window/state") is None:
+            self.win.resizeDocks([self.timeline_dock], [200], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------------ actions
     def _act(self, text: str, shortcut: str, slot: Any, tip: str = "", scope: list[QWidget] | None = None) -> QAction:

@@ -162,4 +162,27 @@ def test_rectangle_tool_draws_an_area_filter(qtbot, win) -> None:
     area = find_part(win.model.filter, Area)
     assert isinstance(area, Area)
     assert ids(win) == ["T-1", "T-2", "T-7"]
-    assert type(win.canvas.tool).__name__ == "PickTool"
+    assert type(win.canvas.tool).__name__ == "StackPickTool"  # back to picking
+
+
+@pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing")  # offscreen pop-ups
+def test_click_on_a_stack_lists_its_events(qtbot, win) -> None:
+    from atlas.map.select_tools import StackPickTool
+
+    tool = win.canvas.tool
+    assert isinstance(tool, StackPickTool)
+    win.canvas.set_view_lonlat(35.0, 51.0, 35.6, 51.4)
+    qtbot.wait(20)
+    vp = win.canvas.map_viewport()
+    (x,), (y,) = vp.lonlat_to_px([35.2706], [51.1914])  # T-1, T-2 and T-7 share Sudzha's point
+    qtbot.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPointF(x, y).toPoint())
+    assert win.model.current_id in {"T-1", "T-2", "T-7"}
+    menu = tool.menu
+    assert menu is not None
+    acts = [a for a in menu.actions() if a.data()]
+    assert sorted(a.data() for a in acts) == ["T-1", "T-2", "T-7"]
+    assert any("Russian MoD claims recapture of Sudzha" in a.text() for a in acts)
+    pick = next(a for a in acts if a.data() == "T-7")
+    pick.trigger()
+    assert win.model.current_id == "T-7" and win.model.selection.ids == {"T-7"}
+    menu.close()
