@@ -22,14 +22,17 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QDockWidget,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -590,8 +593,19 @@ def install_control_areas(window: MainWindow, load_bundled: bool = True) -> Cont
     panel = ControlAreasPanel(window.model, layer, repaint=window.canvas.item.update)
     panel.setObjectName("control_panel")
     window.control_panel = panel  # type: ignore[attr-defined]
+    # In a scroll area, so the dock never forces a minimum size on the window.
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(panel)
+    scroll.setMinimumSize(120, 80)
     window.control_dock = window.add_dock(  # type: ignore[attr-defined]
-        "Areas of control", "control_dock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        "Areas of control", "control_dock", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+    # A tab beside the details (the right column is already tall); raised when snapshots are loaded.
+    neighbour = window.findChild(QDockWidget, "details_dock") or getattr(window, "list_dock", None)
+    if neighbour is not None and window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
+        window.tabifyDockWidget(neighbour, window.control_dock)  # type: ignore[attr-defined]
+    panel.series_changed.connect(lambda: window.control_dock.raise_() if panel.groups else None)  # type: ignore[attr-defined]
     act_open = window._action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
                               "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
     act_export = window._action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,

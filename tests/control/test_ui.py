@@ -173,7 +173,7 @@ def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> No
     keys = [lyr.key for lyr in win.canvas.scene_layers.layers]
     assert keys.index("control") < keys.index("events")
     panel = win.control_panel
-    assert win.control_dock.widget() is panel
+    assert win.control_dock.widget().widget() is panel  # inside a scroll area
     (src,) = panel.groups
     assert panel.groups[src].approximate
     texts = [a.text() for a in win.findChildren(type(win.act_quit)) if a.shortcut().toString()]
