@@ -122,6 +122,8 @@ class ControlAreasPanel(QWidget):
         self.reports: list[ImportReport] = []
         self.date: dt.date | None = None
         self.ask_date: Callable[[Path], dt.date | None] = lambda path: ask_date_dialog(self, path)
+        #: Called after the user opened files (the dock raises itself to show them).
+        self.user_loaded: Callable[[], None] = lambda: None
         self._clipped_cache: dict[tuple[str, str], ControlSeries] = {}
         self._area_cache: dict[tuple[int, str], dict[str, float]] = {}
         self._build()
@@ -551,6 +553,7 @@ class ControlAreasPanel(QWidget):
         if paths:
             s.setValue("paths/last_control_dir", str(Path(paths[0]).parent))
             self.load_files(paths)
+            self.user_loaded()
 
     def export_dialog(self) -> None:
         if not self.groups:
@@ -601,11 +604,11 @@ def install_control_areas(window: MainWindow, load_bundled: bool = True) -> Cont
     scroll.setMinimumSize(120, 80)
     window.control_dock = window.add_dock(  # type: ignore[attr-defined]
         "Areas of control", "control_dock", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
-    # A tab beside the details (the right column is already tall); raised when snapshots are loaded.
+    # A tab beside the details (the right column is already tall); raised when the user opens files.
     neighbour = window.findChild(QDockWidget, "details_dock") or getattr(window, "list_dock", None)
     if neighbour is not None and window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
         window.tabifyDockWidget(neighbour, window.control_dock)  # type: ignore[attr-defined]
-    panel.series_changed.connect(lambda: window.control_dock.raise_() if panel.groups else None)  # type: ignore[attr-defined]
+    panel.user_loaded = window.control_dock.raise_  # type: ignore[attr-defined]
     act_open = window._action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
                               "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
     act_export = window._action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,
