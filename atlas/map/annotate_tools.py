@@ -56,11 +56,25 @@ class AnnotateController:
 
     def __init__(self, model: AtlasModel, push: Callable[[AnnotationCommand], None] | None = None) -> None:
         self.model = model
-        self.push: Callable[[AnnotationCommand], None] = push or (lambda cmd: cmd.redo(model))
+        self.push: Callable[[AnnotationCommand], None] = push or (lambda cmd: self.run_internal(lambda: cmd.redo(model)))
         self.style = AnnotationStyle()
         self.ask_text: Callable[[str, str], str | None] = lambda kind, default: default
         self.ask_radius: Callable[[float], float | None] = lambda default: default
         self.overlay: AnnotationOverlay | None = None
+        #: > 0 while a change comes from the tools or the undo stack; any other change to the
+        #: annotations (opening a workspace) makes the undo history meaningless.
+        self.internal = 0
+
+    def run_internal(self, fn: Callable[[], None]) -> None:
+        self.internal += 1
+        try:
+            fn()
+        finally:
+            self.internal -= 1
+
+    def preview(self, items: tuple[Annotation, ...]) -> None:
+        """Show an edit in progress (a drag) in every view, without an undo step."""
+        self.run_internal(lambda: self.model.set_annotations(items))
 
     def add(self, a: Annotation) -> None:
         self.push(cmd_add(self.model.annotations, [a]))
@@ -470,12 +484,12 @@ class EditTool(MapTool):
         except AnnotationError:
             return True
         # Live preview through the model (every view follows); one undoable command on release.
-        self.model.set_annotations(tuple(new if a.id == ann_id else a for a in before))
+        self.controller.preview(tuple(new if a.id == ann_id else a for a in before))
         self.controller.refresh()
         if ev.isFinish():
             self._drag = None
             after = self.model.annotations
-            self.model.set_annotations(before)
+            self.controller.preview(before)
             text = "Move annotation" if handle is None else "Reshape annotation"
             self.controller.push(AnnotationCommand(text, before, after))
             self.model.set_current_annotation(ann_id)
@@ -485,7 +499,7 @@ class EditTool(MapTool):
         cur = self.model.current_annotation
         if ev.key() == Qt.Key.Key_Escape:
             if self._drag is not None:
-                self.model.set_annotations(self._drag[2])
+                self.controller.preview(self._drag[2])
                 self._drag = None
             else:
                 self.model.set_current_annotation(None)

@@ -58,16 +58,23 @@ _Index = QModelIndex | QPersistentModelIndex
 class AnnotationUndoCommand(QUndoCommand):
     """QUndoStack wrapper around the model's :class:`AnnotationCommand` (do/undo pair)."""
 
-    def __init__(self, model: AtlasModel, command: AnnotationCommand) -> None:
+    def __init__(self, model: AtlasModel, command: AnnotationCommand, controller: AnnotateController | None = None) -> None:
         super().__init__(command.text)
         self.model = model
         self.command = command
+        self.controller = controller
+
+    def _run(self, fn: Any) -> None:
+        if self.controller is not None:
+            self.controller.run_internal(lambda: fn(self.model))
+        else:
+            fn(self.model)
 
     def redo(self) -> None:
-        self.command.redo(self.model)
+        self._run(self.command.redo)
 
     def undo(self) -> None:
-        self.command.undo(self.model)
+        self._run(self.command.undo)
 
 
 class AnnotationListModel(QAbstractListModel):
@@ -305,6 +312,7 @@ class AnnotationsInstall:
         self.controller.overlay = self.overlay
         canvas.vb.addItem(self.overlay, ignoreBounds=True)
         model.annotations_changed.connect(self._sync)
+        model.annotations_changed.connect(self._changed_elsewhere)
         model.filter_changed.connect(self._sync)
         if hasattr(model, "time_window_changed"):  # annotations follow the timeline's window
             model.time_window_changed.connect(self._sync)
@@ -365,7 +373,13 @@ class AnnotationsInstall:
     # ------------------------------------------------------------------ plumbing
     def push(self, cmd: AnnotationCommand) -> None:
         if not cmd.is_noop:
-            self.undo_stack.push(AnnotationUndoCommand(self.window.model, cmd))
+            self.undo_stack.push(AnnotationUndoCommand(self.window.model, cmd, self.controller))
+
+    def _changed_elsewhere(self) -> None:
+        # Replaced from outside the undo stack (a workspace was opened or reset): undoing past
+        # that would silently bring back another document's annotations.
+        if self.controller.internal == 0:
+            self.undo_stack.clear()
 
     def _sync(self) -> None:
         sync_annotations(self.window.canvas.scene_layers, self.window.model)

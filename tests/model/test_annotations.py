@@ -250,3 +250,10 @@ def test_kml_text_is_escaped() -> None:
     a = Annotation("text", (SUDZHA,), text='<b>&"quoted"</b>')
     back = annotations_from_kml(to_kml([a]).encode(), ImportReport("k", "KML"))
     assert back[0].text == '<b>&"quoted"</b>'
+
+
+def test_annotations_survive_the_workspace_value_codec() -> None:
+    values = pytest.importorskip("atlas.workspace.values")
+    items = tuple(every_kind())
+    doc = json.loads(json.dumps(values.to_json(items)))
+    assert tuple(values.from_json(doc)) == items

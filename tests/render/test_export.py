@@ -297,3 +297,23 @@ def test_cli_workspace_annotations_and_view(tmp_path: Path, sample_file: Path) -
     assert r.returncode == 0, r.stderr
     texts = ["".join(t.itertext()).strip() for t in ET.parse(out).getroot().iter(f"{SVG_NS}text")]
     assert "Ring from workspace" in texts
+
+
+def test_annotations_follow_the_timeline_window(model: AtlasModel) -> None:
+    from atlas.render.page import sync_annotations
+
+    dated = Annotation("text", (SUDZHA,), text="Pipeline assault", id="dated",
+                       date_from=__import__("datetime").date(2025, 3, 8))
+    model.set_annotations(model.annotations + (dated,))
+    scene = MapScene(model, basemap=False)
+    layer = sync_annotations(scene, model)
+    assert "dated" in {a.id for a in layer.shown()}
+    if hasattr(model, "set_time_window"):
+        import datetime as dt
+
+        model.set_time_window((dt.date(2024, 8, 6), dt.date(2024, 8, 31)))
+        sync_annotations(scene, model)
+        assert "dated" not in {a.id for a in layer.shown()} and "ring" in {a.id for a in layer.shown()}
+        model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
+        sync_annotations(scene, model)
+        assert "dated" in {a.id for a in layer.shown()}

@@ -334,3 +334,13 @@ def test_import_annotations_file_is_one_undo_step(win, tmp_path: Path) -> None:
     win.annotations.undo_stack.undo()
     win.annotations.undo_stack.undo()
     assert win.model.annotations == ()
+
+
+def test_annotations_replaced_from_outside_clear_the_undo_history(win) -> None:
+    inst, m = win.annotations, win.model
+    TOOLS["ring"](inst.controller).click(win.canvas, FakeEv(win.canvas, px_of(win, *SUDZHA)))
+    assert inst.undo_stack.count() == 1
+    # e.g. File ▸ Open workspace restores another document's annotations
+    m.set_annotations((Annotation("text", (SUDZHA,), text="from a workspace"),))
+    assert inst.undo_stack.count() == 0 and not inst.act_undo.isEnabled()
+    assert [a.text for a in m.annotations] == ["from a workspace"]
