@@ -35,6 +35,7 @@ class Theme:
     text: str = "#1e1e24"
     text_halo: str = "#ffffff"
     region_text: str = "#7a6f85"
+    country_text: str = "#9a8c9e"
     dot: str = "#2a2a2e"
     dot_fill: str = "#ffffff"
     graticule: str = "#8a98a8"
@@ -71,6 +72,7 @@ DARK = Theme(
     text="#e8e6e3",
     text_halo="#101214",
     region_text="#9c94a6",
+    country_text="#8a8094",
     dot="#e8e6e3",
     dot_fill="#15171a",
     graticule="#4a5866",

@@ -73,15 +73,19 @@ def test_no_basemap_data_falls_back_to_the_frame(tmp_path: Path) -> None:
 def test_border_is_drawn_where_the_border_is(qapp) -> None:
     bm = load_basemap()
     vp = Viewport.fit_lonlat(34.9, 51.0, 35.5, 51.35, 1000, 700)
-    img = render_map(scene_only_basemap(), vp)
+    s = scene_only_basemap()
+    s.basemap.names.visible = s.basemap.places.visible = False  # labels may sit on the line
+    img = render_map(s, vp)
     border = bm.border.geoms[0]
     # Vertices of the border inside the view: the pixel under each is the border's colour.
     coords = np.asarray(border.coords)
     xs, ys = vp.lonlat_to_px(coords[:, 0], coords[:, 1])
     inside = (xs > 20) & (xs < vp.width - 20) & (ys > 20) & (ys < vp.height - 20)
     assert inside.sum() > 30
-    hits = [near(rgb(img, x, y), LIGHT.border, 40) for x, y in zip(xs[inside][::5], ys[inside][::5])]
-    assert np.mean(hits) > 0.8, np.mean(hits)
+    # Within a pixel: the drawn line is simplified to half a pixel and cut with bevel joins.
+    hits = [any(near(rgb(img, x + dx, y + dy), LIGHT.border, 40) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+            for x, y in zip(xs[inside][::5], ys[inside][::5])]
+    assert np.mean(hits) > 0.95, np.mean(hits)
     # ... and 30 px off the border there is land tint, not border.
     x0, y0 = vp.lonlat_to_px([SUDZHA[0]], [SUDZHA[1] + 0.05])
     assert not near(rgb(img, x0[0], y0[0]), LIGHT.border, 40)
