@@ -65,7 +65,7 @@ def draw_map(series: ControlSeries, region: BaseGeometry | None, clip: str | Non
     import shapely
 
     from atlas.render.compose import Decorations, render_picture
-    from atlas.render.control_layer import ControlAreasLayer
+    from atlas.render.control_layer import add_control_layers
     from atlas.render.scene import MapScene
     from atlas.render.viewport import Viewport
 
@@ -73,8 +73,7 @@ def draw_map(series: ControlSeries, region: BaseGeometry | None, clip: str | Non
         raise CliError("no snapshots to draw")
     model = _events_model()
     scene = MapScene(model)  # type: ignore[arg-type]
-    layer = ControlAreasLayer()
-    scene.insert(layer, below="names" if scene.layer("names") is not None else "events")
+    layer, _legend = add_control_layers(scene)
     shown = ControlSeries.of(s.clipped(region) for s in series) if region is not None else series
     layer.set_series(shown)
     layer.set_date(at or shown.dates[-1])

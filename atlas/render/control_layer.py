@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -223,5 +223,35 @@ class ControlAreasLayer(MapLayer):
         return self.snapshot.bounds if self.snapshot is not None else None
 
 
-def legend_anchor(vp: Viewport) -> QPointF:  # kept for tests that look for the legend's pixels
-    return QPointF(12 * vp.ui_scale, vp.height - 64 * vp.ui_scale)
+class ControlLegendLayer(MapLayer):
+    """The control layer's legend, as its own layer on top of the stack, so place names and
+    events never cover it. It changes whenever the control layer does (shared version)."""
+
+    key, title = "control_legend", "Areas of control: legend"
+
+    def __init__(self, areas: ControlAreasLayer) -> None:
+        self.areas = areas
+        super().__init__()
+        areas.show_legend = False
+
+    @property  # type: ignore[override]
+    def version(self) -> int:
+        return self.areas.version
+
+    @version.setter
+    def version(self, value: int) -> None:  # MapLayer.__init__ sets it; the areas layer owns it
+        pass
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        if self.areas.visible and (self.areas.snapshot is not None or self.areas.change is not None):
+            self.areas.draw_legend(p, vp)
+
+
+def add_control_layers(scene: object) -> tuple[ControlAreasLayer, ControlLegendLayer]:
+    """Insert the areas under the place names (or the events) and the legend on top of the scene."""
+    areas = ControlAreasLayer()
+    below = "names" if scene.layer("names") is not None else "events"  # type: ignore[attr-defined]
+    scene.insert(areas, below=below)  # type: ignore[attr-defined]
+    legend = ControlLegendLayer(areas)
+    scene.insert(legend)  # type: ignore[attr-defined]
+    return areas, legend

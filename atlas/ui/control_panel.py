@@ -55,7 +55,7 @@ from atlas.control.reconstruction import RECONSTRUCTION
 from atlas.control.regions import REGIONS, region_geometry, region_label
 from atlas.io.report import ImportReport, InputError
 from atlas.model import AtlasModel
-from atlas.render.control_layer import APPROX_TEXT, STATUS_STYLE, ControlAreasLayer
+from atlas.render.control_layer import APPROX_TEXT, STATUS_STYLE, ControlAreasLayer, add_control_layers
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -589,10 +589,7 @@ class ControlAreasPanel(QWidget):
 
 def install_control_areas(window: MainWindow, load_bundled: bool = True) -> ControlAreasPanel:
     """Add the control-areas layer to the map, the dock, and File-menu actions."""
-    layer = ControlAreasLayer()
-    scene = window.canvas.scene_layers
-    below = "names" if scene.layer("names") is not None else "events"
-    scene.insert(layer, below=below)
+    layer, _legend = add_control_layers(window.canvas.scene_layers)
     panel = ControlAreasPanel(window.model, layer, repaint=window.canvas.item.update)
     panel.setObjectName("control_panel")
     window.control_panel = panel  # type: ignore[attr-defined]

@@ -171,7 +171,12 @@ def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> No
     win = MainWindow(AtlasModel())
     qtbot.addWidget(win)
     keys = [lyr.key for lyr in win.canvas.scene_layers.layers]
-    assert keys.index("control") < keys.index("events")
+    assert keys.index("control") < keys.index("events") < keys.index("control_legend")
+    legend = win.canvas.scene_layers.layer("control_legend")
+    areas = win.canvas.scene_layers.layer("control")
+    v = legend.version
+    areas.changed()
+    assert legend.version == v + 1  # the canvas cache follows the areas layer
     panel = win.control_panel
     assert win.control_dock.widget().widget() is panel  # inside a scroll area
     (src,) = panel.groups
