@@ -143,7 +143,7 @@ class BookmarksPanel(QWidget):
         self.list = QListWidget()
         self.list.setToolTip("Double-click or Enter goes to the bookmarked view")
         self.btn_add = QPushButton("Add")
-        self.btn_add.setToolTip("Bookmark the current view (Ctrl+D)")
+        self.btn_add.setToolTip("Bookmark the current view (Ctrl+Shift+B)")
         self.btn_rename = QPushButton("Rename")
         self.btn_delete = QPushButton("Delete")
         buttons = QHBoxLayout()

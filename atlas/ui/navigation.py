@@ -108,7 +108,7 @@ class Navigation:
         self.bookmarks_panel = BookmarksPanel(self.store, self.go_to_bookmark, self.current_view)
         self.bookmarks_dock = window.add_dock("Bookmarks", "bookmarks_dock", self.bookmarks_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.act_bookmarks = window._action("&Bookmarks", "Ctrl+B", self.show_bookmarks, "Show the list of bookmarked views")
-        self.act_add_bookmark = window._action("&Add bookmark…", "Ctrl+D", lambda: self.bookmarks_panel.add_current(),
+        self.act_add_bookmark = window._action("&Add bookmark…", "Ctrl+Shift+B", lambda: self.bookmarks_panel.add_current(),
                                                "Bookmark the current view")
         self.act_measure = window._action("&Measure distance", "Ctrl+M", lambda: self.start_measure("line"),
                                           "Click points; double-click or Enter finishes; Esc cancels (geodesic km and mi)")
