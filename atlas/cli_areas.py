@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from .cli_common import CliError, parse_date, parse_size
@@ -27,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--at", type=parse_date, metavar="YYYY-MM-DD", help="the map's date (default: the last snapshot)")
     g.add_argument("--change", type=_date_pair, metavar="FROM,TO",
                    help="print the Ukrainian-held area gained and lost between two dates (and draw it on --map)")
+    g.add_argument("--export", metavar="OUT.gpkg|OUT.geojson",
+                   help="write the series (and the --change) as GeoPackage or GeoJSON, clipped like the areas")
     g.add_argument("--size", type=parse_size, default=(1400, 1000), metavar="WxH", help="picture size (default 1400x1000)")
 
 
@@ -82,6 +85,18 @@ def run(args: argparse.Namespace) -> int:
     for out in (args.chart, args.map):
         if out and (Path(out).suffix.lower() != ".png" or not Path(out).parent.exists()):
             raise CliError(f"{out}: give a .png file in an existing folder")
+    if args.export:
+        from atlas.control.export import ExportError, change_features, export, series_features
+
+        layers = {"series": series_features(series, region, args.clip)}
+        if args.change:
+            layers["change"] = change_features(
+                series.change(args.change[0], args.change[1], "ukrainian", region), args.clip)  # type: ignore[arg-type]
+        try:
+            msg = export(args.export, layers, {"name": "kursk_atlas_control_areas", "clip": args.clip or ""})
+        except (ExportError, OSError) as exc:
+            raise CliError(str(exc)) from None
+        print(msg, file=sys.stderr if args.json else sys.stdout)
     if args.chart or args.map:
         from .cli_areas_pictures import draw_chart, draw_map
 

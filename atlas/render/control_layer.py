@@ -228,6 +228,9 @@ class ControlLegendLayer(MapLayer):
     events never cover it. It changes whenever the control layer does (shared version)."""
 
     key, title = "control_legend", "Areas of control: legend"
+    #: Redrawn on every paint (it is small): its "shown for DATE" line follows every timeline step
+    #: while the cached areas image is only re-rendered when the snapshot itself changes.
+    dynamic = True
 
     def __init__(self, areas: ControlAreasLayer) -> None:
         self.areas = areas

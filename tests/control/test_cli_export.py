@@ -155,3 +155,19 @@ def test_areas_draws_the_chart_and_the_map_and_prints_the_change(tmp_path: Path)
     assert ch.width() == 900 and ch.height() >= 300
     assert QColor(ch.pixelColor(5, 5)).lightness() > 240  # white chart background
     assert run(str(a), "--chart", str(tmp_path / "x.jpg")).returncode == 2
+
+
+def test_areas_export_writes_series_and_change(tmp_path: Path) -> None:
+    shrunk = [[35.25, 51.05, 0], [35.4, 51.05, 0], [35.4, 51.15, 0], [35.25, 51.15, 0], [35.25, 51.05, 0]]
+    a = write_json(tmp_path / "deepstate_raw_1724184993.geojson", deepstate_doc())
+    b = write_json(tmp_path / "deepstate_raw_1741694646.geojson", deepstate_doc(shrunk))
+    out = tmp_path / "kursk.gpkg"
+    r = run(str(a), str(b), "--clip", "kursk", "--change", "2024-08-20,2025-03-11", "--export", str(out))
+    assert r.returncode == 0, r.stderr
+    con = sqlite3.connect(out)
+    assert {t for (t,) in con.execute("SELECT table_name FROM gpkg_contents")} == {"series", "change"}
+    assert con.execute("SELECT count(*) FROM series WHERE clip = 'kursk'").fetchone()[0] == 4
+    (lost,) = con.execute("SELECT area_km2 FROM change WHERE change = 'lost'").fetchone()
+    assert lost > 0
+    con.close()
+    assert run(str(a), "--export", str(tmp_path / "x.txt")).returncode == 2
