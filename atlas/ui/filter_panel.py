@@ -154,6 +154,8 @@ class FilterPanel(QWidget):
             self.facets[field] = fl
             self.toolbox.addItem(fl, title)
         self.toolbox.currentChanged.connect(lambda _i: self.update_counts())
+        # Room for a facet's list: below this the dock scrolls rather than squashing the list.
+        self.toolbox.setMinimumHeight(380)
 
         self.clear_all_btn = QPushButton("Clear all filters")
         self.clear_all_btn.clicked.connect(self.clear_all)

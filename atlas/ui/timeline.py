@@ -277,6 +277,9 @@ class TimelinePanel(QWidget):
             self.bar_items.append(item)
             base += h
         top = max(float(base.max()) if base.size else 1.0, 1.0)
+        if self.context is None and find_part(self.atlas.filter, DateRange) is not None:
+            # The grey context (drawn next) sets the height: keep the axis still while playing.
+            top = max(top, self.vb.viewRange()[1][1] / 1.05)
         self.vb.setYRange(-0.12 * top, top * 1.05, padding=0)
         self._on_selection()
 
@@ -423,7 +426,7 @@ class TimelinePanel(QWidget):
         else:
             self.playing_changed.emit(True)
             self.timer.start()
-        self.play_btn.setText("⏸ Pause")
+        self.play_btn.setText("❚❚ Pause")
 
     def stop(self) -> None:
         if not self.playing:

@@ -64,9 +64,6 @@ class Workflow:
         self.legend = LegendPanel(model, self.part_masks)
         self.legend_dock = win.add_dock("Legend", "legend_dock", scrolled(self.legend), Qt.DockWidgetArea.LeftDockWidgetArea)
         win.splitDockWidget(self.filters_dock, self.legend_dock, Qt.Orientation.Vertical)
-        # First-start sizes (a saved window state restores the user's own later).
-        win.resizeDocks([self.filters_dock], [300], Qt.Orientation.Horizontal)
-        win.resizeDocks([self.filters_dock, self.legend_dock], [560, 300], Qt.Orientation.Vertical)
         QTimer.singleShot(0, self._first_layout)
 
         win.canvas.set_tool(StackPickTool())  # picks as before, and lists a stack of events in a pop-up
@@ -79,7 +76,10 @@ class Workflow:
         """On a first start (no saved window state), give the timeline a readable height once every
         feature has added its docks."""
         if QSettings().value("window/state") is None:
-            self.win.resizeDocks([self.timeline_dock], [200], Qt.Orientation.Vertical)
+            win = self.win
+            win.resizeDocks([self.timeline_dock], [200], Qt.Orientation.Vertical)
+            win.resizeDocks([self.filters_dock], [310], Qt.Orientation.Horizontal)
+            win.resizeDocks([self.filters_dock, self.legend_dock], [600, 280], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------------ actions
     def _act(self, text: str, shortcut: str, slot: Any, tip: str = "", scope: list[QWidget] | None = None) -> QAction:
@@ -147,7 +147,7 @@ class Workflow:
         if hasattr(win, "list_dock"):
             a = win.list_dock.toggleViewAction()
             if a.shortcut().isEmpty():
-                a.setShortcut(QKeySequence("Ctrl+Alt+E"))
+                a.setShortcut(QKeySequence("Ctrl+Alt+J"))
                 win.addAction(a)
 
     def _update_undo(self) -> None:
