@@ -303,6 +303,7 @@ class ControlAreasPanel(QWidget):
             src = snap.source or snap.label
             self.groups[src] = self.groups.get(src, ControlSeries()).merged([snap])
         self._clipped_cache.clear()
+        self._area_cache.clear()  # keyed by id(): ids of dropped snapshots get reused
         self._rebuild_sources(select=snaps[-1].source or snaps[-1].label if (select and snaps) else None)
         self.series_changed.emit()
 
@@ -345,6 +346,7 @@ class ControlAreasPanel(QWidget):
     def clear(self) -> None:
         self.groups.clear()
         self._clipped_cache.clear()
+        self._area_cache.clear()  # keyed by id(): ids of dropped snapshots get reused
         self._rebuild_sources()
         self.series_changed.emit()
 
