@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QPointF, QRect, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -326,13 +326,21 @@ def _plate(p: QPainter, r: QRectF, u: float, alpha: int = 228) -> None:
 
 
 def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport,
-               vector: bool = False) -> PageInfo:
-    """Draw the page in device pixels ``spec.width`` x ``spec.height`` on ``p``.
+               vector: bool = False, device_scale: float = 1.0) -> PageInfo:
+    """Draw the page, ``spec.width`` x ``spec.height`` page pixels, on ``p`` (its device is that
+    size times ``device_scale``: 1 for the file, less for the dialog's preview).
 
     ``view`` gives the map's extent (e.g. the canvas's viewport); it is fitted to the map area at
-    the page's ``ui_scale``."""
+    the page's ``ui_scale``.
+
+    The page is placed on the device through the painter's *view* transform (window/viewport),
+    never its world transform: map layers (basemap, areas of control) set a world transform of
+    their own, which would discard a translate or scale made here."""
     u = spec.ui_scale
     W, H = spec.width, spec.height
+    k = device_scale
+    p.setWindow(QRect(0, 0, W, H))
+    p.setViewport(QRect(0, 0, round(W * k), round(H * k)))
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     p.fillRect(QRectF(0, 0, W, H), QColor("white"))
@@ -348,7 +356,10 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     sync_annotations(scene, model)
     # The page draws its own scale bar and north arrow, and places the in-map legends of other
     # layers (control areas) where they do not collide with them: the scene's copies step aside.
-    hidden = [lyr for lyr in scene.layers if lyr.key in SCENE_DECORATIONS and lyr.visible]
+    # Legend layers (key "..._legend") draw bottom left, anchored 64 px above the viewport's
+    # bottom; layers with a built-in legend (``show_legend`` + ``draw_legend``) likewise.
+    legend_layers = [lyr for lyr in scene.layers if lyr.visible and lyr.key.endswith("_legend")]
+    hidden = [lyr for lyr in scene.layers if lyr.key in SCENE_DECORATIONS and lyr.visible] + legend_layers
     legends = [lyr for lyr in scene.layers if lyr.visible and getattr(lyr, "show_legend", False)
                and callable(getattr(lyr, "draw_legend", None))]
     for lyr in hidden:
@@ -357,8 +368,10 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
         lyr.show_legend = False  # type: ignore[attr-defined]
     try:
         p.save()
-        p.setClipRect(map_rect)
-        p.translate(map_rect.topLeft())
+        mw_, mh_ = int(map_rect.width()), int(map_rect.height())
+        p.setViewport(QRect(round(map_rect.left() * k), round(map_rect.top() * k), round(mw_ * k), round(mh_ * k)))
+        p.setWindow(QRect(0, 0, mw_, mh_))
+        p.setClipRect(QRectF(0, 0, mw_, mh_))
         scene.paint(p, mvp)
         p.restore()
     finally:
@@ -476,12 +489,15 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     stack_bottom = (info.scale_bar_rect.top() - map_rect.top()) if info.scale_bar_rect is not None else base_y
     if info.north_arrow_rect is not None:
         stack_bottom = min(stack_bottom, info.north_arrow_rect.top() - map_rect.top())
+    # They put their box 64 px (x ui_scale) above the bottom of the viewport they get.
+    sub = replace(mvp, height=max(1, int(stack_bottom - 6 * u + 64 * u)))
     for lyr in legends:
-        lines = getattr(lyr, "legend_lines", lambda: [None])()
-        if lines:
-            # draw_legend puts its box 64 px (x ui_scale) above the bottom of the viewport it gets.
-            sub = replace(mvp, height=max(1, int(stack_bottom - 6 * u + 64 * u)))
+        if getattr(lyr, "legend_lines", lambda: [None])():
             lyr.draw_legend(p, sub)  # type: ignore[attr-defined]
+    for lyr in legend_layers:
+        p.save()
+        lyr.draw(p, sub)
+        p.restore()
     if spec.inset:
         iw = min(max(mw * 0.2, 120 * u), 300 * u)
         ih = iw * 0.72
@@ -522,15 +538,14 @@ def render_page(spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewpo
 
 def render_preview(spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport, max_w: int, max_h: int) -> QImage:
     """The page scaled down to fit ``max_w`` x ``max_h``: the same :func:`paint_page` call as the
-    file, through a scaled painter, so the preview's layout is the file's layout."""
+    file, mapped onto a smaller device by the view transform, so its layout is the file's layout."""
     k = min(max_w / spec.width, max_h / spec.height, 1.0)
     w, h = max(1, round(spec.width * k)), max(1, round(spec.height * k))
     img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(QColor("white"))
     p = QPainter(img)
     try:
-        p.scale(w / spec.width, h / spec.height)
-        paint_page(p, spec, scene, model, view)
+        paint_page(p, spec, scene, model, view, device_scale=k)
     finally:
         p.end()
     return img

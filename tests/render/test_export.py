@@ -317,3 +317,46 @@ def test_annotations_follow_the_timeline_window(model: AtlasModel) -> None:
         model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
         sync_annotations(scene, model)
         assert "dated" in {a.id for a in layer.shown()}
+
+
+def test_layers_that_set_their_own_transform_stay_in_the_map_area(model: AtlasModel) -> None:
+    """The basemap and control layers set a world transform of their own: the page must offset
+    (banner) and scale (preview) the map through the view transform, or they drift from the events."""
+    scene = MapScene(model)  # with the bundled basemap
+    plain = dict(title="", legend=False, scale_bar=False, north_arrow=False, inset=False, filter_line=False,
+                 sources=False, attribution="")
+    band = round(26 * 1.0)
+    a, info_a = render_page(PageSpec(width=800, height=500 + 2 * band, banner="X", **plain), scene, model, view())
+    b, info_b = render_page(PageSpec(width=800, height=500, **plain), scene, model, view())
+    assert info_a.map_viewport == info_b.map_viewport
+    assert (arr(a)[band:band + 500] == arr(b)).all()
+    # The preview at half size is the file at half size.
+    small = arr(render_preview(PageSpec(width=800, height=500, **plain), scene, model, view(), 400, 250))
+    half = arr(b.scaled(400, 250))
+    assert np.abs(small - half).mean() < 6
+
+
+def test_in_map_legend_layers_stack_above_the_scale_bar(model: AtlasModel) -> None:
+    from atlas.render.layers import MapLayer
+
+    class BoxLegend(MapLayer):
+        """Like the areas-of-control legend: a box 64 px above the bottom of its viewport."""
+
+        key, title = "box_legend", "Legend box"
+
+        def draw(self, p, vp) -> None:
+            u = vp.ui_scale
+            p.fillRect(QRectF(12 * u, vp.height - 64 * u - 40 * u, 150 * u, 40 * u), QColor(RING_COLOUR))
+
+    from PySide6.QtCore import QRectF
+
+    scene = MapScene(model, basemap=False)
+    scene.insert(BoxLegend())
+    model.set_annotations(())
+    for dpi in (96.0, 192.0):
+        u = dpi / 96
+        img, info = render_page(PageSpec(width=round(1000 * u), height=round(700 * u), dpi=dpi, banner="B"), scene, model, view())
+        ys = np.flatnonzero(near(arr(img), RING_COLOUR, 10).any(axis=1))
+        assert ys.size > 30 * u
+        assert ys.max() < info.scale_bar_rect.top() and ys.max() < info.north_arrow_rect.top()
+        assert scene.layer("box_legend").visible  # restored after the page
