@@ -7,6 +7,7 @@ canvas to the pick tool; Esc cancels. The tool itself never touches the filter.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ class StackPickTool(PickTool):
             text = f"{'undated' if np.isnat(d) else str(d)} · {t.value('event_type', row)} · {t.text['title'][row]}"
             # QMenu reads "&" as a mnemonic marker; everything else in an action's text is plain.
             act = menu.addAction(text.replace("&", "&&"))
+            act.setToolTip("<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>")  # shown, never parsed
             act.setCheckable(True)
             act.setChecked(eid == cur)
             act.setData(eid)

@@ -205,7 +205,7 @@ class DetailsPanel(QWidget):
             sv.addWidget(_plain_label("No source given."))
         for s in srcs:
             url = str(s.get("url") or "")
-            btn = QPushButton(source_text(s))
+            btn = QPushButton(source_text(s).replace("&", "&&"))  # "&" would be a mnemonic marker
             ok = safe_url(url) is not None
             btn.setEnabled(ok)
             btn.setFlat(True)

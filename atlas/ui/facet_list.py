@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from atlas.model.facets import MODE_LABELS, MODES, MULTI_VALUED, Facet
 
+from .details_panel import plain_tooltip
+
 NONE_LABEL = "(none)"
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -111,7 +113,8 @@ class FacetList(QWidget):
                 it.setData(VALUE_ROLE, v)
                 it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
                 it.setCheckState(Qt.CheckState.Unchecked)
-                it.setToolTip(v or "Events without a value")  # plain text: QListWidget tooltips of a str
+                # Imported text: Qt would render a value like "<b>x</b>" as rich text in a tooltip.
+                it.setToolTip(plain_tooltip(v) if v else "Events without a value")
                 self.list.addItem(it)
                 self._index[v] = it
             self._values = tuple(vals)

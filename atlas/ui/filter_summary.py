@@ -54,7 +54,7 @@ class FilterSummary(QWidget):
         for i, part in enumerate(self.atlas.filter.parts()):
             label = part.describe()
             chip = QToolButton()
-            chip.setText(f"{label}  ✕")  # QToolButton text is never rich text
+            chip.setText(f"{label}  ✕".replace("&", "&&"))  # never rich text; "&" is a mnemonic marker
             chip.setProperty("label", label)
             chip.setToolTip("Remove this filter")
             chip.setStyleSheet(CHIP_STYLE)

@@ -16,7 +16,7 @@ from atlas.model.facets import Facet, facet_index, find_facet, replace_facet
 from atlas.model.part_masks import PartMasks
 from atlas.render import style
 from atlas.render.layers import make_marker
-from atlas.render.uncertainty import HALO_RADIUS_M, halo_sprite
+from atlas.render.uncertainty import HALO_MAX_IN_VIEW, HALO_RADIUS_M, halo_sprite
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 ICON = 18
@@ -47,7 +47,7 @@ def explanations() -> list[tuple[QIcon, str]]:
         (_icon(make_marker(grey, False, style.MARKER_SIZE_PX)), "Filled dot: confirmed or reported event"),
         (_icon(make_marker(grey, True, style.MARKER_SIZE_PX)), "Ring: a claim (claimed or disputed), not confirmed"),
         (_icon(make_marker(grey, False, style.MARKER_SIZE_PX, shape="diamond")), "Diamond: date known only to the week or month"),
-        (QIcon(halo), f"Halo: the location is uncertain ({radii}; grows as you zoom in)"),
+        (QIcon(halo), f"Halo: the location is uncertain ({radii}; grows as you zoom in; left out while more than {HALO_MAX_IN_VIEW:,} are in view)"),
         (_icon(_density_swatch()), "Colour cells: density view (many events in view); zoom in for points"),
     ]
 

@@ -39,6 +39,8 @@ from atlas.model import AtlasModel, DateRange, find_part, replace_part
 from atlas.model.part_masks import PartMasks
 from atlas.render.style import event_type_colour
 
+from .details_panel import plain_tooltip
+
 DAY_S = 86400.0
 #: Speeds offered for playback, in days of data per second of wall time.
 SPEEDS: tuple[float, ...] = (1, 2, 4, 7, 14, 30)
@@ -272,7 +274,7 @@ class TimelinePanel(QWidget):
                 x0=left[keep], width=width[keep], y0=base[keep], height=h[keep],
                 brush=QColor(event_type_colour(names[j])), pen=pg.mkPen(None),
             )
-            item.setToolTip(names[j] or "(no type)")
+            item.setToolTip(plain_tooltip(names[j] or "(no type)"))
             self.plot.addItem(item)
             self.bar_items.append(item)
             base += h

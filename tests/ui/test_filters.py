@@ -186,3 +186,22 @@ def test_click_on_a_stack_lists_its_events(qtbot, win) -> None:
     pick.trigger()
     assert win.model.current_id == "T-7" and win.model.selection.ids == {"T-7"}
     menu.close()
+
+
+def test_imported_markup_is_never_rendered_in_facets_legend_or_stack(qtbot, win) -> None:
+    from atlas.model import EventTable
+
+    hostile = "<b>Bold</b> & <i>co</i>"
+    win.model.set_table(EventTable.from_records([
+        {"event_id": "x1", "event_type": hostile, "actor1": hostile, "title": "<img src=x> t", "longitude": 35.0, "latitude": 51.0},
+        {"event_id": "x2", "event_type": "Battles", "actor1": "A", "title": "plain", "longitude": 35.0, "latitude": 51.0},
+    ]))
+    fl = win.workflow.filters.facets["actor"]
+    it = item(fl, hostile)
+    assert it.text().startswith(hostile)  # item text is plain
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;" in it.toolTip() and "<b>" not in it.toolTip()
+    legend = win.workflow.legend.item_for(hostile)
+    assert legend is not None and legend.text().startswith(hostile)
+    chips = win.workflow.summary
+    win.workflow.filters.set_facet("actor", frozenset({hostile}))
+    assert any(c.text().startswith(hostile.replace("&", "&&")) for c in chips.chips)  # never rich; & escaped
