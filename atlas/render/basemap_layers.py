@@ -475,10 +475,24 @@ class LandLayer(_BasemapLayer):
 
     key, title = "land", "Land (countries)"
 
+    def __init__(self, geo: BasemapGeometry, options: BasemapOptions) -> None:
+        super().__init__(geo, options)
+        #: False while raster tiles are shown beneath: then only coasts and borders are drawn.
+        self.fill = True
+
+    def set_fill(self, on: bool) -> None:
+        if on != self.fill:
+            self.fill = on
+            self.changed()
+
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
         p.setTransform(merc_transform(vp))
         p.setPen(Qt.PenStyle.NoPen)
+        if not self.fill:
+            self._stroke(p, vp, self.geo.coast, cosmetic_pen(t.coast, 0.8 * vp.ui_scale))
+            self._stroke(p, vp, self.geo.context_border, cosmetic_pen(t.context_border, 1.0 * vp.ui_scale))
+            return
         # Fills unantialiased: cells of one polygon meet without hairline seams; the edges that
         # matter (border, coasts) are stroked antialiased on top.
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -494,7 +508,7 @@ class LandLayer(_BasemapLayer):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         u = vp.ui_scale
         self._stroke(p, vp, self.geo.coast, cosmetic_pen(t.coast, 0.8 * u))
-        self._stroke(p, vp, self.geo.context_border, cosmetic_pen(t.context_border, 1.2 * u))
+        self._stroke(p, vp, self.geo.context_border, cosmetic_pen(t.context_border, 1.0 * u))
 
 
 class WaterLayer(_BasemapLayer):

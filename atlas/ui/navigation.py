@@ -7,17 +7,19 @@ theme and label script, scale bar and north arrow, go-to-place, bookmarks and th
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QInputDialog, QMenu
 
 from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
 from atlas.geo.gazetteer import Place
 from atlas.map.measure_tool import MeasureTool
 from atlas.map.tools import PickTool
 from atlas.render.themes import theme_named
+from atlas.render.tiles import TileLayer, TileSourceError
 
 from .bookmarks import BookmarksPanel, BookmarkStore
 from .gazetteer_box import GazetteerBox, load_gazetteer
@@ -87,6 +89,14 @@ class Navigation:
         self.act_cyrillic.setCheckable(True)
         vm.addAction(self.act_dark)
         vm.addAction(self.act_cyrillic)
+        self.act_tiles = window._action("Raster &tiles under the map…", "Ctrl+Shift+T", self._toggle_tiles,
+                                        "Show XYZ tiles (a URL template or a local .mbtiles file) under the vector "
+                                        "map; off by default, cached on disk, quiet when offline")
+        self.act_tiles.setCheckable(True)
+        vm.addAction(self.act_tiles)
+        self.tile_layer: TileLayer | None = None
+        self._tile_bridge = _TileBridge(window)
+        self._tile_bridge.arrived.connect(canvas.item.update)
         dark = str(s.value("map/theme", "light")) == "dark"
         cyr = str(s.value("map/cyrillic", "false")).lower() in ("true", "1")
         self.act_dark.setChecked(dark)
@@ -131,6 +141,8 @@ class Navigation:
         self.place_dock.hide()
         self.bookmarks_dock.hide()
         self.measure_tool: MeasureTool | None = None
+        if str(s.value("map/tiles_on", "false")).lower() == "true" and s.value("map/tiles_source"):
+            self.enable_tiles(str(s.value("map/tiles_source")), save=False)
         # While measuring, Esc / Enter / Backspace belong to the tool, not to the window's
         # shortcuts (Esc would otherwise clear the selection and never cancel the measurement).
         self._keys = _ToolKeys(canvas)
@@ -169,6 +181,57 @@ class Navigation:
 
     def _toggle_cyrillic(self) -> None:
         self.set_cyrillic(self.act_cyrillic.isChecked())
+
+    # ------------------------------------------------------------------ raster tiles (optional)
+    def enable_tiles(self, source: str, save: bool = True) -> TileLayer | None:
+        self.disable_tiles(save=False)
+        cache = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "tiles"
+        try:
+            layer = TileLayer(source, cache_dir=cache, on_tile=self._tile_bridge.arrived.emit)
+        except TileSourceError as exc:
+            self.window.statusBar().showMessage(f"Raster tiles not shown: {exc}", 10000)
+            self.act_tiles.setChecked(False)
+            return None
+        scene = self.canvas.scene_layers
+        scene.insert(layer, above="background")
+        if scene.basemap is not None:
+            scene.basemap.land.set_fill(False)  # the tiles show the land; keep borders and coasts
+        self.tile_layer = layer
+        self.window.tile_layer = layer  # type: ignore[attr-defined]
+        self.act_tiles.setChecked(True)
+        self.canvas.item.update()
+        if save:
+            QSettings().setValue("map/tiles_source", source)
+            QSettings().setValue("map/tiles_on", "true")
+        return layer
+
+    def disable_tiles(self, save: bool = True) -> None:
+        layer = self.tile_layer
+        if layer is not None:
+            scene = self.canvas.scene_layers
+            if layer in scene.layers:
+                scene.layers.remove(layer)
+            layer.close()
+            self.tile_layer = None
+            if scene.basemap is not None:
+                scene.basemap.land.set_fill(True)
+            self.canvas.item.update()
+        self.act_tiles.setChecked(False)
+        if save:
+            QSettings().setValue("map/tiles_on", "false")
+
+    def _toggle_tiles(self) -> None:
+        if not self.act_tiles.isChecked():
+            self.disable_tiles()
+            return
+        current = str(QSettings().value("map/tiles_source", "") or "")
+        source, ok = QInputDialog.getText(
+            self.window, "Raster tiles",
+            "XYZ URL template (http://host/{z}/{x}/{y}.png) or the path of a .mbtiles file:", text=current)
+        if not ok or not source.strip():
+            self.act_tiles.setChecked(False)
+            return
+        self.enable_tiles(source.strip())
 
     # ------------------------------------------------------------------ places and bookmarks
     def focus_place_search(self) -> None:
@@ -218,6 +281,12 @@ class Navigation:
             self.window.statusBar().showMessage(text)
         else:
             self.window.statusBar().clearMessage()
+
+
+class _TileBridge(QObject):
+    """Carries "a tile arrived" from the tile threads to the GUI thread (a queued signal)."""
+
+    arrived = Signal()
 
 
 class _ToolKeys(QObject):

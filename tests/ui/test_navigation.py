@@ -247,3 +247,27 @@ def test_dark_theme_and_cyrillic_toggles(qtbot, window) -> None:
 def test_scale_bar_and_north_arrow_on_the_canvas(window) -> None:
     scene = window.canvas.scene_layers
     assert scene.layer("scale_bar") is not None and scene.layer("north_arrow") is not None
+
+
+def test_raster_tiles_toggle_from_an_mbtiles_file(qtbot, window, tmp_path) -> None:
+    import sqlite3
+
+    from atlas.render.tiles import tile_zoom, tiles_in_view
+
+    nav = window.navigation
+    assert nav.tile_layer is None and window.canvas.scene_layers.layer("tiles") is None  # off by default
+    path = tmp_path / "t.mbtiles"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+    con.commit()
+    con.close()
+    layer = nav.enable_tiles(str(path))
+    assert layer is not None and window.canvas.scene_layers.layers[1] is layer  # just above the background
+    assert window.canvas.scene_layers.basemap.land.fill is False
+    assert tiles_in_view(window.canvas.map_viewport(), tile_zoom(window.canvas.map_viewport()))
+    window.canvas.grab_map()  # paints with no tiles in the file: nothing breaks
+    nav.disable_tiles()
+    assert window.canvas.scene_layers.layer("tiles") is None
+    assert window.canvas.scene_layers.basemap.land.fill is True
+    assert nav.enable_tiles(str(tmp_path / "missing.mbtiles")) is None
+    assert "not shown" in window.statusBar().currentMessage()
