@@ -243,14 +243,37 @@ def _overview_paths() -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] |
     return rings(bm.context.geoms, True), rings(bm.border.geoms, False)
 
 
-def _path(vp: Viewport, arr: np.ndarray, close: bool) -> QPainterPath:
+def _clipped_paths(vp: Viewport, arr: np.ndarray, close: bool) -> list[QPainterPath]:
+    """A ring or line in the inset's pixels, cut to the inset with shapely: SVG output ignores
+    QPainter clipping, so the geometry itself must stop at the frame."""
+    import shapely
+
     px, py = vp.to_px(arr[:, 0], arr[:, 1])
-    path = QPainterPath(QPointF(float(px[0]), float(py[0])))
-    for x, y in zip(px[1:].tolist(), py[1:].tolist()):
-        path.lineTo(x, y)
-    if close:
-        path.closeSubpath()
-    return path
+    xy = np.column_stack([px, py])
+    if close and len(xy) >= 4:
+        geom = shapely.make_valid(shapely.Polygon(xy))
+    else:
+        geom = shapely.LineString(xy)
+    cut = shapely.clip_by_rect(geom, 0.0, 0.0, float(vp.width), float(vp.height))
+    out = []
+    for part in getattr(cut, "geoms", [cut]):
+        if part.is_empty:
+            continue
+        if part.geom_type == "Polygon":
+            coords = np.asarray(part.exterior.coords)
+        elif part.geom_type == "LineString":
+            coords = np.asarray(part.coords)
+        else:
+            continue
+        if len(coords) < 2:
+            continue
+        path = QPainterPath(QPointF(float(coords[0, 0]), float(coords[0, 1])))
+        for x, y in coords[1:].tolist():
+            path.lineTo(x, y)
+        if part.geom_type == "Polygon":
+            path.closeSubpath()
+        out.append(path)
+    return out
 
 
 def draw_inset(p: QPainter, rect: QRectF, main_vp: Viewport, u: float) -> None:
@@ -272,11 +295,13 @@ def draw_inset(p: QPainter, rect: QRectF, main_vp: Viewport, u: float) -> None:
         p.setPen(QPen(QColor("#8a8a8a"), max(0.5, 0.6 * u)))
         p.setBrush(QColor("#f4f1ea"))
         for arr in countries:
-            p.drawPath(_path(ivp, arr, True))
+            for path in _clipped_paths(ivp, arr, True):
+                p.drawPath(path)
         p.setPen(QPen(QColor("#444444"), max(1.0, 1.2 * u)))
         p.setBrush(Qt.BrushStyle.NoBrush)
         for arr in border:
-            p.drawPath(_path(ivp, arr, False))
+            for path in _clipped_paths(ivp, arr, False):
+                p.drawPath(path)
     # The atlas's region (dashed) and the map's own frame (red).
     xs, ys = ivp.lonlat_to_px([lon1, lon2], [lat1, lat2])
     p.setPen(QPen(QColor(style.FRAME_COLOUR), max(0.8, 0.9 * u), Qt.PenStyle.DashLine))
