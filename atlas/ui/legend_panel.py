@@ -7,7 +7,7 @@ see the change like any other filter edit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -90,11 +90,17 @@ class LegendPanel(QWidget):
         lay.addWidget(self.types, 3)
         lay.addWidget(sym)
         lay.addWidget(self.symbols, 2)
-        model.table_changed.connect(self.refresh)
-        model.filter_changed.connect(self.refresh)
+        # Counts come just after a filter change, off the path that redraws the list and map.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.refresh)
+        model.table_changed.connect(self._timer.start)
+        model.filter_changed.connect(self._timer.start)
         self.refresh()
 
     def refresh(self) -> None:
+        self._timer.stop()
         t = self.atlas.table
         idx = facet_index(t, "event_type")
         shown = idx.counts(self.atlas.visible_mask)
@@ -114,6 +120,8 @@ class LegendPanel(QWidget):
             self.types.addItem(it)
 
     def item_for(self, name: str) -> QListWidgetItem | None:
+        if self._timer.isActive():
+            self.refresh()
         for i in range(self.types.count()):
             it = self.types.item(i)
             if it.data(TYPE_ROLE) == name:

@@ -205,3 +205,35 @@ def test_imported_markup_is_never_rendered_in_facets_legend_or_stack(qtbot, win)
     chips = win.workflow.summary
     win.workflow.filters.set_facet("actor", frozenset({hostile}))
     assert any(c.text().startswith(hostile.replace("&", "&&")) for c in chips.chips)  # never rich; & escaped
+
+
+def test_legend_click_toggles_a_type(qtbot, win) -> None:
+    legend = win.workflow.legend
+    it = legend.item_for("Battles")
+    assert it.text().split()[-3:] == ["3", "/", "3"]
+    r = legend.types.visualItemRect(it)
+    qtbot.mouseClick(legend.types.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, r.center())
+    assert "T-1" not in ids(win) and len(ids(win)) == 5
+    term = find_facet(win.model.filter, "event_type")
+    assert term is not None and "Battles" not in term.values
+    assert legend.item_for("Battles").text().split()[-3:] == ["0", "/", "3"]  # hidden: 0 shown of 3
+    it = legend.item_for("Battles")
+    qtbot.mouseClick(legend.types.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, legend.types.visualItemRect(it).center())
+    assert find_facet(win.model.filter, "event_type") is None and len(ids(win)) == 8
+
+
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_every_workflow_action_has_a_shortcut_listed_in_help(qtbot, win) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    wf = win.workflow
+    acts = [wf.act_undo, wf.act_redo, wf.act_clear_filters, wf.act_in_view, wf.act_rect, wf.act_lasso, wf.act_clear_area,
+            wf.act_copy_event, wf.act_play, wf.act_step_fwd, wf.act_step_back, wf.act_clear_dates, wf.act_focus_tl,
+            *wf.density_actions.values()]
+    assert all(not a.shortcut().isEmpty() for a in acts)
+    win.show_shortcuts()
+    box = next(b for b in win.findChildren(QMessageBox) if b.windowTitle() == "Keyboard shortcuts")
+    text = box.text()
+    for needle in ("Ctrl+Alt+Z", "Undo filter", "Space", "Play / pause timeline", "Filter by lasso", "Copy event as text"):
+        assert needle in text
+    box.close()
