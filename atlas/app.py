@@ -25,10 +25,18 @@ def run_gui(files: Sequence[str], reset_settings: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if reset_settings:
         QSettings().clear()
+        QSettings().sync()
+    from atlas.logging_setup import configure_logging, install_excepthook
+
+    configure_logging()
+    install_excepthook()  # uncaught errors: logged, recovery file written, shown; never a silent exit
     from atlas.ui.main_window import MainWindow
 
     win = MainWindow()
     win.show()
     # Load after the window is up so it paints at once; errors become a dialog, never a crash.
-    QTimer.singleShot(0, lambda: win.load_files(files) if files else win.load_bundled())
+    # start_session also offers a crash recovery, opens a .katlas argument and starts autosave.
+    from atlas.workspace.gui import start_session
+
+    QTimer.singleShot(0, lambda: start_session(win, files))
     return int(app.exec())

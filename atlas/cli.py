@@ -33,10 +33,25 @@ def _gui_parser() -> Parser:
                usage=f"{PROG} [FILE ...] | {PROG} SUBCOMMAND ...",
                epilog="subcommands:\n" + "\n".join(f"  {k:<10} {v[1]}" for k, v in SUBCOMMANDS.items()),
                formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (GeoJSON; more formats as readers exist)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (GeoJSON; more formats as readers exist), or one WORKSPACE.katlas")
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     p.add_argument("--reset-settings", action="store_true", help="forget window layout and preferences before starting")
     return p
+
+
+def _check_workspace_args(files: Sequence[str]) -> None:
+    """A ``.katlas`` argument opens that workspace: on its own, and only if it can be read."""
+    workspaces = [f for f in files if f.lower().endswith(".katlas")]
+    if not workspaces:
+        return
+    if len(files) > 1:
+        raise CliError("a workspace (.katlas) opens on its own: give one .katlas file and no other files")
+    from atlas.workspace import WorkspaceError, read_workspace
+
+    try:
+        read_workspace(workspaces[0])
+    except WorkspaceError as exc:
+        raise CliError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,8 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pathlib import Path
 
         for f in args.files:
-            if not Path(f).is_file():
-                raise CliError(f"{f}: no such file" if not Path(f).exists() else f"{f}: is not a file")
+            try:
+                if not Path(f).is_file():
+                    raise CliError(f"{f}: no such file" if not Path(f).exists() else f"{f}: is not a file")
+            except (OSError, ValueError) as exc:  # a name too long, a NUL byte: still a usage error
+                raise CliError(f"{f[:120]}: not a usable file name ({getattr(exc, 'strerror', None) or exc})") from None
+        _check_workspace_args(args.files)
         from atlas.app import run_gui
 
         return run_gui(args.files, reset_settings=args.reset_settings)

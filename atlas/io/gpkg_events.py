@@ -90,10 +90,14 @@ def read_gpkg(path: str | Path) -> tuple[EventTable, ImportReport]:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise InputError(path, f"cannot open the database: {exc}") from exc
+    # Text that is not UTF-8 (a damaged page, another tool's encoding) shows as U+FFFD, never a crash.
+    con.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
         return _read(con, path, report)
     except sqlite3.DatabaseError as exc:
         raise InputError(path, f"damaged or not a GeoPackage: {exc}") from exc
+    except UnicodeDecodeError as exc:  # SQLite's own message about a damaged schema is not UTF-8
+        raise InputError(path, f"damaged GeoPackage (undecodable schema text at byte {exc.start})") from None
     finally:
         con.close()
 

@@ -80,17 +80,13 @@ def read_kmz_bytes(path: Path) -> tuple[bytes, str]:
         if main.compress_size and main.file_size / max(main.compress_size, 1) > MAX_COMPRESSION_RATIO and main.file_size > 1 << 20:
             raise InputError(path, f"{main.filename} is compressed {main.file_size / max(main.compress_size, 1):,.0f}:1, "
                                    "the signature of a zip bomb: refused")
-        out = bytearray()
-        try:
-            with zf.open(main) as fh:
-                while chunk := fh.read(1 << 20):
-                    out += chunk
-                    if len(out) > MAX_KML_BYTES:
-                        raise InputError(path, f"{main.filename} unpacks to more than its declared size and the "
-                                               f"{MAX_KML_BYTES >> 20} MB limit: refused")
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputError(path, f"the KMZ member {main.filename} is damaged: {exc}") from exc
-        return bytes(out), main.filename
+    # The shared guard (atlas/io/safety.py) also refuses links, huge totals and damaged streams,
+    # and reads the member in chunks cut off at the limit.
+    from .safety import ZipLimits, check_zip, read_zip_member
+
+    limits = ZipLimits(max_members=MAX_KMZ_MEMBERS, max_member_bytes=MAX_KML_BYTES, max_ratio=MAX_COMPRESSION_RATIO)
+    check_zip(path, limits)
+    return read_zip_member(path, main.filename, limits), main.filename
 
 
 def read_kml(path: str | Path) -> tuple[EventTable, ImportReport]:
@@ -108,10 +104,10 @@ def read_kml(path: str | Path) -> tuple[EventTable, ImportReport]:
         except OSError as exc:
             raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     data = check_xml_safe(raw, path)
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise InputError(path, f"not well-formed XML: {exc}") from exc
+    # Parsed with DOCTYPE/ENTITY refused inside the parser too (UTF-16 without a BOM slips past a byte search).
+    from .safety import safe_xml_parse
+
+    root = safe_xml_parse(data, path)
     if _local(root.tag) not in ("kml", "Document", "Folder", "Placemark"):
         raise InputError(path, f"not KML: the root element is <{_local(root.tag)}>")
     return _table(root, path, report)

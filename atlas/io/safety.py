@@ -161,6 +161,8 @@ def safe_xml_parse(data: bytes, path: str | Path | None = None, max_bytes: int =
         raise InputError(path, f"XML with a DOCTYPE or ENTITY declaration is refused (found {exc}; entity expansion is unsafe)") from None
     except expat.ExpatError as exc:
         raise InputError(path, f"is not well-formed XML ({expat.errors.messages.get(exc.code, exc)} at line {exc.lineno}, column {exc.offset})") from None
+    except LookupError as exc:  # an encoding Python does not know ("encoding=\"T\"")
+        raise InputError(path, f"XML in an unknown encoding ({exc})") from None
     except (ValueError, AssertionError, IndexError) as exc:  # TreeBuilder on a document with no root
         raise InputError(path, f"is not a usable XML document ({exc})") from None
     except RecursionError:

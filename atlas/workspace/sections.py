@@ -85,7 +85,23 @@ def capture_filter(target: Any) -> Any:
 
 
 def restore_filter(target: Any, data: Any) -> None:
-    model_of(target).set_filter(filter_from_json(data))
+    from atlas.model import All, And
+
+    model = model_of(target)
+    flt = filter_from_json(data)
+    try:
+        flt.mask(model.table)
+    except (KeyError, ValueError, TypeError, IndexError):
+        # A term about a column these events lack (a source changed): keep the terms that work.
+        kept = []
+        for part in flt.parts():
+            try:
+                part.mask(model.table)
+                kept.append(part)
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
+                context().notes.append(f"filter term “{part.describe()}” dropped: it does not apply to these events ({exc})")
+        flt = And(tuple(kept)) if len(kept) > 1 else kept[0] if kept else All()
+    model.set_filter(flt)
 
 
 register_section("filter", capture_filter, restore_filter, validate=lambda d: filter_from_json(d), order=20)
@@ -277,7 +293,14 @@ def _optional_section(key: str, attr: str, setter: str) -> None:
     def validate(data: Any) -> None:
         if not isinstance(data, dict) or "value" not in data:
             raise ValueError("expected an object with a 'value'")
-        values.from_json(data["value"])
+        value = values.from_json(data["value"])
+        # Validated must mean restorable: try the value on a throwaway model (QtCore only).
+        from atlas.model import AtlasModel
+
+        probe = AtlasModel()
+        fn = getattr(probe, setter, None)
+        if fn is not None:
+            fn(value)
 
     def restore(target: Any, data: Any) -> None:
         holder = _holder(target, attr)

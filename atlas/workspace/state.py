@@ -161,7 +161,7 @@ def validate_sections(sections: dict[str, Any], where: str | Path | None) -> Non
             continue
         try:
             sec.validate(sections[sec.key])
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, AssertionError) as exc:
             raise WorkspaceError(where, f"section '{sec.key}' is damaged: {exc}") from None
         except RecursionError:
             raise WorkspaceError(where, f"section '{sec.key}' is nested too deeply") from None
