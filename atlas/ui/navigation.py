@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QActionGroup, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QInputDialog, QMenu
+from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 
 from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
 from atlas.geo.gazetteer import Place
@@ -65,7 +65,12 @@ class Navigation:
         # --- status bar: cursor in three notations
         window.cursor_label.setMinimumWidth(560)
         canvas.cursor_moved.connect(self._show_cursor)
-        self.measure_label = window.count_label  # measure results go to the status bar message
+        # The measurement gets its own status-bar field: a status message would hide the cursor.
+        self.measure_label = QLabel()
+        self.measure_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.measure_label.setStyleSheet("color: #b34700; font-weight: bold;")
+        self.measure_label.hide()
+        window.statusBar().addWidget(self.measure_label)
         # --- right-click copies coordinates
         canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         canvas.customContextMenuRequested.connect(self._context_menu)
@@ -266,7 +271,8 @@ class Navigation:
         (self.act_measure if mode == "line" else self.act_measure_area).setChecked(True)
         self.canvas.setFocus()
         self.window.statusBar().showMessage(
-            "Measuring: click points on the map; double-click or Enter finishes; Backspace removes the last; Esc cancels")
+            "Measuring: click points on the map; double-click or Enter finishes; Backspace removes the last; Esc cancels",
+            6000)
         return tool
 
     def stop_measure(self) -> None:
@@ -274,13 +280,11 @@ class Navigation:
             self.canvas.set_tool(PickTool())
         self.act_measure.setChecked(False)
         self.act_measure_area.setChecked(False)
-        self.window.statusBar().clearMessage()
+        self._measure_result("")
 
     def _measure_result(self, text: str) -> None:
-        if text:
-            self.window.statusBar().showMessage(text)
-        else:
-            self.window.statusBar().clearMessage()
+        self.measure_label.setText(text)
+        self.measure_label.setVisible(bool(text))
 
 
 class _TileBridge(QObject):

@@ -75,7 +75,7 @@ def test_measure_sudzha_to_the_border_by_clicks(qtbot, window) -> None:
     qtbot.wait(50)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
     assert len(tool.vertices) == 2
-    assert "Measuring" in window.statusBar().currentMessage()
+    assert window.navigation.measure_label.text().startswith("Measuring: Distance")
     # The second click of a double-click finishes without adding a vertex (pyqtgraph marks it double).
     tool.click(window.canvas, FakeClick(window.canvas, b, double=True))
     m = tool.measurement
@@ -85,10 +85,13 @@ def test_measure_sudzha_to_the_border_by_clicks(qtbot, window) -> None:
     px_m = vp.merc_per_px * 0.63
     assert m.length_km == pytest.approx(9.0, abs=0.05 + 2 * px_m / 1000)
     assert m.length_mi == pytest.approx(m.length_km / 1.609344)
-    assert "km" in window.statusBar().currentMessage() and "mi" in window.statusBar().currentMessage()
+    shown = window.navigation.measure_label.text()
+    assert shown.startswith("Distance") and "km" in shown and "mi" in shown
+    assert window.navigation.measure_label.isVisible()
     # Esc cancels, a second Esc goes back to clearing the selection.
     QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
     assert tool.vertices == []
+    assert not window.navigation.measure_label.isVisible()
     nav.stop_measure()
     assert not isinstance(window.canvas.tool, MeasureTool)
 
