@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--date", dest="as_of", type=parse_date, metavar="YYYY-MM-DD",
                    help="the snapshot date of files that carry none (otherwise such a file is an error)")
-    g = p.add_argument_group("pictures (the GUI's chart and map, drawn headless)")
+    g = p.add_argument_group("change, pictures (the GUI's chart and map, drawn headless) and export")
     g.add_argument("--chart", metavar="OUT.png", help="draw the area-over-time chart with the dataset's claims")
     g.add_argument("--map", metavar="OUT.png", help="draw the map with the snapshot in force on --at")
     g.add_argument("--at", type=parse_date, metavar="YYYY-MM-DD", help="the map's date (default: the last snapshot)")
