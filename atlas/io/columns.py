@@ -26,6 +26,7 @@ from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, Categorical, Even
 
 from .country_boxes import COUNTRY_BOXES, far_outside
 from .dates import parse_dates
+from .progress import tick
 from .report import ImportReport
 
 #: Fields a mapping may fill. ``source`` is ACLED's flat ``"Outlet A; Outlet B"``; ``sources`` the
@@ -432,6 +433,7 @@ def build_events(
         report.notes.append("no coordinate columns: every row is listed without a point")
     has = np.isfinite(lon) & np.isfinite(lat)
 
+    tick(0.85)
     # -- categories and text
     cats: dict[str, Categorical] = {}
     for name in CATEGORICAL_FIELDS:
@@ -452,6 +454,7 @@ def build_events(
         else:
             text[name] = np.full(n, "", dtype=object)
 
+    tick(0.9)
     # -- the swapped-coordinates check needs the country names
     cc = cats["country"]
     if cc.categories:
@@ -525,6 +528,7 @@ def build_events(
     store.release("source")
     store.release("sources")
 
+    tick(0.95)
     # -- everything else: kept as extra columns under the file's own names
     extras: dict[str, np.ndarray] = {}
     for name in store.order:

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 from atlas.model.table import EventTable
 
 from .columns import ALIASES, BuildOptions, build_events, guess_mapping, has_coordinates, normalise_header
+from .progress import tick
 from .report import ImportReport, InputError
 
 #: The 1997-2013 ACLED layout; headerless files of that era have exactly these 25 columns.
@@ -163,6 +164,35 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def peek_columns(path: str | Path, rows: int = 5) -> tuple[list[str], dict[str, str], bool, list[list[str]]]:
+    """(headers, guessed mapping, is ACLED, first rows) from the head of a CSV, for the mapping
+    dialog. Reads at most the first 256 KB."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        (head if len(head) < _HEAD_BYTES else head[:-4]).decode("utf-8")
+        text = head.decode("utf-8", errors="ignore")
+    except UnicodeDecodeError:
+        text = head.decode("cp1251", errors="replace")
+    lay = sniff(text.lstrip("\ufeff"))
+    lines = text.lstrip("\ufeff").splitlines()
+    start = lay.header_line if lay.headerless else lay.header_line + 1
+    sample = []
+    try:
+        for row in csv.reader(lines[start:start + rows * 3], delimiter=lay.delimiter):
+            if row:
+                sample.append(row)
+            if len(sample) >= rows:
+                break
+    except csv.Error:
+        pass
+    return lay.headers, guess_mapping(lay.headers), lay.kind.startswith("ACLED"), sample
+
+
 def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tuple[EventTable, ImportReport]:
     """Read a CSV file (ACLED or any CSV with coordinate columns).
 
@@ -263,7 +293,12 @@ def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, hea
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-        batches = list(reader)
+        total = max(path.stat().st_size if data is None else len(data), 1)
+        batches, seen = [], 0
+        for batch in reader:
+            batches.append(batch)
+            seen += batch.nbytes
+            tick(min(0.8, 0.8 * seen / total))
     except pa.ArrowInvalid as exc:
         msg = str(exc)
         if "UTF8" in msg and data is None:

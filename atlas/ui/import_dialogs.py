@@ -1,0 +1,416 @@
+"""Importing in the GUI: the column-mapping dialog, the background import with progress and Cancel,
+and File ▸ Export events.
+
+The import runs in a worker thread (a QObject moved to a QThread) so the window stays responsive for
+a million-row file. The worker reads into new tables only; the window swaps them into the model
+after the whole read succeeded, so Cancel (or a failure) leaves the events already loaded untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.io import READERS, WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io.csv_events import peek_columns, read_csv
+from atlas.io.progress import ImportCancelled, reporting
+from atlas.model import AtlasModel, EventTable
+
+#: The fields the mapping dialog offers, with their labels (coordinates first: they are required).
+MAPPING_FIELDS: tuple[tuple[str, str], ...] = (
+    ("latitude", "Latitude *"), ("longitude", "Longitude *"), ("event_date", "Date"), ("event_id", "Id"),
+    ("title", "Title"), ("notes", "Notes / description"), ("location", "Place name"), ("event_type", "Event type"),
+    ("sub_event_type", "Sub-type"), ("actor1", "Actor 1"), ("actor2", "Actor 2"), ("side", "Side"),
+    ("country", "Country"), ("admin1", "Region (admin1)"), ("fatalities", "Fatalities"), ("source", "Source outlets"),
+)
+_NONE = "(none)"
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def mapping_key(headers: Sequence[str]) -> str:
+    """Settings key of a header layout: files with the same columns share a remembered mapping."""
+    digest = hashlib.sha1("\x1f".join(h.strip().lower() for h in headers).encode("utf-8")).hexdigest()[:16]
+    return f"import/column_mappings/{digest}"
+
+
+def remembered_mapping(headers: Sequence[str]) -> dict[str, str] | None:
+    raw = QSettings().value(mapping_key(headers))
+    if not raw:
+        return None
+    try:
+        m = json.loads(str(raw))
+    except ValueError:
+        return None
+    if not isinstance(m, dict) or any(c not in headers for c in m.values()):
+        return None
+    return {str(k): str(v) for k, v in m.items()}
+
+
+def remember_mapping(headers: Sequence[str], mapping: dict[str, str]) -> None:
+    QSettings().setValue(mapping_key(headers), json.dumps(mapping, ensure_ascii=False))
+
+
+class ColumnMappingDialog(QDialog):
+    """Choose which column holds which field for a CSV the atlas cannot recognise on its own."""
+
+    def __init__(self, path: str | Path, headers: list[str], guess: dict[str, str], sample: list[list[str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Columns of {Path(path).name}")
+        self.headers = headers
+        lay = QVBoxLayout(self)
+        intro = QLabel("The atlas did not recognise the coordinate columns of this file. Choose which column "
+                       "holds what; latitude and longitude are needed. The choice is remembered for files "
+                       "with the same columns.")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for fld, label in MAPPING_FIELDS:
+            cb = QComboBox()
+            cb.setObjectName(f"map_{fld}")
+            cb.addItem(_NONE)
+            cb.addItems(headers)
+            if guess.get(fld) in headers:
+                cb.setCurrentIndex(headers.index(guess[fld]) + 1)
+            cb.currentIndexChanged.connect(self._validate)
+            form.addRow(label, cb)
+            self.combos[fld] = cb
+        lay.addLayout(form)
+        self.preview = QTableWidget(len(sample), len(headers))
+        self.preview.setHorizontalHeaderLabels(headers)
+        for r, row in enumerate(sample):
+            for c, v in enumerate(row[: len(headers)]):
+                self.preview.setItem(r, c, QTableWidgetItem(v))
+        self.preview.setMaximumHeight(140)
+        lay.addWidget(self.preview)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #a00;")
+        lay.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self._validate()
+
+    def mapping(self) -> dict[str, str]:
+        return {f: cb.currentText() for f, cb in self.combos.items() if cb.currentIndex() > 0}
+
+    def _validate(self) -> None:
+        m = self.mapping()
+        why = ""
+        if "latitude" not in m or "longitude" not in m:
+            why = "Choose the latitude and the longitude columns."
+        elif m["latitude"] == m["longitude"]:
+            why = "Latitude and longitude must be different columns."
+        elif len(set(m.values())) < len(m):
+            why = "Each column can fill one field only."
+        self.problem.setText(why)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not why)
+
+
+@dataclass
+class ImportResult:
+    tables: list[EventTable] = field(default_factory=list)
+    reports: list[ImportReport] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class ImportWorker(QObject):
+    """Reads files in a worker thread.
+
+    Signals
+    -------
+    progress(int, str)
+        permille done over all files, and the file being read.
+    done(object)
+        an :class:`ImportResult` when every file was read (or failed with a reported error).
+    cancelled()
+        the user cancelled; nothing was read into the model.
+    """
+
+    progress = Signal(int, str)
+    done = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, paths: Sequence[str | Path], mappings: dict[str, dict[str, str]]) -> None:
+        super().__init__()
+        self.paths = [Path(p) for p in paths]
+        self.mappings = mappings
+        self._cancel = False
+        self._last_emit = 0.0
+
+    def cancel(self) -> None:
+        # Set from the GUI thread; read by the worker at its next progress tick.
+        self._cancel = True
+
+    @Slot()
+    def run(self) -> None:
+        result = ImportResult()
+        n = len(self.paths)
+        try:
+            for i, path in enumerate(self.paths):
+                def cb(frac: float, i: int = i, name: str = path.name) -> bool:
+                    now = time.monotonic()
+                    if now - self._last_emit > 0.05 or frac >= 1.0:
+                        self._last_emit = now
+                        self.progress.emit(int(1000 * (i + frac) / n), name)
+                    return not self._cancel
+
+                with reporting(cb):
+                    cb(0.0)
+                    try:
+                        mapping = self.mappings.get(str(path))
+                        t, r = read_csv(path, mapping) if mapping else read_events(path)
+                        result.tables.append(t)
+                        result.reports.append(r)
+                    except InputError as exc:
+                        result.errors.append(str(exc))
+                    except ImportCancelled:
+                        raise
+                    except Exception as exc:  # a reader bug must not take the app down
+                        result.errors.append(f"{path}: unexpected error while reading ({type(exc).__name__}: {exc})")
+                    cb(1.0)
+        except ImportCancelled:
+            self.cancelled.emit()
+            return
+        self.done.emit(result)
+
+
+class ImportController(QObject):
+    """Asks for column mappings, runs the worker thread, shows progress with Cancel, and hands the
+    result to the window. One import at a time.
+
+    Signals
+    -------
+    finished(object, bool)
+        the :class:`ImportResult` and whether it adds to the loaded events (True) or replaces them.
+    """
+
+    finished = Signal(object, bool)
+
+    def __init__(self, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self.parent_widget = parent_widget
+        self.thread: QThread | None = None
+        self.worker: ImportWorker | None = None
+        self.dialog: QProgressDialog | None = None
+        self.append = False
+        self.was_cancelled = False
+        # A window closed mid-import must not destroy a running thread (Qt aborts on that).
+        parent_widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if obj is self.parent_widget and ev.type() == QEvent.Type.Close:
+            self.wait()
+        return False
+
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def ask_mappings(self, paths: Sequence[str | Path]) -> dict[str, dict[str, str]] | None:
+        """Column mappings for the CSVs that need one (None: the user cancelled)."""
+        out: dict[str, dict[str, str]] = {}
+        for p in paths:
+            p = Path(p)
+            if p.suffix.lower() not in CSV_SUFFIXES or not p.is_file():
+                continue
+            try:
+                headers, guess, is_acled, sample = peek_columns(p)
+            except InputError:
+                continue  # the reader will report it
+            if is_acled or ("latitude" in guess and "longitude" in guess):
+                continue
+            known = remembered_mapping(headers)
+            if known is not None:
+                out[str(p)] = known
+                continue
+            dlg = ColumnMappingDialog(p, headers, guess, sample, self.parent_widget)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return None
+            remember_mapping(headers, dlg.mapping())
+            out[str(p)] = dlg.mapping()
+        return out
+
+    def start(self, paths: Sequence[str | Path], append: bool = False,
+              mappings: dict[str, dict[str, str]] | None = None) -> bool:
+        if self.busy or not paths:
+            return False
+        if mappings is None:
+            mappings = self.ask_mappings(paths)
+            if mappings is None:
+                return False
+        self.append = append
+        self.was_cancelled = False
+        self.thread = QThread(self)
+        self.worker = ImportWorker(paths, mappings)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.dialog = QProgressDialog("Reading…", "Cancel", 0, 1000, self.parent_widget)
+        self.dialog.setWindowTitle("Importing events")
+        self.dialog.setMinimumDuration(400)  # small files finish before it would show
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancel)
+        self.thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _on_progress(self, permille: int, name: str) -> None:
+        if self.dialog is not None:
+            self.dialog.setLabelText(f"Reading {name}…")
+            self.dialog.setValue(permille)
+
+    def _finish_thread(self) -> None:
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait()
+            self.thread.deleteLater()
+        if self.worker is not None:
+            self.worker.deleteLater()
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.dialog.deleteLater()
+        self.thread = self.worker = self.dialog = None
+
+    def _on_done(self, result: ImportResult) -> None:
+        self._finish_thread()
+        self.finished.emit(result, self.append)
+
+    def _on_cancelled(self) -> None:
+        self.was_cancelled = True
+        self._finish_thread()
+        self.finished.emit(None, self.append)
+
+    def wait(self) -> None:
+        """Cancel the running import and block until its thread is over (used on close)."""
+        if self.thread is not None:
+            self.cancel()
+            self.thread.quit()
+            self.thread.wait()
+            self._finish_thread()
+
+
+def open_filter() -> str:
+    exts = " ".join(f"*{e}" for e in sorted(READERS))
+    return f"Event files ({exts});;All files (*)"
+
+
+EXPORT_FILTERS: dict[str, str] = {
+    "CSV, ACLED-compatible (*.csv)": ".csv",
+    "GeoJSON (*.geojson)": ".geojson",
+    "KML (*.kml)": ".kml",
+    "KMZ (*.kmz)": ".kmz",
+    "GeoPackage (*.gpkg)": ".gpkg",
+}
+
+
+def export_events_dialog(parent: QWidget, model: AtlasModel) -> Path | None:
+    """File ▸ Export events…: write the filtered (shown) events in the chosen format."""
+    rows = model.visible_rows
+    if len(rows) == 0:
+        QMessageBox.information(parent, "Export events", "No events are shown: there is nothing to export.")
+        return None
+    s = QSettings()
+    start = str(s.value("paths/last_export_dir", str(Path.home())))
+    chosen = str(s.value("paths/last_export_filter", next(iter(EXPORT_FILTERS))))
+    path_s, flt = QFileDialog.getSaveFileName(parent, f"Export {len(rows):,} events", str(Path(start) / "events"),
+                                              ";;".join(EXPORT_FILTERS), chosen)
+    if not path_s:
+        return None
+    path = Path(path_s)
+    if path.suffix.lower() not in WRITERS:
+        path = path.with_suffix(EXPORT_FILTERS.get(flt, ".geojson"))
+    s.setValue("paths/last_export_dir", str(path.parent))
+    s.setValue("paths/last_export_filter", flt)
+    try:
+        n = write_events(model.table, path, rows)
+    except (OSError, ValueError) as exc:
+        QMessageBox.warning(parent, "Export events", f"Could not write {path}:\n{exc}")
+        return None
+    if hasattr(parent, "statusBar"):
+        parent.statusBar().showMessage(f"Exported {n:,} events to {path}", 8000)
+    return path
+
+
+def any_large(paths: Sequence[Any], threshold: int = 20 << 20) -> bool:
+    return any(Path(p).is_file() and Path(p).stat().st_size > threshold for p in paths)
+
+
+def install_import(window: Any) -> ImportController:
+    """Background import, column mapping, the Sources dock and File ▸ Add/Export events."""
+    from atlas.ui.sources_panel import SourcesPanel
+
+    ctl = ImportController(window)
+    window.importer = ctl
+
+    def apply(result: ImportResult | None, append: bool) -> None:
+        if result is None:
+            window.statusBar().showMessage("Import cancelled; the loaded events are unchanged", 8000)
+            return
+        if result.tables:
+            new = EventTable.concat(result.tables)
+            if append and len(window.model.table):
+                new = EventTable.concat([window.model.table, new])
+                window.reports = list(window.reports) + result.reports
+            else:
+                window.reports = result.reports
+            window.model.set_table(new)
+            window.canvas.home()
+        problems = [r for r in result.reports if r.problems or r.notes]
+        if result.errors or any(r.problems for r in result.reports):
+            window._show_load_problems(result.errors, problems)
+        elif result.reports:
+            window.statusBar().showMessage("; ".join(r.summary() for r in result.reports), 10000)
+
+    ctl.finished.connect(apply)
+
+    def add_dialog() -> None:
+        start = QSettings().value("paths/last_open_dir", str(Path.home()))
+        paths, _ = QFileDialog.getOpenFileNames(window, "Add events", str(start), open_filter())
+        if paths:
+            QSettings().setValue("paths/last_open_dir", str(Path(paths[0]).parent))
+            ctl.start(paths, append=True)
+
+    window.act_add_events = window._action("&Add events…", "Ctrl+Alt+O", add_dialog,
+                                           "Open more event files beside the loaded ones (each is a source of its own)")
+    window.act_export_events = window._action("Export &events…", "Ctrl+Shift+E", lambda: export_events_dialog(window, window.model),
+                                              "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ or GeoPackage")
+    menu = window.file_menu
+    first = menu.actions()[1] if len(menu.actions()) > 1 else None
+    menu.insertAction(first, window.act_add_events)
+    menu.insertAction(first, window.act_export_events)
+
+    window.sources_panel = SourcesPanel(window.model)
+    window.sources_dock = window.add_dock("Sources", "sources_dock", window.sources_panel,
+                                          Qt.DockWidgetArea.LeftDockWidgetArea)
+    return ctl
