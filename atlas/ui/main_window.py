@@ -31,6 +31,7 @@ from atlas.render.compose import DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .import_dialogs import install_import
 from .layers_panel import install_layers_panel
 from .navigation import install_navigation
 from .annotations_panel import install_annotations
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         install_export(self)  # File ▸ Export picture…, Edit ▸ Copy picture (atlas/ui/export_dialog.py)
         install_navigation(self)  # coordinates, theme, scale bar, go to place, bookmarks, measure (atlas/ui/navigation.py)
         install_layers_panel(self)  # View ▸ Layers: show, hide, reorder, opacity (atlas/ui/layers_panel.py)
+        install_import(self)  # background import with Cancel, column mapping, Sources dock, Add/Export events (atlas/ui/import_dialogs.py)
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()
@@ -183,6 +185,13 @@ class MainWindow(QMainWindow):
             self._show_load_problems(errors, problems)
         return bool(tables)
 
+    def import_files(self, paths: Sequence[str | Path], append: bool = False) -> None:
+        """Read files in the background (progress, Cancel); the model changes only when all is read."""
+        if getattr(self, "importer", None) is not None:
+            self.importer.start(paths, append=append)
+        else:
+            self.load_files(paths)
+
     def load_bundled(self) -> bool:
         return self.load_files([BUNDLED_EVENTS])
 
@@ -196,6 +205,7 @@ class MainWindow(QMainWindow):
         details = []
         for r in reports:
             details.append(r.summary())
+            details += [f"  note: {n}" for n in r.notes]
             details += [f"  {p.where}: {p.what} ({p.action})" for p in r.problems[:500]]
             if len(r.problems) > 500:
                 details.append(f"  … and {len(r.problems) - 500:,} more")
@@ -210,7 +220,7 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open events", str(start), f"Event files ({exts});;All files (*)")
         if paths:
             settings().setValue("paths/last_open_dir", str(Path(paths[0]).parent))
-            self.load_files(paths)
+            self.import_files(paths)
 
     def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802
         if ev.mimeData().hasUrls():
@@ -219,7 +229,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, ev: QDropEvent) -> None:  # noqa: N802
         paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if paths:
-            self.load_files(paths)
+            self.import_files(paths)
 
     # ------------------------------------------------------------------ help
     def show_shortcuts(self) -> None:
