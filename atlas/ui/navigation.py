@@ -270,9 +270,8 @@ class Navigation:
         self.canvas.set_tool(tool)
         (self.act_measure if mode == "line" else self.act_measure_area).setChecked(True)
         self.canvas.setFocus()
-        self.window.statusBar().showMessage(
-            "Measuring: click points on the map; double-click or Enter finishes; Backspace removes the last; Esc cancels",
-            6000)
+        self._measure_result("Measure: click points on the map; double-click or Enter finishes; "
+                             "Backspace removes the last; Esc cancels")
         return tool
 
     def stop_measure(self) -> None:
