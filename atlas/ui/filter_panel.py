@@ -177,9 +177,12 @@ class FilterPanel(QWidget):
     # ------------------------------------------------------------------ model → widgets
     def _on_table(self) -> None:
         t = self.atlas.table
-        for field, fl in self.facets.items():
-            idx = facet_index(t, field)
-            fl.set_values(idx.categories, idx.counts())
+        # Facet indexes are built when a facet is first opened (or its term is used): the outlet
+        # index walks every event's sources, ~1 s at 1M rows, and most sessions never open it.
+        self._loaded: set[str] = set()
+        cur = self.toolbox.currentWidget()
+        if isinstance(cur, FacetList):
+            self.ensure_facet(cur.field)
         span = t.date_span()
         if span is not None:
             lo, hi = (s.astype(object) for s in span)
@@ -210,7 +213,10 @@ class FilterPanel(QWidget):
             self.clear_area_btn.setEnabled(area is not None)
             for field, fl in self.facets.items():
                 term = find_facet(flt, field)
-                fl.show_term(term)
+                if term is not None:
+                    self.ensure_facet(field)
+                if field in self._loaded:
+                    fl.show_term(term)
                 n = len(term.values) if term is not None else 0
                 i = self.toolbox.indexOf(fl)
                 self.toolbox.setItemText(i, FACETS[field] + (f"  ({n} chosen)" if n else ""))
@@ -218,10 +224,25 @@ class FilterPanel(QWidget):
             self._syncing = False
         self._counts_timer.start()
 
+    def ensure_facet(self, field: str) -> FacetList:
+        """The facet's list, filled with its values (built on first use per table)."""
+        fl = self.facets[field]
+        if field not in self._loaded:
+            self._loaded.add(field)
+            idx = facet_index(self.atlas.table, field)
+            fl.set_values(idx.categories, idx.counts())
+            was, self._syncing = self._syncing, True
+            try:
+                fl.show_term(find_facet(self.atlas.filter, field))
+            finally:
+                self._syncing = was
+        return fl
+
     def update_counts(self) -> None:
         """Counts of the open facet's values among the rows that pass every *other* term."""
         fl = self.toolbox.currentWidget()
         if isinstance(fl, FacetList):
+            self.ensure_facet(fl.field)
             fl.set_counts(self.facet_counts(fl.field))
 
     def facet_counts(self, field: str) -> np.ndarray:

@@ -73,6 +73,8 @@ def test_facet_search_only_this_clear_and_exclude(qtbot, win) -> None:
 
 def test_outlet_and_district_facets_exist(win) -> None:
     f = win.workflow.filters
+    assert f.facets["outlet"].list.count() == 0  # built when first opened
+    f.toolbox.setCurrentWidget(f.facets["outlet"])
     assert [f.facets["outlet"].list.item(i).data(VALUE_ROLE) for i in range(f.facets["outlet"].list.count())][0] == "Test Outlet"
     f.set_facet("outlet", frozenset({"Test Outlet"}))
     assert len(ids(win)) == 8
@@ -196,7 +198,7 @@ def test_imported_markup_is_never_rendered_in_facets_legend_or_stack(qtbot, win)
         {"event_id": "x1", "event_type": hostile, "actor1": hostile, "title": "<img src=x> t", "longitude": 35.0, "latitude": 51.0},
         {"event_id": "x2", "event_type": "Battles", "actor1": "A", "title": "plain", "longitude": 35.0, "latitude": 51.0},
     ]))
-    fl = win.workflow.filters.facets["actor"]
+    fl = win.workflow.filters.ensure_facet("actor")
     it = item(fl, hostile)
     assert it.text().startswith(hostile)  # item text is plain
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;" in it.toolTip() and "<b>" not in it.toolTip()
@@ -237,3 +239,24 @@ def test_every_workflow_action_has_a_shortcut_listed_in_help(qtbot, win) -> None
     for needle in ("Ctrl+Alt+Z", "Undo filter", "Space", "Play / pause timeline", "Filter by lasso", "Copy event as text"):
         assert needle in text
     box.close()
+
+
+def test_lasso_outline_becomes_a_valid_lonlat_polygon(qtbot, win) -> None:
+    from atlas.geo.projection import lonlat_to_merc
+    from atlas.map.select_tools import LassoTool
+
+    got = []
+    tool = LassoTool(lambda g, label: got.append((g, label)))
+    # a figure-eight (crosses itself) around Sudzha and Glushkovo
+    lon = [34.5, 35.5, 35.5, 34.5]
+    lat = [51.0, 51.4, 51.0, 51.4]
+    x, y = lonlat_to_merc(lon, lat)
+    tool.points = [QPointF(float(a), float(b)) for a, b in zip(x, y)]
+    poly = tool.polygon()
+    assert poly is not None and poly.is_valid and poly.area > 0
+    assert poly.bounds == pytest.approx((34.5, 51.0, 35.5, 51.4), abs=1e-6)
+    # fewer than three points is no area
+    tool.points = tool.points[:2]
+    assert tool.polygon() is None
+    win.workflow.filters.apply_area(poly, "in lasso")
+    assert find_part(win.model.filter, Area).describe() == "in lasso"
