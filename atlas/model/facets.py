@@ -167,8 +167,8 @@ def _outlet_index(table: EventTable) -> FacetIndex:
     remap = np.full(len(names) + 1, -1, dtype=np.int32)
     for new, name in enumerate(order):
         remap[names[name]] = new
-    codes = np.array(pc, dtype=np.int64)
-    codes = remap[np.where(codes < 0, len(names), codes)].astype(np.int32)
+    raw = np.array(pc, dtype=np.int64)
+    codes = remap[np.where(raw < 0, len(names), raw)].astype(np.int32)
     return FacetIndex(tuple(order), codes, np.array(pr, dtype=np.intp), n)
 
 
