@@ -33,7 +33,7 @@ def _gui_parser() -> Parser:
                usage=f"{PROG} [FILE ...] | {PROG} SUBCOMMAND ...",
                epilog="subcommands:\n" + "\n".join(f"  {k:<10} {v[1]}" for k, v in SUBCOMMANDS.items()),
                formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (GeoJSON; more formats as readers exist), or one WORKSPACE.katlas")
+    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (CSV/ACLED, GeoJSON, JSON, KML, KMZ, GeoPackage), or one WORKSPACE.katlas")
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     p.add_argument("--reset-settings", action="store_true", help="forget window layout and preferences before starting")
     return p
