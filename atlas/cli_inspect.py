@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {v:>8,}  {k or '(none)'}")
     for f in info["files"]:
         print(f"{f['path']} ({f['format']}): {f['rows_loaded']:,} of {f['rows_read']:,} rows loaded, {f['problems']:,} problems")
+        for note in f["notes"]:
+            print(f"  note: {note}")
     for pr in info["problems"][:200]:
         print(f"  {pr['where']}: {pr['what']} ({pr['action']})")
     if len(info["problems"]) > 200:
