@@ -94,7 +94,7 @@ class FilterPanel(QWidget):
             w.setCalendarPopup(True)
             w.setDisplayFormat("d MMM yyyy")
             w.setDate(QDate(2024, 8, 6))
-            w.dateChanged.connect(lambda _d: self._date_timer.start())
+            w.dateChanged.connect(self._date_typed)
         self.date_on.toggled.connect(self._date_edited)
         # Typing a date changes it section by section: apply once the typing pauses (one undo step).
         self._date_timer = QTimer(self)
@@ -258,6 +258,10 @@ class FilterPanel(QWidget):
     def set_dates(self, start: _dt.date | None, end: _dt.date | None) -> None:
         new = DateRange(start, end) if (start or end) else None
         self.atlas.set_filter(replace_part(self.atlas.filter, DateRange, new))
+
+    def _date_typed(self, *_args: object) -> None:
+        if not self._syncing:  # a change the panel made itself to show the model is not an edit
+            self._date_timer.start()
 
     def _date_edited(self, *_args: object) -> None:
         self._date_timer.stop()

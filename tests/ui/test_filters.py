@@ -260,3 +260,11 @@ def test_lasso_outline_becomes_a_valid_lonlat_polygon(qtbot, win) -> None:
     assert tool.polygon() is None
     win.workflow.filters.apply_area(poly, "in lasso")
     assert find_part(win.model.filter, Area).describe() == "in lasso"
+
+
+def test_an_open_ended_date_term_is_shown_not_rewritten(qtbot, win) -> None:
+    win.model.set_filter(DateRange(dt.date(2025, 3, 1), None))
+    f = win.workflow.filters
+    assert f.date_on.isChecked() and f.date_from.date().toPython() == dt.date(2025, 3, 1)
+    qtbot.wait(600)  # longer than the typing pause
+    assert win.model.filter == DateRange(dt.date(2025, 3, 1), None)
