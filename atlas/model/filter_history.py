@@ -10,10 +10,20 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from .atlas_model import AtlasModel
-from .filters import Filter
+from .filters import Filter, InView
 
 #: Filter states kept for undo; older ones are dropped.
 MAX_STEPS = 200
+
+
+def _view_moved(old: Filter, new: Filter) -> bool:
+    """Only the "in view" box followed a pan or zoom: not a step of its own to undo."""
+    def split(f: Filter) -> tuple[list[Filter], bool]:
+        parts = list(f.parts())
+        return [p for p in parts if type(p) is not InView], any(type(p) is InView for p in parts)
+
+    (a, va), (b, vb) = split(old), split(new)
+    return va and vb and a == b
 
 
 class FilterHistory(QObject):
@@ -39,7 +49,7 @@ class FilterHistory(QObject):
 
     def _on_filter_changed(self) -> None:
         new = self.model.filter
-        if self._applying or new == self._current or self._batch_start is not None:
+        if self._applying or new == self._current or self._batch_start is not None or _view_moved(self._current, new):
             self._current = new
             return
         self._undo.append(self._current)

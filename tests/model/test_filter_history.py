@@ -110,3 +110,17 @@ def test_time_window_is_ordered_and_silent_on_no_op(qtbot) -> None:
     m.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 15)))
     m.set_time_window(None)
     assert seen == [(dt.date(2025, 3, 1), dt.date(2025, 3, 15)), None]
+
+
+def test_panning_with_in_view_is_not_an_undo_step(sample_table) -> None:
+    from atlas.model import InView
+
+    m = AtlasModel(sample_table)
+    h = FilterHistory(m)
+    m.set_filter(Text("Sudzha"))
+    m.set_filter(Text("Sudzha") & InView(34.0, 50.0, 36.0, 52.0))
+    m.set_filter(Text("Sudzha") & InView(35.0, 51.0, 35.5, 51.5))  # the map moved
+    m.set_filter(Text("Sudzha") & InView(35.1, 51.1, 35.6, 51.6))
+    assert h.undo()
+    assert m.filter == Text("Sudzha")  # one step back: before "in view" was switched on
+    assert h.undo() and m.filter == All()
