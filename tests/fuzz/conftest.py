@@ -28,8 +28,10 @@ TIMEOUT_S = float(os.environ.get("KATLAS_FUZZ_TIMEOUT", "10"))
 #: Peak-RSS growth allowed over a whole fuzz target (inputs are at most a few hundred kB).
 MAX_GROWTH_MB = float(os.environ.get("KATLAS_FUZZ_MAX_GROWTH_MB", "600"))
 
+FIXTURES_DIR = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+
 COUNTS: Counter[str] = Counter()
-OUTCOMES: Counter[str] = Counter()
+OUTCOMES: Counter[tuple[str, str]] = Counter()
 
 
 class ExampleTimeout(BaseException):
@@ -69,7 +71,7 @@ def memory_bound() -> Iterator[None]:
 
 def record(target: str, outcome: str) -> None:
     COUNTS[target] += 1
-    OUTCOMES[f"{target}: {outcome}"] += 1
+    OUTCOMES[(target, outcome)] += 1
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
@@ -78,10 +80,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     tr = terminalreporter
     tr.section("fuzz cases run")
     for target in sorted(COUNTS):
-        parts = {k.split(": ", 1)[1]: v for k, v in OUTCOMES.items() if k.split(": ", 1)[0] == target}
+        parts = {o: v for (t, o), v in OUTCOMES.items() if t == target}
         detail = ", ".join(f"{v:,} {k}" for k, v in sorted(parts.items()))
-        tr.write_line(f"{target:<28} {COUNTS[target]:>7,}  ({detail})")
+        tr.write_line(f"{target:<32} {COUNTS[target]:>7,}  ({detail})")
     out = os.environ.get("KATLAS_FUZZ_REPORT")
     if out:
         Path(out).write_text(json.dumps({"examples_per_target": EXAMPLES, "counts": dict(COUNTS),
-                                         "outcomes": dict(OUTCOMES)}, indent=1), encoding="utf-8")
+                                         "outcomes": {f"{t}: {o}": v for (t, o), v in OUTCOMES.items()}},
+                                        indent=1), encoding="utf-8")
