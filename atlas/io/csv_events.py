@@ -331,12 +331,15 @@ def _line_labeller(path: Path, data: bytes | None, lay: CsvLayout, first_line: i
             skip = lay.header_line if lay.headerless else lay.header_line + 1
             bad = set(bad_lines)
             prev_end = 0
-            for i, row in enumerate(reader):
-                line_start = prev_end + 1
-                prev_end = reader.line_num
-                if i < skip or line_start in bad or not row:
-                    continue
-                starts.append(line_start)
+            try:
+                for i, row in enumerate(reader):
+                    line_start = prev_end + 1
+                    prev_end = reader.line_num
+                    if i < skip or line_start in bad or not row:
+                        continue
+                    starts.append(line_start)
+            except csv.Error:
+                pass  # e.g. a field over csv's size limit: later rows are labelled "row N" instead
             cache["lines"] = starts
         return cache["lines"]
 
