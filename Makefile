@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench basemap control clean
+.PHONY: run test bench basemap control fuzz soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ basemap: $(STAMP)
 # The approximate reconstruction of the Ukrainian-held area (data/control/SOURCES.md).
 control: $(STAMP)
 	$(PY) tools/build_control_reconstruction.py
+
+# Longer fuzzing (fresh random examples each run) with the counts per target in out/fuzz-report.json.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	mkdir -p out
+	QT_QPA_PLATFORM=offscreen KATLAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KATLAS_BAD_FILES_ALL=1 \
+	  KATLAS_FUZZ_REPORT=out/fuzz-report.json $(PY) -m pytest -q -W ignore::DeprecationWarning tests/fuzz
+
+# The long-session test: 1M events, 1,000 random changes, memory stable (out/soak-report.json).
+soak: $(STAMP)
+	mkdir -p out
+	QT_QPA_PLATFORM=offscreen KATLAS_SOAK=1 KATLAS_SOAK_REPORT=out/soak-report.json \
+	  $(PY) -m pytest -q -s -m slow tests/workspace/test_long_session.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
