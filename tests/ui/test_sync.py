@@ -150,15 +150,18 @@ def test_window_geometry_and_docks_come_back(qtbot, sample_file) -> None:
     win = MainWindow(AtlasModel())
     qtbot.addWidget(win)
     win.show()
-    win.resize(700, 555)
+    hint = win.minimumSizeHint()
+    win.resize(hint.width() + 41, hint.height() + 23)
     win.removeDockWidget(win.list_dock)
     win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, win.list_dock)
     win.list_dock.show()
+    saved = (win.size().width(), win.size().height())
+    assert saved != (1500, 900)  # not the default, so the check below means something
     win.close()
     win2 = MainWindow(AtlasModel())
     qtbot.addWidget(win2)
     win2.show()
-    assert (win2.size().width(), win2.size().height()) == (700, 555)
+    assert (win2.size().width(), win2.size().height()) == saved
     assert win2.dockWidgetArea(win2.list_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
 
 
