@@ -9,6 +9,7 @@ animates the map. Everything measured is geodesic (atlas.control.model).
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +77,18 @@ def _pydate(q: QDate) -> dt.date:
 
 def _ts(d: dt.date) -> float:
     return dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _plain_tip(x: float, y: float, data: AreaClaim) -> str:
+    """A claim's tooltip; titles and sources are data, so they are escaped (never rich text)."""
+    return "<p style='white-space:pre'>" + html.escape(data.tooltip()) + "</p>"
+
+
+def _message(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> None:
+    box = QMessageBox(icon, title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # file names and errors are data
+    box.setModal(False)
+    box.show()
 
 
 def ask_date_dialog(parent: QWidget, path: Path) -> dt.date | None:
@@ -333,10 +346,7 @@ class ControlAreasPanel(QWidget):
         if snaps:
             self.add_snapshots(snaps)
         if errors and self.isVisible():
-            box = QMessageBox(QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors), parent=self)
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setModal(False)
-            box.show()
+            _message(self, QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors))
         return errors
 
     def load_bundled(self) -> None:
@@ -501,7 +511,7 @@ class ControlAreasPanel(QWidget):
                 scatter = pg.ScatterPlotItem(
                     x=[_ts(c.date) for c in cs], y=[c.km2 for c in cs], data=cs, symbol=symbol, size=13,
                     brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8), hoverable=True,
-                    hoverSize=17, tip=lambda x, y, data: data.tooltip(), name=label)
+                    hoverSize=17, tip=_plain_tip, name=label)
                 self.plot.addItem(scatter)
                 self.claim_items.append(scatter)
                 top = max(top, max(c.km2 for c in cs))
@@ -559,7 +569,7 @@ class ControlAreasPanel(QWidget):
 
     def export_dialog(self) -> None:
         if not self.groups:
-            QMessageBox.information(self, "Export areas of control", "Load control snapshots first.")
+            _message(self, QMessageBox.Icon.Information, "Export areas of control", "Load control snapshots first.")
             return
         path, chosen = QFileDialog.getSaveFileName(
             self, "Export areas of control", str(Path.home() / "control_areas.gpkg"),
@@ -568,9 +578,9 @@ class ControlAreasPanel(QWidget):
             try:
                 msg = self.export_to(path)
             except Exception as exc:
-                QMessageBox.warning(self, "Export areas of control", f"Could not write {path}: {exc}")
+                _message(self, QMessageBox.Icon.Warning, "Export areas of control", f"Could not write {path}: {exc}")
                 return
-            QMessageBox.information(self, "Export areas of control", msg)
+            _message(self, QMessageBox.Icon.Information, "Export areas of control", msg)
 
     def export_to(self, path: str | Path, what: tuple[str, ...] = ("snapshot", "series", "change")) -> str:
         """Write the shown snapshot, the series and the change (as layers) to a .gpkg or .geojson."""
