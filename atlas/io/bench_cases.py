@@ -139,8 +139,15 @@ if sys.argv[3] == "floor":
     pacsv.read_csv(sys.argv[1])
 floor = time.perf_counter() - t1
 ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"loaded": loaded, "usable": usable, "floor": floor, "cpu": ru.ru_utime + ru.ru_stime,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM is this process's own peak: ru_maxrss carries the parent's peak across fork+exec on Linux.
+rss = ru.ru_maxrss / 1024
+try:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            rss = int(line.split()[1]) / 1024
+except OSError:
+    pass
+print(json.dumps({"loaded": loaded, "usable": usable, "floor": floor, "cpu": ru.ru_utime + ru.ru_stime, "rss": rss}))
 """
 
 
