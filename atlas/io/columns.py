@@ -149,8 +149,8 @@ def _encode(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
         return [], np.zeros(0, np.int64)
     enc = pc.dictionary_encode(col).unify_dictionaries()
     words = [("" if w is None else w.strip()) for w in enc.chunks[-1].dictionary.to_pylist()]
-    idx = np.concatenate([np.asarray(pc.fill_null(ch.indices, len(words)).to_numpy(zero_copy_only=False), dtype=np.int64)
-                          for ch in enc.chunks])
+    idx = np.concatenate([np.asarray((pc.fill_null(ch.indices, len(words)) if ch.null_count else ch.indices)
+                                     .to_numpy(zero_copy_only=False), dtype=np.int64) for ch in enc.chunks])
     # Values equal once trimmed ("Kursk" and "Kursk ") share one entry.
     first: dict[str, int] = {}
     remap = np.empty(len(words) + 1, dtype=np.int64)

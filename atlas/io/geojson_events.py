@@ -186,7 +186,11 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
             listed = ", ".join(f"{v:,} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
             raise InputError(path, f"no Point features to import as events ({listed}): an area or line layer, "
                                    "not an events file")
-        raise InputError(path, "no features that can be read" if features else "the FeatureCollection is empty")
+        if features:
+            raise InputError(path, "no features that can be read")
+        # An empty collection is a valid file (an export of a filter that matched nothing).
+        report.notes.append("the FeatureCollection holds no features")
+        return EventTable.empty(), report
     if z_count:
         report.notes.append(f"{z_count:,} points had a third (z) coordinate; ignored")
     cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}

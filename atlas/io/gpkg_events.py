@@ -168,7 +168,10 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
             rows.append(row)
             where.append(label)
     if not rows:
-        raise InputError(path, "no point features could be read" + (f": {report.problems[0].what}" if report.problems else ""))
+        if report.rows_read:
+            raise InputError(path, "no point features could be read" + (f": {report.problems[0].what}" if report.problems else ""))
+        report.notes.append("the point layer holds no features")
+        return EventTable.empty(), report
     cols_arrow = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
     mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
     for f, c in guess_mapping([k for k in names if k not in (_LON, _LAT)]).items():

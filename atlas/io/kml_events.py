@@ -275,7 +275,10 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
             raise InputError(path, f"no point placemarks to import as events ({listed}): an area or line layer, "
                                    "not an events file")
         others = sorted({_local(e.tag) for e in root.iter() if _local(e.tag) in ("GroundOverlay", "ScreenOverlay", "PhotoOverlay", "NetworkLink")})
-        raise InputError(path, "no placemarks in the document" + (f" (only {', '.join(others)})" if others else ""))
+        if others or counter[0]:
+            raise InputError(path, "no placemarks in the document" + (f" (only {', '.join(others)})" if others else ""))
+        report.notes.append("the document holds no placemarks")
+        return EventTable.empty(), report
     if html_count[0]:
         report.notes.append(f"{html_count[0]:,} descriptions were HTML; reduced to plain text")
     names: list[str] = []

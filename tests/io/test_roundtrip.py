@@ -110,3 +110,11 @@ def test_csv_export_is_acled_compatible(sample_table: EventTable, tmp_path: Path
     assert rows[0]["event_id_cnty"] == "T-1" and rows[0]["event_date"] == "2024-08-06"
     assert rows[0]["source"] == "Test Outlet" and rows[4]["latitude"] == ""
     assert {"title", "side", "confidence", "sources", "dataset"} <= set(header)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_export_reads_back_as_no_events(fmt: str, sample_table: EventTable, tmp_path: Path) -> None:
+    path = tmp_path / f"none.{fmt}"
+    assert write_events(sample_table, path, np.array([], dtype=np.intp)) == 0
+    back, report = read_events(path)
+    assert len(back) == 0 and report.rows_loaded == 0 and not report.problems
