@@ -322,6 +322,9 @@ class AnnotationsInstall:
         # A tab beside the event list: another stacked dock would make the window taller than a laptop screen.
         window.tabifyDockWidget(window.list_dock, self.dock)
         window.list_dock.raise_()
+        # Hidden until the user annotates (or opens it from the Annotate menu): it then takes no
+        # room from the map, and the saved dock layout of a session without annotations is unchanged.
+        self.dock.hide()
 
         self.act_undo = self.undo_stack.createUndoAction(window, "&Undo")
         self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -389,6 +392,9 @@ class AnnotationsInstall:
     def use_tool(self, name: str | None) -> None:
         canvas = self.window.canvas
         tool = PickTool() if name is None else TOOLS[name](self.controller)
+        if name is not None and not self.dock.isVisible():
+            self.dock.show()
+            self.dock.raise_()
         canvas.set_tool(tool)
         self.tool_actions["pick" if name is None else name].setChecked(True)
         canvas.setFocus()
