@@ -240,10 +240,19 @@ class FilterPanel(QWidget):
 
     def update_counts(self) -> None:
         """Counts of the open facet's values among the rows that pass every *other* term."""
+        if not self.isVisible():
+            self._stale = True  # a hidden dock counts nothing; showEvent catches up
+            return
+        self._stale = False
         fl = self.toolbox.currentWidget()
         if isinstance(fl, FacetList):
             self.ensure_facet(fl.field)
             fl.set_counts(self.facet_counts(fl.field))
+
+    def showEvent(self, ev: Any) -> None:  # noqa: N802
+        super().showEvent(ev)
+        if getattr(self, "_stale", False):
+            self._counts_timer.start()
 
     def facet_counts(self, field: str) -> np.ndarray:
         t = self.atlas.table

@@ -91,6 +91,7 @@ class LegendPanel(QWidget):
         lay.addWidget(sym)
         lay.addWidget(self.symbols, 2)
         # Counts come just after a filter change, off the path that redraws the list and map.
+        self._stale = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -99,8 +100,20 @@ class LegendPanel(QWidget):
         model.filter_changed.connect(self._timer.start)
         self.refresh()
 
+    def showEvent(self, ev: object) -> None:  # noqa: N802
+        super().showEvent(ev)  # type: ignore[arg-type]
+        if self._stale:
+            self._timer.start()
+
     def refresh(self) -> None:
         self._timer.stop()
+        if not self.isVisible() and self.types.count():
+            self._stale = True  # a hidden legend counts nothing; showEvent catches up
+            return
+        self._refresh_now()
+
+    def _refresh_now(self) -> None:
+        self._stale = False
         t = self.atlas.table
         idx = facet_index(t, "event_type")
         shown = idx.counts(self.atlas.visible_mask)
@@ -120,8 +133,10 @@ class LegendPanel(QWidget):
             self.types.addItem(it)
 
     def item_for(self, name: str) -> QListWidgetItem | None:
-        if self._timer.isActive():
-            self.refresh()
+        if self._timer.isActive() or self._stale:
+            self._stale = False
+            self._timer.stop()
+            self._refresh_now()
         for i in range(self.types.count()):
             it = self.types.item(i)
             if it.data(TYPE_ROLE) == name:

@@ -273,3 +273,15 @@ def test_an_open_ended_date_term_is_shown_not_rewritten(qtbot, win) -> None:
     assert f.date_on.isChecked() and f.date_from.date().toPython() == dt.date(2025, 3, 1)
     qtbot.wait(600)  # longer than the typing pause
     assert win.model.filter == DateRange(dt.date(2025, 3, 1), None)
+
+
+def test_hidden_filters_dock_counts_on_show(qtbot, win) -> None:
+    f = win.workflow.filters
+    types = f.facets["event_type"]
+    f.toolbox.setCurrentWidget(types)
+    win.workflow.filters_dock.hide()
+    f.set_facet("side", frozenset({"Ukraine"}))
+    qtbot.wait(20)
+    assert types.count_of("Battles") == 3  # stale while hidden: nothing was counted
+    win.workflow.filters_dock.show()
+    qtbot.waitUntil(lambda: types.count_of("Battles") == 1, timeout=2000)
