@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
+from atlas.map.tools import PickTool
 from atlas.model import InView, find_part
 from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
@@ -66,11 +67,23 @@ class Workflow:
         win.splitDockWidget(self.filters_dock, self.legend_dock, Qt.Orientation.Vertical)
         QTimer.singleShot(0, self._first_layout)
 
-        win.canvas.set_tool(StackPickTool())  # picks as before, and lists a stack of events in a pop-up
+        self._use_stack_picking(win.canvas)
         win.canvas.view_changed.connect(self.filters.view_changed)
         self.filters.view_provider = win.canvas.map_viewport
         self.filters.draw_area_requested.connect(self.draw_area)
         self._build_actions()
+
+    @staticmethod
+    def _use_stack_picking(canvas: Any) -> None:
+        """Make the stack-listing pick tool the canvas's default, also when another feature
+        (measuring, annotating) hands the canvas back a plain :class:`PickTool`."""
+        plain_set_tool = canvas.set_tool
+
+        def set_tool(tool: Any) -> None:
+            plain_set_tool(StackPickTool() if type(tool) is PickTool else tool)
+
+        canvas.set_tool = set_tool
+        canvas.set_tool(PickTool())
 
     def _first_layout(self) -> None:
         """On a first start (no saved window state), give the timeline a readable height once every
