@@ -368,7 +368,11 @@ class EventTable:
                     sl = slice(start, start + step)
                     parts = [pa.array(self.values(f)[sl] if f in self.text else self.categorical[f].decode(np.arange(start, min(start + step, len(self)))), type=pa.string(), from_pandas=True) for f in SEARCH_FIELDS]
                     chunks.append(pc.utf8_lower(pc.binary_join_element_wise(*parts, "\x1f")))
-                self._search = pa.chunked_array(chunks, type=pa.string())
+                # One contiguous array: a `take` of a subset is 4x faster than on a chunked one.
+                if not chunks:
+                    self._search = pa.array([], type=pa.large_string())
+                else:
+                    self._search = pa.concat_arrays([c.cast(pa.large_string()) for c in chunks])
             return self._search
 
     def sort_key(self, field: str) -> npt.NDArray[np.int64]:

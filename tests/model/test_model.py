@@ -182,3 +182,18 @@ def test_sort_key_orders_by_value(sample_table: EventTable) -> None:
     assert titles == sorted(titles)
     order = np.argsort(t.sort_key("event_date"), kind="stable")
     assert list(t.date[order]) == sorted(t.date)
+
+
+def test_text_search_treats_regex_characters_literally() -> None:
+    t = EventTable.from_records([
+        {"event_id": "a", "title": "Claim: 1,294 km² (c.500 sq mi) [Syrskyi]"},
+        {"event_id": "b", "title": "c5000 sq mi"},
+        {"event_id": "c", "title": "a+b*c? ^start$ back\\slash {x}|y"},
+    ])
+    assert ids(t, Text("c.500").mask(t)) == ["a"]
+    assert ids(t, Text("[syrskyi]").mask(t)) == ["a"]
+    assert ids(t, Text("a+b*c?").mask(t)) == ["c"]
+    assert ids(t, Text("^start$").mask(t)) == ["c"]
+    assert ids(t, Text("back\\slash").mask(t)) == ["c"]
+    assert ids(t, Text("{x}|y").mask(t)) == ["c"]
+    assert ids(t, Text(".").mask(t)) == ["a"]
