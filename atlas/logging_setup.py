@@ -26,13 +26,14 @@ _handler: logging.Handler | None = None
 _showing = False
 
 
-def data_dir() -> Path:
-    """The user's data folder for Kursk Atlas (QStandardPaths.AppDataLocation), created if needed."""
+def data_dir(create: bool = True) -> Path:
+    """The user's data folder for Kursk Atlas (QStandardPaths.AppDataLocation), created if asked."""
     from PySide6.QtCore import QStandardPaths
 
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     path = Path(base) if base else Path.home() / ".kursk-atlas"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

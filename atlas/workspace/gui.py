@@ -38,9 +38,10 @@ CONTROLLERS: weakref.WeakSet[WorkspaceController] = weakref.WeakSet()
 _SERIAL = 0
 
 
-def recovery_dir() -> Path:
-    p = data_dir() / "recovery"
-    p.mkdir(parents=True, exist_ok=True)
+def recovery_dir(create: bool = True) -> Path:
+    p = data_dir(create) / "recovery"
+    if create:
+        p.mkdir(parents=True, exist_ok=True)
     return p
 
 
@@ -59,7 +60,10 @@ def _pid_alive(pid: int) -> bool:
 def orphaned_recoveries() -> list[Path]:
     """Recovery files left by sessions that are no longer running (a crash or a kill)."""
     out = []
-    for p in sorted(recovery_dir().glob("recovery-*.katlas")):
+    folder = recovery_dir(create=False)
+    if not folder.is_dir():
+        return []
+    for p in sorted(folder.glob("recovery-*.katlas")):
         try:
             pid = int(p.stem.split("-")[1])
         except (ValueError, IndexError):
@@ -93,7 +97,8 @@ class WorkspaceController(QObject):
         global _SERIAL
         _SERIAL += 1
         # One file per window and process: a second running atlas never takes this one for a crash.
-        self.recovery_path = recovery_dir() / f"recovery-{os.getpid()}-{_SERIAL}.katlas"
+        # (the folder is created on the first write: a window that never autosaves leaves no trace)
+        self.recovery_path = recovery_dir(create=False) / f"recovery-{os.getpid()}-{_SERIAL}.katlas"
         self._orig_load_files = window.load_files
         window.load_files = self.load_files
         window.workspace = self
@@ -328,6 +333,7 @@ class WorkspaceController(QObject):
             return None
         try:
             sections, _notes = self.capture(None)  # absolute paths: the recovery folder is elsewhere
+            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(self.recovery_path.with_suffix(".json"), json.dumps(
                 {"workspace": str(self.path) if self.path else None}).encode())
             write_workspace(self.recovery_path, sections)

@@ -233,13 +233,13 @@ def test_damaged_workspaces_are_workspace_errors(raw: bytes, says: str) -> None:
 
 def test_unknown_sections_survive_a_resave(window, tmp_path: Path, sample_file: Path) -> None:
     doc = json.loads(dump_document({"sources": {"files": [{"path": "sample.geojson"}]},
-                                    "control_areas": {"date": "2024-09-01", "opacity": 0.4}}))
+                                    "a_future_feature": {"date": "2024-09-01", "opacity": 0.4}}))
     p = sample_file.parent / "future-feature.katlas"
     p.write_text(json.dumps(doc), encoding="utf-8")
     assert window.workspace.open(p)
     assert window.workspace.save_to(tmp_path / "again.katlas")
     again = json.loads((tmp_path / "again.katlas").read_text(encoding="utf-8"))
-    assert again["sections"]["control_areas"] == {"date": "2024-09-01", "opacity": 0.4}
+    assert again["sections"]["a_future_feature"] == {"date": "2024-09-01", "opacity": 0.4}
 
 
 def test_failed_open_changes_nothing(window, sample_file: Path, tmp_path: Path) -> None:
