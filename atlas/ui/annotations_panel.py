@@ -11,8 +11,8 @@ import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap, QUndoCommand, QUndoStack
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeyEvent, QKeySequence, QPixmap, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from atlas.io.annotations_io import read_annotations, write_annotations
 from atlas.io.report import InputError
-from atlas.map.annotate_tools import TOOLS, AnnotateController, AnnotationOverlay
+from atlas.map.annotate_tools import TOOLS, AnnotateController, AnnotationOverlay, AnnotationTool, EditTool
 from atlas.map.tools import PickTool
 from atlas.model import AtlasModel
 from atlas.model.annotations import (
@@ -311,6 +311,8 @@ class AnnotationsInstall:
         self.overlay = AnnotationOverlay(canvas, self.controller)
         self.controller.overlay = self.overlay
         canvas.vb.addItem(self.overlay, ignoreBounds=True)
+        self._key_guard = _ToolKeyGuard(canvas)
+        canvas.installEventFilter(self._key_guard)
         model.annotations_changed.connect(self._sync)
         model.annotations_changed.connect(self._changed_elsewhere)
         model.filter_changed.connect(self._sync)
@@ -437,6 +439,24 @@ class AnnotationsInstall:
             write_annotations(path, self.window.model.annotations)
         except (InputError, OSError) as exc:
             QMessageBox.warning(self.window, "Export annotations", str(exc))
+
+
+class _ToolKeyGuard(QObject):
+    """While an annotation tool is active, the keys it uses (Esc cancels, Enter finishes, Delete
+    deletes) go to the tool, not to the window's shortcuts (Esc would clear the event selection)."""
+
+    KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+
+    def __init__(self, canvas: Any) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if ev.type() == QEvent.Type.ShortcutOverride and isinstance(self.canvas.tool, (AnnotationTool, EditTool)):
+            if isinstance(ev, QKeyEvent) and ev.key() in self.KEYS:
+                ev.accept()  # an accepted override is delivered as a key press instead
+                return True
+        return False
 
 
 def _menu(window: MainWindow, title: str) -> Any:

@@ -45,6 +45,7 @@ class ExportDialog(QDialog):
         self.window_ = window
         self.setWindowTitle("Export picture")
         self.view: Viewport = window.canvas.map_viewport()
+        window.canvas.view_changed.connect(self._on_view_changed)  # the dialog is modeless: follow pans
         self.banner_colour = QColor("#007a33")
 
         form = QFormLayout()
@@ -173,6 +174,11 @@ class ExportDialog(QDialog):
             self.banner_colour = c
             self._show_banner_colour()
             self._changed()
+
+    def _on_view_changed(self, vp: Viewport) -> None:
+        if self.isVisible():
+            self.view = vp
+            self._timer.start()
 
     # ------------------------------------------------------------------ output
     def preview_image(self) -> object:

@@ -83,7 +83,12 @@ def win(qtbot, sample_table):
     inst = w.annotations
     inst.controller.ask_text = lambda kind, default: f"{kind} label"
     inst.controller.ask_radius = lambda default: 10.0
-    return w
+    yield w
+    # Windows save their dock layout on close; later tests must not start from this one's.
+    from PySide6.QtCore import QSettings
+
+    w.close()
+    QSettings().remove("window")
 
 
 def px_of(win, lon: float, lat: float) -> tuple[float, float]:
@@ -344,3 +349,30 @@ def test_annotations_replaced_from_outside_clear_the_undo_history(win) -> None:
     m.set_annotations((Annotation("text", (SUDZHA,), text="from a workspace"),))
     assert inst.undo_stack.count() == 0 and not inst.act_undo.isEnabled()
     assert [a.text for a in m.annotations] == ["from a workspace"]
+
+
+def test_real_key_presses_reach_the_tool_not_the_window_shortcuts(win, qtbot) -> None:
+    """Esc is also the window's "Clear selection": while drawing it must cancel the shape."""
+    c, inst, m = win.canvas, win.annotations, win.model
+    m.set_current("T-1")
+    inst.use_tool("arrow")
+    c.setFocus()
+    tool = c.tool
+    tool.click(c, FakeEv(c, (300, 300)))
+    tool.click(c, FakeEv(c, (420, 330)))
+    qtbot.keyClick(c, Qt.Key.Key_Escape)
+    assert tool.points == [] and m.annotations == ()
+    assert m.current_id == "T-1"  # the event selection was not cleared by that Esc
+    tool.click(c, FakeEv(c, (300, 300)))
+    tool.click(c, FakeEv(c, (420, 330)))
+    qtbot.keyClick(c, Qt.Key.Key_Return)
+    assert len(m.annotations) == 1
+    inst.use_tool("edit")
+    m.set_current_annotation(m.annotations[0].id)
+    qtbot.keyClick(c, Qt.Key.Key_Delete)
+    assert m.annotations == ()
+    qtbot.keyClick(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(m.annotations) == 1
+    inst.use_tool(None)  # back to picking events: Esc clears the selection again
+    qtbot.keyClick(c, Qt.Key.Key_Escape)
+    assert m.current_id is None
