@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from atlas.geo.basemap_data import Basemap, BasemapError, load_basemap
-from atlas.geo.projection import lonlat_to_merc, merc_to_lonlat
+from atlas.geo.projection import lonlat_to_merc
 
 from .layers import MapLayer
 from .themes import LIGHT, Theme
@@ -1058,21 +1058,3 @@ def make_basemap_layers(data_dir: Path | None = None, theme: Theme = LIGHT) -> B
     except BasemapError:
         return None
     return BasemapLayers(geo, BasemapOptions(theme=theme))
-
-
-def lonlat_px(vp: Viewport, lon: float, lat: float) -> tuple[float, float]:
-    (x,), (y,) = vp.lonlat_to_px([lon], [lat])
-    return float(x), float(y)
-
-
-def px_lonlat(vp: Viewport, x: float, y: float) -> tuple[float, float]:
-    mx, my = vp.px_to_merc(x, y)
-    lon, lat = merc_to_lonlat(mx, my)
-    return float(lon), float(lat)
-
-
-__all__ = [
-    "BASEMAP_KEYS", "BasemapGeometry", "BasemapLayers", "BasemapOptions", "LabelLayout", "Lod", "PathSet",
-    "basemap_geometry", "cosmetic_pen", "ground_m_per_px", "make_basemap_layers", "merc_transform",
-    "min_population", "QRectF",
-]

@@ -32,7 +32,12 @@ def window(qtbot, sample_file):
     qtbot.waitExposed(win)
     assert win.load_files([sample_file])
     qtbot.waitUntil(lambda: not win.canvas.animating, timeout=2000)
-    return win
+    yield win
+    # The window saves its dock layout on close; leave the shared test settings as we found them.
+    for dock in (win.layers_dock, win.navigation.place_dock, win.navigation.bookmarks_dock):
+        dock.hide()
+    if win.navigation.tile_layer is not None:
+        win.navigation.disable_tiles()
 
 
 def px_of(win: MainWindow, lon: float, lat: float) -> QPoint:
