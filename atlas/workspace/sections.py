@@ -269,7 +269,6 @@ register_section("window", capture_window, restore_window, validate=_dock_bytes,
 OPTIONAL_STATE: tuple[tuple[str, str, str], ...] = (
     ("time_window", "time_window", "set_time_window"),
     ("annotations", "annotations", "set_annotations"),
-    ("bookmarks", "bookmarks", "set_bookmarks"),
     ("export_settings", "export_settings", "set_export_settings"),
 )
 
@@ -315,3 +314,46 @@ def _optional_section(key: str, attr: str, setter: str) -> None:
 
 for _key, _attr, _setter in OPTIONAL_STATE:
     _optional_section(_key, _attr, _setter)
+
+
+# ---------------------------------------------------------------------------- bookmarks
+# The navigation feature keeps them as ``window.bookmarks`` (a list of {name, lon1, lat1, lon2, lat2})
+# and takes a whole new list through ``window.bookmark_store.replace``.
+
+MAX_BOOKMARKS = 10_000
+
+
+def capture_bookmarks(target: Any) -> Any:
+    items = getattr(target, "bookmarks", None)
+    if items is None:
+        return None
+    out = []
+    for b in items:
+        if isinstance(b, dict):
+            out.append({k: b[k] for k in ("name", "lon1", "lat1", "lon2", "lat2") if k in b})
+    return {"items": out}
+
+
+def validate_bookmarks(data: Any) -> None:
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise ValueError("expected {'items': [...]}")
+    if len(data["items"]) > MAX_BOOKMARKS:
+        raise ValueError("too many bookmarks")
+    for i, b in enumerate(data["items"]):
+        if not isinstance(b, dict) or not isinstance(b.get("name"), str):
+            raise ValueError(f"bookmark {i} has no name")
+        for k, lo, hi in (("lon1", -180, 180), ("lon2", -180, 180), ("lat1", -90, 90), ("lat2", -90, 90)):
+            v = b.get(k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+                raise ValueError(f"bookmark {i}: {k} is not a coordinate")
+
+
+def restore_bookmarks(target: Any, data: Any) -> None:
+    store = getattr(target, "bookmark_store", None)
+    if store is None or not hasattr(store, "replace"):
+        context().notes.append("bookmarks: saved in the workspace, but this version has no bookmarks (kept when saving)")
+        return
+    store.replace([dict(b) for b in data["items"]])
+
+
+register_section("bookmarks", capture_bookmarks, restore_bookmarks, validate=validate_bookmarks, order=65)

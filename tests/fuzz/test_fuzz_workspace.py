@@ -41,6 +41,7 @@ VALID_SECTIONS = {
     "layers": {"order": ["background", "events"], "layers": {"events": {"visible": True, "opacity": 0.5}}},
     "view": {"lonlat": [34.5, 51.0, 35.5, 51.5]},
     "window": {"dock_state": "AAAA/w=="},
+    "bookmarks": {"items": [{"name": "Sudzha", "lon1": 35.1, "lat1": 51.1, "lon2": 35.4, "lat2": 51.3}]},
 }
 VALID_DOC = json.loads(dump_document(VALID_SECTIONS))
 
@@ -63,7 +64,7 @@ def check_workspace(raw: bytes, sample_table, target: str) -> None:
         # Validated means restorable: every model-level section applies without an exception.
         model = _model(sample_table)
         with using(Context(folder=Path("/nonexistent-folder"))):
-            for key in ("filter", "selection", "time_window", "annotations", "sources"):
+            for key in ("filter", "selection", "time_window", "annotations", "sources", "bookmarks"):
                 if key in ws.sections and key in SECTIONS:
                     SECTIONS[key].restore(model, ws.sections[key])
         model.visible_rows  # noqa: B018 - the mask was computed

@@ -93,7 +93,11 @@ def test_long_session_is_stable(qtbot, tmp_path: Path) -> None:
             # Through the widget, as a user types: the debounced search box writes the Text term.
             box = win.event_list.search
             box.clear()
-            qtbot.keyClicks(box, rng.choice(words)[:5])
+            word = rng.choice(words)[:5]
+            if word.isascii():
+                qtbot.keyClicks(box, word)
+            else:  # QTest types ASCII only; Cyrillic arrives as an input method would commit it
+                box.insert(word)
             win.event_list.apply_search()
         qtbot.wait(1)  # let the views react and repaint, as they do between user actions
         # The state stays consistent after every step.

@@ -401,3 +401,18 @@ def test_read_workspace_errors_name_the_file(tmp_path: Path) -> None:
         read_workspace(tmp_path / "nope.katlas")
     with pytest.raises(WorkspaceError, match="is a folder"):
         read_workspace(tmp_path)
+
+
+def test_bookmarks_come_back_from_the_workspace(window, qtbot, tmp_path: Path, sample_file: Path) -> None:
+    store = getattr(window, "bookmark_store", None)
+    if store is None:
+        pytest.skip("no bookmarks feature in this build")
+    window.load_files([sample_file])
+    mine = [{"name": "Sudzha <b>bridge</b>", "lon1": 35.2, "lat1": 51.15, "lon2": 35.3, "lat2": 51.22}]
+    store.replace(mine)
+    assert window.workspace.save_to(tmp_path / "b.katlas")
+    store.replace([{"name": "Other", "lon1": 30.0, "lat1": 50.0, "lon2": 31.0, "lat2": 51.0}])  # also the QSettings copy
+    w2 = _new_window(qtbot)
+    assert w2.workspace.open(tmp_path / "b.katlas")
+    assert [b["name"] for b in w2.bookmarks] == ["Sudzha <b>bridge</b>"]
+    assert not any("bookmarks" in n for n in w2.workspace.last_notes)
