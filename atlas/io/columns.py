@@ -172,6 +172,8 @@ def objects(col: pa.ChunkedArray | pa.Array, distinct: bool | None = None) -> np
 
     For a column with few distinct values (``distinct=True``; None decides from a sample) the rows
     share one Python string per value: 8 bytes a row instead of ~60."""
+    if isinstance(col, np.ndarray):
+        return col  # already converted while the file was parsed
     if distinct is None:
         distinct = not _mostly_distinct(col)
     if not distinct:
@@ -354,17 +356,23 @@ def build_events(
     # -- ids: the file's own, "<stem>-<row>" where missing, duplicates reported and made unique
     id_col = col("event_id")
     prefix = opts.id_prefix or opts.dataset
+    if id_col is not None and isinstance(id_col, np.ndarray):
+        id_col = pa.chunked_array([pa.array(id_col, pa.string())])
     if id_col is not None:
-        ids = objects(id_col, distinct=False)
+        trimmed = pc.utf8_trim_whitespace(pc.fill_null(id_col, "")) if id_col.null_count else pc.utf8_trim_whitespace(id_col)
+        n_blank = pc.sum(pc.equal(trimmed, "")).as_py() or 0 if n else 0
+        # The common case, every id present and distinct, costs one C++ hash pass.
+        all_distinct = not n_blank and pc.count_distinct(trimmed).as_py() == n
+        ids = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+        del trimmed
         store.release("event_id")
-        blank = np.flatnonzero(ids == "")
+        blank = np.flatnonzero(ids == "") if n_blank else np.zeros(0, np.intp)
         for r in blank:
             ids[r] = f"{prefix}-{r + 1}"
         if blank.size:
             report.notes.append(f"{blank.size:,} rows had no id and got '{prefix}-<row>'")
-        id_arr = pa.array(ids, pa.string())
-        # The common case, every id distinct, costs one C++ hash pass.
-        if pc.count_distinct(id_arr).as_py() < n:
+        id_arr = pa.array(ids, pa.string()) if not all_distinct else None
+        if id_arr is not None and pc.count_distinct(id_arr).as_py() < n:
             idx = np.asarray(pc.dictionary_encode(id_arr).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
             counts = np.bincount(idx)
             dup_rows = np.flatnonzero(counts[idx] > 1)
@@ -435,6 +443,14 @@ def build_events(
 
     tick(0.85)
     # -- categories and text
+    shared_empty: list[np.ndarray] = []
+
+    def empty_text() -> np.ndarray:
+        # Columns with nothing in them share one array (the table is immutable): 8 MB a column saved at 1M rows.
+        if not shared_empty:
+            shared_empty.append(np.full(n, "", dtype=object))
+        return shared_empty[0]
+
     cats: dict[str, Categorical] = {}
     for name in CATEGORICAL_FIELDS:
         c = col(name)
@@ -452,7 +468,7 @@ def build_events(
             text[name] = objects(c, distinct=None)
             store.release(name)
         else:
-            text[name] = np.full(n, "", dtype=object)
+            text[name] = empty_text()
 
     tick(0.9)
     # -- the swapped-coordinates check needs the country names
@@ -538,7 +554,10 @@ def build_events(
         # An unmapped column must not shadow a schema field ("latitude" when another column was chosen).
         while key in extras or key in _SCHEMA_NAMES:
             key = f"{key}_original"
-        extras[key] = objects(store.columns.pop(name))
+        col_values = objects(store.columns.pop(name))
+        if n and col_values[0] == "" and not col_values.any():
+            col_values = empty_text()
+        extras[key] = col_values
     report.notes.extend(opts.notes)
     lister.flush()
     table = EventTable(

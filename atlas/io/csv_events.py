@@ -25,12 +25,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from atlas.model.table import EventTable
 
-from .columns import ALIASES, BuildOptions, build_events, guess_mapping, has_coordinates, normalise_header
+from .columns import ALIASES, BuildOptions, build_events, guess_mapping, has_coordinates, normalise_header, objects
 from .progress import tick
 from .report import ImportReport, InputError
 
@@ -255,11 +257,17 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tup
         mapping = dict(mapping)
     report.notes.append("columns: " + ", ".join(f"{f}←{c!r}" for f, c in mapping.items() if c and normalise_header(c) != f))
 
-    columns, n, ragged = _arrow_read(source, data, path, lay, headers, use_threads=True)
+    # Text columns that become Python strings anyway (notes, unmapped extras) are converted batch by
+    # batch while Arrow parses the next blocks on its own threads: the two overlap, and each batch's
+    # Arrow text is freed at once instead of living until the whole file is read.
+    eager = [h for h in headers if h not in mapping.values()
+             or any(mapping.get(f) == h for f in ("notes", "title", "location", "admin2", "coord_basis", "claimed_by"))]
+    columns, n, ragged = _arrow_read(source, data, path, lay, headers, use_threads=True, eager=eager)
     if ragged:
         # Only a single-threaded parse knows line numbers: pay for it only when a row was bad.
         del columns
-        columns, n, ragged = _arrow_read(str(path) if data is None else pa.BufferReader(data), data, path, lay, headers, use_threads=False)
+        columns, n, ragged = _arrow_read(str(path) if data is None else pa.BufferReader(data), data, path, lay, headers,
+                                         use_threads=False, eager=eager)
     first_data_line = lay.header_line + (1 if lay.headerless else 2)  # 1-based
     bad_lines = sorted(r[0] for r in ragged if r[0] is not None)
     for line, expected, actual, text in ragged:
@@ -274,7 +282,9 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tup
 
 
 def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, headers: list[str],
-                use_threads: bool) -> tuple[dict[str, pa.ChunkedArray], int, list[tuple[int | None, int, int, str]]]:
+                use_threads: bool, eager: list[str] | None = None,
+                ) -> tuple[dict[str, Any], int, list[tuple[int | None, int, int, str]]]:
+    """Parse the file into text columns (Arrow), some already as object arrays (see ``eager``)."""
     ragged: list[tuple[int | None, int, int, str]] = []
 
     def on_bad_row(row: Any) -> str:
@@ -294,10 +304,20 @@ def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, hea
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
         total = max(path.stat().st_size if data is None else len(data), 1)
-        batches, seen = [], 0
+        batches: list[pa.RecordBatch] = []
+        seen = 0
+        converted: dict[str, list[np.ndarray]] = {}
         for batch in reader:
-            batches.append(batch)
             seen += batch.nbytes
+            if eager and not batches and not converted:
+                # Decide once, from the first block: only mostly-distinct columns gain from this.
+                eager = [h for h in eager if _mostly_distinct_batch(batch.column(headers.index(h)))]
+                converted = {h: [] for h in eager}
+            if converted:
+                for h in converted:
+                    converted[h].append(objects(batch.column(headers.index(h)), distinct=False))
+                batch = batch.drop_columns(list(converted))
+            batches.append(batch)
             tick(min(0.8, 0.8 * seen / total))
     except pa.ArrowInvalid as exc:
         msg = str(exc)
@@ -307,10 +327,21 @@ def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, hea
             batches = []
         else:
             raise InputError(path, f"not a readable CSV: {msg.splitlines()[0]}") from exc
-    columns = {h: pa.chunked_array([b.column(i) for b in batches], type=pa.string()) for i, h in enumerate(headers)}
+    columns: dict[str, Any] = {}
+    for h in headers:
+        if h in converted:
+            parts = converted.pop(h)
+            columns[h] = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+        else:
+            columns[h] = pa.chunked_array([b.column(h) for b in batches], type=pa.string())
     n = sum(b.num_rows for b in batches)
     del batches
     return columns, n, ragged
+
+
+def _mostly_distinct_batch(col: pa.Array) -> bool:
+    sample = col.slice(0, 20_000)
+    return len(sample) >= 1000 and pc.count_distinct(sample).as_py() > 0.5 * len(sample)
 
 
 class _NotUtf8(Exception):
