@@ -147,7 +147,10 @@ def _encode(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
         col = col.cast(pa.string())
     if col.num_chunks == 0:
         return [], np.zeros(0, np.int64)
-    enc = pc.dictionary_encode(col).unify_dictionaries()
+    enc = pc.dictionary_encode(col)
+    # Arrow's hash kernel grows one dictionary across chunks; unify only if it did not.
+    if enc.num_chunks > 1 and len(enc.chunks[0].dictionary) != len(enc.chunks[-1].dictionary):
+        enc = enc.unify_dictionaries()
     words = [("" if w is None else w.strip()) for w in enc.chunks[-1].dictionary.to_pylist()]
     idx = np.concatenate([np.asarray((pc.fill_null(ch.indices, len(words)) if ch.null_count else ch.indices)
                                      .to_numpy(zero_copy_only=False), dtype=np.int64) for ch in enc.chunks])
@@ -248,7 +251,14 @@ def _sources_of(flat: pa.ChunkedArray | None, full: pa.ChunkedArray | None, list
         out[:] = [()] * n
         return out
     w_flat, i_flat = _encode(flat) if flat is not None else ([""], np.zeros(n, np.int64))
-    w_full, i_full = _encode(full) if full is not None else ([""], np.zeros(n, np.int64))
+    if full is None:
+        # ACLED: only the flat column; one tuple per distinct text, spread by its index.
+        cache0: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
+        words = np.empty(len(w_flat), dtype=object)
+        words[:] = [_one_sources(w, "", cache0, [], 0) for w in w_flat]
+        out[:] = words[i_flat]
+        return out
+    w_full, i_full = _encode(full)
     key = i_flat * max(len(w_full), 1) + i_full
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     cache: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
