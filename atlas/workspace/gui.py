@@ -102,6 +102,7 @@ class WorkspaceController(QObject):
         self._orig_load_files = window.load_files
         window.load_files = self.load_files
         window.workspace = self
+        self._wrap_importer()
         self._build_actions()
         self._track_changes()
         self.autosave = QTimer(self)
@@ -188,6 +189,30 @@ class WorkspaceController(QObject):
         workspaces = [p for p in paths if p.suffix.lower() == SUFFIX]
         if workspaces:
             return self.open(workspaces[0])
+        keep = self._admit(paths)
+        if not keep:
+            return False
+        return bool(self._orig_load_files(keep))
+
+    def _wrap_importer(self) -> None:
+        """The background importer (File ▸ Open/Add events, drops) gets the same admission."""
+        imp = getattr(self.window, "importer", None)
+        if imp is None or not hasattr(imp, "start"):
+            return
+        orig = imp.start
+
+        def start(paths: Sequence[str | Path], append: bool = False, *args: Any, **kwargs: Any) -> bool:
+            ps = [Path(p) for p in paths]
+            ws = [p for p in ps if p.suffix.lower() == SUFFIX]
+            if ws:
+                return self.open(ws[0])
+            keep = self._admit(ps)
+            return bool(keep) and bool(orig(keep, append, *args, **kwargs))
+
+        imp.start = start
+
+    def _admit(self, paths: list[Path]) -> list[Path]:
+        """The files to read: very large ones only after a yes; each one's hash recorded."""
         limit = ask_above_bytes()
         keep = []
         for p in paths:
@@ -204,9 +229,7 @@ class WorkspaceController(QObject):
                 self.source_hashes[str(p.resolve())] = {"sha256": sha, "size": n}
             except OSError:
                 pass
-        if not keep:
-            return False
-        return bool(self._orig_load_files(keep))
+        return keep
 
     # ------------------------------------------------------------------ new / open / save
     def new(self) -> bool:

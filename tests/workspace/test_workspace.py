@@ -416,3 +416,24 @@ def test_bookmarks_come_back_from_the_workspace(window, qtbot, tmp_path: Path, s
     assert w2.workspace.open(tmp_path / "b.katlas")
     assert [b["name"] for b in w2.bookmarks] == ["Sudzha <b>bridge</b>"]
     assert not any("bookmarks" in n for n in w2.workspace.last_notes)
+
+
+def test_background_import_gets_the_same_admission(window, qtbot, tmp_path: Path, sample_file: Path) -> None:
+    """File ▸ Open/Add events and drops go through the background importer: a dropped .katlas opens
+    as a workspace, big files are asked about, and what was read is hashed for the next save."""
+    if getattr(window, "importer", None) is None:
+        pytest.skip("no background importer in this build")
+    window.load_files([sample_file])
+    window.model.set_filter(Text("bridge"))
+    assert window.workspace.save_to(tmp_path / "i.katlas")
+    window.workspace.new()
+    window.import_files([str(tmp_path / "i.katlas")])
+    assert window.model.filter == Text("bridge") and len(window.model.table) == 8
+
+    QSettings().setValue("limits/ask_above_mb", 0.001)
+    try:
+        window.workspace.ask_large_file = lambda p, size: False  # type: ignore[method-assign]
+        assert window.importer.start([sample_file], append=True) is False
+        assert not window.importer.busy and len(window.model.table) == 8
+    finally:
+        QSettings().remove("limits/ask_above_mb")
