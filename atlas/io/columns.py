@@ -140,27 +140,29 @@ def _strings(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _encode(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
-    """(distinct values trimmed, int64 index per row): Arrow's hash encoding, chunk by chunk."""
+    """(distinct values trimmed, int32 index per row): Arrow's hash encoding, chunk by chunk."""
     if isinstance(col, pa.Array):
         col = pa.chunked_array([col])
     if col.type != pa.string():
         col = col.cast(pa.string())
     if col.num_chunks == 0:
-        return [], np.zeros(0, np.int64)
+        return [], np.zeros(0, np.int32)
     enc = pc.dictionary_encode(col)
     # Arrow's hash kernel grows one dictionary across chunks; unify only if it did not.
     if enc.num_chunks > 1 and len(enc.chunks[0].dictionary) != len(enc.chunks[-1].dictionary):
         enc = enc.unify_dictionaries()
-    words = [("" if w is None else w.strip()) for w in enc.chunks[-1].dictionary.to_pylist()]
-    idx = np.concatenate([np.asarray((pc.fill_null(ch.indices, len(words)) if ch.null_count else ch.indices)
-                                     .to_numpy(zero_copy_only=False), dtype=np.int64) for ch in enc.chunks])
+    dictionary = enc.chunks[-1].dictionary
+    words = pc.utf8_trim_whitespace(pc.fill_null(dictionary, "")).to_pylist()
+    idx_arr = pa.chunked_array([ch.indices for ch in enc.chunks], type=pa.int32()).combine_chunks()
+    if idx_arr.null_count:
+        idx_arr = pc.fill_null(idx_arr, len(words))
+    idx = idx_arr.to_numpy(zero_copy_only=False)
     # Values equal once trimmed ("Kursk" and "Kursk ") share one entry.
     first: dict[str, int] = {}
-    remap = np.empty(len(words) + 1, dtype=np.int64)
+    remap = np.empty(len(words) + 1, dtype=np.int32)
     for i, w in enumerate(words):
         remap[i] = first.setdefault(w, len(first))
-    empty = first.setdefault("", len(first))
-    remap[len(words)] = empty
+    remap[len(words)] = first.setdefault("", len(first))
     return list(first), remap[idx]
 
 
@@ -250,7 +252,7 @@ def _sources_of(flat: pa.ChunkedArray | None, full: pa.ChunkedArray | None, list
     if flat is None and full is None:
         out[:] = [()] * n
         return out
-    w_flat, i_flat = _encode(flat) if flat is not None else ([""], np.zeros(n, np.int64))
+    w_flat, i_flat = _encode(flat) if flat is not None else ([""], np.zeros(n, np.int32))
     if full is None:
         # ACLED: only the flat column; one tuple per distinct text, spread by its index.
         cache0: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
@@ -259,7 +261,7 @@ def _sources_of(flat: pa.ChunkedArray | None, full: pa.ChunkedArray | None, list
         out[:] = words[i_flat]
         return out
     w_full, i_full = _encode(full)
-    key = i_flat * max(len(w_full), 1) + i_full
+    key = i_flat.astype(np.int64) * max(len(w_full), 1) + i_full
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     cache: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
     bad_rows: list[int] = []
