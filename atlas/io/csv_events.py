@@ -94,7 +94,8 @@ def _decode_whole(raw: bytes, report: ImportReport) -> bytes:
     """Bytes that are not UTF-8 → UTF-8, saying which encoding was assumed."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         report.notes.append("UTF-16 text re-encoded as UTF-8")
-        return raw.decode("utf-16").encode("utf-8")
+        # errors="replace": an odd byte count (a truncated file) must not escape as UnicodeDecodeError.
+        return raw.decode("utf-16", errors="replace").encode("utf-8")
     text1251 = raw.decode("cp1251", errors="replace")
     non_ascii = [ch for ch in text1251 if ord(ch) > 127]
     cyr = sum(1 for ch in non_ascii if "\u0400" <= ch <= "\u04ff")

@@ -4,7 +4,6 @@ into a window with a saved workspace loses nothing (the events shown and the fil
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from pathlib import Path
