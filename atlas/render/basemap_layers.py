@@ -663,7 +663,7 @@ def min_population(ground_px_m: float) -> int:
     if ground_px_m > 600:
         return 50_000
     if ground_px_m > 250:
-        return 8_000
+        return 5_000
     if ground_px_m > 120:
         return 2_000
     if ground_px_m > 60:
@@ -706,21 +706,30 @@ class PlacedLabel:
     text: str
     style: LabelStyle
     pos: tuple[float, float]  # top-left of the sprite (px)
+    show_dot: bool = True  # False when an event marker sits on the place: the marker marks the spot
 
 
 class LabelLayout:
     """Where the place names go in a viewport; shared by the places layer and the names layer so
     river and oblast names keep clear of places. Memoised per viewport and options."""
 
+    #: Above this many event markers in view the labels stop avoiding them (density view, cost).
+    MAX_OBSTACLES = 3000
+
     def __init__(self, geo: BasemapGeometry, options: BasemapOptions) -> None:
         self.geo = geo
         self.options = options
+        #: The events layer whose markers labels keep clear of (set by the scene); duck-typed:
+        #: ``groups`` with merc ``x``/``y`` arrays, ``marker_size``, ``visible``, ``version``.
+        self.obstacles: object | None = None
         self._key: tuple[object, ...] | None = None
         self._placed: list[PlacedLabel] = []
         self._occ: Occupancy | None = None
 
     def places(self, vp: Viewport, dpr: float = 1.0) -> tuple[list[PlacedLabel], Occupancy]:
-        key = (vp, self.options.cyrillic, self.options.theme.name, round(dpr, 2))
+        ev = self.obstacles
+        ev_key = (getattr(ev, "version", 0), getattr(ev, "visible", False)) if ev is not None else None
+        key = (vp, self.options.cyrillic, self.options.theme.name, round(dpr, 2), ev_key)
         if key != self._key or self._occ is None:
             self._placed, self._occ = self._layout(vp, dpr)
             self._key = key
@@ -728,10 +737,20 @@ class LabelLayout:
         occ.grid = {k: list(v) for k, v in self._occ.grid.items()}
         return self._placed, occ
 
+    def _take_event_markers(self, vp: Viewport, occ: Occupancy) -> None:
+        """Labels are drawn above the events (so halos do not veil them) but never on a marker."""
+        for box in _event_marker_boxes(self.obstacles, vp, self.MAX_OBSTACLES):
+            occ.take(box)
+
     def _layout(self, vp: Viewport, dpr: float) -> tuple[list[PlacedLabel], Occupancy]:
         pl = self.geo.places
         u = vp.ui_scale
         occ = Occupancy(vp.width, vp.height, 48.0 * u)
+        # Event markers: a label must not cover one, but a place dot may lie under one (events
+        # are often located at the settlement itself), so they go in a grid of their own.
+        markers = Occupancy(vp.width, vp.height, 48.0 * u)
+        self._take_event_markers(vp, markers)
+        marker_r = float(getattr(self.obstacles, "marker_size", 10.0)) * u / 2 + 1.5
         inview = vp.contains_mask(pl.x, pl.y, pad=-4 * u)
         min_pop = min_population(ground_m_per_px(vp))
         cand = np.flatnonzero(inview & (pl.population >= min_pop))
@@ -758,23 +777,53 @@ class LabelLayout:
             sw = sprite.width() / dpr
             sh = sprite.height() / dpr
             halo = style.halo * u
+            show_dot = markers.free(dot_rect, inside=False)
+            # An event marker on the place: set the name off the marker instead of the dot.
+            rr = r if show_dot else max(r, marker_r)
             # Right, left, above-right, below-right, above, below: the usual cartographic order.
             spots = (
-                (x + r + gap - halo, y - sh / 2),
-                (x - r - gap - sw + halo, y - sh / 2),
-                (x + r - halo, y - r - sh + halo * 0.8),
-                (x + r - halo, y + r - halo * 0.8),
-                (x - sw / 2, y - r - sh + halo * 0.5),
-                (x - sw / 2, y + r - halo * 0.5),
+                (x + rr + gap - halo, y - sh / 2),
+                (x - rr - gap - sw + halo, y - sh / 2),
+                (x + rr - halo, y - rr - sh + halo * 0.8),
+                (x + rr - halo, y + rr - halo * 0.8),
+                (x - sw / 2, y - rr - sh + halo * 0.5),
+                (x - sw / 2, y + rr - halo * 0.5),
             )
             for sx, sy in spots:
                 rect = (sx + halo * 0.5, sy + halo * 0.5, sx + sw - halo * 0.5, sy + sh - halo * 0.5)
-                if occ.free(rect):
+                if occ.free(rect) and markers.free(rect, inside=False):
                     occ.take(rect)
                     occ.take(dot_rect)
-                    placed.append(PlacedLabel(i, (x, y, r), text, style, (sx, sy)))
+                    placed.append(PlacedLabel(i, (x, y, r), text, style, (sx, sy), show_dot=show_dot))
                     break
+        # River, oblast and country names (placed next) keep clear of both.
+        for k, boxes in markers.grid.items():
+            occ.grid.setdefault(k, []).extend(boxes)
         return placed, occ
+
+
+def _event_marker_boxes(ev: object, vp: Viewport, limit: int) -> list[tuple[float, float, float, float]]:
+    if ev is None or not getattr(ev, "visible", False) or getattr(ev, "showing_density", False):
+        return []  # no markers to avoid (hidden), or a density surface instead of markers
+    groups = getattr(ev, "groups", ())
+    r = float(getattr(ev, "marker_size", 10.0)) * vp.ui_scale / 2 + 1
+    xs: list[FloatArray] = []
+    ys: list[FloatArray] = []
+    n = 0
+    for g in groups:
+        m = vp.contains_mask(g.x, g.y, pad=r)
+        n += int(m.sum())
+        if n > limit:
+            return []
+        if m.any():
+            px, py = vp.to_px(g.x[m], g.y[m])
+            xs.append(px)
+            ys.append(py)
+    if not xs:
+        return []
+    x = np.concatenate(xs)
+    y = np.concatenate(ys)
+    return [(a - r, b - r, a + r, b + r) for a, b in zip(x.tolist(), y.tolist())]
 
 
 class PlacesLayer(_BasemapLayer):
@@ -798,14 +847,15 @@ class PlacesLayer(_BasemapLayer):
         approx = self.geo.places.approximate
         p.setPen(QPen(halo, 1.6 * u))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        for lab in placed:
+        placed_dots = [lab for lab in placed if lab.show_dot]
+        for lab in placed_dots:
             x, y, r = lab.dot
             p.drawEllipse(QPointF(x, y), r + 0.8 * u, r + 0.8 * u)
         dot_pen = QPen(QColor(t.dot), 1.2 * u)
         solid = QBrush(QColor(t.dot))
         hollow = QBrush(QColor(t.dot_fill))
         p.setPen(dot_pen)
-        for lab in placed:
+        for lab in placed_dots:
             x, y, r = lab.dot
             p.setBrush(hollow if approx[lab.index] else solid)
             p.drawEllipse(QPointF(x, y), r, r)

@@ -24,7 +24,7 @@ class MapScene:
 
     def __init__(self, model: AtlasModel | None = None, basemap: bool = True, theme: Theme | str = LIGHT) -> None:
         # The bundled vector basemap (atlas.render.basemap_layers): the map itself under the frame
-        # and graticule, its names above them and below the events. Without readable data the
+        # and graticule, its names above the events. Without readable data the
         # region frame stands in for it; with it the frame stays available but hidden.
         self.basemap: BasemapLayers | None = make_basemap_layers() if basemap else None
         self.background: BackgroundLayer = ThemedBackground(land=self.basemap is None)
@@ -35,8 +35,12 @@ class MapScene:
         under = self.basemap.below_frame if self.basemap else []
         names = self.basemap.labels if self.basemap else []
         self.frame.visible = self.basemap is None
-        self.layers: list[MapLayer] = [self.background, *under, self.frame, self.graticule, *names,
-                                       self.events, self.selection]
+        # Names go above the events so uncertainty halos and density shading do not veil them;
+        # they are placed clear of the event markers (LabelLayout.obstacles).
+        self.layers: list[MapLayer] = [self.background, *under, self.frame, self.graticule, self.events,
+                                       *names, self.selection]
+        if self.basemap is not None:
+            self.basemap.layout.obstacles = self.events
         self.theme: Theme = LIGHT
         self.set_theme(theme)
         self.model = model

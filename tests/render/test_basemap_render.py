@@ -60,7 +60,7 @@ def test_scene_stack_order_and_frame_hidden() -> None:
     keys = [lyr.key for lyr in s.layers]
     assert keys[0] == "background"
     assert keys.index("land") < keys.index("water") < keys.index("rivers") < keys.index("border") < keys.index("frame")
-    assert keys.index("frame") < keys.index("graticule") < keys.index("places") < keys.index("events") < keys.index("selection")
+    assert keys.index("frame") < keys.index("graticule") < keys.index("events") < keys.index("places") < keys.index("selection")
     assert s.frame.visible is False  # the frame stands in only when there is no basemap
 
 
@@ -191,3 +191,25 @@ def test_export_at_higher_dpi_draws_the_same_map(qapp) -> None:
     a = set(s.basemap.places.hits(vp1))
     b = set(s.basemap.places.hits(vp2))
     assert a == b
+
+
+def test_place_labels_keep_clear_of_event_markers(qapp) -> None:
+    """Names sit above the events but never on a marker: an event at Sudzha pushes its label aside."""
+    from atlas.model import AtlasModel, EventTable
+
+    vp = sudzha_100k()
+    bare = scene_only_basemap()
+    lab0 = next(p for p in bare.basemap.layout.places(vp)[0] if p.text == "Sudzha")
+    # An event just where the label was put.
+    x0, y0 = lab0.pos
+    lon, lat = vp.px_to_lonlat(x0 + 25, y0 + 8)
+    table = EventTable.from_records([{"event_id": "E1", "event_date": "2024-08-10", "event_type": "Battles",
+                                      "longitude": float(lon), "latitude": float(lat)}])
+    s = MapScene(AtlasModel(table))
+    placed = s.basemap.layout.places(vp)[0]
+    lab = next((p for p in placed if p.text == "Sudzha"), None)
+    (ex,), (ey,) = vp.lonlat_to_px([float(lon)], [float(lat)])
+    assert lab is not None  # moved to another side of its dot, not dropped
+    w, h = _sprite_size(lab, vp)
+    assert not (lab.pos[0] + 2 < ex < lab.pos[0] + w - 2 and lab.pos[1] + 2 < ey < lab.pos[1] + h - 2)
+    assert lab.pos != lab0.pos
