@@ -46,7 +46,10 @@ def check_xml_safe(raw: bytes, path: Path) -> bytes:
     """Refuse DTDs and entity declarations; return UTF-8 bytes to parse."""
     data = raw
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        data = raw.decode("utf-16").encode("utf-8")
+        try:
+            data = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:  # an odd byte count: truncated or not UTF-16 at all
+            raise InputError(path, f"UTF-16 text that cannot be decoded ({exc.reason} at byte {exc.start})") from None
         data = re.sub(rb"encoding=[\"']utf-16[\"']", b'encoding="utf-8"', data, count=1, flags=re.IGNORECASE)
     m = _DTD.search(data)
     if m:

@@ -42,7 +42,9 @@ def variants(name: str, raw: bytes, seed: int) -> list[tuple[str, bytes]]:
     ]
     try:
         text = raw.decode("utf-8")
-        out += [("re-encoded UTF-16", text.encode("utf-16")), ("re-encoded Windows-1251", text.encode("cp1251", "replace")),
+        u16 = text.encode("utf-16")
+        out += [("re-encoded UTF-16", u16), ("UTF-16 cut to an odd length", u16[: max(3, len(u16) // 2) | 1]),
+                ("re-encoded Windows-1251", text.encode("cp1251", "replace")),
                 ("re-encoded Latin-1", text.encode("latin-1", "replace"))]
     except UnicodeDecodeError:
         pass
