@@ -71,6 +71,16 @@ def describe(path: str | Path, ctx: Context) -> dict[str, Any]:
     return entry
 
 
+def _usable_name(s: str) -> bool:
+    if "\x00" in s or len(s) > 4096:
+        return False
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate_entry(e: Any, i: int) -> None:
     where = f"files[{i}]"
     if not isinstance(e, dict):
@@ -80,8 +90,11 @@ def validate_entry(e: Any, i: int) -> None:
     for k in ("path", "abs", "name", "bundled", "embedded", "encoding"):
         if k in e and not isinstance(e[k], str):
             raise ValueError(f"{where}.{k} is not text")
-    if "path" in e and ("\x00" in e["path"] or not e["path"]):
-        raise ValueError(f"{where}.path is not a usable path")
+    if "path" in e and not e["path"]:
+        raise ValueError(f"{where}.path is empty")
+    for k in ("path", "abs", "name", "bundled"):
+        if k in e and not _usable_name(e[k]):
+            raise ValueError(f"{where}.{k} is not a usable file name (NUL or unpaired surrogate)")
     if "sha256" in e and not (isinstance(e["sha256"], str) and _HEX64.match(e["sha256"])):
         raise ValueError(f"{where}.sha256 is not 64 hex digits")
     if "size" in e and (isinstance(e["size"], bool) or not isinstance(e["size"], int) or e["size"] < 0):
@@ -147,13 +160,13 @@ def find_by_hash(entry: dict[str, Any], folders: list[Path]) -> Path | None:
     for folder in folders:
         try:
             children = sorted(folder.iterdir())
-        except OSError:
+        except (OSError, ValueError):
             continue
         for child in children:
             try:
                 if not child.is_file() or ("size" in entry and child.stat().st_size != entry["size"]):
                     continue
-            except OSError:
+            except (OSError, ValueError):
                 continue
             seen += 1
             if seen > MAX_CANDIDATES:
@@ -176,7 +189,11 @@ def resolve(entry: dict[str, Any], ctx: Context) -> Path | None:
             candidates.append(Path(entry["abs"]))
     changed: Path | None = None
     for c in candidates:
-        if c.is_file():
+        try:
+            is_file = c.is_file()
+        except (OSError, ValueError):
+            continue
+        if is_file:
             if _same(c, entry):
                 return c
             changed = changed or c

@@ -221,6 +221,8 @@ def test_migrated_workspace_opens_in_the_window(window, sample_file: Path) -> No
     (b'{"format": "kursk-atlas-workspace", "version": 1, "sections": {"view": {"lonlat": [1, 2]}}}', "section 'view'"),
     (b'{"format": "kursk-atlas-workspace", "version": 1, "sections": {"sources": {"files": [{"path": 1}]}}}', "section 'sources'"),
     (b'{"format": "kursk-atlas-workspace", "version": 1, "sections": {"selection": {"ids": "T-1"}}}', "section 'selection'"),
+    (b'{"format": "kursk-atlas-workspace", "version": 1, "sections": {"sources": {"files": [{"path": "a", "abs": "/x\\u0000y"}]}}}', "not a usable file name"),
+    (b'{"format": "kursk-atlas-workspace", "version": 1, "sections": {"sources": {"files": [{"path": "\\ud800.geojson"}]}}}', "not a usable file name"),
     (b"[" * 100_000, "nested too deeply"),
     (b'{"format": "kursk-atlas-workspace", "version": ' + b"9" * 5000 + b"}", "not a readable workspace"),
 ])
