@@ -251,9 +251,12 @@ class ControlLegendLayer(MapLayer):
 
 
 def add_control_layers(scene: object) -> tuple[ControlAreasLayer, ControlLegendLayer]:
-    """Insert the areas under the place names (or the events) and the legend on top of the scene."""
+    """Insert the areas under the events (and names) and the legend on top of the scene."""
     areas = ControlAreasLayer()
-    below = "names" if scene.layer("names") is not None else "events"  # type: ignore[attr-defined]
+    # Under the events, and under the place names too when they sit below the events (the fill
+    # would veil them); whichever of the two comes first in the stack.
+    keys = [lyr.key for lyr in scene.layers]  # type: ignore[attr-defined]
+    below = min((k for k in ("names", "events") if k in keys), key=keys.index, default="events")
     scene.insert(areas, below=below)  # type: ignore[attr-defined]
     legend = ControlLegendLayer(areas)
     scene.insert(legend)  # type: ignore[attr-defined]
