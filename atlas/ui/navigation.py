@@ -81,8 +81,10 @@ class Navigation:
         except ImportError:  # pragma: no cover - decorations ship with the app
             ScaleBarLayer = NorthArrowLayer = None  # type: ignore[assignment,misc]
         if ScaleBarLayer is not None and scene.layer("scale_bar") is None:
-            scene.insert(ScaleBarLayer())
-            scene.insert(NorthArrowLayer(corner="bottom-right", margin=16.0))
+            # Bottom-left belongs to the areas-of-control legend; graticule labels run along the
+            # top and right edges, so the bar goes bottom-right and the arrow top-left.
+            scene.insert(ScaleBarLayer(corner="bottom-right"))
+            scene.insert(NorthArrowLayer(corner="top-left", margin=8.0))
 
         # --- theme and script
         vm = window.view_menu
