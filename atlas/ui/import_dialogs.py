@@ -405,10 +405,24 @@ def install_import(window: Any) -> ImportController:
                                            "Open more event files beside the loaded ones (each is a source of its own)")
     window.act_export_events = window._action("Export &events…", "Ctrl+Shift+E", lambda: export_events_dialog(window, window.model),
                                               "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ or GeoPackage")
+    def dedupe() -> None:
+        from atlas.io.dedupe import resolve_duplicates
+
+        table, dropped = resolve_duplicates(window.model.table)
+        if dropped:
+            window.model.set_table(table)
+            window.statusBar().showMessage(f"Duplicate ids resolved: {dropped:,} older rows dropped "
+                                           "(the newest 'timestamp' kept, else the later row)", 10000)
+        else:
+            window.statusBar().showMessage("No duplicate ids in the loaded events", 6000)
+
+    window.act_dedupe = window._action("Resolve &duplicate ids (keep newest)", "Ctrl+Alt+U", dedupe,
+                                       "Imports keep duplicates as ID#2, ID#3; this keeps one row per id: the newest timestamp")
     menu = window.file_menu
     first = menu.actions()[1] if len(menu.actions()) > 1 else None
     menu.insertAction(first, window.act_add_events)
     menu.insertAction(first, window.act_export_events)
+    menu.insertAction(first, window.act_dedupe)
 
     window.sources_panel = SourcesPanel(window.model)
     window.sources_dock = window.add_dock("Sources", "sources_dock", window.sources_panel,

@@ -158,3 +158,26 @@ def test_open_action_uses_the_background_import(qtbot, window, tmp_path: Path, m
     assert import_dialogs.any_large([p]) is False
     assert window.sources_dock.windowTitle() == "Sources" and window.sources_dock.widget() is window.sources_panel
     assert window.sources_panel.list.item(0).checkState() == Qt.CheckState.Checked
+
+
+def test_duplicate_ids_are_resolved_only_when_asked(qtbot, window, tmp_path: Path) -> None:
+    p = tmp_path / "dup.csv"
+    p.write_text("id,date,lat,lon,timestamp,title\nA,2024-08-06,51,35,300,new\nA,2024-08-06,51,35,100,old\n"
+                 "B,2024-08-07,51,35,1,b\n", encoding="utf-8")
+    run_import(qtbot, window.importer, [p])
+    assert list(window.model.table.ids) == ["A", "A#2", "B"]  # kept and reported, not resolved
+    window.act_dedupe.trigger()
+    assert list(window.model.table.ids) == ["A", "B"] and window.model.table.value("title", 0) == "new"
+    assert "1 older rows dropped" in window.statusBar().currentMessage()
+    window.act_dedupe.trigger()
+    assert "No duplicate ids" in window.statusBar().currentMessage()
+
+
+def test_import_shortcuts_are_unique(window) -> None:
+    from PySide6.QtGui import QAction
+
+    mine = {window.act_add_events, window.act_export_events, window.act_dedupe}
+    seqs = {a.shortcut().toString() for a in mine}
+    assert seqs == {"Ctrl+Alt+O", "Ctrl+Shift+E", "Ctrl+Alt+U"}
+    others = [a.shortcut().toString() for a in window.findChildren(QAction) if a not in mine and not a.shortcut().isEmpty()]
+    assert not seqs & set(others)
