@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every run gets its own home: Qt's test-mode folders (~/.qttest) and the app's recovery files,
+# logs and settings live under it, so a file left by an earlier or killed run (a crash-recovery
+# offer, say) can never change what a test sees or leave a modal dialog waiting forever.
+_TEST_HOME = tempfile.mkdtemp(prefix="kursk-atlas-tests-")
+os.environ["HOME"] = _TEST_HOME
+for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ.pop(_var, None)
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

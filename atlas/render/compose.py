@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 
+from atlas.geo.basemap_data import ATTRIBUTION as BASEMAP_ATTRIBUTION
 from atlas.model import AtlasModel
 
 from .scene import MapScene
 from .viewport import Viewport
 
-DEFAULT_ATTRIBUTION = "Events: Kursk Atlas curated dataset (CC BY 4.0) and the sources each event names"
+#: Shown in the status bar, the About box and on every export (the data licences require it).
+DEFAULT_ATTRIBUTION = (
+    "Events: Kursk Atlas curated dataset (CC BY 4.0) and the sources each event names"
+    f" · Basemap: {BASEMAP_ATTRIBUTION}"
+)
 
 
 @dataclass

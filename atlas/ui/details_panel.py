@@ -140,7 +140,7 @@ class DetailsPanel(QWidget):
         self.atlas = model
         self.row: int | None = None
         self.copy_btn = QPushButton("Copy as text")
-        self.copy_btn.setToolTip("Copy every field of this event to the clipboard (Ctrl+Shift+C)")
+        self.copy_btn.setToolTip("Copy every field of this event to the clipboard (Ctrl+Alt+C)")
         self.copy_btn.clicked.connect(self.copy_text)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)

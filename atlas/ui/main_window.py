@@ -27,7 +27,7 @@ from atlas.geo.coords import format_dd
 from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_events
 from atlas.map.canvas import MapCanvas
 from atlas.model import AtlasModel, EventTable
-from atlas.render.compose import DEFAULT_ATTRIBUTION
+from atlas.render.compose import BASEMAP_ATTRIBUTION, DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
@@ -64,7 +64,9 @@ class MainWindow(QMainWindow):
         self.cursor_label.setMinimumWidth(260)
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.attribution_label = QLabel(DEFAULT_ATTRIBUTION)
+        # The licences (ODbL, CC BY) require the attribution to be visible in the app.
+        self.attribution_label = QLabel(BASEMAP_ATTRIBUTION)
+        self.attribution_label.setToolTip(DEFAULT_ATTRIBUTION)
         self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
         self.attribution_label.setStyleSheet("color: #555;")
         sb = self.statusBar()

@@ -120,7 +120,7 @@ class Workflow:
         self.act_rect = self._act("Filter by rectangle", "Ctrl+Alt+R", lambda: self.draw_area("rectangle"), "Drag a rectangle on the map")
         self.act_lasso = self._act("Filter by lasso", "Ctrl+Alt+L", lambda: self.draw_area("lasso"), "Draw a free-hand area on the map")
         self.act_clear_area = self._act("Clear drawn area", "Ctrl+Alt+A", self.filters.clear_area)
-        self.act_copy_event = self._act("Copy event as text", "Ctrl+Shift+C", self.details.copy_text, "Copy every field of the current event")
+        self.act_copy_event = self._act("Copy event as text", "Ctrl+Alt+C", self.details.copy_text, "Copy every field of the current event")
         self.history.changed.connect(self._update_undo)
         win.model.filter_changed.connect(self._update_in_view)
         self._update_undo()
