@@ -177,14 +177,15 @@ class ControlAreasLayer(MapLayer):
         u = vp.ui_scale
         rows = self.legend_lines()
         font = QFont("DejaVu Sans")
-        font.setPixelSize(max(1, round(11 * u)))
+        font.setPixelSize(max(1, round(10 * u)))
         fm = QFontMetricsF(font)
-        sw = 14 * u
+        sw = 12 * u
         pad = 7 * u
         line_h = max(fm.height(), sw) + 3 * u
         width = max(fm.horizontalAdvance(t) + (sw + 6 * u if k else 0) for k, t in rows) + 2 * pad
         height = line_h * len(rows) + 2 * pad - 3 * u
-        box = QRectF(12 * u, vp.height - height - 64 * u, min(width, vp.width - 24 * u), height)
+        # A corner legend, not a banner across the map: long lines (the source) are elided.
+        box = QRectF(12 * u, vp.height - height - 64 * u, min(width, 300 * u, vp.width * 0.45), height)
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(QColor(0, 0, 0, 60), 1.0 * u))
@@ -214,8 +215,10 @@ class ControlAreasLayer(MapLayer):
             f2.setBold(key is None and text.startswith("Areas"))
             f2.setItalic(text.startswith("≈") or text.startswith("Source"))
             p.setFont(f2)
-            p.drawText(QRectF(x, y, box.right() - x - pad, line_h),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            avail = box.right() - x - pad
+            shown = QFontMetricsF(f2).elidedText(text, Qt.TextElideMode.ElideRight, avail)
+            p.drawText(QRectF(x, y, avail, line_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
             y += line_h
         p.restore()
 

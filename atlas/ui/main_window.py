@@ -269,8 +269,33 @@ class MainWindow(QMainWindow):
         if isinstance(state, (QByteArray, bytes)):
             self.restoreState(QByteArray(state))
         else:
-            # First start: give the list room for its title column beside the map.
-            self.resizeDocks([self.list_dock], [640], Qt.Orientation.Horizontal)
+            self.apply_default_layout()
+
+    def apply_default_layout(self) -> None:
+        """First start: the map keeps the most room; secondary docks share tabs."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None and screen.width() >= 1200:
+            self.resize(int(screen.width() * 0.94), int(screen.height() * 0.92))
+
+        def dock(name: str) -> QDockWidget | None:
+            d = self.findChild(QDockWidget, name)
+            return d if d is not None and not d.isHidden() else None
+
+        # Left: filters, legend and sources share one tabbed column; right: the list above the
+        # details / areas tabs. The map in the centre keeps the most room.
+        left = [d for d in (dock("filters_dock"), dock("legend_dock"), dock("sources_dock")) if d is not None]
+        for other in left[1:]:
+            self.tabifyDockWidget(left[0], other)
+        if left:
+            left[0].raise_()
+            self.resizeDocks(left[:1], [270], Qt.Orientation.Horizontal)
+        right = [d for d in (self.list_dock, dock("details_dock")) if d is not None]
+        self.resizeDocks(right[:1], [560], Qt.Orientation.Horizontal)
+        if len(right) == 2:
+            self.resizeDocks(right, [430, 330], Qt.Orientation.Vertical)
+        timeline = dock("timeline_dock")
+        if timeline is not None:
+            self.resizeDocks([timeline], [190], Qt.Orientation.Vertical)
 
     def save_state(self) -> None:
         s = settings()
