@@ -82,7 +82,6 @@ def parse_dates(
         enc = enc.combine_chunks()
     idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     uniq = _parse_values(enc.dictionary, day_first)
-    n = len(idx)
     lookup = np.append(uniq.days, np.datetime64("NaT"))
     result = ParsedDates(lookup[idx].astype("datetime64[D]"), notes=uniq.notes)
     if uniq.unreadable:

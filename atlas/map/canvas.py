@@ -8,6 +8,7 @@ model's signals (it never talks to the event list).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -126,6 +127,8 @@ class MapCanvas(pg.GraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(320, 240)
+        #: What "back to the normal tool" means; a feature may install a richer pick tool.
+        self.default_tool_factory: Callable[[], MapTool] = PickTool
         self.tool: MapTool = PickTool()
         self._suppress_fly = False
         self._anim = QVariantAnimation(self)
@@ -279,6 +282,10 @@ class MapCanvas(pg.GraphicsView):
         self.tool.deactivate(self)
         self.tool = tool
         tool.activate(self)
+
+    def reset_tool(self) -> None:
+        """Back to the default tool (after measuring, drawing, annotating or Esc)."""
+        self.set_tool(self.default_tool_factory())
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
         key = ev.key()

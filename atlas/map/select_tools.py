@@ -165,7 +165,7 @@ class _AreaTool(MapTool):
         poly = self.polygon()
         self._remove_item(canvas)
         self.points = []
-        canvas.set_tool(StackPickTool())
+        canvas.reset_tool()
         if poly is not None:
             self.on_area(poly, self.label)
 
@@ -173,7 +173,7 @@ class _AreaTool(MapTool):
         if ev.key() == Qt.Key.Key_Escape:
             self._remove_item(canvas)
             self.points = []
-            canvas.set_tool(StackPickTool())
+            canvas.reset_tool()
             return True
         return False
 

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 from atlas.io.annotations_io import read_annotations, write_annotations
 from atlas.io.report import InputError
 from atlas.map.annotate_tools import TOOLS, AnnotateController, AnnotationOverlay, AnnotationTool, EditTool
-from atlas.map.tools import PickTool
 from atlas.model import AtlasModel
 from atlas.model.annotations import (
     KIND_TITLES,
@@ -393,8 +392,11 @@ class AnnotationsInstall:
 
     def use_tool(self, name: str | None) -> None:
         canvas = self.window.canvas
-        tool = PickTool() if name is None else TOOLS[name](self.controller)
-        if name is not None and not self.dock.isVisible():
+        if name is None:
+            canvas.reset_tool()
+            return
+        tool = TOOLS[name](self.controller)
+        if not self.dock.isVisible():
             self.dock.show()
             self.dock.raise_()
         canvas.set_tool(tool)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
 from atlas.geo.gazetteer import Place
 from atlas.map.measure_tool import MeasureTool
-from atlas.map.tools import PickTool
 from atlas.render.themes import theme_named
 from atlas.render.tiles import TileLayer, TileSourceError
 
@@ -278,7 +277,7 @@ class Navigation:
 
     def stop_measure(self) -> None:
         if isinstance(self.canvas.tool, MeasureTool):
-            self.canvas.set_tool(PickTool())
+            self.canvas.reset_tool()
         self.act_measure.setChecked(False)
         self.act_measure_area.setChecked(False)
         self._measure_result("")

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
-from atlas.map.tools import PickTool
 from atlas.model import InView, find_part
 from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
@@ -75,15 +74,10 @@ class Workflow:
 
     @staticmethod
     def _use_stack_picking(canvas: Any) -> None:
-        """Make the stack-listing pick tool the canvas's default, also when another feature
-        (measuring, annotating) hands the canvas back a plain :class:`PickTool`."""
-        plain_set_tool = canvas.set_tool
-
-        def set_tool(tool: Any) -> None:
-            plain_set_tool(StackPickTool() if type(tool) is PickTool else tool)
-
-        canvas.set_tool = set_tool
-        canvas.set_tool(PickTool())
+        """Make the stack-listing pick tool the canvas's default: every feature that hands the
+        canvas back (measuring, annotating, drawing an area) calls ``canvas.reset_tool()``."""
+        canvas.default_tool_factory = StackPickTool
+        canvas.reset_tool()
 
     def _first_layout(self) -> None:
         """On a first start (no saved window state), give the timeline a readable height once every

@@ -176,9 +176,7 @@ def test_rectangle_tool_draws_an_area_filter(qtbot, win) -> None:
 def test_click_on_a_stack_lists_its_events(qtbot, win) -> None:
     from atlas.map.select_tools import StackPickTool
 
-    from atlas.map.tools import PickTool
-
-    win.canvas.set_tool(PickTool())  # what other features hand back after their own tools
+    win.canvas.reset_tool()  # what other features do when their own tool is done
     tool = win.canvas.tool
     assert isinstance(tool, StackPickTool)
     win.canvas.set_view_lonlat(35.0, 51.0, 35.6, 51.4)
