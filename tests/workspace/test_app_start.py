@@ -25,22 +25,25 @@ def real_identity():
     sys.excepthook = hook
 
 
-def _started_windows():
-    from atlas.ui.main_window import MainWindow
-
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-
-
 def _run_gui_once(qtbot, monkeypatch, argv: list[str]):
-    """main(argv) with the event loop replaced by a return: the window is built and left to us."""
+    """main(argv) with the event loop replaced by a return: the window is built and left to us.
+    (The window is caught as it is made: walking QApplication.topLevelWidgets() can touch widgets
+    other tests already deleted.)"""
+    import atlas.ui.main_window as mw
     from atlas.cli import main
 
+    created = []
+
+    class Recording(mw.MainWindow):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(mw, "MainWindow", Recording)
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)
-    before = set(map(id, _started_windows()))
     assert main(argv) == 0
-    new = [w for w in _started_windows() if id(w) not in before]
-    assert len(new) == 1
-    win = new[0]
+    assert len(created) == 1
+    win = created[0]
     # A failing assertion must not leave the close question to block the teardown.
     qtbot.addWidget(win, before_close_func=lambda w: setattr(w.workspace, "confirm_close", False))
     qtbot.waitUntil(lambda: win.workspace.confirm_close, timeout=5000)  # start_session ran
