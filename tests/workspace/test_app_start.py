@@ -41,6 +41,10 @@ def _run_gui_once(qtbot, monkeypatch, argv: list[str]):
 
     monkeypatch.setattr(mw, "MainWindow", Recording)
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    # Recovery files some other run left in the real-identity folder must not pop a modal question.
+    import atlas.workspace.gui as wsgui
+
+    monkeypatch.setattr(wsgui, "orphaned_recoveries", lambda: [])
     assert main(argv) == 0
     assert len(created) == 1
     win = created[0]
