@@ -291,7 +291,7 @@ class WorkspaceController(QObject):
             notes.insert(0, f"Migrated from workspace version {ws.read_version}; saving writes the current version.")
         if notes:
             self.show_notes("Workspace opened with notes", notes)
-        self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
+        self.window.statusBar().showMessage("Restored the unsaved work of the last session" if recovered else f"Opened {path.name}", 8000)
         return True
 
     def save(self) -> bool:
