@@ -205,13 +205,11 @@ class Text(Filter):
         terms = self.query.lower().split()
         if not terms or n == 0:
             return np.ones(n, dtype=bool)
-        col = table.search_column()
-        if rows is not None and len(rows) < len(table):
-            col = pc.take(col, pa.array(rows))
+        col = table.search_rows(rows)
         out = np.ones(n, dtype=bool)
         for term in terms:
             idx = np.flatnonzero(out)
-            sub = col if idx.size == n else pc.take(col, pa.array(idx))
+            sub = col if idx.size == n else pc.take(col, pa.array(idx))  # later terms: few rows
             # RE2 on a literal pattern scans ~2.5x faster than match_substring's kernel.
             out[idx] = pc.match_substring_regex(sub, _re2_literal(term)).to_numpy(zero_copy_only=False)
         return out
