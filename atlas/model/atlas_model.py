@@ -109,8 +109,12 @@ class AtlasModel(QObject):
     def set_filter(self, flt: Filter) -> None:
         if flt == self._filter:
             return
+        # Compute first: a filter that fails (a term naming a column this table lacks) must leave
+        # the model exactly as it was, not half-switched.
+        mask = np.asarray(flt.mask(self._table), dtype=bool)
         self._filter = flt
-        self._recompute()
+        self._mask = mask
+        self._visible = np.flatnonzero(mask).astype(np.intp)
         self.filter_changed.emit()
 
     def _recompute(self) -> None:

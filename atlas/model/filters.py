@@ -166,7 +166,12 @@ class Categories(Filter):
         if self.field in table.categorical:
             cat = table.categorical[self.field]
             return np.isin(cat.codes, cat.codes_for(self.values))
-        return np.isin(table.values(self.field), list(self.values))
+        try:
+            col = table.values(self.field)
+        except KeyError:
+            # A column this table does not have: every event's value is missing ("").
+            return np.full(len(table), "" in self.values, dtype=bool)
+        return np.isin(col.astype(str), list(self.values))
 
     def describe(self) -> str:
         return ", ".join(sorted(v or "(none)" for v in self.values)) or f"no {self.field}"

@@ -197,3 +197,30 @@ def test_text_search_treats_regex_characters_literally() -> None:
     assert ids(t, Text("back\\slash").mask(t)) == ["c"]
     assert ids(t, Text("{x}|y").mask(t)) == ["c"]
     assert ids(t, Text(".").mask(t)) == ["a"]
+
+
+def test_a_failing_filter_leaves_the_model_as_it_was(sample_table: EventTable) -> None:
+    from dataclasses import dataclass
+
+    from atlas.model.filters import Filter
+
+    @dataclass(frozen=True)
+    class Broken(Filter):
+        def mask(self, table: EventTable) -> np.ndarray:
+            raise RuntimeError("boom")
+
+        def describe(self) -> str:
+            return "broken"
+
+    m = AtlasModel(sample_table)
+    m.set_filter(Text("sudzha"))
+    rec = Recorder(m)
+    with pytest.raises(RuntimeError):
+        m.set_filter(Broken())
+    assert m.filter == Text("sudzha") and len(m.visible_rows) == 3 and rec.events == []
+
+
+def test_categories_on_a_column_the_table_lacks_matches_only_missing(sample_table: EventTable) -> None:
+    t = sample_table
+    assert not Categories("no_such_column", {"x"}).mask(t).any()
+    assert Categories("no_such_column", {"x", ""}).mask(t).all()
