@@ -107,9 +107,19 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
     drawn = 0
     # Halos are scaled far beyond their sprite's size: smooth them, or they look like mosaics.
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    # Many events share one place (a town's coordinate): one halo per place and radius, whatever
+    # the types, or a dozen stacked translucent discs turn into an opaque blot over the map.
+    seen: set[tuple[float, float, float]] = set()
     for g, hx, hy, hr in todo:
-        n = len(hx)
         px, py = vp.to_px(hx, hy)
+        key = np.round(np.column_stack((px, py, hr)) * 2.0)
+        _, first = np.unique(key, axis=0, return_index=True)
+        keep = [i for i in sorted(first.tolist()) if tuple(key[i]) not in seen]
+        seen.update(tuple(key[i]) for i in keep)
+        if not keep:
+            continue
+        px, py, hr = px[keep], py[keep], hr[keep]
+        n = len(px)
         pm = halo_sprite(colour_of(g.key[0]))
         scale = 2.0 * hr / HALO_SPRITE_PX
         frags.resize(n)
