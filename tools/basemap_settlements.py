@@ -44,19 +44,46 @@ def _is_cyrillic(s: str) -> bool:
 
 UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+_COMMON = set("абвгдежзийклмнопрстуфхцчшщьюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЬЮЯ -'’.()0123456789")
+#: Each language's alphabet: a name with any other letter (Belarusian ў, Serbian њ/ј, ...) is not it.
+ALPHABET = {"RUS": _COMMON | RUSSIAN_ONLY, "UKR": _COMMON | UKRAINIAN_ONLY}
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+                      "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
+                      "i", "yi", "ye", "h", "u"]))
 
 
-def local_name(alternates: list[str], country: str) -> str:
-    """The Cyrillic alternate name in the country's language where that can be told from the
-    letters (Ukrainian і/ї/є/ґ, Russian ы/э/ъ/ё); otherwise the first Cyrillic alternate."""
+#: Ukrainian romanisation differs from Russian where it matters for matching (г h, и y).
+_TRANSLIT_UKR = {**_TRANSLIT, "г": "h", "и": "y"}
+
+
+def _latin(s: str, country: str = "") -> str:
+    table = _TRANSLIT_UKR if country == "UKR" else _TRANSLIT
+    return "".join(table.get(c, c) for c in s.lower())
+
+
+def local_name(alternates: list[str], country: str, latin: str = "") -> str:
+    """The Cyrillic alternate name in the country's own language.
+
+    GeoNames' alternates carry no language tags, and Belarusian spellings (Коранева for Korenevo,
+    Тамароўка for Tomarovka) come first for some Russian towns. Keep the names written in the
+    country's alphabet, then prefer the one whose transliteration is closest to the Latin name
+    (GeoNames' Latin names follow the local language)."""
+    import difflib
+
     cyr = [a for a in alternates if _is_cyrillic(a)]
     if not cyr:
         return ""
+    alphabet = ALPHABET.get(country)
+    pref = [a for a in cyr if alphabet is None or set(a) <= alphabet] or cyr
     if country == "UKR":
-        pref = [a for a in cyr if set(a) & UKRAINIAN_ONLY] or [a for a in cyr if not set(a) & RUSSIAN_ONLY]
-    else:
-        pref = [a for a in cyr if not set(a) & UKRAINIAN_ONLY]
-    return (pref or cyr)[0]
+        pref = [a for a in pref if set(a) & UKRAINIAN_ONLY] or pref
+    # Abbreviations ("Нов.Таволжанка") and GeoNames' underscores are not names to show.
+    pref = [a for a in pref if not set(a) & set("._")] or pref
+    if latin and len(pref) > 1:
+        target = latin.lower()
+        pref = sorted(pref, key=lambda a: -difflib.SequenceMatcher(None, _latin(a, country), target).ratio())
+    return pref[0]
 
 
 def from_geonames(cities: dict, window: tuple[float, float, float, float]) -> list[Settlement]:
@@ -68,7 +95,7 @@ def from_geonames(cities: dict, window: tuple[float, float, float, float]) -> li
             continue
         a3 = A2_TO_A3.get(v["countrycode"], v["countrycode"])
         out.append(Settlement(
-            name=v["name"], name_local=local_name(v.get("alternatenames", []), a3), lon=lon, lat=lat,
+            name=v["name"], name_local=local_name(v.get("alternatenames", []), a3, v["name"]), lon=lon, lat=lat,
             population=int(v.get("population") or 0), country=a3, geonameid=int(v["geonameid"]),
             origin="geonames", approximate=False, source="GeoNames"))
     out.sort(key=lambda s: s.geonameid or 0)
