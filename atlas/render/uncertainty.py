@@ -37,7 +37,7 @@ DENSITY_MODES: tuple[str, ...] = ("auto", "points", "density")
 HALO_SPRITE_PX = 128
 #: Above this many haloed events in view the halos are left out: thousands of overlapping discs
 #: only fog the map (and cost ~20 µs each to blend); zooming in brings them back.
-HALO_MAX_IN_VIEW = 3_000
+HALO_MAX_IN_VIEW = 800
 EARTH_R = 6_378_137.0
 
 

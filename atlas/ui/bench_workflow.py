@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from atlas.bench import BenchContext, Result, case, peak_rss_mb, timed
+from atlas.bench import BenchContext, Result, case, peak_rss_mb, sprite_stamp_floor, timed
 
 CASE_NAMES = (
     "workflow_filter_change",
@@ -78,7 +78,6 @@ def _frames(step: Any, frames: int) -> float:
 def measure(n: int) -> dict[str, dict[str, float]]:
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication, QTableView
-    from pyqtgraph.Qt import internals as pg_internals
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     import pyqtgraph as pg
@@ -88,7 +87,6 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     from atlas.model import All, AtlasModel, EventTable
     from atlas.model.facets import FACETS, facet_index
     from atlas.model.part_masks import PartMasks
-    from atlas.render.layers import make_marker
     from atlas.render.scene import MapScene
     from atlas.render.viewport import Viewport
     from atlas.ui.event_list import EventTableModel
@@ -158,20 +156,7 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     draw()
     med_auto = timed(draw, repeats)
     px, py = vp.lonlat_to_px(table.lon, table.lat)
-    pm = make_marker("#d62728", False, 10.0)
-    frags = pg_internals.PrimitiveArray(QPainter.PixmapFragment, 10)
-    frags.resize(len(px))
-    arr = frags.ndarray()
-    arr[:, 0], arr[:, 1] = px, py
-    arr[:, 2:6] = (0, 0, pm.width(), pm.height())
-    arr[:, 6:10] = (1, 1, 0, 1)
-
-    def stamp() -> None:
-        p = QPainter(img)
-        p.drawPixmapFragments(*frags.drawargs(), pm)
-        p.end()
-
-    stamp_floor = timed(stamp, repeats)
+    stamp_floor = sprite_stamp_floor(img, px, py, repeats)
     put("workflow_map_redraw_points", med_points, stamp_floor)
     put("workflow_map_redraw_auto", med_auto, stamp_floor)
 
