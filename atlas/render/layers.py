@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from pyqtgraph.Qt import internals as pg_internals
 
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
 from atlas.model.table import EventTable
 
 from . import style, uncertainty
+from .themes import LIGHT, Theme
 from .viewport import Viewport
 
 IntArray = npt.NDArray[np.intp]
@@ -49,14 +50,40 @@ class MapLayer:
 
 # ---------------------------------------------------------------------------- background
 class BackgroundLayer(MapLayer):
+    """The sea / no-data colour under the basemap (the land colour when there is no basemap),
+    following the map theme."""
+
     key, title = "background", "Background"
 
-    def __init__(self, colour: str = style.BACKGROUND_LIGHT) -> None:
+    def __init__(self, colour: str | None = None, theme: Theme = LIGHT, land: bool = False) -> None:
         super().__init__()
-        self.colour = QColor(colour)
+        self.land = land
+        self.fixed = colour is not None  # an explicit colour ignores the theme
+        self.colour = QColor(colour if colour is not None else (theme.land_other if land else theme.background))
+
+    def set_theme(self, theme: Theme) -> None:
+        if self.fixed:
+            return
+        c = QColor(theme.land_other if self.land else theme.background)
+        if c != self.colour:
+            self.colour = c
+            self.changed()
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         p.fillRect(QRectF(0, 0, vp.width, vp.height), self.colour)
+
+
+class ThemedLayer(MapLayer):
+    """A layer whose colours come from a :class:`Theme` (``set_theme`` bumps its version)."""
+
+    def __init__(self, theme: Theme = LIGHT) -> None:
+        super().__init__()
+        self.theme = theme
+
+    def set_theme(self, theme: Theme) -> None:
+        if theme != self.theme:
+            self.theme = theme
+            self.changed()
 
 
 # ---------------------------------------------------------------------------- graticule
@@ -78,21 +105,21 @@ def _deg_label(value: float, pos: str, neg: str, step: float) -> str:
     return f"{abs(value):.{decimals}f}°{hemi}"
 
 
-class GraticuleLayer(MapLayer):
-    """Lon/lat lines at a step chosen by zoom, labelled along the left and bottom edges."""
+class GraticuleLayer(ThemedLayer):
+    """Dotted lon/lat lines at a step chosen by zoom, with haloed degree labels along the top and
+    right edges (the bottom-left corner belongs to the scale bar, the bottom-right to the
+    attribution)."""
 
     key, title = "graticule", "Graticule"
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
+        t = self.theme
         step = graticule_step(vp)
         lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
         u = vp.ui_scale
-        pen = QPen(QColor(style.GRATICULE_COLOUR), 0.8 * u, Qt.PenStyle.DotLine)
-        pen.setCosmetic(False)
-        p.setPen(pen)
-        font = QFont("DejaVu Sans")
-        font.setPixelSize(max(1, round(10 * u)))
-        p.setFont(font)
+        line = QColor(t.graticule)
+        line.setAlpha(190)
+        p.setPen(QPen(line, 0.8 * u, Qt.PenStyle.DotLine))
         lons = np.arange(math.ceil(lon0 / step) * step, lon1 + 1e-9, step)
         lats = np.arange(math.ceil(lat0 / step) * step, lat1 + 1e-9, step)
         xs, _ = vp.lonlat_to_px(lons, np.zeros_like(lons))
@@ -101,40 +128,56 @@ class GraticuleLayer(MapLayer):
             p.drawLine(QPointF(x, 0), QPointF(x, vp.height))
         for y in ys:
             p.drawLine(QPointF(0, y), QPointF(vp.width, y))
-        p.setPen(QColor("#46525e"))
+        font = QFont("DejaVu Sans")
+        font.setPixelSize(max(1, round(10 * u)))
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        asc = fm.ascent()
         pad = 3 * u
-        fm_h = font.pixelSize()
-        for lon, x in zip(lons, xs):
-            p.drawText(QPointF(x + pad, vp.height - pad), _deg_label(lon, "E", "W", step))
-        for lat, y in zip(lats, ys):
-            p.drawText(QPointF(pad, y - pad if y - pad > fm_h else y + fm_h), _deg_label(lat, "N", "S", step))
+        texts: list[tuple[float, float, str]] = []
+        for lon, x in zip(lons.tolist(), xs.tolist()):
+            texts.append((x + pad, pad + asc, _deg_label(lon, "E", "W", step)))
+        for lat, y in zip(lats.tolist(), ys.tolist()):
+            s = _deg_label(lat, "N", "S", step)
+            ty = y - pad if y - pad > 2 * asc + pad else y + asc + pad
+            texts.append((vp.width - pad - fm.horizontalAdvance(s), ty, s))
+        halo = QColor(t.text_halo)
+        halo.setAlpha(170)
+        p.setPen(halo)
+        for x, y, s in texts:
+            for dx, dy in ((-u, 0.0), (u, 0.0), (0.0, -u), (0.0, u)):
+                p.drawText(QPointF(x + dx, y + dy), s)
+        p.setPen(QColor(t.graticule_text))
+        for x, y, s in texts:
+            p.drawText(QPointF(x, y), s)
 
 
-class RegionFrameLayer(MapLayer):
-    """The outline of the atlas's region of interest (the Kursk–Sumy border region)."""
+class RegionFrameLayer(ThemedLayer):
+    """The outline of the atlas's region of interest (the Kursk–Sumy border region); hidden by
+    default once the basemap is shown."""
 
     key, title = "frame", "Region frame"
 
-    def __init__(self, region: tuple[float, float, float, float] = REGION, label: str = "Kursk–Sumy border region") -> None:
-        super().__init__()
+    def __init__(self, region: tuple[float, float, float, float] = REGION,
+                 label: str = "Kursk–Sumy border region", theme: Theme = LIGHT) -> None:
+        super().__init__(theme)
         self.region = region
         self.label = label
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         lon1, lat1, lon2, lat2 = self.region
-        # Densify: a lon/lat rectangle is a rectangle in Mercator too, but keep it general.
         xs, ys = vp.lonlat_to_px([lon1, lon2], [lat1, lat2])
         rect = QRectF(QPointF(xs[0], ys[1]), QPointF(xs[1], ys[0]))
         u = vp.ui_scale
-        pen = QPen(QColor(style.FRAME_COLOUR), 1.5 * u, Qt.PenStyle.DashLine)
-        p.setPen(pen)
+        c = QColor(self.theme.frame)
+        p.setPen(QPen(c, 1.5 * u, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
         font = QFont("DejaVu Sans")
         font.setPixelSize(max(1, round(11 * u)))
         font.setItalic(True)
         p.setFont(font)
-        p.setPen(QColor(style.FRAME_COLOUR))
+        p.setPen(c)
         p.drawText(QPointF(rect.left() + 6 * u, rect.top() + 16 * u), self.label)
 
 

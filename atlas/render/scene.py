@@ -13,7 +13,6 @@ from atlas.model import AtlasModel
 
 from .basemap_layers import BasemapLayers, make_basemap_layers
 from .layers import BackgroundLayer, EventsLayer, GraticuleLayer, MapLayer, RegionFrameLayer, SelectionLayer
-from .themed_layers import ThemedBackground, ThemedFrame, ThemedGraticule
 from .themes import LIGHT, Theme, apply_theme, theme_named
 from .viewport import Viewport
 
@@ -27,9 +26,9 @@ class MapScene:
         # and graticule, its names above the events. Without readable data the
         # region frame stands in for it; with it the frame stays available but hidden.
         self.basemap: BasemapLayers | None = make_basemap_layers() if basemap else None
-        self.background: BackgroundLayer = ThemedBackground(land=self.basemap is None)
-        self.graticule: GraticuleLayer = ThemedGraticule()
-        self.frame: RegionFrameLayer = ThemedFrame()
+        self.background: BackgroundLayer = BackgroundLayer(land=self.basemap is None)
+        self.graticule = GraticuleLayer()
+        self.frame = RegionFrameLayer()
         self.events = EventsLayer()
         self.selection = SelectionLayer()
         under = self.basemap.below_frame if self.basemap else []

@@ -20,8 +20,6 @@ MARKER_SIZE_PX = 10.0
 SELECTION_COLOUR = "#00e5ff"
 FOCUS_COLOUR = "#ffd400"
 FRAME_COLOUR = "#5a6b7d"
-GRATICULE_COLOUR = "#8a98a8"
-BACKGROUND_LIGHT = "#f4f1ea"
 
 
 def event_type_colour(event_type: str) -> str:
