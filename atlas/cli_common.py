@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -101,13 +101,14 @@ def filter_from_args(args: argparse.Namespace) -> Filter:
     return f
 
 
-def load(files: Sequence[str | Path]) -> tuple[EventTable, list[ImportReport]]:
-    """Read the files (none: the bundled dataset). An unreadable file is a CliError."""
+def load(files: Sequence[str | Path],
+         read: Callable[[Path], tuple[EventTable, ImportReport]] = read_events) -> tuple[EventTable, list[ImportReport]]:
+    """Read the files (none: the bundled dataset) with ``read``. An unreadable file is a CliError."""
     paths = [Path(f) for f in files] or [BUNDLED_EVENTS]
     tables, reports = [], []
     for p in paths:
         try:
-            t, r = read_events(p)
+            t, r = read(p)
         except InputError as exc:
             raise CliError(str(exc)) from None
         tables.append(t)

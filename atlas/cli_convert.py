@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from atlas.io import BUNDLED_EVENTS, WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io import WRITERS, ImportReport, InputError, read_events, write_events
 from atlas.io.csv_events import read_csv
 from atlas.io.dedupe import resolve_duplicates
 from atlas.model import EventTable
 
-from .cli_common import CliError, add_filter_options, filter_from_args
+from .cli_common import CliError, add_filter_options, filter_from_args, load
 
 
 def parse_columns(text: str) -> dict[str, str]:
@@ -50,21 +50,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def load_for_convert(files: list[str], columns: dict[str, str] | None) -> tuple[EventTable, list[ImportReport]]:
-    paths = [Path(f) for f in files] or [BUNDLED_EVENTS]
-    tables, reports = [], []
-    for path in paths:
-        try:
-            if columns and path.suffix.lower() in (".csv", ".tsv", ".txt"):
-                if not path.is_file():
-                    raise InputError(path, "no such file")
-                t, r = read_csv(path, columns)
-            else:
-                t, r = read_events(path)
-        except InputError as exc:
-            raise CliError(str(exc)) from None
-        tables.append(t)
-        reports.append(r)
-    return EventTable.concat(tables), reports
+    """Like :func:`cli_common.load`, but CSV files are read with the ``--columns`` mapping."""
+
+    def read(path: Path) -> tuple[EventTable, ImportReport]:
+        if columns and path.suffix.lower() in (".csv", ".tsv", ".txt"):
+            if not path.is_file():
+                raise InputError(path, "no such file")
+            return read_csv(path, columns)
+        return read_events(path)
+
+    return load(files, read)
 
 
 def run(args: argparse.Namespace) -> int:
