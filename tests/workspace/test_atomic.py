@@ -47,8 +47,12 @@ def _check(path: Path) -> int:
     return int(doc["gen"])
 
 
-def kill_mid_save(folder: Path, iterations: int, size: int = 16 << 20, seed: int = 1) -> dict[str, int]:
-    """Run the kill loop; returns figures (kills, kills that left a temp file = mid-write)."""
+def kill_mid_save(folder: Path, iterations: int, size: int = 16 << 20, seed: int = 1,
+                  want_mid_write: int = 0) -> dict[str, int]:
+    """Run the kill loop; returns figures (kills, kills that left a temp file = mid-write).
+
+    With ``want_mid_write``, keep killing (up to four times ``iterations``) until that many kills
+    landed inside a save: how many do depends on the machine's load, not on the code under test."""
     rng = random.Random(seed)
     target = folder / "work.katlas"
     atomic_write_bytes(target, json.dumps({"format": "kursk-atlas-workspace", "version": 1, "gen": 0, "body": "0",
@@ -57,7 +61,9 @@ def kill_mid_save(folder: Path, iterations: int, size: int = 16 << 20, seed: int
     last = 0
     mid_write = 0
     advanced = 0
-    for _ in range(iterations):
+    kills = 0
+    while kills < iterations or (mid_write < want_mid_write and kills < 4 * iterations):
+        kills += 1
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(ATOMIC), str(target), str(last + 1), str(size)],
                                  stdout=subprocess.PIPE)
         assert child.stdout is not None
@@ -76,12 +82,12 @@ def kill_mid_save(folder: Path, iterations: int, size: int = 16 << 20, seed: int
             for p in leftovers:
                 p.unlink()
         assert {p.name for p in folder.iterdir()} == {"work.katlas"}
-    return {"kills": iterations, "mid_write": mid_write, "saves_completed": last, "kills_after_progress": advanced}
+    return {"kills": kills, "mid_write": mid_write, "saves_completed": last, "kills_after_progress": advanced}
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 def test_sigkill_mid_save_never_tears_the_file(tmp_path: Path) -> None:
-    figures = kill_mid_save(tmp_path, KILLS)
+    figures = kill_mid_save(tmp_path, KILLS, want_mid_write=KILLS // 4)
     print("kill-mid-save figures:", figures)
     # The test means something only if many kills landed inside a save.
     assert figures["mid_write"] >= KILLS // 4, figures
