@@ -170,7 +170,10 @@ def sources_line(model: AtlasModel, rows: np.ndarray, top: int = 6) -> str:
         c.update({str(s.get("outlet", "")).strip() for s in srcs if isinstance(s, dict) and s.get("outlet")})
     if not c:
         return ""
-    parts = [f"{_abbrev(name)} ({n})" for name, n in c.most_common(top)]
+    # Ties are broken by name: a set's order follows the process's string hashing, and a picture
+    # must not change from one run to the next (most_common keeps insertion order for ties).
+    ranked = sorted(c.items(), key=lambda item: (-item[1], item[0].casefold()))[:top]
+    parts = [f"{_abbrev(name)} ({n})" for name, n in ranked]
     more = len(c) - top
     return "Sources: " + ", ".join(parts) + (f" + {more} more outlet{'s' if more > 1 else ''}" if more > 0 else "")
 
@@ -378,6 +381,7 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     mvp = view.with_size(int(map_rect.width()), int(map_rect.height()), u).as_vector(vector)
     info = PageInfo(map_rect, mvp)
 
+    scene.sync_to(model)
     sync_annotations(scene, model)
     # The page draws its own scale bar and north arrow, and places the in-map legends of other
     # layers (control areas) where they do not collide with them: the scene's copies step aside.

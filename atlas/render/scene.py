@@ -43,6 +43,9 @@ class MapScene:
         self.theme: Theme = LIGHT
         self.set_theme(theme)
         self.model = model
+        # What the event layer was last built from: (table, visible rows) by identity. The model
+        # replaces both arrays on every change, so identity tells whether the layer is stale.
+        self._events_source: tuple[object, object] | None = None
         if model is not None:
             self.sync_events()
             self.sync_selection()
@@ -77,6 +80,23 @@ class MapScene:
     def sync_events(self) -> None:
         if self.model is not None:
             self.events.set_events(self.model.table, self.model.visible_rows)
+            self._events_source = (self.model.table, self.model.visible_rows)
+
+    def sync_to(self, model: AtlasModel) -> None:
+        """Bring the event and selection layers up to date with ``model`` before a picture is drawn.
+
+        A page drawn from a scene must show what the model holds at that moment, not what the
+        scene last heard about: a series of frames changes the filter between pictures with no
+        event loop running to deliver signals (``render --each-day`` drew every event in every
+        frame). Rebuilding the events only when the rows changed keeps exports of the live canvas
+        scene cheap."""
+        if model is not self.model:
+            self.model = model
+            self._events_source = None
+        if self._events_source is None or self._events_source[0] is not model.table \
+                or self._events_source[1] is not model.visible_rows:
+            self.sync_events()
+        self.sync_selection()
 
     def sync_selection(self) -> None:
         if self.model is not None:
