@@ -273,7 +273,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{r.case:<34}{r.n:>10,}{r.median_s * 1000:8.1f} ms{floor:>11}{r.peak_rss_mb:>8.0f} MB", flush=True)
         del ctx
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"cases": [r.as_dict() for r in results]}, indent=1))
+        from atlas.io.atomic import atomic_write_text
+
+        atomic_write_text(args.json_out, json.dumps({"cases": [r.as_dict() for r in results]}, indent=1))
         print(f"wrote {args.json_out}", file=sys.stderr)
     return 0
 

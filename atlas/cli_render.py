@@ -255,6 +255,8 @@ def write_gif(path: Path, frames: list[Any], frame_ms: int) -> None:
         pil.append(im.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
     if not pil:
         raise CliError("--animate: nothing to write")
-    tmp = path.with_name(path.name + ".tmp")
-    pil[0].save(tmp, format="GIF", save_all=True, append_images=pil[1:], duration=max(20, frame_ms), loop=0, optimize=False)
-    tmp.replace(path)
+    from atlas.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        pil[0].save(tmp, format="GIF", save_all=True, append_images=pil[1:], duration=max(20, frame_ms), loop=0,
+                    optimize=False)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import struct
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
+
+from atlas.io.atomic import atomic_path
 
 from .model import (
     STATUS_LABELS,
@@ -86,14 +86,8 @@ def _atomic(path: Path, write: Any) -> None:
     path = Path(path)
     if not path.parent.exists():
         raise ExportError(f"{path.parent}: no such folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        write(tmp)
 
 
 def write_geojson(path: str | Path, features: Iterable[Feature], meta: dict[str, Any] | None = None) -> None:

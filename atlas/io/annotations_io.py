@@ -20,6 +20,7 @@ from typing import Any
 
 from atlas.model.annotations import KINDS, Annotation, AnnotationError, AnnotationStyle
 
+from .atomic import atomic_write_text
 from .report import ImportReport, InputError
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -293,9 +294,7 @@ def write_annotations(path: str | Path, annotations: Sequence[Annotation]) -> No
         text = json.dumps(to_geojson(annotations), ensure_ascii=False, indent=1)
     else:
         raise InputError(p, f"unknown annotations format {suffix or '(none)'} (use .geojson or .kml)")
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(p)
+    atomic_write_text(p, text)
 
 
 __all__ = ["KINDS", "AnnotationStyle", "read_annotations", "write_annotations", "to_geojson", "to_kml",

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -26,6 +23,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from atlas.model.table import EventTable
+
+from .atomic import atomic_path
 
 #: ACLED's column order (current layout). Columns the atlas has no field for are written only
 #: when the table carries them as extra columns (an ACLED import), in their ACLED place.
@@ -51,21 +50,6 @@ ATLAS_COLUMNS: tuple[str, ...] = (
 )
 #: Characters XML 1.0 cannot carry at all.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only if the block succeeds."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 # --------------------------------------------------------------------------- values as text

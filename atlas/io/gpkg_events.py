@@ -219,7 +219,8 @@ _TYPES = {
 
 def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, layer: str = "events") -> int:
     """A GeoPackage 1.3 with one point layer holding every field (sources as JSON text)."""
-    from .export import atomic_path, field_text
+    from .atomic import atomic_path
+    from .export import field_text
 
     sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
     fields = [c for c in table.columns if c not in ("latitude", "longitude") and c not in table.extras]

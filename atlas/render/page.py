@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 
 from atlas.geo.projection import REGION, lonlat_to_merc
+from atlas.io.atomic import atomic_path
 from atlas.model import AtlasModel
 from atlas.model.filters import All, DateRange, find_part
 
@@ -582,12 +583,18 @@ def render_preview(spec: PageSpec, scene: MapScene, model: AtlasModel, view: Vie
 
 def write_png(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport) -> PageInfo:
     img, info = render_page(spec, scene, model, view)
-    if not img.save(str(path), "PNG"):
-        raise ExportError(f"{path}: could not write the PNG")
+    with atomic_path(path) as tmp:
+        if not img.save(str(tmp), "PNG"):
+            raise ExportError(f"{path}: could not write the PNG")
     return info
 
 
 def write_svg(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport) -> PageInfo:
+    with atomic_path(path) as tmp:
+        return _write_svg(tmp, spec, scene, model, view)
+
+
+def _write_svg(path: Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport) -> PageInfo:
     from PySide6.QtSvg import QSvgGenerator
 
     gen = QSvgGenerator()
@@ -611,6 +618,12 @@ def write_pdf(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasMod
               paper: str | None = None, landscape: bool = True) -> PageInfo:
     """A vector PDF. With ``paper`` (A4, A3, Letter) the page is that size at ``spec.dpi``; else a
     custom page of ``spec.width`` x ``spec.height`` pixels at ``spec.dpi``."""
+    with atomic_path(path) as tmp:
+        return _write_pdf(tmp, spec, scene, model, view, paper, landscape)
+
+
+def _write_pdf(path: Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport,
+               paper: str | None, landscape: bool) -> PageInfo:
     w = QPdfWriter(str(path))
     w.setResolution(round(spec.dpi))
     w.setCreator("Kursk Atlas")
@@ -646,10 +659,13 @@ def write_page(path: str | Path, fmt: str, spec: PageSpec, scene: MapScene, mode
                paper: str | None = None, landscape: bool = True) -> PageInfo:
     writers: dict[str, Callable[..., PageInfo]] = {"png": write_png, "svg": write_svg}
     if fmt == "pdf":
-        return write_pdf(path, spec, scene, model, view, paper, landscape)
+        writers["pdf"] = lambda *a: write_pdf(*a, paper=paper, landscape=landscape)
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
-    return writers[fmt](path, spec, scene, model, view)
+    try:
+        return writers[fmt](path, spec, scene, model, view)
+    except OSError as exc:  # no such folder, no permission, disk full: a message, not a traceback
+        raise ExportError(f"{path}: could not write the {fmt.upper()} ({exc.strerror or exc})") from None
 
 
 def today_stamp() -> str:

@@ -29,6 +29,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from atlas.geo.projection import R
+from atlas.io.atomic import atomic_write_bytes
 
 from .layers import MapLayer
 from .viewport import Viewport
@@ -185,9 +186,7 @@ class TileLayer(MapLayer):
                 if path is not None:
                     try:
                         path.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = path.with_suffix(".part")
-                        tmp.write_bytes(data)
-                        tmp.replace(path)
+                        atomic_write_bytes(path, data)
                     except OSError:
                         pass  # a read-only cache still lets the tile show this session
                 self._remember(key, img)

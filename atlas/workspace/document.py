@@ -18,7 +18,7 @@ from typing import Any
 from atlas import __version__
 from atlas.io.report import InputError
 
-from .atomic import atomic_write_bytes
+from atlas.io.atomic import atomic_write_bytes
 
 FORMAT = "kursk-atlas-workspace"
 #: The schema version this code writes. Bump it and add a migration when the layout changes.

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from atlas import APP_NAME
 from atlas.logging_setup import BEFORE_ERROR_DIALOG, data_dir, error_dialog
 
-from .atomic import atomic_write_bytes
+from atlas.io.atomic import atomic_write_bytes
 from .document import SUFFIX, WorkspaceError, read_workspace, write_workspace
 from .sources import sha256_file
 from .state import Context, capture_all, restore_all

@@ -19,7 +19,7 @@ from typing import Any
 
 from atlas.io import BUNDLED_EVENTS
 
-from .atomic import atomic_write_bytes
+from atlas.io.atomic import atomic_write_bytes
 from .state import Context
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

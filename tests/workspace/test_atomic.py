@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from atlas.workspace.atomic import TEMP_PREFIX, atomic_write_bytes, stale_temp_files
+from atlas.io.atomic import TEMP_PREFIX, atomic_write_bytes, stale_temp_files
 
 ROOT = Path(__file__).resolve().parents[2]
-ATOMIC = ROOT / "atlas" / "workspace" / "atomic.py"
+ATOMIC = ROOT / "atlas" / "io" / "atomic.py"
 KILLS = int(os.environ.get("KATLAS_KILLS", "200"))
 
 # The child loads atomic.py on its own (no package import: it starts in ~20 ms) and saves
