@@ -1,8 +1,8 @@
-"""Kursk Atlas entry point: hands the command line to atlas.cli."""
+"""Kursk Atlas entry point: hands the command line to atlas.launcher."""
 
 import sys
 
-from atlas.cli import main
+from atlas.launcher import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -125,7 +125,7 @@ def no_gui(monkeypatch: pytest.MonkeyPatch):
 
 
 def run_cli(argv: list[str], capsys) -> str:
-    from atlas.cli import main
+    from atlas.launcher import main
 
     with time_limit():
         try:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from atlas.cli import main
+from atlas.launcher import main
 from atlas.io import read_events
-from atlas.io.bench_cases import write_acled_csv
+from atlas.bench.io_cases import write_acled_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog
 
 from atlas.io import read_events
-from atlas.io.bench_cases import write_acled_csv
+from atlas.bench.io_cases import write_acled_csv
 from atlas.model import AtlasModel, Categories
 from atlas.ui import import_dialogs
 from atlas.ui.import_dialogs import ColumnMappingDialog, ImportController, remember_mapping, remembered_mapping

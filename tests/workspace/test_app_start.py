@@ -30,7 +30,7 @@ def _run_gui_once(qtbot, monkeypatch, argv: list[str]):
     (The window is caught as it is made: walking QApplication.topLevelWidgets() can touch widgets
     other tests already deleted.)"""
     import atlas.ui.main_window as mw
-    from atlas.cli import main
+    from atlas.launcher import main
 
     created = []
 
@@ -97,7 +97,7 @@ def test_main_opens_a_workspace_argument(qtbot, monkeypatch, real_identity, tmp_
 
 def test_main_refuses_a_damaged_or_mixed_workspace_argument(tmp_path: Path, sample_file: Path, capsys, monkeypatch) -> None:
     import atlas.app
-    from atlas.cli import main
+    from atlas.launcher import main
 
     monkeypatch.setattr(atlas.app, "run_gui", lambda *a, **k: pytest.fail("must not start"))
     bad = tmp_path / "bad.katlas"

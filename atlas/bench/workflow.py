@@ -12,7 +12,7 @@
   Floor: painting the plot with nothing moved.
 
 The widget cases need a QApplication, while ``bench`` runs under a QGuiApplication, so they are
-measured in one child process per size (``python -m atlas.ui.bench_workflow N``).
+measured in one child process per size (``python -m atlas.bench.workflow N``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _child_results(ctx: BenchContext) -> dict[str, Any]:
     got = ctx.cache.get("workflow")
     if got is None:
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-        out = subprocess.run([sys.executable, "-m", "atlas.ui.bench_workflow", str(ctx.n)], capture_output=True,
+        out = subprocess.run([sys.executable, "-m", "atlas.bench.workflow", str(ctx.n)], capture_output=True,
                              text=True, env=env, timeout=1800)
         if out.returncode != 0:
             raise RuntimeError(f"workflow bench child failed: {out.stderr.strip()[-2000:]}")

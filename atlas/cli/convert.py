@@ -17,7 +17,7 @@ from atlas.io.csv_events import read_csv
 from atlas.io.dedupe import resolve_duplicates
 from atlas.model import EventTable
 
-from .cli_common import CliError, add_filter_options, filter_from_args, load
+from .common import CliError, add_filter_options, filter_from_args, load
 
 
 def parse_columns(text: str) -> dict[str, str]:

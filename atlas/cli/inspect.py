@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .cli_common import load
+from .common import load
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

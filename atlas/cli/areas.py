@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_common import CliError, parse_date, parse_size
+from .common import CliError, parse_date, parse_size
 
 BUNDLED_RECONSTRUCTION = Path(__file__).resolve().parents[1] / "data" / "control" / "reconstruction.geojson"
 
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         print(msg, file=sys.stderr if args.json else sys.stdout)
     if args.chart or args.map:
-        from .cli_areas_pictures import draw_chart, draw_map
+        from .areas_pictures import draw_chart, draw_map
 
         if args.chart:
             draw_chart(paths, snaps, args.clip, args.chart, args.size)

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from atlas.control.model import STATUSES, ControlSeries, ControlSnapshot
 
-from .cli_common import CliError
+from .common import CliError
 
 
 def _app() -> object:

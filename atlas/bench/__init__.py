@@ -245,7 +245,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli_common import CliError, headless_app
+    from atlas.cli.common import CliError, headless_app
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -282,10 +282,10 @@ def run(args: argparse.Namespace) -> int:
 
 #: Modules that add bench cases when imported (other features list theirs here).
 EXTRA_CASE_MODULES: list[str] = [
-    "atlas.ui.bench_workflow",
-    "atlas.io.bench_cases",
-    "atlas.render.bench_basemap",
-    "atlas.render.bench_export",
+    "atlas.bench.workflow",
+    "atlas.bench.io_cases",
+    "atlas.bench.basemap",
+    "atlas.bench.export",
 ]
 
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .cli_common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_date, parse_size
+from .common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_date, parse_size
 
 FOCUS_WIDTH_M = 60_000.0
 FORMATS = ("png", "svg", "pdf")
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas.render.page import ExportError, PageSpec, render_page, write_page
     from atlas.render.scene import MapScene
 
-    from .render_views import view_for
+    from .views import view_for
 
     model = AtlasModel(table)
     if isinstance(flt, All) and ws.get("filter") is not None:
