@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .common import CliError, parse_date, parse_size
 
-BUNDLED_RECONSTRUCTION = Path(__file__).resolve().parents[1] / "data" / "control" / "reconstruction.geojson"
+BUNDLED_RECONSTRUCTION = Path(__file__).resolve().parents[2] / "data" / "control" / "reconstruction.geojson"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
