@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .place_aliases import alternatives
 from .table import CONFIDENCE_LEVELS, BoolArray, EventTable, IntArray
 
 
@@ -190,7 +191,8 @@ class Text(Filter):
     """Case-insensitive substring search; every whitespace-separated term must occur.
 
     Searches title, notes, location, actors and region. Cyrillic folds like Latin
-    (``pyarrow.compute.utf8_lower`` is Unicode-aware).
+    (``pyarrow.compute.utf8_lower`` is Unicode-aware), and a term that names a place matches
+    every spelling of it (atlas.model.place_aliases: Суджа finds the events at Sudzha).
     """
 
     query: str
@@ -216,7 +218,9 @@ class Text(Filter):
             idx = np.flatnonzero(out)
             sub = col if idx.size == n else pc.take(col, pa.array(idx))  # later terms: few rows
             # RE2 on a literal pattern scans ~2.5x faster than match_substring's kernel.
-            out[idx] = pc.match_substring_regex(sub, _re2_literal(term)).to_numpy(zero_copy_only=False)
+            # A term naming a place matches any of its spellings (Суджа, Sudzha): one alternation.
+            pattern = "|".join(_re2_literal(t) for t in alternatives(term))
+            out[idx] = pc.match_substring_regex(sub, pattern).to_numpy(zero_copy_only=False)
         return out
 
     def describe(self) -> str:
