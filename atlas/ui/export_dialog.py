@@ -238,6 +238,7 @@ def install_export(window: MainWindow) -> None:
     act = window._action("&Export picture…", "Ctrl+E", open_dialog, "PNG, SVG or PDF of the current view with title, legend, scale bar")
     acts = window.file_menu.actions()
     window.file_menu.insertAction(acts[1] if len(acts) > 1 else None, act)
+    window.map_toolbar.addAction(act)
     # Ctrl+Shift+C (the choice) unless another feature took it first.
     taken = {s.toString() for a in window.findChildren(QAction) for s in a.shortcuts()}
     key = "Ctrl+Shift+C" if "Ctrl+Shift+C" not in taken else "Ctrl+Alt+Shift+C"

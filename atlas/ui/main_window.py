@@ -31,6 +31,7 @@ from atlas.render.compose import BASEMAP_ATTRIBUTION, DEFAULT_ATTRIBUTION
 from atlas.workspace import install_workspace
 
 from .event_list import EventListPanel
+from .icons import app_icon, decorate_actions
 from .import_dialogs import install_import
 from .layers_panel import install_layers_panel
 from .navigation import install_navigation
@@ -85,10 +86,13 @@ class MainWindow(QMainWindow):
         install_navigation(self)  # coordinates, theme, scale bar, go to place, bookmarks, measure (atlas/ui/navigation.py)
         install_layers_panel(self)  # View ▸ Layers: show, hide, reorder, opacity (atlas/ui/layers_panel.py)
         install_import(self)  # background import with Cancel, column mapping, Sources dock, Add/Export events (atlas/ui/import_dialogs.py)
+        self.setWindowIcon(app_icon())
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()
         self.workspace = install_workspace(self)  # File ▸ New/Open/Save, autosave, recovery
+        # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
+        decorate_actions(self.findChildren(QAction))
 
     # ------------------------------------------------------------------ building
     def add_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -138,6 +142,13 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.list_dock.toggleViewAction())
+
+        # The map's own toolbar; features add their map actions to it (navigation, export).
+        self.map_toolbar = self.addToolBar("Map")
+        self.map_toolbar.setObjectName("map_toolbar")
+        for a in (self.act_open, self.act_home, self.act_region, self.act_zoom_in, self.act_zoom_out):
+            self.map_toolbar.addAction(a)
+        self.map_toolbar.addSeparator()
 
         self.help_menu = mb.addMenu("&Help")
         self.act_shortcuts = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)

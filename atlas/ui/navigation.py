@@ -142,6 +142,8 @@ class Navigation:
                 self.menu.addSeparator()
             else:
                 self.menu.addAction(a)
+        for a in (self.act_goto, self.act_bookmarks, self.act_measure, self.act_measure_area):
+            window.map_toolbar.addAction(a)
         # The place box sits above the bookmarks; both stay out of the way until asked for.
         window.splitDockWidget(self.place_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
         self.place_dock.hide()
