@@ -60,7 +60,15 @@ _CHANGE_WORDS = ("in a day", "retaken", "recaptured", "regained", "retook", "lib
 _HELD_WORDS = ("control", "held", "hold", "foothold")
 
 
-def claim_kind(title: str) -> str:
+#: Sub-event types whose area is ground said to be taken, not ground held.
+_CHANGE_TYPES = ("recapture claim",)
+
+
+def claim_kind(title: str, sub_event_type: str = "") -> str:
+    """"held" or "change". The event's sub-type decides when it says (a recapture claim's area is
+    ground said to be retaken); otherwise the title's words do."""
+    if sub_event_type.strip().lower() in _CHANGE_TYPES:
+        return "change"
     t = title.lower()
     if any(w in t for w in _HELD_WORDS):
         return "held"
@@ -76,7 +84,10 @@ def area_claims(table: EventTable, rows: np.ndarray | None = None) -> list[AreaC
     dates = table.date[idx]
     ok = np.isfinite(km2) & ~np.isnat(dates)
     out = []
-    for r in idx[ok]:
+    picked = idx[ok]
+    sub = table.categorical.get("sub_event_type")
+    sub_of = dict(zip(picked.tolist(), (sub.decode(picked) if sub is not None else [""] * len(picked))))
+    for r in picked:
         rec_title = table.text["title"][r] if "title" in table.text else ""
         by = table.text["claimed_by"][r] if "claimed_by" in table.text else ""
         out.append(AreaClaim(
@@ -87,7 +98,7 @@ def area_claims(table: EventTable, rows: np.ndarray | None = None) -> list[AreaC
             claimed_by=str(by or ""),
             date_precision=int(table.date_precision[r]),
             sources=tuple(table.sources[r] or ()),
-            kind=claim_kind(str(rec_title or "")),
+            kind=claim_kind(str(rec_title or ""), str(sub_of[int(r)] or "")),
         ))
     out.sort(key=lambda c: (c.date, c.event_id))
     return out

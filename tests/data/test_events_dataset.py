@@ -179,8 +179,19 @@ def test_ids_unique_sequential_and_chronological(collection: dict[str, Any]) -> 
     assert len(set(ids)) == len(ids)
     assert ids == [f"KA-{i:04d}" for i in range(1, len(ids) + 1)]
     assert all(f["id"] == f["properties"]["event_id"] for f in feats)
-    dates = [f["properties"]["event_date"] for f in feats]
+    # Ids follow the date order in which events were added; an event re-dated later keeps its id,
+    # and SOURCES.md's change table lists it (nothing else may be out of order).
+    redated = set(re.findall(r"^\| (KA-\d{4}) \| event_date \|", SOURCES_MD.read_text(encoding="utf-8"), re.M))
+    dates = [(f["properties"]["event_date"], f["id"]) for f in feats if f["id"] not in redated]
     assert dates == sorted(dates), "KA ids must follow the chronological order"
+    assert redated <= set(ids)
+
+
+def test_no_url_carries_a_default_port(collection: dict[str, Any]) -> None:
+    for f in collection["features"]:
+        for s in f["properties"].get("sources") or []:
+            url = s.get("url") or ""
+            assert not re.match(r"https?://[^/]+:(443|80)/", url), (f["id"], url)
 
 
 # --- every event -----------------------------------------------------------------------------------
