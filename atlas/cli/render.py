@@ -152,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from atlas.model import AtlasModel, DateRange, replace_part
     from atlas.model.filters import All
     from atlas.render.page import ExportError, PageSpec, render_page, write_page
+    from atlas.render.gif import write_gif
     from atlas.render.scene import MapScene
 
     from .views import view_for
@@ -224,39 +225,15 @@ def run(args: argparse.Namespace) -> int:
                 end = args.date_to or (_as_date(span[1]) if span else None)
                 if start is None or end is None:
                     raise CliError("--animate: no dated events to play")
-            frames = []
-            for day in _days(start, end, max(1, args.step)):
-                lo = day - dt.timedelta(days=args.window - 1) if args.window > 0 else start
-                at_days(lo, day)
-                img, _ = render_page(spec.with_(date_stamp=args.date_stamp or f"{day.isoformat()}  ·  events {lo} – {day}"),
-                                     scene, model, vp)
-                frames.append(img)
-            write_gif(Path(args.animate), frames, args.frame_ms)
-            print(f"wrote {args.animate} ({len(frames)} frames, {start} – {end})")
+            # Frames go to the file as they are drawn: memory stays one frame, whatever the range.
+            with write_gif(Path(args.animate), args.frame_ms) as gif:
+                for day in _days(start, end, max(1, args.step)):
+                    lo = day - dt.timedelta(days=args.window - 1) if args.window > 0 else start
+                    at_days(lo, day)
+                    stamp = args.date_stamp or f"{day.isoformat()}  ·  events {lo} – {day}"
+                    img, _ = render_page(spec.with_(date_stamp=stamp), scene, model, vp)
+                    gif.add(img)
+            print(f"wrote {args.animate} ({gif.frames} frames, {start} – {end})")
     except ExportError as exc:
         raise CliError(str(exc)) from None
     return 0
-
-
-def write_gif(path: Path, frames: list[Any], frame_ms: int) -> None:
-    """Frames (QImages) to an animated GIF with Pillow (Qt has no GIF writer)."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow is a dependency
-        raise CliError("--animate needs Pillow (pip install Pillow)") from None
-    from PySide6.QtGui import QImage
-
-    pil = []
-    for img in frames:
-        rgb = img.convertToFormat(QImage.Format.Format_RGB888)
-        w, h, bpl = rgb.width(), rgb.height(), rgb.bytesPerLine()
-        buf = bytes(rgb.constBits())[: bpl * h]
-        im = Image.frombuffer("RGB", (w, h), buf, "raw", "RGB", bpl, 1)
-        pil.append(im.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
-    if not pil:
-        raise CliError("--animate: nothing to write")
-    from atlas.io.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        pil[0].save(tmp, format="GIF", save_all=True, append_images=pil[1:], duration=max(20, frame_ms), loop=0,
-                    optimize=False)
