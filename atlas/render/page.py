@@ -398,12 +398,14 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
         lyr.show_legend = False  # type: ignore[attr-defined]
     try:
         p.save()
-        mw_, mh_ = int(map_rect.width()), int(map_rect.height())
-        p.setViewport(QRect(round(map_rect.left() * k), round(map_rect.top() * k), round(mw_ * k), round(mh_ * k)))
-        p.setWindow(QRect(0, 0, mw_, mh_))
-        p.setClipRect(QRectF(0, 0, mw_, mh_))
-        scene.paint(p, mvp)
-        p.restore()
+        try:
+            mw_, mh_ = int(map_rect.width()), int(map_rect.height())
+            p.setViewport(QRect(round(map_rect.left() * k), round(map_rect.top() * k), round(mw_ * k), round(mh_ * k)))
+            p.setWindow(QRect(0, 0, mw_, mh_))
+            p.setClipRect(QRectF(0, 0, mw_, mh_))
+            scene.paint(p, mvp)
+        finally:  # a cancelled export stops inside the map; the painter still ends cleanly
+            p.restore()
     finally:
         for lyr in hidden:
             lyr.visible = True

@@ -5,13 +5,18 @@ The canvas paints a MapScene and the exporter paints the same MapScene; only the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import dataclasses
+from collections.abc import Callable, Iterable
 
 from PySide6.QtGui import QPainter
 
 from atlas.model import AtlasModel
 
 from .basemap_layers import BasemapLayers, make_basemap_layers
+
+#: Called before each layer is drawn with (layer index, layer count); raises to stop the picture.
+Interrupt = Callable[[int, int], None]
 from .layers import BackgroundLayer, EventsLayer, GraticuleLayer, MapLayer, RegionFrameLayer, SelectionLayer
 from .themes import LIGHT, Theme, apply_theme, theme_named
 from .viewport import Viewport
@@ -41,6 +46,8 @@ class MapScene:
         if self.basemap is not None:
             self.basemap.layout.obstacles = self.events
         self.theme: Theme = LIGHT
+        #: A worker's progress report and cancel point (None on the screen): see :meth:`paint`.
+        self.interrupt: Interrupt | None = None
         self.set_theme(theme)
         self.model = model
         # What the event layer was last built from: (table, visible rows) by identity. The model
@@ -76,6 +83,31 @@ class MapScene:
             self.basemap.options.theme = theme_named(theme) if isinstance(theme, str) else theme
         return apply_theme(self, theme)
 
+    def snapshot(self) -> MapScene:
+        """A copy of the layer stack as it is now, for drawing off the GUI thread: every layer is
+        a copy (visibility, opacity, order and data as they are), so the user's next change to the
+        live scene, or a page's own temporary changes to the copy, never reach the other. Heavy
+        data (geometry, sprites, event arrays) is shared: layers replace it, they never edit it.
+        The basemap gets its own layers and label layout, keeping clear of the copied events."""
+        snap = copy.copy(self)
+        fresh: dict[int, MapLayer] = {}
+        if self.basemap is not None:
+            bm = BasemapLayers(self.basemap.geo, dataclasses.replace(self.basemap.options))
+            for old, new in zip(self.basemap.all(), bm.all(), strict=True):
+                new.visible, new.opacity = old.visible, old.opacity
+                fresh[id(old)] = new
+            snap.basemap = bm
+        for layer in self.layers:
+            if id(layer) not in fresh:
+                fresh[id(layer)] = copy.copy(layer)
+        snap.layers = [fresh[id(layer)] for layer in self.layers]
+        for attr in ("background", "graticule", "frame", "events", "selection"):
+            setattr(snap, attr, fresh[id(getattr(self, attr))])
+        if snap.basemap is not None:
+            snap.basemap.layout.obstacles = snap.events
+        snap.interrupt = None
+        return snap
+
     # ------------------------------------------------------------------ model sync
     def sync_events(self) -> None:
         if self.model is not None:
@@ -105,8 +137,14 @@ class MapScene:
     # ------------------------------------------------------------------ painting
     def paint(self, p: QPainter, vp: Viewport, static: bool = True, dynamic: bool = True) -> None:
         """Draw the visible layers in order in pixel coordinates (the painter's transform must be
-        the identity). ``static``/``dynamic`` let the canvas cache the slow, rarely-changing part."""
-        for layer in self.layers:
+        the identity). ``static``/``dynamic`` let the canvas cache the slow, rarely-changing part.
+
+        With :attr:`interrupt` set (an export on a worker), it is called before each layer: it
+        reports progress and raises to cancel between layers."""
+        n = len(self.layers)
+        for i, layer in enumerate(self.layers):
+            if self.interrupt is not None:
+                self.interrupt(i, n)
             if not layer.visible or layer.opacity <= 0:
                 continue
             if (layer.dynamic and not dynamic) or (not layer.dynamic and not static):

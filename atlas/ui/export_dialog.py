@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from atlas.render.page import MAX_DPI, PAPER_MM, SIZE_PRESETS, ExportError, PageSpec, render_page, render_preview, write_page
+from atlas.render.export_job import ExportJob
+from atlas.render.page import MAX_DPI, PAPER_MM, SIZE_PRESETS, ExportError, PageSpec, render_page, render_preview
 from atlas.render.viewport import Viewport
 
 if TYPE_CHECKING:
@@ -194,10 +196,19 @@ class ExportDialog(QDialog):
             return
         self.preview.setPixmap(QPixmap.fromImage(img))  # type: ignore[arg-type]
 
-    def export_to(self, path: str | Path) -> None:
+    def export_job(self, path: str | Path) -> ExportJob:
+        """A job drawing the picture as the dialog is set now, from snapshots of the scene and
+        the model (atlas.render.export_job): the user may go on working while it runs."""
         w = self.window_
-        write_page(path, self.fmt(), self.spec(), w.canvas.scene_layers, w.model, self.view,
-                   paper=self.paper(), landscape=self.landscape.isChecked())
+        return ExportJob.of(path, self.fmt(), self.spec(), w.canvas.scene_layers, w.model, self.view,
+                            paper=self.paper(), landscape=self.landscape.isChecked())
+
+    def export_to(self, path: str | Path) -> None:
+        """Export and wait (scripts and tests); the dialog's Save runs the job in the background."""
+        job = self.export_job(path)
+        job.run()
+        if job.error is not None:
+            raise job.error
 
     def save_dialog(self) -> None:
         ext = self.fmt()
@@ -207,12 +218,42 @@ class ExportDialog(QDialog):
         if not path.lower().endswith(f".{ext}"):
             path += f".{ext}"
         try:
-            self.export_to(path)
-        except (ExportError, OSError) as exc:
+            job = self.export_job(path)
+        except ExportError as exc:
             QMessageBox.warning(self, "Export picture", str(exc))
             return
-        self.window_.statusBar().showMessage(f"Wrote {path}", 8000)
+        self.run_in_background(job)
+
+    def run_in_background(self, job: ExportJob) -> QProgressDialog:
+        """Draw on a worker with a progress dialog and Cancel; the window stays usable."""
+        progress = QProgressDialog(f"Exporting {job.path.name}…", "Cancel", 0, 100, self.window_)
+        progress.setWindowTitle("Export picture")
+        progress.setMinimumDuration(300)  # quick exports finish before it shows
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(job.cancel)
+        status = self.window_.statusBar()
+        timer = QTimer(progress)
+        timer.setInterval(50)
+
+        def poll() -> None:
+            progress.setValue(int(job.progress * 100))
+            if not job.done:
+                return
+            timer.stop()
+            progress.close()
+            if job.cancelled:
+                status.showMessage(f"Export of {job.path.name} cancelled; nothing was written", 8000)
+            elif job.error is not None:
+                QMessageBox.warning(self.window_, "Export picture", str(job.error))
+            else:
+                status.showMessage(f"Wrote {job.path}", 8000)
+        timer.timeout.connect(poll)
         self.accept()
+        job.start()
+        timer.start()
+        self._job, self._progress = job, progress
+        return progress
 
     def showEvent(self, ev: object) -> None:  # noqa: N802
         super().showEvent(ev)  # type: ignore[arg-type]
