@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -59,30 +58,14 @@ def _format_of(path: Path, fmt: str | None) -> str:
 
 def _read_workspace(path: str) -> dict[str, Any]:
     """The annotations, view and filter of a .katlas file (through the workspace module)."""
-    p = Path(path)
-    if not p.exists():
-        raise CliError(f"{p}: no such file")
+    from atlas.workspace import WorkspaceError, read_workspace
+    from atlas.workspace import values as wvalues
+
     out: dict[str, Any] = {}
     try:
-        from atlas.workspace import WorkspaceError, read_workspace
-        from atlas.workspace import values as wvalues
-    except ImportError:  # a build without the workspace module: read the plain JSON keys
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CliError(f"{p}: not a workspace ({exc})") from None
-        from atlas.model.annotations import Annotation, AnnotationError
-        try:
-            out["annotations"] = tuple(Annotation.from_dict(d) for d in doc.get("annotations") or [])
-        except AnnotationError as exc:
-            raise CliError(f"{p}: bad annotation: {exc}") from None
-        if isinstance(doc.get("view"), list) and len(doc["view"]) == 4:
-            out["view"] = tuple(float(v) for v in doc["view"])
-        return out
-    try:
-        ws = read_workspace(p)
-    except (WorkspaceError, OSError, ValueError) as exc:
-        raise CliError(f"{p}: {exc}") from None
+        ws = read_workspace(path)
+    except WorkspaceError as exc:  # its message names the file already
+        raise CliError(str(exc)) from None
     sec = ws.sections
     if isinstance(sec.get("annotations"), dict) and "value" in sec["annotations"]:
         out["annotations"] = tuple(wvalues.from_json(sec["annotations"]["value"]) or ())

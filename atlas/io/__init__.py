@@ -12,6 +12,7 @@ from .geojson_events import read_geojson
 from .export import WRITERS, write_events
 from .gpkg_events import read_gpkg
 from .kml_events import read_kml
+from .input_guard import check_regular_file
 from .report import ImportReport, InputError, Problem
 
 Reader = Callable[[Path], tuple[EventTable, ImportReport]]
@@ -35,13 +36,7 @@ BUNDLED_EVENTS = Path(__file__).resolve().parents[2] / "data" / "events" / "kurs
 def read_events(path: str | Path) -> tuple[EventTable, ImportReport]:
     """Read one events file by its suffix. Raises :class:`InputError` for what cannot be read."""
     path = Path(path)
-    try:
-        if not path.exists():
-            raise InputError(path, "no such file")
-        if path.is_dir():
-            raise InputError(path, "is a folder, not a file")
-    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
-        raise InputError(str(path)[:200], f"not a usable file name ({getattr(exc, 'strerror', None) or exc})") from None
+    check_regular_file(path)  # missing, a folder, a device or a pipe: refused before any reader opens it
     suffixes = "".join(path.suffixes[-2:]).lower()
     reader = READERS.get(suffixes) or READERS.get(path.suffix.lower())
     if reader is None:

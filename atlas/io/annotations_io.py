@@ -21,6 +21,7 @@ from typing import Any
 from atlas.model.annotations import KINDS, Annotation, AnnotationError, AnnotationStyle
 
 from .atomic import atomic_write_text
+from .input_guard import read_input_bytes
 from .report import ImportReport, InputError
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -261,18 +262,17 @@ def annotations_from_kml(data: bytes, report: ImportReport) -> list[Annotation]:
 
 
 # ---------------------------------------------------------------------------- files
+#: Annotations are drawn by hand: 64 MB is far beyond any real file and bounds a hostile one.
+MAX_ANNOTATION_BYTES = 64 << 20
+
+
 def read_annotations(path: str | Path) -> tuple[list[Annotation], ImportReport]:
     """Read a .geojson/.json or .kml file of annotations."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".geojson", ".json", ".kml"):
         raise InputError(p, f"unknown annotations format {suffix or '(none)'} (use .geojson or .kml)")
-    if not p.exists():
-        raise InputError(p, "no such file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(p, f"cannot read ({exc.strerror})") from None
+    data = read_input_bytes(p, MAX_ANNOTATION_BYTES, "file of annotations")
     if suffix == ".kml":
         report = ImportReport(str(p), "KML annotations")
         return annotations_from_kml(data, report), report

@@ -19,6 +19,7 @@ from atlas import __version__
 from atlas.io.report import InputError
 
 from atlas.io.atomic import atomic_write_bytes
+from atlas.io.input_guard import read_input_bytes
 
 FORMAT = "kursk-atlas-workspace"
 #: The schema version this code writes. Bump it and add a migration when the layout changes.
@@ -149,16 +150,9 @@ def parse_document(raw: bytes, where: str | Path | None = None) -> Workspace:
 def read_workspace(path: str | Path) -> Workspace:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise WorkspaceError(path, f"is {size / 2**20:,.0f} MB, more than the {MAX_BYTES / 2**20:,.0f} MB a workspace may have")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise WorkspaceError(path, "no such file") from None
-    except IsADirectoryError:
-        raise WorkspaceError(path, "is a folder, not a workspace file") from None
-    except OSError as exc:
-        raise WorkspaceError(path, f"cannot read the file: {exc.strerror or exc}") from None
+        raw = read_input_bytes(path, MAX_BYTES, "workspace")
+    except InputError as exc:  # missing, a folder, a device or pipe, too large: one clear message
+        raise WorkspaceError(path, exc.what.replace("is a folder, not a file", "is a folder, not a workspace file")) from None
     ws = parse_document(raw, path)
     ws.path = path.resolve()
     return ws
