@@ -10,13 +10,10 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from atlas.geo.basemap_data import load_basemap
-from atlas.render.basemap_layers import (
-    BasemapGeometry,
-    basemap_geometry,
-    ground_m_per_px,
-    make_basemap_layers,
-    min_population,
-)
+from atlas.render.basemap_base import ground_m_per_px
+from atlas.render.basemap_geometry import BasemapGeometry, basemap_geometry
+from atlas.render.basemap_labels import min_population
+from atlas.render.basemap_layers import make_basemap_layers
 from atlas.render.compose import render_map
 from atlas.render.scene import MapScene
 from atlas.render.themes import DARK, LIGHT
@@ -149,7 +146,7 @@ def test_labels_thin_out_by_scale_and_never_overlap(qapp) -> None:
 
 
 def _sprite_size(p, vp) -> tuple[float, float]:
-    from atlas.render.basemap_layers import _SPRITES
+    from atlas.render.basemap_labels import _SPRITES
 
     img = _SPRITES.get(p.text, p.style, LIGHT, vp.ui_scale, 1.0)
     return img.width(), img.height()
