@@ -41,7 +41,7 @@ from atlas.model.filters import All, DateRange, find_part
 from . import style
 from .annotations_layer import AnnotationsLayer
 from .decorations import draw_north_arrow, draw_scale_bar
-from .layers import draw_marker_shapes
+from .layers import MapLayer, draw_marker_shapes
 from .scene import MapScene
 from .viewport import Viewport
 
@@ -367,21 +367,39 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     their own, which would discard a translate or scale made here."""
     u = spec.ui_scale
     W, H = spec.width, spec.height
-    k = device_scale
     p.setWindow(QRect(0, 0, W, H))
-    p.setViewport(QRect(0, 0, round(W * k), round(H * k)))
+    p.setViewport(QRect(0, 0, round(W * device_scale), round(H * device_scale)))
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     p.fillRect(QRectF(0, 0, W, H), QColor("white"))
 
     # Banners take strips off the top and bottom; the map fills the rest.
-    band = 0.0
-    if spec.banner:
-        band = round(26 * u)
+    band = round(26 * u) if spec.banner else 0.0
     map_rect = QRectF(0, band, W, H - 2 * band)
     mvp = view.with_size(int(map_rect.width()), int(map_rect.height()), u).as_vector(vector)
     info = PageInfo(map_rect, mvp)
 
+    legend_layers, legends = _draw_map(p, scene, model, mvp, map_rect, device_scale)
+    rows = rows_in_view(model, mvp)
+    info.shown_rows = rows
+    pad = 10 * u
+    p.save()
+    p.translate(map_rect.topLeft())
+    p.setClipRect(QRectF(0, 0, map_rect.width(), map_rect.height()))
+    title_bottom = _draw_title_block(p, spec, model, rows, map_rect.width(), pad)
+    foot_top = _draw_footer(p, spec, model, rows, info, map_rect.width(), map_rect.height(), pad)
+    legend_bottom = _draw_legend(p, spec, model, rows, info, map_rect.width(), pad)
+    _draw_corners(p, spec, mvp, info, legend_layers, legends, foot_top, max(legend_bottom, title_bottom), pad)
+    p.restore()
+    if spec.banner:
+        _draw_banners(p, spec, band, pad)
+    return info
+
+
+def _draw_map(p: QPainter, scene: MapScene, model: AtlasModel, mvp: Viewport, map_rect: QRectF,
+              k: float) -> tuple[list[MapLayer], list[MapLayer]]:
+    """The scene in the map area, brought up to date with ``model`` first; returns the layers
+    whose legends the page places itself (legend layers, and layers with a built-in legend)."""
     scene.sync_to(model)
     sync_annotations(scene, model)
     # The page draws its own scale bar and north arrow, and places the in-map legends of other
@@ -411,16 +429,13 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
             lyr.visible = True
         for lyr in legends:
             lyr.show_legend = True  # type: ignore[attr-defined]
+    return legend_layers, legends
 
-    rows = rows_in_view(model, mvp)
-    info.shown_rows = rows
-    pad = 10 * u
-    p.save()
-    p.translate(map_rect.topLeft())
-    p.setClipRect(QRectF(0, 0, map_rect.width(), map_rect.height()))
-    mw, mh = map_rect.width(), map_rect.height()
 
-    # Title block, top left.
+def _draw_title_block(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, mw: float,
+                      pad: float) -> float:
+    """Title, subtitle and date line on a plate, top left; returns the plate's bottom."""
+    u = spec.ui_scale
     stamp = spec.date_stamp if spec.date_stamp is not None else auto_date_stamp(model, rows)
     lines: list[tuple[str, QFont, QColor]] = []
     if spec.title:
@@ -443,8 +458,14 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
             p.drawText(QPointF(box.left() + pad, y + fm.ascent()), fm.elidedText(s, Qt.TextElideMode.ElideRight, max_w))
             y += fm.height()
         title_bottom = box.bottom()
+    return title_bottom
 
-    # Footer: filter, sources, attributions (small, full width, elided rather than overflowing).
+
+def _draw_footer(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, info: PageInfo,
+                 mw: float, mh: float, pad: float) -> float:
+    """Filter, sources and attributions along the bottom (small, full width, elided rather than
+    overflowing); returns the footer's top."""
+    u = spec.ui_scale
     foot: list[str] = []
     if spec.filter_line:
         foot.append(filter_line(model, len(rows)))
@@ -472,8 +493,13 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
             p.drawText(QPointF(pad, y + fm.ascent()), fm.elidedText(s, Qt.TextElideMode.ElideRight, mw - 2 * pad))
             y += fm.height()
         foot_top = r.top()
+    return foot_top
 
-    # Legend, top right: the event types on this map with their counts.
+
+def _draw_legend(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, info: PageInfo,
+                 mw: float, pad: float) -> float:
+    """The event types on this map with their counts, top right; returns the legend's bottom."""
+    u = spec.ui_scale
     legend_bottom = pad
     if spec.legend:
         entries = legend_entries(model, rows)
@@ -506,8 +532,16 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
                 y += row_h
             info.legend_rect = r
             legend_bottom = r.bottom()
+    return legend_bottom
 
-    # Bottom left: scale bar, north arrow beside it. Bottom right: the inset locator.
+
+def _draw_corners(p: QPainter, spec: PageSpec, mvp: Viewport, info: PageInfo, legend_layers: list[MapLayer],
+                  legends: list[MapLayer], foot_top: float, top_bottom: float, pad: float) -> None:
+    """Bottom left: scale bar, north arrow beside it, other layers' legends stacked above them.
+    Bottom right: the inset locator, when it fits under the title and legend (``top_bottom``)."""
+    u = spec.ui_scale
+    map_rect = info.map_rect
+    mw = map_rect.width()
     base_y = foot_top - pad
     if spec.scale_bar:
         origin = QPointF(pad + 8 * u, base_y - 16 * u)
@@ -533,24 +567,26 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     if spec.inset:
         iw = min(max(mw * 0.2, 120 * u), 300 * u)
         ih = iw * 0.72
-        avail = base_y - max(legend_bottom, title_bottom) - pad
+        avail = base_y - top_bottom - pad
         if ih <= avail and iw < mw * 0.45:
             r = QRectF(mw - pad - iw, base_y - ih, iw, ih)
             draw_inset(p, r, mvp, u)
             info.inset_rect = r.translated(map_rect.topLeft())
-    p.restore()
 
-    if spec.banner:
-        bg = QColor(spec.banner_colour)
-        f = _font(14 * u, True)
-        fm = QFontMetricsF(f)
-        for r in (QRectF(0, 0, W, band), QRectF(0, H - band, W, band)):
-            p.fillRect(r, bg)
-            p.setFont(f)
-            p.setPen(_banner_text_colour(bg))
-            text = fm.elidedText(spec.banner, Qt.TextElideMode.ElideRight, W - 2 * pad)
-            p.drawText(QPointF(r.center().x() - fm.horizontalAdvance(text) / 2, r.center().y() - fm.height() / 2 + fm.ascent()), text)
-    return info
+
+def _draw_banners(p: QPainter, spec: PageSpec, band: float, pad: float) -> None:
+    """The handling banner across the top and the bottom of the page."""
+    u = spec.ui_scale
+    W, H = spec.width, spec.height
+    bg = QColor(spec.banner_colour)
+    f = _font(14 * u, True)
+    fm = QFontMetricsF(f)
+    for r in (QRectF(0, 0, W, band), QRectF(0, H - band, W, band)):
+        p.fillRect(r, bg)
+        p.setFont(f)
+        p.setPen(_banner_text_colour(bg))
+        text = fm.elidedText(spec.banner, Qt.TextElideMode.ElideRight, W - 2 * pad)
+        p.drawText(QPointF(r.center().x() - fm.horizontalAdvance(text) / 2, r.center().y() - fm.height() / 2 + fm.ascent()), text)
 
 
 # ---------------------------------------------------------------------------- targets
