@@ -354,7 +354,8 @@ def build_events(
 ) -> EventTable:
     """Turn text columns into events; every unmapped column is kept as an extra.
 
-    ``source`` may be a dict of columns, which is emptied as the columns are converted."""
+    ``source`` may be a dict of columns, which is emptied as the columns are converted: each step
+    below releases the columns it has read, so memory falls as the table is built."""
     if isinstance(source, pa.Table):
         n = source.num_rows
         columns = {name: source.column(i) for i, name in enumerate(source.column_names)}
@@ -363,9 +364,49 @@ def build_events(
         n = len(next(iter(columns.values()))) if columns else 0
     store = _Store(columns, mapping)
     lister = _Lister(report, opts)
-    col = store.get
+    empty = _EmptyText(n)
 
-    # -- ids: the file's own, "<stem>-<row>" where missing, duplicates reported and made unique
+    ids = _ids(store, n, opts, report, lister)
+    lon, lat = _coordinates(store, n, report, lister)
+    tick(0.85)
+    cats, text = _categories_and_text(store, n, opts, empty)
+    tick(0.9)
+    _check_countries(lon, lat, cats["country"], report, lister)
+    date = _dates(store, n, opts, report, lister)
+    small, floats, approx = _numbers_and_flags(store, n, np.isfinite(lon) & np.isfinite(lat), lister)
+    sources = _sources_of(store.get("source"), store.get("sources"), lister, n)
+    store.release("source")
+    store.release("sources")
+    tick(0.95)
+    extras = _extras(store, n, empty)
+    report.notes.extend(opts.notes)
+    lister.flush()
+    table = EventTable(
+        ids=ids, lon=lon, lat=lat, date=date, date_precision=small["time_precision"],
+        geo_precision=small["geo_precision"], coord_approximate=approx, fatalities=floats["fatalities"],
+        claim_area_km2=floats["claim_area_km2"], categorical=cats, text=text, sources=sources, extras=extras,
+    )
+    report.rows_loaded = len(table)
+    return table
+
+
+class _EmptyText:
+    """Columns with nothing in them share one array (the table is immutable): 8 MB a column
+    saved at 1M rows."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._array: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray:
+        if self._array is None:
+            self._array = np.full(self.n, "", dtype=object)
+        return self._array
+
+
+def _ids(store: _Store, n: int, opts: BuildOptions, report: ImportReport, lister: _Lister) -> np.ndarray:
+    """The file's own ids; "<stem>-<row>" where missing; duplicates reported and made unique."""
+    col = store.get
     id_col = col("event_id")
     prefix = opts.id_prefix or opts.dataset
     if id_col is not None and isinstance(id_col, np.ndarray):
@@ -409,8 +450,12 @@ def build_events(
                                          f"kept as {ids[r]!r}"), "flagged", "duplicate ids")
     else:
         ids = np.array([f"{prefix}-{i + 1}" for i in range(n)], dtype=object)
+    return ids
 
-    # -- coordinates: numbers, then the checks that refuse a point but keep the row
+
+def _coordinates(store: _Store, n: int, report: ImportReport, lister: _Lister) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers, then the checks that refuse a point but keep the row (NaN, half, out of range, 0/0)."""
+    col = store.get
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     lon_c, lat_c = col("longitude"), col("latitude")
@@ -451,18 +496,13 @@ def build_events(
             report.notes.append(f"{none:,} rows have no coordinate (listed, not on the map)")
     else:
         report.notes.append("no coordinate columns: every row is listed without a point")
-    has = np.isfinite(lon) & np.isfinite(lat)
+    return lon, lat
 
-    tick(0.85)
-    # -- categories and text
-    shared_empty: list[np.ndarray] = []
 
-    def empty_text() -> np.ndarray:
-        # Columns with nothing in them share one array (the table is immutable): 8 MB a column saved at 1M rows.
-        if not shared_empty:
-            shared_empty.append(np.full(n, "", dtype=object))
-        return shared_empty[0]
-
+def _categories_and_text(store: _Store, n: int, opts: BuildOptions,
+                         empty_text: _EmptyText) -> tuple[dict[str, Categorical], dict[str, np.ndarray]]:
+    """Category columns as codes (the dataset named by the file when no column says), text as is."""
+    col = store.get
     cats: dict[str, Categorical] = {}
     for name in CATEGORICAL_FIELDS:
         c = col(name)
@@ -481,10 +521,12 @@ def build_events(
             store.release(name)
         else:
             text[name] = empty_text()
+    return cats, text
 
-    tick(0.9)
-    # -- the swapped-coordinates check needs the country names
-    cc = cats["country"]
+
+def _check_countries(lon: np.ndarray, lat: np.ndarray, cc: Categorical, report: ImportReport,
+                     lister: _Lister) -> None:
+    """Flag points far outside their country (swapped coordinates); say which were not checked."""
     if cc.categories:
         flagged = far_outside(lon, lat, cc.codes, cc.categories)
         if flagged:
@@ -494,7 +536,10 @@ def build_events(
             report.notes.append("points not checked against their country (no outline for: "
                                 + ", ".join(unchecked[:12]) + (" …" if len(unchecked) > 12 else "") + ")")
 
-    # -- dates
+
+def _dates(store: _Store, n: int, opts: BuildOptions, report: ImportReport, lister: _Lister) -> np.ndarray:
+    """Days (NaT when unreadable), two-digit years resolved by a year column where there is one."""
+    col = store.get
     date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     d = col("event_date")
     if d is not None:
@@ -513,8 +558,13 @@ def build_events(
             lister.add(sorted(parsed.unreadable), parsed.unreadable.__getitem__, "flagged", "unreadable or ambiguous dates")
     elif n:
         report.notes.append("no date column: every row is undated")
+    return date
 
-    # -- small integers and flags
+
+def _numbers_and_flags(store: _Store, n: int, has: np.ndarray,
+                       lister: _Lister) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Precisions (small integers, repaired to their default), numbers, the approximate flag."""
+    col = store.get
     small: dict[str, np.ndarray] = {}
     for name, lo, hi, default in (("time_precision", 1, 3, 1), ("geo_precision", 0, 3, 1)):
         c = col(name)
@@ -549,15 +599,11 @@ def build_events(
         low = pc.utf8_lower(_strings(c))
         approx = np.asarray(pc.is_in(low, value_set=pa.array(sorted(_TRUE))).to_numpy(zero_copy_only=False), dtype=bool)
         store.release("coord_approximate")
+    return small, floats, approx
 
-    # -- sources
-    flat, full = col("source"), col("sources")
-    sources = _sources_of(flat, full, lister, n)
-    store.release("source")
-    store.release("sources")
 
-    tick(0.95)
-    # -- everything else: kept as extra columns under the file's own names
+def _extras(store: _Store, n: int, empty_text: _EmptyText) -> dict[str, np.ndarray]:
+    """Everything else, kept as extra columns under the file's own names."""
     extras: dict[str, np.ndarray] = {}
     for name in store.order:
         if name not in store.columns:
@@ -570,12 +616,4 @@ def build_events(
         if n and col_values[0] == "" and not col_values.any():
             col_values = empty_text()
         extras[key] = col_values
-    report.notes.extend(opts.notes)
-    lister.flush()
-    table = EventTable(
-        ids=ids, lon=lon, lat=lat, date=date, date_precision=small["time_precision"],
-        geo_precision=small["geo_precision"], coord_approximate=approx, fatalities=floats["fatalities"],
-        claim_area_km2=floats["claim_area_km2"], categorical=cats, text=text, sources=sources, extras=extras,
-    )
-    report.rows_loaded = len(table)
-    return table
+    return extras
