@@ -34,29 +34,35 @@ def _events_model() -> object:
 
 def draw_chart(paths: list[Path], snaps: list[ControlSnapshot], clip: str | None, out: str,
                size: tuple[int, int]) -> None:
+    """The dock's chart (atlas.render.area_chart) with the dock's default choices, alone, at the
+    requested size: the computed areas of each source and the dataset's claims."""
     app = _app()
-    from atlas.control.regions import region_label
-    from atlas.render.control_layer import ControlAreasLayer
-    from atlas.ui.control_panel import ControlAreasPanel
+    from atlas.control.chart_data import CHART_STATUSES_DEFAULT, chart_curves, group_by_source
+    from atlas.control.claims import area_claims
+    from atlas.control.regions import region_geometry, region_label
+    from atlas.render.area_chart import AreaChart
 
-    panel = ControlAreasPanel(_events_model(), ControlAreasLayer())  # type: ignore[arg-type]
-    panel.add_snapshots(snaps)
-    if clip:
-        panel.clip_combo.setCurrentIndex(panel.clip_combo.findData(clip))
-    plot = panel.plot
-    plot.setParent(None)  # draw the chart alone, at the requested size, laid out like on screen
+    groups = group_by_source(snaps)
+    region = region_geometry(clip) if clip else None
+    if region is not None:
+        groups = {src: ControlSeries.of(s.clipped(region) for s in ser) for src, ser in groups.items()}
+    model = _events_model()
+    plot = AreaChart()
     plot.setTitle(f"Areas of control, {region_label(clip)}: computed (geodesic) and claimed (stars)",
                   size="11pt", color="#222")
+    curves = chart_curves(groups, CHART_STATUSES_DEFAULT, True)
+    claims = area_claims(model.table)  # type: ignore[attr-defined]
+    plot.show_curves(curves, lambda src: groups[src].approximate, claims)  # the axes size to the data
     plot.resize(size[0], max(300, int(size[0] * 0.5)))
     plot.show()
     for _ in range(3):
         app.processEvents()  # type: ignore[attr-defined]
-    panel.refresh_chart()  # re-anchor the legend and the headroom at the final size
+    # Again at the final size, so the legend and the headroom are anchored as on screen.
+    plot.show_curves(curves, lambda src: groups[src].approximate, claims)
     app.processEvents()  # type: ignore[attr-defined]
     if not plot.grab().save(out):
         raise CliError(f"{out}: could not write the picture")
     plot.close()
-    panel.deleteLater()
 
 
 def draw_map(series: ControlSeries, region: BaseGeometry | None, clip: str | None, at: dt.date | None,

@@ -9,7 +9,6 @@ animates the map. Everything measured is geodesic (atlas.control.model).
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas.control.chart_data import CHART_STATUSES_DEFAULT, chart_curves
 from atlas.control.claims import AreaClaim, area_claims
 from atlas.control.export import change_features, export, series_features, snapshot_features
 from atlas.control.io import UndatedError, read_control
@@ -56,15 +56,13 @@ from atlas.control.reconstruction import RECONSTRUCTION
 from atlas.control.regions import REGIONS, region_geometry, region_label
 from atlas.io.report import ImportReport, InputError
 from atlas.model import AtlasModel
-from atlas.render.control_layer import APPROX_TEXT, STATUS_STYLE, ControlAreasLayer, add_control_layers
+from atlas.render.area_chart import AreaChart
+from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer, add_control_layers
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 CLIP_CHOICES = ("", "kursk", "sumy", "belgorod", "russia", "ukraine")
-CHART_STATUSES_DEFAULT = ("ukrainian", "contested", "grey")
-UA_PLUS_GREY = "ukrainian+grey"
-_PEN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -73,15 +71,6 @@ def _qdate(d: dt.date) -> QDate:
 
 def _pydate(q: QDate) -> dt.date:
     return dt.date(q.year(), q.month(), q.day())
-
-
-def _ts(d: dt.date) -> float:
-    return dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.timezone.utc).timestamp()
-
-
-def _plain_tip(x: float, y: float, data: AreaClaim) -> str:
-    """A claim's tooltip; titles and sources are data, so they are escaped (never rich text)."""
-    return "<p style='white-space:pre'>" + html.escape(data.tooltip()) + "</p>"
 
 
 def _message(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> None:
@@ -239,18 +228,9 @@ class ControlAreasPanel(QWidget):
         crow.addStretch(1)
         lay.addLayout(crow)
 
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot.setBackground("w")
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("left", "area, km² (geodesic)")
+        self.plot = AreaChart()
         self.plot.setMinimumHeight(220)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="8pt", labelTextColor="#222",
-                                          brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
-        self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#444", width=1, style=Qt.PenStyle.DashLine))
-        self.plot.addItem(self.cursor_line, ignoreBounds=True)
-        self.claim_items: list[pg.ScatterPlotItem] = []
-        self.curve_items: list[pg.PlotDataItem] = []
         lay.addWidget(self.plot, 1)
         self.chart_title = QLabel("")
         self.chart_title.setTextFormat(Qt.TextFormat.PlainText)
@@ -399,7 +379,7 @@ class ControlAreasPanel(QWidget):
         self.layer.set_date(day)
         self._show_snapshot()
         if day is not None:
-            self.cursor_line.setValue(_ts(day))
+            self.plot.set_cursor(day)
         self.repaint()
         self.date_changed.emit()
 
@@ -471,70 +451,27 @@ class ControlAreasPanel(QWidget):
 
     def chart_data(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
         """(source, status) -> (timestamps, km²) for every ticked status with any area."""
-        out = {}
-        for src in self.groups:
-            ser = self.series(src)
-            if not ser:
-                continue
-            rows = [(s.as_of, self.areas(s)) for s in ser]
-            xs = np.array([_ts(d) for d, _a in rows])
-            for status in STATUSES:
-                if not self.chart_checks[status].isChecked():
-                    continue
-                ys = np.array([a[status] for _d, a in rows])
-                if ys.any():
-                    out[(src, status)] = (xs, ys)
-            if self.sum_check.isChecked():
-                ys = np.array([a["ukrainian"] + a["grey"] for _d, a in rows])
-                if ys.any() and any(a["grey"] for _d, a in rows):
-                    out[(src, UA_PLUS_GREY)] = (xs, ys)
-        return out
+        statuses = [st for st, cb in self.chart_checks.items() if cb.isChecked()]
+        return chart_curves({src: self.series(src) for src in self.groups}, statuses, self.sum_check.isChecked(),
+                            self.areas)
 
     def refresh_chart(self, *_: object) -> None:
-        for item in self.curve_items + self.claim_items:
-            self.plot.removeItem(item)
-        self.curve_items, self.claim_items = [], []
-        self.legend.clear()
-        # A survey-like source (a map) draws solid; the approximate reconstruction dashed, diamonds.
-        surveys = [src for src in self.groups if not self.groups[src].approximate]
-        styles = {src: _PEN_STYLES[[0, 2, 3][i % 3]] for i, src in enumerate(surveys)}
-        top = 0.0
-        for (src, status), (xs, ys) in self.chart_data().items():
-            colour = STATUS_STYLE[status][0] if status in STATUS_STYLE else "#6a3fb5"
-            approx = self.groups[src].approximate
-            short = "bundled reconstruction (≈ approximate)" if approx else (src if len(src) <= 34 else src[:33] + "…")
-            curve = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if approx
-                                                         else styles.get(src, Qt.PenStyle.SolidLine)),
-                                    symbol="d" if approx else "o", symbolSize=7,
-                                    symbolBrush=colour, symbolPen=colour,
-                                    name=f"{STATUS_LABELS.get(status, 'Ukrainian-held + grey zone')}: {short}")
-            self.plot.addItem(curve)
-            self.curve_items.append(curve)
-            top = max(top, float(ys.max()))
-        if self.claims_check.isChecked():
-            for kind, symbol, colour, label in (("held", "star", "#111111", "claimed held area (dataset)"),
-                                                ("change", "t", "#7b1fa2", "claimed change, not a held area")):
-                cs = [c for c in self.claims() if c.kind == kind]
-                if not cs:
-                    continue
-                scatter = pg.ScatterPlotItem(
-                    x=[_ts(c.date) for c in cs], y=[c.km2 for c in cs], data=cs, symbol=symbol, size=13,
-                    brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8), hoverable=True,
-                    hoverSize=17, tip=_plain_tip, name=label)
-                self.plot.addItem(scatter)
-                self.claim_items.append(scatter)
-                top = max(top, max(c.km2 for c in cs))
-        # Headroom above the data for the legend, which sits in the top right corner.
-        if top > 0:
-            self.plot.setYRange(-0.02 * top, top * (1.25 + 0.09 * len(self.legend.items)), padding=0)
-        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+        self.plot.show_curves(self.chart_data(), lambda src: self.groups[src].approximate,
+                              self.claims() if self.claims_check.isChecked() else None)
         where = region_label(self.clip or None)
         approx = any(self.groups[s].approximate for s in self.groups)
         self.chart_title.setText(
             f"Area per status {where} (computed, geodesic) and the dataset's claims (stars; hover for "
             f"sources)." + (f" Dashed, diamonds: the bundled {APPROX_TEXT}." if approx else ""))
-        if self.date is not None:
-            self.cursor_line.setValue(_ts(self.date))
+        self.plot.set_cursor(self.date)
+
+    @property
+    def claim_items(self) -> list[pg.ScatterPlotItem]:
+        return self.plot.claim_items
+
+    @property
+    def legend(self) -> pg.LegendItem:
+        return self.plot.legend
 
     def change(self) -> ControlChange | None:
         ser = self.series()

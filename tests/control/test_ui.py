@@ -139,7 +139,7 @@ def test_panel_change_chart_and_export(panel, tmp_path: Path) -> None:
     assert n_claims == len(panel.claims()) >= 8
     tips = [spot.data().tooltip() for item in panel.claim_items for spot in item.points()]
     assert any("1,294 km²" in t and "Ukrinform" in t for t in tips)
-    from atlas.ui.control_panel import _plain_tip
+    from atlas.render.area_chart import plain_tip as _plain_tip
 
     shown = _plain_tip(0, 0, panel.claims()[0])
     assert "<b>" not in _plain_tip(0, 0, panel.claims()[0].__class__(**{**panel.claims()[0].__dict__, "title": "<b>x</b>"}))
