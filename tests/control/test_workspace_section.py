@@ -55,7 +55,7 @@ def test_control_state_round_trips_through_a_workspace(qtbot, tmp_path: Path) ->
 
 
 def test_bad_control_section_is_refused() -> None:
-    from atlas.ui.control_panel import validate_control
+    from atlas.ui.control_workspace import validate_control
 
     validate_control({"files": [], "clip": "kursk", "date": "2025-03-11"})
     for bad in ({"files": {}}, {"clip": "mars"}, {"date": "yesterday"}, {"change": {"status": "blue"}}):
