@@ -9,10 +9,7 @@ Writes are atomic (a temporary file renamed into place).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sqlite3
-import struct
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from atlas.io.atomic import atomic_path
+from atlas.io.gpkg_writer import GpkgLayer, gpkg_blob, write_geopackage
 
 from .model import (
     STATUS_LABELS,
@@ -102,22 +100,30 @@ def write_geojson(path: str | Path, features: Iterable[Feature], meta: dict[str,
     _atomic(Path(path), write)
 
 
-def gpkg_blob(geom: BaseGeometry, srs_id: int = 4326) -> bytes:
-    """A GeoPackage geometry blob: header (magic, version 0, flags: envelope [minx,maxx,miny,maxy],
-    little-endian), SRS id, envelope, then ISO WKB."""
-    if geom.is_empty:
-        flags = 0b0001_0001  # empty flag + little endian, no envelope
-        return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, byte_order=1)
-    minx, miny, maxx, maxy = geom.bounds
-    flags = 0b0000_0011  # envelope type 1 (xy) << 1 | little endian
-    return (b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id)
-            + struct.pack("<4d", minx, maxx, miny, maxy) + shapely.to_wkb(geom, byte_order=1, output_dimension=2))
+def write_gpkg(path: str | Path, layers: dict[str, list[Feature]], description: str = "") -> None:
+    """One multipolygon feature table per layer (names: letters, digits, underscore), through the
+    one GeoPackage writer (atlas.io.gpkg_writer); property types are taken from the values."""
+    for name in layers:
+        if not name.replace("_", "").isalnum() or not name[0].isalpha():
+            raise ExportError(f"bad layer name {name!r}")
+    if not Path(path).parent.exists():
+        raise ExportError(f"{Path(path).parent}: no such folder")
+    out = []
+    for name, feats in layers.items():
+        keys: list[str] = []
+        for _g, props in feats:
+            keys += [k for k in props if k not in keys]
+        types = {k: _sql_type([p.get(k) for _g, p in feats]) for k in keys}
 
+        def rows(feats: list[Feature] = feats, keys: list[str] = keys) -> Any:
+            for geom, props in feats:
+                multi = shapely.multipolygons([geom]) if geom.geom_type == "Polygon" else geom
+                yield (gpkg_blob(multi), *[json.dumps(props.get(k), ensure_ascii=False)
+                                           if isinstance(props.get(k), (list, dict)) else props.get(k) for k in keys])
 
-_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
-              'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
-              'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
-              'AUTHORITY["EPSG","4326"]]')
+        bounds = tuple(float(x) for x in shapely.total_bounds([g for g, _ in feats])) if feats else (None,) * 4
+        out.append(GpkgLayer(name, "MULTIPOLYGON", [(k, types[k]) for k in keys], rows(), bounds, description))  # type: ignore[arg-type]
+    write_geopackage(path, out)
 
 
 def _sql_type(values: list[Any]) -> str:
@@ -129,70 +135,6 @@ def _sql_type(values: list[Any]) -> str:
     if vals and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
         return "REAL"
     return "TEXT"
-
-
-def write_gpkg(path: str | Path, layers: dict[str, list[Feature]], description: str = "") -> None:
-    """Write one feature table per layer (names: letters, digits, underscore)."""
-    for name in layers:
-        if not name.replace("_", "").isalnum() or not name[0].isalpha():
-            raise ExportError(f"bad layer name {name!r}")
-
-    def write(tmp: Path) -> None:
-        tmp.unlink(missing_ok=True)
-        con = sqlite3.connect(str(tmp))
-        try:
-            con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
-            con.execute("PRAGMA user_version = 10200")
-            con.executescript("""
-            CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
-              organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
-              definition TEXT NOT NULL, description TEXT);
-            CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
-              identifier TEXT UNIQUE, description TEXT DEFAULT '',
-              last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-              min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-              CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-            CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
-              geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,
-              m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
-              CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-              CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-            """)
-            con.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", [
-                ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-                ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-                ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-            ])
-            now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            for name, feats in layers.items():
-                keys: list[str] = []
-                for _g, props in feats:
-                    keys += [k for k in props if k not in keys]
-                types = {k: _sql_type([p.get(k) for _g, p in feats]) for k in keys}
-                cols = "".join(f', "{k}" {types[k]}' for k in keys)
-                con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON{cols})')
-                for geom, props in feats:
-                    multi = geom if geom.geom_type == "MultiPolygon" else shapely.multipolygons([geom]) \
-                        if geom.geom_type == "Polygon" else geom
-                    vals = [gpkg_blob(multi)] + [props.get(k) if not isinstance(props.get(k), (list, dict))
-                                                 else json.dumps(props.get(k), ensure_ascii=False) for k in keys]
-                    names = "".join(f', "{k}"' for k in keys)
-                    marks = ",".join("?" * len(vals))
-                    con.execute(f'INSERT INTO "{name}" (geom{names}) VALUES ({marks})', vals)
-                if feats:
-                    b = shapely.total_bounds([g for g, _ in feats])
-                    bounds = [float(x) for x in b]
-                else:
-                    bounds = [None, None, None, None]
-                con.execute("INSERT INTO gpkg_contents VALUES (?,?,?,?,?,?,?,?,?,?)",
-                            (name, "features", name, description, now, bounds[0], bounds[1], bounds[2], bounds[3], 4326))
-                con.execute("INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,?,?)",
-                            (name, "geom", "MULTIPOLYGON", 4326, 0, 0))
-            con.commit()
-        finally:
-            con.close()
-
-    _atomic(Path(path), write)
 
 
 def export(path: str | Path, layers: dict[str, list[Feature]], meta: dict[str, Any] | None = None) -> str:

@@ -27,20 +27,14 @@ from atlas.model.table import EventTable
 
 from .columns import BuildOptions, build_events, guess_mapping
 from .geojson_events import SCHEMA_FIELDS
+from .gpkg_writer import GPKG_APPLICATION_ID, GpkgLayer, point_blob, write_geopackage
 from .report import ImportReport, InputError
 
-GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
-GPKG_USER_VERSION = 10300
 _LON, _LAT = "\x00lon", "\x00lat"
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
 # --------------------------------------------------------------------------- geometry blobs
-def point_blob(lon: float, lat: float, srs_id: int = 4326) -> bytes:
-    """A GeoPackage geometry blob of a 2-D point: header without envelope, little-endian WKB."""
-    return b"GP" + bytes([0, 0b0000_0001]) + struct.pack("<i", srs_id) + struct.pack("<BIdd", 1, 1, lon, lat)
-
-
 def parse_point_blob(blob: bytes) -> tuple[float, float, int] | str:
     """(x, y, srs_id) of a point blob, or why it is not one."""
     if not isinstance(blob, (bytes, bytearray, memoryview)):
@@ -218,8 +212,8 @@ _TYPES = {
 
 
 def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, layer: str = "events") -> int:
-    """A GeoPackage 1.3 with one point layer holding every field (sources as JSON text)."""
-    from .atomic import atomic_path
+    """A GeoPackage with one point layer holding every field (sources as JSON text), written by
+    the one GeoPackage writer (atlas.io.gpkg_writer)."""
     from .export import field_text
 
     sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
@@ -235,38 +229,27 @@ def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None =
     texts = {f: field_text(table, f, sel) for f in fields}
     has = table.has_coords[sel]
     lon, lat = table.lon[sel], table.lat[sel]
-    with atomic_path(Path(path)) as tmp:
-        tmp.unlink()
-        con = sqlite3.connect(str(tmp))
-        try:
-            _create(con, layer, fields, extra_cols)
-            placeholders = ", ".join("?" * (1 + len(fields) + len(extra_cols)))
-            colnames = ", ".join(['"geom"'] + [f'"{f}"' for f in fields] + [f'"{c}"' for c, _ in extra_cols])
 
-            def value(f: str, i: int) -> Any:
-                t = texts[f][i]
-                if f in ("time_precision", "geo_precision"):
-                    return int(t) if t != "" else None
-                if f in ("fatalities", "claim_area_km2"):
-                    return float(t) if t != "" else None
-                if f == "coord_approximate":
-                    return 1 if t == "true" else 0
-                return t if t != "" or f == "event_id" else None
+    def value(f: str, i: int) -> Any:
+        t = texts[f][i]
+        if f in ("time_precision", "geo_precision"):
+            return int(t) if t != "" else None
+        if f in ("fatalities", "claim_area_km2"):
+            return float(t) if t != "" else None
+        if f == "coord_approximate":
+            return 1 if t == "true" else 0
+        return t if t != "" or f == "event_id" else None
 
-            def gen() -> Any:
-                for i, r in enumerate(sel.tolist()):
-                    geom = point_blob(float(lon[i]), float(lat[i])) if has[i] else None
-                    yield (geom, *[value(f, i) for f in fields], *[_none_if_empty(table.extras[name][r]) for _, name in extra_cols])
+    def gen() -> Any:
+        for i, r in enumerate(sel.tolist()):
+            geom = point_blob(float(lon[i]), float(lat[i])) if has[i] else None
+            yield (geom, *[value(f, i) for f in fields], *[_none_if_empty(table.extras[name][r]) for _, name in extra_cols])
 
-            con.executemany(f'INSERT INTO "{layer}" ({colnames}) VALUES ({placeholders})', gen())
-            if has.any():
-                ext = (float(lon[has].min()), float(lat[has].min()), float(lon[has].max()), float(lat[has].max()))
-            else:
-                ext = (None, None, None, None)
-            con.execute("UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=? WHERE table_name=?", (*ext, layer))
-            con.commit()
-        finally:
-            con.close()
+    bounds: tuple[float | None, ...] = (None, None, None, None)
+    if has.any():
+        bounds = (float(lon[has].min()), float(lat[has].min()), float(lon[has].max()), float(lat[has].max()))
+    columns = [(f, _TYPES.get(f, "TEXT")) for f in fields] + [(c, "TEXT") for c, _ in extra_cols]
+    write_geopackage(path, [GpkgLayer(layer, "POINT", columns, gen(), bounds, "Kursk Atlas events")])  # type: ignore[arg-type]
     return len(sel)
 
 
@@ -274,41 +257,3 @@ def _none_if_empty(v: Any) -> Any:
     return None if v in (None, "") else str(v)
 
 
-def _create(con: sqlite3.Connection, layer: str, fields: list[str], extra_cols: list[tuple[str, str]]) -> None:
-    con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
-    con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
-    con.executescript(
-        """
-        CREATE TABLE gpkg_spatial_ref_sys (
-          srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
-          organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
-        CREATE TABLE gpkg_contents (
-          table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
-          description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-          min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-          CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-        CREATE TABLE gpkg_geometry_columns (
-          table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
-          srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-          CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
-          CONSTRAINT uk_gc_table_name UNIQUE (table_name),
-          CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-          CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-        """
-    )
-    wgs84 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
-             'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
-             'AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]')
-    con.executemany(
-        "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
-        [("WGS 84 geodetic", 4326, "EPSG", 4326, wgs84, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system")],
-    )
-    defs = ['"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL', '"geom" POINT']
-    defs += [f'"{f}" {_TYPES.get(f, "TEXT")}' for f in fields]
-    defs += [f'"{c}" TEXT' for c, _ in extra_cols]
-    con.execute(f'CREATE TABLE "{layer}" ({", ".join(defs)})')
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)",
-                (layer, layer, "Kursk Atlas events"))
-    con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)", (layer,))

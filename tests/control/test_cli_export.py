@@ -105,7 +105,7 @@ def test_geopackage_export_is_a_valid_minimal_geopackage(tmp_path: Path) -> None
     export(out, {"snapshot": snapshot_features(a), "change": change_features(change_between(a, b))})
     con = sqlite3.connect(out)
     assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 10300
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     contents = dict(con.execute("SELECT table_name, srs_id FROM gpkg_contents").fetchall())
     assert contents == {"snapshot": 4326, "change": 4326}
