@@ -16,6 +16,8 @@ from atlas import APP_NAME, __version__
 from atlas.cli import SUBCOMMANDS
 from atlas.cli import main as run_subcommand
 from atlas.cli.common import PROG, CliError, Parser
+from atlas.cli.exit_status import EX_NOINPUT, one_line
+from atlas.io.report import shown_name
 
 
 def _gui_parser() -> Parser:
@@ -41,7 +43,7 @@ def _check_workspace_args(files: Sequence[str]) -> None:
     try:
         read_workspace(workspaces[0])
     except WorkspaceError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError.from_input(exc) from None
 
 
 
@@ -54,15 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for f in args.files:
             try:
                 if not Path(f).is_file():
-                    raise CliError(f"{f}: no such file" if not Path(f).exists() else f"{f}: is not a file")
+                    raise CliError(f"{shown_name(f)}: no such file" if not Path(f).exists() else f"{shown_name(f)}: is not a file",
+                                   EX_NOINPUT)
             except (OSError, ValueError) as exc:  # a name too long, a NUL byte: still a usage error
-                raise CliError(f"{f[:120]}: not a usable file name ({getattr(exc, 'strerror', None) or exc})") from None
+                raise CliError(f"{shown_name(f[:120])}: not a usable file name ({getattr(exc, 'strerror', None) or exc})") from None
         _check_workspace_args(args.files)
         from atlas.app import run_gui
 
         return run_gui(args.files, reset_settings=args.reset_settings)
     except CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
+        return exc.status
     except KeyboardInterrupt:
         return 130

@@ -1,8 +1,9 @@
 """The headless command line: ``python main.py SUBCOMMAND ...`` (``atlas.launcher`` opens the GUI
 for anything else). One module per subcommand in this package.
 
-Exit status 0 on success; 2 with one line on stderr for a usage error, a missing or unreadable
-file, an unknown event id. Never a traceback.
+Exit status 0 on success; otherwise one line on stderr and a sysexits status (exit_status.py,
+docs/reliability.md): 64 usage, 65 bad data, 66 missing input, 73 cannot create output, 74 I/O
+error, 70 a bug. Never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import sys
 from collections.abc import Sequence
 
 
+from atlas.io.report import InputError
+
 from .common import PROG, CliError, Parser
+from .exit_status import EX_SOFTWARE, INTERRUPTED, OK, for_input_error, one_line
 
 #: Subcommand → module; each module has ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -38,12 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv[1:])
         return int(module.run(args) or 0)
     except CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
+        return exc.status
+    except InputError as exc:  # a reader's refusal that no subcommand caught: still its own status
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
+        return for_input_error(exc)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return OK
     except Exception as exc:  # the last resort: one line, never a traceback
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        print(f"{PROG}: internal error: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
+        return EX_SOFTWARE

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             s, _report = read_control(path, as_of=args.as_of)
         except InputError as exc:
             hint = " (or pass --date YYYY-MM-DD)" if type(exc).__name__ == "UndatedError" else ""
-            raise CliError(f"{exc}{hint}") from None
+            raise CliError.from_input(exc, hint) from None
         snaps += s
     try:
         region = region_geometry(args.clip) if args.clip else None

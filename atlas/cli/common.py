@@ -1,4 +1,4 @@
-"""What the subcommands share: one-line usage errors (exit 2), loading files, the filter options."""
+"""What the subcommands share: one-line errors with sysexits statuses, loading files, the filter options."""
 
 from __future__ import annotations
 
@@ -22,18 +22,36 @@ from atlas.model import (
 )
 from atlas.model.table import CONFIDENCE_LEVELS
 
-PROG = "main.py"
+from .exit_status import EX_USAGE, EX_CANTCREAT, for_input_error, one_line
+
+#: The program's name in messages and usage lines: the installed command's, however it was started
+#: (``python main.py`` included), so a message can be pasted into a bug report or a search.
+PROG = "kursk-atlas"
 
 
 class CliError(Exception):
-    """A usage or input error: printed as one line on stderr, exit status 2."""
+    """An error printed as one line on stderr; ``status`` is the exit status (sysexits, default
+    64 = usage)."""
+
+    def __init__(self, message: str, status: int = EX_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @classmethod
+    def from_input(cls, exc: InputError, hint: str = "") -> CliError:
+        """An unreadable input: 66 missing / not a regular file, 65 bad data, 74 I/O error."""
+        return cls(f"{exc}{hint}", for_input_error(exc))
+
+    @classmethod
+    def cannot_create(cls, message: str) -> CliError:
+        return cls(message, EX_CANTCREAT)
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line and exits 2 (never a traceback)."""
+    """argparse that reports a usage error in one line and exits 64 (never a traceback)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EX_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def parse_date(text: str) -> dt.date:
@@ -110,7 +128,7 @@ def load(files: Sequence[str | Path],
         try:
             t, r = read(p)
         except InputError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError.from_input(exc) from None
         tables.append(t)
         reports.append(r)
     return EventTable.concat(tables), reports

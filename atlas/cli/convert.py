@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from atlas.io import WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io.report import MISSING, shown_name
 from atlas.io.csv_events import read_csv
 from atlas.io.dedupe import resolve_duplicates
 from atlas.model import EventTable
@@ -55,7 +56,7 @@ def load_for_convert(files: list[str], columns: dict[str, str] | None) -> tuple[
     def read(path: Path) -> tuple[EventTable, ImportReport]:
         if columns and path.suffix.lower() in (".csv", ".tsv", ".txt"):
             if not path.is_file():
-                raise InputError(path, "no such file")
+                raise InputError(path, "no such file", MISSING)
             return read_csv(path, columns)
         return read_events(path)
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in WRITERS:
         raise CliError(f"{out}: cannot write {out.suffix or 'a file without a suffix'}; use one of {', '.join(sorted(WRITERS))}")
     if not out.resolve().parent.is_dir():
-        raise CliError(f"{out}: no such folder {str(out.parent)!r}")
+        raise CliError.cannot_create(f"{shown_name(out)}: no such folder {str(out.parent)!r}")
     flt = filter_from_args(args)
     table, reports = load_for_convert(args.files, args.columns)
     if args.dedupe:
@@ -84,6 +85,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         n = write_events(table, out, rows)
     except OSError as exc:
-        raise CliError(f"{out}: cannot write: {exc.strerror or exc}") from None
+        raise CliError.cannot_create(f"{shown_name(out)}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {n:,} of {len(table):,} events to {out}")
     return 0

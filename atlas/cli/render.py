@@ -65,7 +65,7 @@ def _read_workspace(path: str) -> dict[str, Any]:
     try:
         ws = read_workspace(path)
     except WorkspaceError as exc:  # its message names the file already
-        raise CliError(str(exc)) from None
+        raise CliError.from_input(exc) from None
     sec = ws.sections
     if isinstance(sec.get("annotations"), dict) and "value" in sec["annotations"]:
         out["annotations"] = tuple(wvalues.from_json(sec["annotations"]["value"]) or ())
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             items, report = read_annotations(path)
         except InputError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError.from_input(exc) from None
         if report.problems:
             print(report.summary())
         annotations += items

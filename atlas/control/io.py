@@ -19,7 +19,6 @@ the user for it; the CLI stops with a one-line error). Anything unreadable raise
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -207,11 +206,10 @@ def read_control(path: str | Path, as_of: dt.date | None = None,
     """Read one file. ``as_of`` dates a file that carries no date; ``default_status`` gives the
     status of polygons that have none. Raises InputError / UndatedError."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(p, "no such file")
-    if not p.is_file():
-        raise InputError(p, "is not a file")
-    if p.stat().st_size > MAX_BYTES:
+    from atlas.io.input_guard import check_regular_file
+
+    # Missing, a folder, a device, a pipe: the one guard every reader passes.
+    if check_regular_file(p).st_size > MAX_BYTES:
         raise InputError(p, f"is larger than {MAX_BYTES // 2**20} MB")
     if default_status is not None and default_status not in STATUSES:
         raise ValueError(f"default_status must be one of {STATUSES}")
@@ -238,14 +236,9 @@ def _check_crs(p: Path, doc: dict[str, Any]) -> None:
 def _read_geojson(p: Path, as_of: dt.date | None,
                   default_status: str | None) -> tuple[list[ControlSnapshot], ImportReport]:
     report = ImportReport(str(p), "GeoJSON control areas")
-    try:
-        doc = json.loads(p.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(p, "is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(p, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise InputError(p, "is JSON nested too deeply to be GeoJSON") from None
+    from atlas.io.input_guard import MAX_INPUT_BYTES, parse_json, read_input_bytes
+
+    doc = parse_json(read_input_bytes(p, MAX_INPUT_BYTES, "GeoJSON file"), p, "JSON")
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
@@ -384,7 +377,9 @@ def _kml_bytes(p: Path) -> bytes:
         from atlas.io.safety import kml_from_kmz
 
         return kml_from_kmz(p)
-    return p.read_bytes()
+    from atlas.io.input_guard import MAX_INPUT_BYTES, read_input_bytes
+
+    return read_input_bytes(p, MAX_INPUT_BYTES, "KML file")
 
 
 def _read_kml(p: Path, as_of: dt.date | None,

@@ -21,7 +21,7 @@ from typing import Any
 from atlas.model.annotations import KINDS, Annotation, AnnotationError, AnnotationStyle
 
 from .atomic import atomic_write_text
-from .input_guard import read_input_bytes
+from .input_guard import parse_json, read_input_bytes
 from .report import ImportReport, InputError
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -277,10 +277,7 @@ def read_annotations(path: str | Path) -> tuple[list[Annotation], ImportReport]:
         report = ImportReport(str(p), "KML annotations")
         return annotations_from_kml(data, report), report
     report = ImportReport(str(p), "GeoJSON annotations")
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(p, f"not valid JSON ({exc})") from None
+    doc = parse_json(data, p, "JSON")
     return annotations_from_geojson(doc, report), report
 
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
 from .columns import BuildOptions, build_events, guess_mapping, has_coordinates
+from .input_guard import parse_json, read_input_bytes
 from .report import ImportReport, InputError
 
 #: Properties the schema knows; everything else an import brings is kept as an extra column.
@@ -58,7 +59,7 @@ def _load_json(path: Path, report: ImportReport) -> Any:
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             raise InputError(path, f"{size / 1e9:.1f} GB is more JSON than the atlas reads at once (limit 1 GB)")
-        raw = path.read_bytes()
+        raw = read_input_bytes(path, MAX_JSON_BYTES, "JSON file")
     except OSError as exc:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -66,14 +67,8 @@ def _load_json(path: Path, report: ImportReport) -> Any:
         report.notes.append("UTF-8 byte-order mark stripped")
     if not raw.strip():
         raise InputError(path, "the file is empty")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start}); JSON must be UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
-    except RecursionError:
-        raise InputError(path, "JSON nested too deeply to be an events file") from None
+    # Huge integers, NaN literals, deep nesting, lone surrogates: the shared guard.
+    return parse_json(raw, path, "JSON")
 
 
 def read_geojson(path: str | Path) -> tuple[EventTable, ImportReport]:

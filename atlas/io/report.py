@@ -12,13 +12,32 @@ from pathlib import Path
 from typing import Any
 
 
-class InputError(Exception):
-    """A file the atlas cannot read at all. The message names the file and says what is wrong."""
+def shown_name(path: str | Path) -> str:
+    """A file name as messages show it. A name with a newline, another control character, a quote
+    or a backslash is quoted and escaped (``'a\\nb.csv'``), so a refusal is always one line and the
+    name can be told apart from the message; an ordinary name (Cyrillic and spaces included) is
+    shown as it is, as a shell or a file manager would."""
+    text = str(path)
+    if text.isprintable() and not any(ch in text for ch in "'\"\\"):
+        return text
+    return repr(text)
 
-    def __init__(self, path: str | Path | None, what: str) -> None:
+
+#: Why a file could not be read; the command line turns each into its own exit status.
+MISSING = "missing"  # no such file, or not a regular file (a folder, a device, a pipe)
+BAD_DATA = "bad-data"  # the bytes are there but are not a usable file of that format
+IO_FAILED = "io"  # the system failed to read what is there
+
+
+class InputError(Exception):
+    """A file the atlas cannot read at all. The message names the file (quoted, one line) and says
+    what is wrong; ``kind`` is :data:`MISSING`, :data:`BAD_DATA` or :data:`IO_FAILED`."""
+
+    def __init__(self, path: str | Path | None, what: str, kind: str = BAD_DATA) -> None:
         self.path = str(path) if path is not None else None
         self.what = what
-        super().__init__(f"{self.path}: {what}" if self.path else what)
+        self.kind = kind
+        super().__init__(f"{shown_name(self.path)}: {what}" if self.path else what)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ class ZipLimits:
 DEFAULT_ZIP_LIMITS = ZipLimits()
 #: XML documents larger than this are refused before parsing.
 MAX_XML_BYTES = 512 << 20
+#: Elements nested deeper than this are refused while parsing: KML folders 5,000 deep made every
+#: reader that walks the tree recursively fail with RecursionError. Real KML nests a dozen levels.
+MAX_XML_DEPTH = 256
 
 
 def _unsafe_name(name: str) -> str | None:
@@ -124,6 +127,10 @@ class _Refused(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    pass
+
+
 def safe_xml_parse(data: bytes, path: str | Path | None = None, max_bytes: int = MAX_XML_BYTES) -> ET.Element:
     """Parse XML into an ElementTree element (``{namespace}tag`` names, as ``ET.fromstring``).
 
@@ -151,12 +158,28 @@ def safe_xml_parse(data: bytes, path: str | Path | None = None, max_bytes: int =
     def name(n: str) -> str:
         return "{" + n if "}" in n else n
 
-    p.StartElementHandler = lambda tag, attrs: builder.start(name(tag), {name(k): v for k, v in attrs.items()})
-    p.EndElementHandler = lambda tag: builder.end(name(tag))
+    depth = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _TooDeep()
+        builder.start(name(tag), {name(k): v for k, v in attrs.items()})
+
+    def end(tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        builder.end(name(tag))
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
     p.CharacterDataHandler = builder.data
     try:
         p.Parse(data, True)
         root = builder.close()
+    except _TooDeep:
+        raise InputError(path, f"XML nested more than {MAX_XML_DEPTH} elements deep; refused") from None
     except _Refused as exc:
         raise InputError(path, f"XML with a DOCTYPE or ENTITY declaration is refused (found {exc}; entity expansion is unsafe)") from None
     except expat.ExpatError as exc:

@@ -152,7 +152,8 @@ def read_workspace(path: str | Path) -> Workspace:
     try:
         raw = read_input_bytes(path, MAX_BYTES, "workspace")
     except InputError as exc:  # missing, a folder, a device or pipe, too large: one clear message
-        raise WorkspaceError(path, exc.what.replace("is a folder, not a file", "is a folder, not a workspace file")) from None
+        raise WorkspaceError(path, exc.what.replace("is a folder, not a file", "is a folder, not a workspace file"),
+                             exc.kind) from None
     ws = parse_document(raw, path)
     ws.path = path.resolve()
     return ws

@@ -1,4 +1,4 @@
-"""The command-line contract: render, inspect, bench, help, and exit 2 without a traceback."""
+"""The command-line contract: render, inspect, bench, help, and sysexits statuses without a traceback."""
 
 from __future__ import annotations
 
@@ -57,26 +57,27 @@ def test_render_filters_by_date_and_text(tmp_path: Path, sample_file: Path) -> N
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, message, status",
     [
-        (("render", "-o", "x.png", "missing.geojson"), "missing.geojson: no such file"),
-        (("render", "-o", "x.png", "--focus", "NOPE", "{sample}"), "unknown event id 'NOPE'"),
-        (("render", "-o", "x.png", "--from", "2025-13-01", "{sample}"), "not a date"),
-        (("render", "-o", "x.png", "--view", "1,2,3", "{sample}"), "four numbers"),
-        (("render", "{sample}"), "required: -o"),
-        (("inspect", "{bad}"), "not valid JSON"),
-        (("bench", "--sizes", "ten"), "not a comma-separated list"),
-        (("frobnicate.geojson",), "frobnicate.geojson: no such file"),
-        (("--frobnicate",), "unrecognized arguments"),
+        (("render", "-o", "x.png", "missing.geojson"), "missing.geojson: no such file", 66),
+        (("render", "-o", "x.png", "--focus", "NOPE", "{sample}"), "unknown event id 'NOPE'", 64),
+        (("render", "-o", "x.png", "--from", "2025-13-01", "{sample}"), "not a date", 64),
+        (("render", "-o", "x.png", "--view", "1,2,3", "{sample}"), "four numbers", 64),
+        (("render", "{sample}"), "required: -o", 64),
+        (("inspect", "{bad}"), "not valid JSON", 65),
+        (("bench", "--sizes", "ten"), "not a comma-separated list", 64),
+        (("frobnicate.geojson",), "frobnicate.geojson: no such file", 66),
+        (("--frobnicate",), "unrecognized arguments", 64),
     ],
 )
-def test_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path, sample_file: Path, args, message) -> None:
+def test_errors_exit_with_their_sysexits_status_in_one_line(tmp_path: Path, sample_file: Path, args, message, status: int) -> None:
     bad = tmp_path / "bad.geojson"
     bad.write_text("{ not json", encoding="utf-8")
     argv = [a.replace("{sample}", str(sample_file)).replace("{bad}", str(bad)) for a in args]
     argv = [str(tmp_path / a) if a == "x.png" else a for a in argv]
     r = run(*argv)
-    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.returncode == status, (r.stdout, r.stderr)
+    assert r.stderr.startswith("kursk-atlas"), r.stderr
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert message in r.stderr

@@ -57,19 +57,19 @@ def test_areas_without_files_reports_the_bundled_reconstruction() -> None:
     assert table.returncode == 0 and "approximate reconstruction" in table.stdout
 
 
-def test_areas_exit_2_with_one_line_for_undated_unreadable_or_missing_files(tmp_path: Path) -> None:
+def test_areas_exit_with_one_line_for_undated_unreadable_or_missing_files(tmp_path: Path) -> None:
     undated = write_json(tmp_path / "areas.geojson", deepstate_doc())
     r = run(str(undated))
-    assert r.returncode == 2
+    assert r.returncode == 65
     assert r.stderr.count("\n") == 1 and "has no date" in r.stderr and "--date" in r.stderr
     assert run(str(undated), "--date", "2024-08-20").returncode == 0
     bad = tmp_path / "x_20240820.geojson"
     bad.write_text("{", encoding="utf-8")
     r = run(str(bad))
-    assert r.returncode == 2 and "not valid JSON" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 65 and "not valid JSON" in r.stderr and "Traceback" not in r.stderr
     r = run(str(tmp_path / "missing.kml"))
-    assert r.returncode == 2 and "no such file" in r.stderr
-    assert run("--clip", "mars").returncode == 2
+    assert r.returncode == 66 and "no such file" in r.stderr
+    assert run("--clip", "mars").returncode == 64
 
 
 def _snapshots() -> tuple[ControlSnapshot, ControlSnapshot]:
@@ -154,7 +154,7 @@ def test_areas_draws_the_chart_and_the_map_and_prints_the_change(tmp_path: Path)
     ch = QImage(str(chart))
     assert ch.width() == 900 and ch.height() >= 300
     assert QColor(ch.pixelColor(5, 5)).lightness() > 240  # white chart background
-    assert run(str(a), "--chart", str(tmp_path / "x.jpg")).returncode == 2
+    assert run(str(a), "--chart", str(tmp_path / "x.jpg")).returncode == 64
 
 
 def test_areas_export_writes_series_and_change(tmp_path: Path) -> None:
@@ -170,4 +170,4 @@ def test_areas_export_writes_series_and_change(tmp_path: Path) -> None:
     (lost,) = con.execute("SELECT area_km2 FROM change WHERE change = 'lost'").fetchone()
     assert lost > 0
     con.close()
-    assert run(str(a), "--export", str(tmp_path / "x.txt")).returncode == 2
+    assert run(str(a), "--export", str(tmp_path / "x.txt")).returncode == 64

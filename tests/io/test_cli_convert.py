@@ -42,18 +42,18 @@ def test_convert_with_column_mapping_and_errors(tmp_path: Path, capsys) -> None:
     src = tmp_path / "odd.csv"
     src.write_text("Kennung,Breite,Laenge\nA,51.19,35.27\n", encoding="utf-8")
     out = tmp_path / "o.csv"
-    assert main(["convert", "-o", str(out), str(src)]) == 2
+    assert main(["convert", "-o", str(out), str(src)]) == 65
     assert "--columns" in capsys.readouterr().err
     assert main(["convert", "-o", str(out), str(src), "--columns", "event_id=Kennung,latitude=Breite,longitude=Laenge"]) == 0
     t, _ = read_events(out)
     assert t.ids[0] == "A" and t.lat[0] == pytest.approx(51.19)
-    assert main(["convert", "-o", str(tmp_path / "o.pdf"), str(src)]) == 2
+    assert main(["convert", "-o", str(tmp_path / "o.pdf"), str(src)]) == 64
     assert "cannot write .pdf" in capsys.readouterr().err
-    assert main(["convert", "-o", str(tmp_path / "nope" / "o.csv"), str(src)]) == 2
-    assert main(["convert", "-o", str(out), str(tmp_path / "missing.csv")]) == 2
-    with pytest.raises(SystemExit) as exc:  # argparse usage error: one line, exit 2
+    assert main(["convert", "-o", str(tmp_path / "nope" / "o.csv"), str(src)]) == 73
+    assert main(["convert", "-o", str(out), str(tmp_path / "missing.csv")]) == 66
+    with pytest.raises(SystemExit) as exc:  # argparse usage error: one line, exit 64
         main(["convert", "-o", str(out), str(src), "--columns", "bogus=1"])
-    assert exc.value.code == 2 and "'bogus' is not a field" in capsys.readouterr().err
+    assert exc.value.code == 64 and "'bogus' is not a field" in capsys.readouterr().err
 
 
 def test_convert_dedupe_newest(tmp_path: Path, capsys) -> None:

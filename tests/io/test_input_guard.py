@@ -77,6 +77,6 @@ def test_the_cli_refuses_in_one_line(tmp_path: Path, fifo: Path, argv: list[str]
     args = [a.format(tmp=tmp_path, fifo=fifo) for a in argv]
     r = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), preexec_fn=_limit_memory)
-    assert r.returncode == 2, r.stderr
+    assert r.returncode == 66, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "refused" in lines[0] and "Traceback" not in r.stderr, r.stderr

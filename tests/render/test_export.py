@@ -251,9 +251,9 @@ def test_cli_formats_banner_and_annotations(tmp_path: Path, sample_file: Path) -
     assert r.returncode == 0, r.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
     r = run_cli("render", str(sample_file), "-o", str(tmp_path / "x.png"), "--dpi", "700")
-    assert r.returncode == 2 and "out of range" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 64 and "out of range" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("render", str(sample_file), "-o", str(tmp_path / "x.tiff"))
-    assert r.returncode == 2 and "unknown picture type" in r.stderr
+    assert r.returncode == 64 and "unknown picture type" in r.stderr
 
 
 def test_cli_each_day_and_animate(tmp_path: Path, sample_file: Path) -> None:

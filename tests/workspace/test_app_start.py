@@ -102,12 +102,12 @@ def test_main_refuses_a_damaged_or_mixed_workspace_argument(tmp_path: Path, samp
     monkeypatch.setattr(atlas.app, "run_gui", lambda *a, **k: pytest.fail("must not start"))
     bad = tmp_path / "bad.katlas"
     bad.write_text('{"format": "kursk-atlas-workspace", "version": 99}', encoding="utf-8")
-    assert main([str(bad)]) == 2
+    assert main([str(bad)]) == 65
     err = capsys.readouterr().err
     assert "newer Kursk Atlas" in err and err.count("\n") == 1
     good = tmp_path / "good.katlas"
     good.write_text(json.dumps({"format": "kursk-atlas-workspace", "version": 1, "sections": {}}), encoding="utf-8")
-    assert main([str(good), str(sample_file)]) == 2
+    assert main([str(good), str(sample_file)]) == 64
     assert "on its own" in capsys.readouterr().err
 
 
