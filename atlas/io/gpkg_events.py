@@ -29,6 +29,7 @@ from .columns import BuildOptions, build_events, guess_mapping
 from .geojson_events import SCHEMA_FIELDS
 from .gpkg_writer import GPKG_APPLICATION_ID, GpkgLayer, point_blob, write_geopackage
 from .report import ImportReport, InputError
+from .safety import open_sqlite_input
 
 _LON, _LAT = "\x00lon", "\x00lat"
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -80,15 +81,18 @@ def read_gpkg(path: str | Path) -> tuple[EventTable, ImportReport]:
         raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     if magic != b"SQLite format 3\x00":
         raise InputError(path, "not a GeoPackage (not an SQLite database)")
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise InputError(path, f"cannot open the database: {exc}") from exc
+    # Read-only, immutable, cell sizes and time bounded: hostile views and zero-blobs (safety.py).
+    con, budget = open_sqlite_input(path)
     # Text that is not UTF-8 (a damaged page, another tool's encoding) shows as U+FFFD, never a crash.
     con.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
         return _read(con, path, report)
     except sqlite3.DatabaseError as exc:
+        if budget.spent:
+            raise InputError(path, f"reading the GeoPackage took longer than {budget.seconds:g} s "
+                                   "(a view that never ends?); refused") from None
+        if "too big" in str(exc):
+            raise InputError(path, "a GeoPackage cell is larger than the 64 MB the atlas reads; refused") from None
         raise InputError(path, f"damaged or not a GeoPackage: {exc}") from exc
     except UnicodeDecodeError as exc:  # SQLite's own message about a damaged schema is not UTF-8
         raise InputError(path, f"damaged GeoPackage (undecodable schema text at byte {exc.start})") from None

@@ -13,7 +13,9 @@ Every refusal is an :class:`~atlas.io.report.InputError` naming the file and the
 
 from __future__ import annotations
 
+import sqlite3
 import stat
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,9 +37,14 @@ class ZipLimits:
     max_ratio: float = 200.0
     #: members smaller than this are never judged by their ratio (tiny files compress oddly)
     ratio_floor_bytes: int = 1 << 20
+    #: wall time one member may take to inflate (a stream built to evade the ratio check took 83 s)
+    max_seconds: float = 60.0
 
 
 DEFAULT_ZIP_LIMITS = ZipLimits()
+#: A KMZ holds one KML document and its icons: a smaller ceiling than any zip, so that inflating
+#: and then parsing its KML stays well under a gigabyte (an evasive KMZ once took 1.1 GB).
+KMZ_LIMITS = ZipLimits(max_total_bytes=256 << 20, max_member_bytes=128 << 20, max_seconds=30.0)
 #: XML documents larger than this are refused before parsing.
 MAX_XML_BYTES = 512 << 20
 #: Elements nested deeper than this are refused while parsing: KML folders 5,000 deep made every
@@ -94,6 +101,7 @@ def read_zip_member(path: str | Path, name: str, limits: ZipLimits = DEFAULT_ZIP
     """One member's bytes, read in chunks and cut off at the limit (a lying header cannot blow up)."""
     path = Path(path)
     check_zip(path, limits)
+    deadline = time.monotonic() + limits.max_seconds
     try:
         with zipfile.ZipFile(path) as zf, zf.open(name) as fh:
             chunks, size = [], 0
@@ -101,6 +109,8 @@ def read_zip_member(path: str | Path, name: str, limits: ZipLimits = DEFAULT_ZIP
                 size += len(chunk)
                 if size > limits.max_member_bytes:
                     raise InputError(path, f"zip member {name[:100]!r} unpacks to more than {limits.max_member_bytes / 2**20:,.0f} MB")
+                if time.monotonic() > deadline:
+                    raise InputError(path, f"zip member {name[:100]!r} took more than {limits.max_seconds:g} s to unpack; refused")
                 chunks.append(chunk)
             return b"".join(chunks)
     except KeyError:
@@ -113,7 +123,7 @@ def read_zip_member(path: str | Path, name: str, limits: ZipLimits = DEFAULT_ZIP
         raise
 
 
-def kml_from_kmz(path: str | Path, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> bytes:
+def kml_from_kmz(path: str | Path, limits: ZipLimits = KMZ_LIMITS) -> bytes:
     """The main KML document of a KMZ (``doc.kml``, else the first ``.kml`` at any depth)."""
     infos = check_zip(path, limits)
     names = [i.filename for i in infos if i.filename.lower().endswith(".kml") and not i.is_dir()]
@@ -191,3 +201,48 @@ def safe_xml_parse(data: bytes, path: str | Path | None = None, max_bytes: int =
     except RecursionError:
         raise InputError(path, "XML nested too deeply") from None
     return root
+
+
+@dataclass(frozen=True)
+class SqliteLimits:
+    #: wall time every statement together may take (a view over a recursive CTE runs for ever)
+    seconds: float = 60.0
+    #: the largest text or blob a cell may hold (zeroblob(2e9) in a view, a 1 GB text cell)
+    max_cell_bytes: int = 64 << 20
+
+
+DEFAULT_SQLITE_LIMITS = SqliteLimits()
+
+
+class SqliteBudget:
+    """The time left to a connection opened by :func:`open_sqlite_input`; ``spent`` tells a
+    reader that an ``interrupted`` error was the time limit, not damage."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.spent = False
+
+    def check(self) -> int:
+        if time.monotonic() > self.deadline:
+            self.spent = True
+            return 1  # non-zero: SQLite interrupts the running statement
+        return 0
+
+
+def open_sqlite_input(path: str | Path,
+                      limits: SqliteLimits | None = None) -> tuple[sqlite3.Connection, SqliteBudget]:
+    """A user's SQLite file (GeoPackage) opened so that reading it cannot hurt: read-only and
+    immutable (no lock, no journal: a WAL-mode file gets no ``-wal``/``-shm`` beside it, nothing is
+    ever written next to an input), cells over ``max_cell_bytes`` refused by SQLite itself, and every
+    statement interrupted once ``seconds`` are spent (SQLite's progress handler)."""
+    path = Path(path)
+    limits = limits or DEFAULT_SQLITE_LIMITS
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except (sqlite3.Error, ValueError) as exc:
+        raise InputError(path, f"cannot open the database ({exc})") from None
+    con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limits.max_cell_bytes)
+    budget = SqliteBudget(limits.seconds)
+    con.set_progress_handler(budget.check, 10_000)
+    return con, budget
