@@ -1,5 +1,6 @@
 """Every save and export gets the mode any other new file of the user's gets (0o666 less the
-umask), not mkstemp's 0600, and keeps the mode of a file it replaces; no temporary file is left."""
+umask), not mkstemp's 0600; no temporary file is left. (A replaced file keeping its mode:
+tests/workspace/test_atomic.py.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from atlas.control.export import write_geojson as write_areas_geojson
 from atlas.control.export import write_gpkg as write_areas_gpkg
 from atlas.io import BUNDLED_EVENTS, WRITERS, read_events
 from atlas.io.annotations_io import write_annotations
-from atlas.io.atomic import TEMP_PREFIX, atomic_write_bytes
+from atlas.io.atomic import TEMP_PREFIX
 from atlas.model.annotations import Annotation
 
 
@@ -70,10 +71,3 @@ def test_pictures_follow_the_umask(tmp_path: Path, umask: int, qapp: object) -> 
         assert mode_of(out) == 0o666 & ~umask, fmt
     assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
 
-
-def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
-    target = tmp_path / "shared.katlas"
-    target.write_bytes(b"old")
-    os.chmod(target, 0o640)
-    atomic_write_bytes(target, b"new")
-    assert target.read_bytes() == b"new" and mode_of(target) == 0o640
