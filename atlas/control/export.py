@@ -91,7 +91,10 @@ def _atomic(path: Path, write: Any) -> None:
 def write_geojson(path: str | Path, features: Iterable[Feature], meta: dict[str, Any] | None = None) -> None:
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     doc.update(meta or {})
-    doc["features"] = [{"type": "Feature", "properties": props, "geometry": mapping(geom)}
+    # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise (shapely keeps whatever
+    # order the geometry was built in; d3 and some web viewers fill the outside of a clockwise ring).
+    doc["features"] = [{"type": "Feature", "properties": props,
+                        "geometry": mapping(shapely.orient_polygons(geom, exterior_cw=False))}
                        for geom, props in features]
 
     def write(tmp: Path) -> None:

@@ -4,7 +4,8 @@ Formats
 -------
 - DeepStateMap-style GeoJSON: the status comes from the last ``///``-separated part of the
   trilingual ``name`` (``geoJSON.status.occupied`` …), never from the translated label; NBSP,
-  trailing newlines, ``{{at:…}}`` templates, 3-D coordinates and a legacy ``crs`` member are handled.
+  trailing newlines, ``{{at:…}}`` templates, 3-D coordinates and a legacy ``crs`` member (honoured
+  with pyproj, atlas.io.geojson_crs) are handled.
   The date is in the file name only (Unix seconds or YYYYMMDD).
 - Any GeoJSON polygon layer with a ``status`` and a date property (``as_of``/``date``): one snapshot
   per distinct date; this is also what :mod:`atlas.control.export` writes.
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -222,15 +224,29 @@ def read_control(path: str | Path, as_of: dt.date | None = None,
                         f"expected one of {', '.join(SUFFIXES)}")
 
 
-def _check_crs(p: Path, doc: dict[str, Any]) -> None:
-    crs = doc.get("crs")
-    if not crs:
-        return
-    name = str(((crs.get("properties") or {}).get("name")) if isinstance(crs, dict) else crs)
-    if re.search(r"CRS84|EPSG:{1,2}4326|WGS ?84", name, re.I):
-        return
-    raise InputError(p, f"coordinates are in {name}; only WGS84 longitude/latitude is supported "
-                        "(reproject the file to EPSG:4326 first)")
+def _declared_crs(p: Path, doc: dict[str, Any]) -> Any:
+    """The legacy ``crs`` member (atlas.io.geojson_crs): None for WGS 84 longitude/latitude,
+    else the system the polygons are transformed from; a system pyproj does not know is refused."""
+    from atlas.io.geojson_crs import CrsError, parse_crs_member
+
+    if not doc.get("crs"):
+        return None
+    try:
+        declared = parse_crs_member(doc["crs"])
+    except CrsError as exc:
+        raise InputError(p, str(exc)) from None
+    return None if declared is None or declared.is_wgs84_lonlat else declared
+
+
+def _to_lonlat(geom: BaseGeometry, declared: Any, notes: set[str]) -> BaseGeometry:
+    from atlas.io.geojson_crs import to_lonlat
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        lon, lat, said = to_lonlat(declared, xy[:, 0], xy[:, 1])
+        notes.update(said)
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geom, fn)
 
 
 def _read_geojson(p: Path, as_of: dt.date | None,
@@ -244,7 +260,8 @@ def _read_geojson(p: Path, as_of: dt.date | None,
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
         raise InputError(p, "is not a GeoJSON FeatureCollection")
-    _check_crs(p, doc)
+    declared = _declared_crs(p, doc)
+    crs_notes: set[str] = set()
     coll_name = str(doc.get("name") or "")
     coll_props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
     coll_date = next((d for k in DATE_KEYS if (d := parse_date_value(doc.get(k) or coll_props.get(k)))), None)
@@ -278,6 +295,8 @@ def _read_geojson(p: Path, as_of: dt.date | None,
         except Exception as exc:  # shapely raises several types for malformed coordinates
             report.reject(where, f"bad geometry: {exc}")
             continue
+        if declared is not None:
+            geom = _to_lonlat(shapely.force_2d(geom), declared, crs_notes)
         if not geom.is_valid:
             report.repair(where, "invalid polygon (self-intersection) made valid")
         geom = _as_polygons(geom)
@@ -314,6 +333,7 @@ def _read_geojson(p: Path, as_of: dt.date | None,
         if props.get("approximate") in (True, "true", "yes", 1):
             approximate = True
         report.rows_loaded += 1
+    report.notes.extend(sorted(crs_notes))
     if skipped_points:
         report.notes.append(f"{skipped_points} point/line features (labels, markers) skipped: not areas")
     if skipped_keys:

@@ -33,10 +33,21 @@ _FIELDS = ("kind", "text", "curved", "symbol", "radius_km", "show_area", "approx
 def _geometry(a: Annotation) -> dict[str, Any]:
     pts = [list(p) for p in a.points]
     if a.kind == "polygon":
+        # RFC 7946 §3.1.6: the exterior ring counter-clockwise. A ring drawn clockwise is written
+        # reversed and says so (``drawn_clockwise``), so reading it back gives the drawn order.
+        if _drawn_clockwise(a.points):
+            pts = pts[::-1]
         return {"type": "Polygon", "coordinates": [pts + [pts[0]]]}
     if len(pts) == 1:
         return {"type": "Point", "coordinates": pts[0]}
     return {"type": "LineString", "coordinates": pts}
+
+
+def _drawn_clockwise(points: Sequence[tuple[float, float]]) -> bool:
+    """True when the ring's signed (shoelace) area is negative: clockwise in lon/lat."""
+    n = len(points)
+    twice_area = sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1] for i in range(n))
+    return twice_area < 0
 
 
 def to_geojson(annotations: Sequence[Annotation]) -> dict[str, Any]:
@@ -45,6 +56,8 @@ def to_geojson(annotations: Sequence[Annotation]) -> dict[str, Any]:
         props = a.as_dict()
         props.pop("points")
         ann_id = props.pop("id")
+        if a.kind == "polygon" and _drawn_clockwise(a.points):
+            props["drawn_clockwise"] = True
         feats.append({"type": "Feature", "id": ann_id, "geometry": _geometry(a), "properties": props})
     return {"type": "FeatureCollection", "name": "Kursk Atlas annotations", "features": feats}
 
@@ -86,6 +99,8 @@ def annotations_from_geojson(doc: Any, report: ImportReport) -> list[Annotation]
             d.setdefault("kind", _default_kind(geom))
             d.setdefault("text", props.get("name", ""))
             d["points"] = _points_of(geom)
+            if d.pop("drawn_clockwise", False) is True:  # written counter-clockwise for RFC 7946
+                d["points"] = d["points"][::-1]
             d["id"] = f.get("id") or props.get("id")
             a = Annotation.from_dict(d)
         except (AnnotationError, TypeError, IndexError, KeyError, ValueError) as exc:

@@ -1,7 +1,8 @@
 """Read GeoJSON point features, and the other JSON shapes event tools write, into an EventTable.
 
 * GeoJSON (RFC 7946): the project's own schema (docs/schema.md) and any FeatureCollection of Point
-  features: properties kept (unknown ones as extra columns), foreign members ignored, z ignored.
+  features: properties kept (unknown ones as extra columns), foreign members ignored, z ignored; a
+  legacy ``crs`` member honoured or refused (:mod:`atlas.io.geojson_crs`).
   Features without geometry are kept without a point; other geometry types are rejected with their
   feature number; a file with no Point features at all (an area or front-line layer) is refused.
 * The ACLED API envelope ``{"status", "success", "count", "data": [...]}``: every value a string,
@@ -20,11 +21,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
 from .columns import BuildOptions, build_events, guess_mapping, has_coordinates
+from .geojson_crs import CrsError, DeclaredCrs, parse_crs_member, to_lonlat
 from .input_guard import parse_json, read_input_bytes
 from .report import ImportReport, InputError
 
@@ -125,6 +128,25 @@ def table_from_records(records: list[Any], path: str | Path, report: ImportRepor
     return table, report
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _reproject(rows: list[dict[str, str]], declared: DeclaredCrs, report: ImportReport) -> None:
+    """Rewrite the rows' positions (as written in the file) as WGS 84 longitude/latitude. A
+    position that is not a number is left as it is, for the point check to report."""
+    x = np.array([_number(r[_LON]) if r[_LON] else math.nan for r in rows], dtype=np.float64)
+    y = np.array([_number(r[_LAT]) if r[_LAT] else math.nan for r in rows], dtype=np.float64)
+    lon, lat, notes = to_lonlat(declared, x, y)
+    report.notes.extend(notes)
+    for r, xi, yi, lo, la in zip(rows, x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), strict=True):
+        if not (math.isnan(xi) or math.isnan(yi)):
+            r[_LON], r[_LAT] = repr(lo), repr(la)
+
+
 def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tuple[EventTable, ImportReport]:
     path = Path(path)
     if isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -133,8 +155,15 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
         features = doc["features"]
     else:
         raise InputError(path, "not a GeoJSON FeatureCollection or Feature (no 'features' list)")
+    declared = None
     if isinstance(doc, dict) and "crs" in doc:
-        report.notes.append("legacy 'crs' member ignored (RFC 7946: coordinates are WGS84 lon/lat)")
+        try:
+            declared = parse_crs_member(doc["crs"])
+        except CrsError as exc:
+            raise InputError(path, str(exc)) from None
+        if declared is None:
+            report.notes.append("legacy 'crs' member names no coordinate system; read as RFC 7946 "
+                                "WGS 84 longitude/latitude")
     names: list[str] = []
     seen: set[str] = set()
     rows: list[dict[str, str]] = []
@@ -188,6 +217,8 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
         return EventTable.empty(), report
     if z_count:
         report.notes.append(f"{z_count:,} points had a third (z) coordinate; ignored")
+    if declared is not None:
+        _reproject(rows, declared, report)
     cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
     prop_names = [k for k in names if k not in (_LON, _LAT)]
     mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}

@@ -101,7 +101,7 @@ def test_empty_polygon_with_status_and_date_is_an_empty_snapshot(tmp_path: Path)
     ("not json", "not valid JSON"),
     ('{"type": "Topology"}', "not a GeoJSON FeatureCollection"),
     ('{"type": "FeatureCollection", "features": []}', "no control polygons"),
-    ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}, "features": []}', "EPSG:3857"),
+    ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}, "features": []}', "EPSG:99999"),
 ])
 def test_bad_geojson_raises_a_clear_input_error(tmp_path: Path, content: str, message: str) -> None:
     p = tmp_path / "bad_20240820.geojson"
