@@ -13,19 +13,15 @@ import sys
 from collections.abc import Sequence
 
 
+from atlas.features import subcommands
 from atlas.io.report import InputError
 
 from .common import PROG, CliError, Parser
 from .exit_status import EX_SOFTWARE, INTERRUPTED, OK, for_input_error, one_line
 
-#: Subcommand → module; each module has ``add_arguments(parser)`` and ``run(args) -> int``.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "render": ("atlas.cli.render", "draw the map as the GUI shows it into a picture, headless"),
-    "inspect": ("atlas.cli.inspect", "what a file holds and what was wrong with it"),
-    "convert": ("atlas.cli.convert", "write events to CSV, GeoJSON, KML, KMZ or GeoPackage (with the filters)"),
-    "bench": ("atlas.bench", "time the hot paths against synthetic events"),
-    "areas": ("atlas.cli.areas", "geodesic area per control status of each snapshot (km²)"),
-}
+#: Subcommand → (module, help), contributed by the features of atlas/features.py; each module has
+#: ``add_arguments(parser)`` and ``run(args) -> int``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = subcommands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

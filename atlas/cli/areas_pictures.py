@@ -82,7 +82,10 @@ def draw_map(series: ControlSeries, region: BaseGeometry | None, clip: str | Non
     layer, _legend = add_control_layers(scene)
     shown = ControlSeries.of(s.clipped(region) for s in series) if region is not None else series
     layer.set_series(shown)
-    layer.set_date(at or shown.dates[-1])
+    from atlas.model.session import ControlDisplay
+
+    model.set_control(ControlDisplay(date=at or shown.dates[-1], follow=False))
+    layer.sync_state(model)
     if change:
         layer.set_change(shown.change(change[0], change[1], "ukrainian"))
     # Frame what was held (Ukrainian, contested, grey) anywhere in the series, else the clip region.

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat, region_merc
 from atlas.model import AtlasModel, SelectMode
+from atlas.model.session import MapView
 from atlas.render.extent import full_extent, main_extent
 from atlas.render.scene import MapScene
 from atlas.render.viewport import Viewport
@@ -114,6 +115,9 @@ class MapCanvas(pg.GraphicsView):
     view_changed = Signal(object)
 
     def __init__(self, model: AtlasModel, scene: MapScene | None = None, parent: QWidget | None = None) -> None:
+        #: > 0 while the canvas applies the model's view (or resizes): that is no user gesture
+        #: and must not be written back as one. (Set first: the base class resizes on creation.)
+        self._applying_view = 0
         super().__init__(parent, background="#f4f1ea")
         self.model = model
         self.scene_layers = scene if scene is not None else MapScene(model)
@@ -142,9 +146,60 @@ class MapCanvas(pg.GraphicsView):
         model.filter_changed.connect(self._on_rows_changed)
         model.selection_changed.connect(self._on_selection_changed)
         model.current_changed.connect(self._on_current_changed)
-        self.vb.sigRangeChanged.connect(lambda *_: self.view_changed.emit(self.map_viewport()))
+        model.layers_changed.connect(self._on_model_state)
+        model.style_changed.connect(self._on_model_state)
+        model.view_changed.connect(self._on_model_view)
+        model.control_changed.connect(self._on_model_state)
+        model.time_window_changed.connect(self._on_model_state)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.show_region()
+        self.scene_layers.apply_state(model)
+        self.setBackground(self.scene_layers.theme.background)
+        if model.view is not None:
+            self._on_model_view()
+        else:
+            self.show_region()
+
+    # ------------------------------------------------------------------ view ↔ model
+    def _on_range_changed(self, *_: object) -> None:
+        vp = self.map_viewport()
+        self.view_changed.emit(vp)
+        if self._applying_view:
+            return
+        # A pan, zoom, fly or "home": the box the user now looks at becomes the session's view.
+        lon1, lat1, lon2, lat2 = vp.lonlat_bounds()
+        lon1, lon2 = max(-180.0, lon1), min(180.0, lon2)
+        lat1, lat2 = max(-85.05, lat1), min(85.05, lat2)
+        if lon1 < lon2 and lat1 < lat2:
+            self._applying_view += 1
+            try:
+                self.model.set_view(MapView(round(lon1, 7), round(lat1, 7), round(lon2, 7), round(lat2, 7)))
+            finally:
+                self._applying_view -= 1
+
+    def _on_model_view(self) -> None:
+        view = self.model.view
+        if view is None or self._applying_view:
+            return  # the canvas's own write coming back
+        self._anim.stop()
+        self._applying_view += 1
+        try:
+            self.set_view_lonlat(*view.as_tuple())
+        finally:
+            self._applying_view -= 1
+
+    def resizeEvent(self, ev: object) -> None:  # noqa: N802
+        # A resize shows more or less of the same box; the session's view stays what the user set.
+        self._applying_view += 1
+        try:
+            super().resizeEvent(ev)  # type: ignore[arg-type]
+        finally:
+            self._applying_view -= 1
+
+    def _on_model_state(self) -> None:
+        if self.scene_layers.apply_state(self.model):
+            self.setBackground(self.scene_layers.theme.background)
+            self.item.update()
 
     # ------------------------------------------------------------------ view
     def map_viewport(self) -> Viewport:
@@ -220,6 +275,7 @@ class MapCanvas(pg.GraphicsView):
     def _on_rows_changed(self) -> None:
         self.scene_layers.sync_events()
         self.scene_layers.sync_selection()
+        self.scene_layers.apply_state(self.model)  # the control areas follow the filter's dates
         self.item.update()
 
     def _on_selection_changed(self, added: object, removed: object) -> None:

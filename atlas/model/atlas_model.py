@@ -4,6 +4,7 @@ redraw from. Views never call each other (../shared/ARCHITECTURE.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from enum import Enum
 
@@ -14,8 +15,9 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal
 
 from .annotations import Annotation, AnnotationCommand, Annotations
-from .filters import All, Filter
+from .filters import All, DateRange, Filter, find_part
 from .selection import Selection
+from .session import Bookmark, ControlDisplay, ExportSettings, LayerStack, MapStyle, MapView, ViewState
 from .table import EventTable
 
 
@@ -49,6 +51,21 @@ class AtlasModel(QObject):
         :class:`~atlas.model.annotations.AnnotationCommand` values so it can be undone).
     current_annotation_changed(annotation_id)
         The annotation being edited, ``""`` for none.
+    layers_changed()
+        The map's layer stack (:attr:`layers`: order, visibility, opacity).
+    control_changed()
+        What the areas-of-control feature shows (:attr:`control`).
+    view_changed()
+        The map box the user asked for (:attr:`view`).
+    bookmarks_changed()
+        The named views (:attr:`bookmarks`).
+    export_settings_changed()
+        The export dialog's choices (:attr:`export_settings`).
+    style_changed()
+        The basemap's theme and label script (:attr:`style`).
+
+    The last six are the session's :class:`~atlas.model.session.ViewState`, one value per kind
+    (atlas/model/session.py); :meth:`view_state` and :meth:`set_view_state` take them as a whole.
     """
 
     table_changed = Signal()
@@ -58,6 +75,12 @@ class AtlasModel(QObject):
     time_window_changed = Signal()
     annotations_changed = Signal()
     current_annotation_changed = Signal(str)
+    layers_changed = Signal()
+    control_changed = Signal()
+    view_changed = Signal()
+    bookmarks_changed = Signal()
+    export_settings_changed = Signal()
+    style_changed = Signal()
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +92,8 @@ class AtlasModel(QObject):
         self._time_window: tuple[_dt.date, _dt.date] | None = None
         self._annotations: Annotations = ()
         self._current_annotation: str | None = None
+        self._vs = ViewState()
+        self._sources: tuple[str, ...] = ()
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -83,6 +108,8 @@ class AtlasModel(QObject):
         snap._time_window = self._time_window
         snap._annotations = self._annotations
         snap._current_annotation = self._current_annotation
+        snap._vs = self._vs
+        snap._sources = self._sources
         return snap
 
     # ------------------------------------------------------------------ table
@@ -90,8 +117,16 @@ class AtlasModel(QObject):
     def table(self) -> EventTable:
         return self._table
 
-    def set_table(self, table: EventTable) -> None:
-        """Replace the events. The filter is kept (re-applied); the selection keeps ids that still exist."""
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The files the events were read from (what a workspace records), in loading order."""
+        return self._sources
+
+    def set_table(self, table: EventTable, sources: Iterable[str] | None = None) -> None:
+        """Replace the events. The filter is kept (re-applied); the selection keeps ids that still
+        exist. ``sources`` names the files read (None: the same files, e.g. after removing duplicates)."""
+        if sources is not None:
+            self._sources = tuple(str(s) for s in sources)
         if table is self._table:
             return
         old_sel = self._selection
@@ -255,3 +290,91 @@ class AtlasModel(QObject):
             return
         self._current_annotation = ann_id
         self.current_annotation_changed.emit(ann_id or "")
+
+    # ------------------------------------------------------------------ the rest of the session
+    # Each setter takes a whole new value (they are immutable), compares, stores, emits one signal.
+    def view_state(self) -> ViewState:
+        return self._vs
+
+    def set_view_state(self, vs: ViewState) -> None:
+        """Set every part (a workspace opening); each part that changed emits its own signal."""
+        self.set_layers(vs.layers)
+        self.set_style(vs.style)
+        self.set_control(vs.control)
+        self.set_bookmarks(vs.bookmarks)
+        self.set_export_settings(vs.export)
+        self.set_view(vs.view)
+
+    def _set(self, name: str, value: object, signal: Signal) -> None:
+        if getattr(self._vs, name) == value:
+            return
+        self._vs = dataclasses.replace(self._vs, **{name: value})
+        signal.emit()  # type: ignore[attr-defined]
+
+    @property
+    def layers(self) -> LayerStack:
+        return self._vs.layers
+
+    def set_layers(self, stack: LayerStack) -> None:
+        if not isinstance(stack, LayerStack):
+            raise TypeError("set_layers takes a LayerStack")
+        self._set("layers", stack, self.layers_changed)
+
+    @property
+    def control(self) -> ControlDisplay:
+        return self._vs.control
+
+    def set_control(self, control: ControlDisplay) -> None:
+        if not isinstance(control, ControlDisplay):
+            raise TypeError("set_control takes a ControlDisplay")
+        self._set("control", control, self.control_changed)
+
+    def control_date(self) -> _dt.date | None:
+        """The date the areas of control are drawn for. Following (the default), the areas match
+        the events shown: the end of the timeline's window, else the end of the filter's date
+        range; else the date the user picked. None: the latest snapshot."""
+        c = self._vs.control
+        if c.follow:
+            if self._time_window is not None:
+                return self._time_window[1]
+            dr = find_part(self._filter, DateRange)
+            if isinstance(dr, DateRange) and dr.end is not None:
+                return dr.end
+        return c.date
+
+    @property
+    def view(self) -> MapView | None:
+        return self._vs.view
+
+    def set_view(self, view: MapView | None) -> None:
+        if view is not None and not isinstance(view, MapView):
+            raise TypeError("set_view takes a MapView or None")
+        self._set("view", view, self.view_changed)
+
+    @property
+    def bookmarks(self) -> tuple[Bookmark, ...]:
+        return self._vs.bookmarks
+
+    def set_bookmarks(self, bookmarks: Iterable[Bookmark]) -> None:
+        items = tuple(bookmarks)
+        if not all(isinstance(b, Bookmark) for b in items):
+            raise TypeError("set_bookmarks takes Bookmark values")
+        self._set("bookmarks", items, self.bookmarks_changed)
+
+    @property
+    def export_settings(self) -> ExportSettings:
+        return self._vs.export
+
+    def set_export_settings(self, settings: ExportSettings) -> None:
+        if not isinstance(settings, ExportSettings):
+            raise TypeError("set_export_settings takes ExportSettings")
+        self._set("export", settings, self.export_settings_changed)
+
+    @property
+    def style(self) -> MapStyle:
+        return self._vs.style
+
+    def set_style(self, style: MapStyle) -> None:
+        if not isinstance(style, MapStyle):
+            raise TypeError("set_style takes a MapStyle")
+        self._set("style", style, self.style_changed)

@@ -96,6 +96,13 @@ class ControlAreasLayer(MapLayer):
             self.snapshot = snap
             self.changed()
 
+    def sync_state(self, model: object) -> None:
+        """Draw the date the session says (``model.control_date()``: the timeline's window end
+        when following it), so every picture of a model shows its own areas (MapScene.sync_to)."""
+        date_of = getattr(model, "control_date", None)
+        if callable(date_of):
+            self.set_date(date_of())
+
     def set_change(self, change: ControlChange | None) -> None:
         self.change = change
         self._change_paths = {} if change is None else {

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtGui import QPainter
 
 from atlas.model import AtlasModel
+from atlas.model.session import LayerState, LayerStack, MapStyle
 
 from .basemap_layers import BasemapLayers, make_basemap_layers
 
@@ -46,9 +47,14 @@ class MapScene:
         if self.basemap is not None:
             self.basemap.layout.obstacles = self.events
         self.theme: Theme = LIGHT
+        #: Each layer's visibility and opacity as its feature made it (what a layer the model's
+        #: stack does not name shows), recorded the first time the stack is applied to it.
+        self._defaults: dict[str, tuple[bool, float]] = {}
         #: A worker's progress report and cancel point (None on the screen): see :meth:`paint`.
         self.interrupt: Interrupt | None = None
         self.set_theme(theme)
+        cyr = bool(self.basemap.options.cyrillic) if self.basemap is not None else False
+        self._style = MapStyle(self.theme.name if self.theme.name in ("light", "dark") else "light", cyr)
         self.model = model
         # What the event layer was last built from: (table, visible rows) by identity. The model
         # replaces both arrays on every change, so identity tells whether the layer is stale.
@@ -106,7 +112,57 @@ class MapScene:
         if snap.basemap is not None:
             snap.basemap.layout.obstacles = snap.events
         snap.interrupt = None
+        snap._defaults = dict(self._defaults)
         return snap
+
+    # ------------------------------------------------------------------ session state → layers
+    def apply_layers(self, stack: LayerStack) -> bool:
+        """Show, hide, fade and order the layers as the model's stack says; layers it does not
+        name go back to their defaults. Returns whether anything changed."""
+        changed = False
+        for lyr in self.layers:
+            default = self._defaults.setdefault(lyr.key, (bool(lyr.visible), float(lyr.opacity)))
+            st = stack.get(lyr.key)
+            visible, opacity = (st.visible, st.opacity) if st is not None else default
+            if lyr.visible != visible or lyr.opacity != opacity:
+                lyr.visible, lyr.opacity = visible, opacity
+                changed = True
+        keys = [lyr.key for lyr in self.layers]
+        order = stack.merged_order(keys)
+        if order != keys:
+            self.reorder(order)
+            changed = True
+        return changed
+
+    def layer_stack(self) -> LayerStack:
+        """Every layer as drawn now, bottom to top: the full stack a panel edits and sends back."""
+        return LayerStack(tuple(LayerState(lyr.key, bool(lyr.visible), float(lyr.opacity)) for lyr in self.layers))
+
+    def apply_style(self, style: MapStyle) -> bool:
+        """The model's theme and label script; returns whether anything changed."""
+        if style == self._style:
+            return False
+        if style.theme != self._style.theme:
+            self.set_theme(style.theme)
+        if self.basemap is not None:
+            self.basemap.set_cyrillic(style.cyrillic)
+        if style.density != self._style.density:
+            self.events.set_density_mode(style.density)
+        self._style = style
+        return True
+
+    def apply_state(self, model: AtlasModel) -> bool:
+        """Everything of the model's session state that the scene draws (not the events)."""
+        a = self.apply_style(model.style)
+        b = self.apply_layers(model.layers)
+        for lyr in self.layers:
+            # Layers that draw session state of their own (the control areas' date) read it here.
+            sync = getattr(lyr, "sync_state", None)
+            if sync is not None:
+                before = lyr.version
+                sync(model)
+                b = b or lyr.version != before
+        return a or b
 
     # ------------------------------------------------------------------ model sync
     def sync_events(self) -> None:
@@ -129,6 +185,7 @@ class MapScene:
                 or self._events_source[1] is not model.visible_rows:
             self.sync_events()
         self.sync_selection()
+        self.apply_state(model)
 
     def sync_selection(self) -> None:
         if self.model is not None:

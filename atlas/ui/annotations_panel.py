@@ -1,6 +1,6 @@
 """The annotations dock, the annotation style dialog, undo/redo, and the Annotate menu.
 
-:func:`install_annotations` wires it all into the main window with one call: the annotations
+:class:`AnnotationsFeature` (a window feature, atlas/ui/feature.py) brings it all: the annotations
 layer joins the canvas's scene (the export paints the same scene), the tools go into an Annotate
 menu and toolbar, every change goes through a QUndoStack (Ctrl+Z / Ctrl+Shift+Z).
 """
@@ -46,7 +46,10 @@ from atlas.model.annotations import (
     cmd_add,
     cmd_update,
 )
+from atlas.render.annotations_layer import AnnotationsLayer
 from atlas.render.page import sync_annotations
+
+from .feature import Feature, FeatureHost
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -296,12 +299,18 @@ TOOL_ACTIONS = (
 )
 
 
-class AnnotationsInstall:
-    """What :func:`install_annotations` created (kept on the window as ``window.annotations``)."""
+class AnnotationsFeature(Feature):
+    """Annotations on the map: the layer, the drawing tools and their toolbar, the dock, undo/redo,
+    import/export (``window.feature("annotations")``)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    name = "annotations"
+
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        window: Any = host
         self.window = window
         model, canvas = window.model, window.canvas
+        host.add_map_layer(AnnotationsLayer(), above="selection")
         self.undo_stack = QUndoStack(window)
         self.controller = AnnotateController(model, self.push)
         self.controller.ask_text = self._ask_text
@@ -333,18 +342,18 @@ class AnnotationsInstall:
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for a in (self.act_undo, self.act_redo):
             window.addAction(a)
-        first = window.edit_menu.actions()[0] if window.edit_menu.actions() else None
-        window.edit_menu.insertAction(first, self.act_undo)
-        window.edit_menu.insertAction(first, self.act_redo)
-        window.edit_menu.insertSeparator(first)
+        first = window.menu("edit").actions()[0] if window.menu("edit").actions() else None
+        window.menu("edit").insertAction(first, self.act_undo)
+        window.menu("edit").insertAction(first, self.act_redo)
+        window.menu("edit").insertSeparator(first)
 
-        self.menu = window.menuBar().insertMenu(window.help_menu.menuAction(), _menu(window, "&Annotate"))
-        menu = self.menu.menu()
+        menu = window.add_menu("&Annotate")
+        self.menu = menu.menuAction()
         self.toolbar = window.addToolBar("Annotate")
         self.toolbar.setObjectName("annotate_toolbar")
         group = QActionGroup(window)
         self.tool_actions: dict[str, QAction] = {}
-        act_pick = window._action("Select &events (default tool)", "Alt+Shift+S", lambda: self.use_tool(None),
+        act_pick = window.action("Select &events (default tool)", "Alt+Shift+S", lambda: self.use_tool(None),
                                   "Click events to select them; drag pans")
         act_pick.setCheckable(True)
         act_pick.setChecked(True)
@@ -353,22 +362,22 @@ class AnnotationsInstall:
         self.toolbar.addAction(act_pick)
         self.tool_actions["pick"] = act_pick
         for name, text, shortcut in TOOL_ACTIONS:
-            act = window._action(text, shortcut, lambda _c=False, n=name: self.use_tool(n), text.replace("&", ""))
+            act = window.action(text, shortcut, lambda _c=False, n=name: self.use_tool(n), text.replace("&", ""))
             act.setCheckable(True)
             group.addAction(act)
             menu.addAction(act)
             self.toolbar.addAction(act)
             self.tool_actions[name] = act
         menu.addSeparator()
-        self.act_edit = window._action("&Edit annotation…", "Alt+Shift+Return", self.panel.edit_current)
-        self.act_delete = window._action("&Delete annotation", "Alt+Shift+Backspace", self.panel.delete_current)
-        self.act_duplicate = window._action("D&uplicate annotation", "Alt+Shift+D", self.panel.duplicate_current)
+        self.act_edit = window.action("&Edit annotation…", "Alt+Shift+Return", self.panel.edit_current)
+        self.act_delete = window.action("&Delete annotation", "Alt+Shift+Backspace", self.panel.delete_current)
+        self.act_duplicate = window.action("D&uplicate annotation", "Alt+Shift+D", self.panel.duplicate_current)
         for a in (self.act_edit, self.act_delete, self.act_duplicate):
             menu.addAction(a)
         menu.addSeparator()
-        self.act_import = window._action("&Import annotations…", "Alt+Shift+I", self.import_dialog,
+        self.act_import = window.action("&Import annotations…", "Alt+Shift+I", self.import_dialog,
                                          "Add annotations from a GeoJSON or KML file")
-        self.act_export = window._action("E&xport annotations…", "Alt+Shift+X", self.export_dialog,
+        self.act_export = window.action("E&xport annotations…", "Alt+Shift+X", self.export_dialog,
                                          "Save the annotations as GeoJSON or KML")
         menu.addAction(self.act_import)
         menu.addAction(self.act_export)
@@ -461,14 +470,3 @@ class _ToolKeyGuard(QObject):
         return False
 
 
-def _menu(window: MainWindow, title: str) -> Any:
-    from PySide6.QtWidgets import QMenu
-
-    return QMenu(title, window)
-
-
-def install_annotations(window: MainWindow) -> AnnotationsInstall:
-    """Add annotations to the main window (called once from MainWindow.__init__)."""
-    inst = AnnotationsInstall(window)
-    window.annotations = inst  # type: ignore[attr-defined]
-    return inst

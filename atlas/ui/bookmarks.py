@@ -1,8 +1,10 @@
-"""Bookmarks: named map views the user can add, rename, delete and go to; kept in QSettings.
+"""Bookmarks: named map views the user can add, rename, delete and go to.
 
-The bookmarks are a plain list of dicts ``{name, lon1, lat1, lon2, lat2}`` (``window.bookmarks``);
-the store mutates that one list in place, so a workspace can read it and hand back a new one with
-:meth:`BookmarkStore.replace`.
+The bookmarks are session state: ``model.bookmarks``, a tuple of
+:class:`~atlas.model.session.Bookmark` values. :class:`BookmarkStore` is the commands (add, rename,
+delete, replace) that send a new tuple to the model, and the user's standing list in QSettings,
+written whenever the model's bookmarks change. ``items`` shows them as plain dicts
+``{name, lon1, lat1, lon2, lat2}`` for the panel and for scripts.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas.model import AtlasModel
+from atlas.model.session import DEFAULT_BOOKMARKS as _DEFAULTS
+from atlas.model.session import Bookmark, MapView
+
 SETTINGS_KEY = "map/bookmarks"
 
 #: The starting set (first run, or after the user deletes the stored list entirely).
-DEFAULT_BOOKMARKS: tuple[dict[str, Any], ...] = (
-    {"name": "Sudzha", "lon1": 35.10, "lat1": 51.11, "lon2": 35.44, "lat2": 51.27},
-    {"name": "Korenevo", "lon1": 34.75, "lat1": 51.33, "lon2": 35.07, "lat2": 51.49},
-    {"name": "Glushkovo–Tetkino (Seym)", "lon1": 34.15, "lat1": 51.20, "lon2": 34.80, "lat2": 51.46},
-    {"name": "Kursk NPP at Kurchatov", "lon1": 35.50, "lat1": 51.62, "lon2": 35.75, "lat2": 51.72},
-    {"name": "Sumy", "lon1": 34.65, "lat1": 50.85, "lon2": 34.95, "lat2": 50.99},
-)
+DEFAULT_BOOKMARKS: tuple[dict[str, Any], ...] = tuple(
+    {"name": b.name, "lon1": b.view.lon1, "lat1": b.view.lat1, "lon2": b.view.lon2, "lat2": b.view.lat2}
+    for b in _DEFAULTS)
 
 
 def valid_bookmark(b: Any) -> dict[str, Any] | None:
@@ -56,47 +58,69 @@ def valid_bookmark(b: Any) -> dict[str, Any] | None:
     return out
 
 
+def to_bookmark(d: dict[str, Any]) -> Bookmark | None:
+    """A dict as a Bookmark value (corners in any order), or None when it is not usable."""
+    c = valid_bookmark(d)
+    if c is None:
+        return None
+    lon1, lon2 = sorted((c["lon1"], c["lon2"]))
+    lat1, lat2 = sorted((c["lat1"], c["lat2"]))
+    try:
+        return Bookmark(c["name"], MapView(lon1, lat1, lon2, lat2))
+    except ValueError:
+        return None
+
+
+def as_dict(b: Bookmark) -> dict[str, Any]:
+    v = b.view
+    return {"name": b.name, "lon1": v.lon1, "lat1": v.lat1, "lon2": v.lon2, "lat2": v.lat2}
+
+
 class BookmarkStore(QObject):
-    """The bookmarks and their persistence.
+    """Commands on ``model.bookmarks`` and the standing list in QSettings.
 
     Signals
     -------
     changed()
-        After any add, rename, delete or replace.
+        The model's bookmarks changed (by this store, a workspace or anything else).
     """
 
     changed = Signal()
 
-    def __init__(self, settings: QSettings | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, model: AtlasModel, settings: QSettings | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.model = model
         self.settings = settings if settings is not None else QSettings()
-        self.items: list[dict[str, Any]] = []
         self.load()
+        model.bookmarks_changed.connect(self._model_changed)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [as_dict(b) for b in self.model.bookmarks]
 
     def load(self) -> None:
+        """The user's standing list from QSettings into the model (the defaults on a first run)."""
         raw = self.settings.value(SETTINGS_KEY)
-        items: list[dict[str, Any]] = []
         if raw is None:
-            items = [dict(b) for b in DEFAULT_BOOKMARKS]
-        else:
-            try:
-                data = json.loads(str(raw))
-            except (ValueError, TypeError):
-                data = []
-            if isinstance(data, list):
-                items = [c for c in (valid_bookmark(b) for b in data) if c is not None]
-        self.items[:] = items
+            self.model.set_bookmarks(_DEFAULTS)
+            return
+        try:
+            data = json.loads(str(raw))
+        except (ValueError, TypeError):
+            data = []
+        items = [to_bookmark(b) for b in data] if isinstance(data, list) else []
+        self.model.set_bookmarks(b for b in items if b is not None)
 
     def save(self) -> None:
         self.settings.setValue(SETTINGS_KEY, json.dumps(self.items, ensure_ascii=False))
         self.settings.sync()
 
-    def _commit(self) -> None:
+    def _model_changed(self) -> None:
         self.save()
         self.changed.emit()
 
     def unique_name(self, name: str) -> str:
-        names = {b["name"] for b in self.items}
+        names = {b.name for b in self.model.bookmarks}
         if name not in names:
             return name
         k = 2
@@ -105,30 +129,31 @@ class BookmarkStore(QObject):
         return f"{name} ({k})"
 
     def add(self, name: str, lon1: float, lat1: float, lon2: float, lat2: float) -> dict[str, Any]:
-        b = valid_bookmark({"name": name, "lon1": lon1, "lat1": lat1, "lon2": lon2, "lat2": lat2})
+        b = to_bookmark({"name": name, "lon1": lon1, "lat1": lat1, "lon2": lon2, "lat2": lat2})
         if b is None:
             raise ValueError(f"not a usable bookmark: {name!r} {lon1},{lat1},{lon2},{lat2}")
-        b["name"] = self.unique_name(b["name"])
-        self.items.append(b)
-        self._commit()
-        return b
+        b = Bookmark(self.unique_name(b.name), b.view)
+        self.model.set_bookmarks((*self.model.bookmarks, b))
+        return as_dict(b)
 
     def rename(self, index: int, name: str) -> None:
         name = name.strip()
-        if not name or not 0 <= index < len(self.items) or self.items[index]["name"] == name:
+        items = list(self.model.bookmarks)
+        if not name or not 0 <= index < len(items) or items[index].name == name:
             return
-        self.items[index]["name"] = self.unique_name(name)
-        self._commit()
+        items[index] = Bookmark(self.unique_name(name), items[index].view)
+        self.model.set_bookmarks(items)
 
     def delete(self, index: int) -> None:
-        if 0 <= index < len(self.items):
-            del self.items[index]
-            self._commit()
+        items = list(self.model.bookmarks)
+        if 0 <= index < len(items):
+            del items[index]
+            self.model.set_bookmarks(items)
 
     def replace(self, bookmarks: list[dict[str, Any]]) -> None:
-        """Take a whole list (a workspace being opened); invalid entries are dropped."""
-        self.items[:] = [c for c in (valid_bookmark(b) for b in bookmarks) if c is not None]
-        self._commit()
+        """Take a whole list; invalid entries are dropped."""
+        items = [to_bookmark(b) for b in bookmarks]
+        self.model.set_bookmarks(b for b in items if b is not None)
 
 
 class BookmarksPanel(QWidget):
@@ -165,8 +190,8 @@ class BookmarksPanel(QWidget):
         self.list.blockSignals(True)
         row = self.list.currentRow()
         self.list.clear()
-        for b in self.store.items:
-            item = QListWidgetItem(b["name"])
+        for b in self.store.model.bookmarks:
+            item = QListWidgetItem(b.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.list.addItem(item)
         if self.list.count():

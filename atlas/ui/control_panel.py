@@ -1,17 +1,21 @@
 """The "Areas of control" dock: load snapshot files, pick the date, clip, chart areas over time with
 the dataset's area claims beside them, and measure the change between two dates.
 
-The panel owns the map's :class:`ControlAreasLayer` state (series, date, change overlay); it reads
-the timeline's date from the model (``time_window``) when "follow the timeline" is on, so playback
-animates the map. Everything measured is geodesic (atlas.control.model).
+What the dock shows is session state in the model (``model.control``, a
+:class:`~atlas.model.session.ControlDisplay`: files, series, date or following, clip, change, chart);
+the widgets display it and send new values, and the map's :class:`ControlAreasLayer` draws the date
+``model.control_date()`` names (the timeline's when following it, so playback animates the map).
+The panel keeps only what is read from the files (the series), as the model keeps the event table.
+Everything measured is geodesic (atlas.control.model).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -56,11 +60,14 @@ from atlas.control.reconstruction import RECONSTRUCTION
 from atlas.control.regions import REGIONS, region_geometry, region_label
 from atlas.io.report import ImportReport, InputError
 from atlas.model import AtlasModel
+from atlas.model.session import ControlDisplay, ControlFile
 from atlas.render.area_chart import AreaChart
-from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer, add_control_layers
+from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer, ControlLegendLayer
+
+from .feature import Feature, FeatureHost
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .main_window import MainWindow  # noqa: F401
 
 CLIP_CHOICES = ("", "kursk", "sumy", "belgorod", "russia", "ukraine")
 
@@ -122,18 +129,21 @@ class ControlAreasPanel(QWidget):
         #: source label -> its series (files of one source make one series; each is a chart line)
         self.groups: dict[str, ControlSeries] = {}
         self.reports: list[ImportReport] = []
-        #: (path, the date the user gave for an undated file, else None), in loading order
-        self.files: list[tuple[Path, dt.date | None]] = []
-        self.date: dt.date | None = None
+        #: the files read into :attr:`groups`, as the model's state names them
+        self._loaded: tuple[ControlFile, ...] = ()
+        self._syncing = 0
         self.ask_date: Callable[[Path], dt.date | None] = lambda path: ask_date_dialog(self, path)
         #: Called after the user opened files (the dock raises itself to show them).
         self.user_loaded: Callable[[], None] = lambda: None
         self._clipped_cache: dict[tuple[str, str], ControlSeries] = {}
         self._area_cache: dict[tuple[int, str], dict[str, float]] = {}
         self._build()
-        if hasattr(model, "time_window_changed"):
-            model.time_window_changed.connect(self._on_time_window)
+        model.control_changed.connect(self._on_state)
+        model.time_window_changed.connect(self._on_shown_date)
+        model.filter_changed.connect(self._on_shown_date)
         model.table_changed.connect(self._refresh_claims)
+        self._shown: tuple[object, ...] = ()
+        self._on_state()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -177,7 +187,7 @@ class ControlAreasPanel(QWidget):
         self.follow = QCheckBox("follow the timeline")
         self.follow.setChecked(True)
         self.follow.setToolTip("Show the snapshot for the end of the timeline's window (playback animates the map)")
-        self.follow.toggled.connect(lambda on: self._on_time_window() if on else None)
+        self.follow.toggled.connect(lambda on: self._send(follow=bool(on)))
         drow.addWidget(self.date_edit)
         drow.addWidget(self.prev_button)
         drow.addWidget(self.next_button)
@@ -212,18 +222,18 @@ class ControlAreasPanel(QWidget):
         for s in STATUSES:
             cb = QCheckBox(STATUS_LABELS[s])
             cb.setChecked(s in CHART_STATUSES_DEFAULT)
-            cb.toggled.connect(self.refresh_chart)
+            cb.toggled.connect(self._chart_toggled)
             self.chart_checks[s] = cb
             crow.addWidget(cb)
         self.sum_check = QCheckBox("UA + grey")
         self.sum_check.setChecked(True)
         self.sum_check.setToolTip("Ukrainian-held plus grey zone: the most a claim of held territory could cover")
-        self.sum_check.toggled.connect(self.refresh_chart)
+        self.sum_check.toggled.connect(self._chart_toggled)
         crow.addWidget(self.sum_check)
         self.claims_check = QCheckBox("claims")
         self.claims_check.setChecked(True)
         self.claims_check.setToolTip("The dataset's dated area claims (events with claim_area_km2), with their sources")
-        self.claims_check.toggled.connect(self.refresh_chart)
+        self.claims_check.toggled.connect(self._chart_toggled)
         crow.addWidget(self.claims_check)
         crow.addStretch(1)
         lay.addLayout(crow)
@@ -246,18 +256,18 @@ class ControlAreasPanel(QWidget):
         for e in (self.from_edit, self.to_edit):
             e.setCalendarPopup(True)
             e.setDisplayFormat("yyyy-MM-dd")
-            e.dateChanged.connect(self.refresh_change)
+            e.dateChanged.connect(self._change_edited)
         grid.addWidget(self.from_edit, 0, 1)
         grid.addWidget(QLabel("to"), 0, 2)
         grid.addWidget(self.to_edit, 0, 3)
         self.change_status = QComboBox()
         for s in STATUSES:
             self.change_status.addItem(STATUS_LABELS[s], s)
-        self.change_status.currentIndexChanged.connect(self.refresh_change)
+        self.change_status.currentIndexChanged.connect(self._change_edited)
         grid.addWidget(self.change_status, 1, 1)
         self.change_on_map = QCheckBox("show on map")
         self.change_on_map.setToolTip("Draw the gained (green) and lost (red) areas over the map")
-        self.change_on_map.toggled.connect(self.refresh_change)
+        self.change_on_map.toggled.connect(self._change_edited)
         grid.addWidget(self.change_on_map, 1, 3)
         lay.addLayout(grid)
         self.change_label = QLabel("")
@@ -267,13 +277,35 @@ class ControlAreasPanel(QWidget):
 
     # ------------------------------------------------------------------ data
     @property
+    def state(self) -> ControlDisplay:
+        return self.model.control
+
+    def _send(self, **changes: object) -> None:
+        """A user's change: a new ControlDisplay to the model (the panel redraws from its signal)."""
+        if self._syncing:
+            return
+        self.model.set_control(dataclasses.replace(self.model.control, **changes))  # type: ignore[arg-type]
+
+    @property
     def clip(self) -> str:
-        return str(self.clip_combo.currentData() or "")
+        return self.state.clip
 
     @property
     def source(self) -> str | None:
-        data = self.source_combo.currentData()
-        return str(data) if data else None
+        """The series on the map: the state's, else the last loaded."""
+        src = self.state.source
+        if src in self.groups:
+            return src
+        return next(reversed(self.groups), None) if self.groups else None
+
+    @property
+    def date(self) -> dt.date | None:
+        """The date the map shows (``model.control_date()``)."""
+        return self.model.control_date()
+
+    @property
+    def files(self) -> list[tuple[Path, dt.date | None]]:
+        return [(Path(f.path), f.as_of) for f in self._loaded]
 
     def series(self, source: str | None = None) -> ControlSeries:
         """The (clipped) series of ``source`` (default: the one on the map)."""
@@ -293,20 +325,33 @@ class ControlAreasPanel(QWidget):
             self._area_cache[key] = snap.areas_km2()  # the series is already clipped
         return self._area_cache[key]
 
-    def add_snapshots(self, snaps: list[ControlSnapshot], select: bool = True) -> None:
+    def _add_snapshots(self, snaps: list[ControlSnapshot]) -> None:
         for snap in snaps:
             src = snap.source or snap.label
             self.groups[src] = self.groups.get(src, ControlSeries()).merged([snap])
         self._clipped_cache.clear()
         self._area_cache.clear()  # keyed by id(): ids of dropped snapshots get reused
-        self._rebuild_sources(select=snaps[-1].source or snaps[-1].label if (select and snaps) else None)
-        self.series_changed.emit()
 
     def load_files(self, paths: list[str | Path], dates: dict[Path, dt.date] | None = None) -> list[str]:
-        """Read files (asking for the date of undated ones unless ``dates`` has it). Returns the
-        error messages (also shown)."""
+        """Open files (the user's command): read them (asking for the date of undated ones unless
+        ``dates`` has it), then add them to the session's state with the series of the last one on
+        the map. Returns the error messages (also shown)."""
+        snaps, read, errors = self._read(paths, dates)
+        if read:
+            self._add_snapshots(snaps)
+            self._loaded = (*self._loaded, *read)
+            self.series_changed.emit()
+            last = snaps[-1].source or snaps[-1].label if snaps else self.state.source
+            self.model.set_control(dataclasses.replace(self.state, files=self._loaded, source=last))
+        if errors and self.isVisible():
+            _message(self, QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors))
+        return errors
+
+    def _read(self, paths: list[str | Path], dates: dict[Path, dt.date] | None = None,
+              ask: bool = True) -> tuple[list[ControlSnapshot], list[ControlFile], list[str]]:
         errors: list[str] = []
         snaps: list[ControlSnapshot] = []
+        read: list[ControlFile] = []
         for path in paths:
             p = Path(path)
             given = (dates or {}).get(p)
@@ -315,7 +360,7 @@ class ControlAreasPanel(QWidget):
                     s, report = read_control(p)
                     given = None
                 except UndatedError:
-                    day = given or self.ask_date(p)
+                    day = given or (self.ask_date(p) if ask else None)
                     if day is None:
                         errors.append(f"{p.name}: skipped (no date given)")
                         continue
@@ -329,11 +374,28 @@ class ControlAreasPanel(QWidget):
                 continue
             snaps += s
             self.reports.append(report)
-            self.files.append((p, given))
-        if snaps:
-            self.add_snapshots(snaps)
-        if errors and self.isVisible():
-            _message(self, QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors))
+            read.append(ControlFile(str(p), given))
+        return snaps, read, errors
+
+    def _sync_files(self) -> list[str]:
+        """Read what the state names and the panel has not read (a workspace opened); start over
+        when the state dropped files. Files that cannot be read leave the state, with a note."""
+        want = self.state.files
+        if want == self._loaded:
+            return []
+        if want[:len(self._loaded)] != self._loaded:
+            self.groups.clear()
+            self.reports.clear()
+            self._clipped_cache.clear()
+            self._area_cache.clear()
+            self._loaded = ()
+        todo = want[len(self._loaded):]
+        snaps, read, errors = self._read([f.path for f in todo], {Path(f.path): f.as_of for f in todo if f.as_of}, ask=False)
+        self._add_snapshots(snaps)
+        self._loaded = (*self._loaded, *read)
+        self.series_changed.emit()
+        if self._loaded != want:
+            self.model.set_control(dataclasses.replace(self.state, files=self._loaded))
         return errors
 
     def load_bundled(self) -> None:
@@ -341,16 +403,57 @@ class ControlAreasPanel(QWidget):
             self.load_files([RECONSTRUCTION])
 
     def clear(self) -> None:
-        self.groups.clear()
-        self.files.clear()
-        self.reports.clear()
-        self._clipped_cache.clear()
-        self._area_cache.clear()  # keyed by id(): ids of dropped snapshots get reused
-        self._rebuild_sources()
-        self.series_changed.emit()
+        self.model.set_control(dataclasses.replace(self.state, files=(), source=None))
 
-    def _rebuild_sources(self, select: str | None = None) -> None:
-        current = select or self.source
+    # ------------------------------------------------------------------ state → widgets
+    def _on_state(self) -> None:
+        """The model's ControlDisplay changed: read new files, then show it all."""
+        errors = self._sync_files()
+        self.last_errors = errors
+        st = self.state
+        self._syncing += 1
+        try:
+            self._rebuild_sources()
+            i = self.clip_combo.findData(st.clip)
+            self.clip_combo.setCurrentIndex(max(i, 0))
+            self.follow.setChecked(st.follow)
+            for status, cb in self.chart_checks.items():
+                cb.setChecked(status in st.chart)
+            self.sum_check.setChecked(st.chart_sum)
+            self.claims_check.setChecked(st.chart_claims)
+            self.from_edit.setDate(_qdate(st.change_from))
+            self.to_edit.setDate(_qdate(st.change_to))
+            k = self.change_status.findData(st.change_status)
+            self.change_status.setCurrentIndex(max(k, 0))
+            self.change_on_map.setChecked(st.change_on_map)
+        finally:
+            self._syncing -= 1
+        self.layer.set_series(self.series())
+        self._shown = ()
+        self._on_shown_date()
+        self.refresh_chart()
+        self.refresh_change()
+        self.repaint()
+
+    def _on_shown_date(self) -> None:
+        """The date on the map follows the model (the timeline, the filter's dates, the state)."""
+        day = self.date
+        key = (day, self.layer.snapshot, self.source, self.clip)
+        self.layer.sync_state(self.model)
+        if key == self._shown and self.layer.snapshot is key[1]:
+            return
+        self._shown = (day, self.layer.snapshot, self.source, self.clip)
+        if day is not None and _pydate(self.date_edit.date()) != day:
+            self.date_edit.blockSignals(True)
+            self.date_edit.setDate(_qdate(day))
+            self.date_edit.blockSignals(False)
+        self._show_snapshot()
+        self.plot.set_cursor(day)
+        self.repaint()
+        self.date_changed.emit()
+
+    def _rebuild_sources(self) -> None:
+        current = self.source
         self.source_combo.blockSignals(True)
         self.source_combo.clear()
         for src, ser in self.groups.items():
@@ -361,27 +464,11 @@ class ControlAreasPanel(QWidget):
         i = self.source_combo.findData(current) if current else -1
         self.source_combo.setCurrentIndex(i if i >= 0 else self.source_combo.count() - 1)
         self.source_combo.blockSignals(False)
-        if self.date is None and self.groups:
-            span = self.series().span
-            if span:
-                self.set_date(span[0])
-        self._on_source_changed()
 
     # ------------------------------------------------------------------ date
     def set_date(self, day: dt.date | None) -> None:
-        if day == self.date:
-            return
-        self.date = day
-        if day is not None and _pydate(self.date_edit.date()) != day:
-            self.date_edit.blockSignals(True)
-            self.date_edit.setDate(_qdate(day))
-            self.date_edit.blockSignals(False)
-        self.layer.set_date(day)
-        self._show_snapshot()
-        if day is not None:
-            self.plot.set_cursor(day)
-        self.repaint()
-        self.date_changed.emit()
+        """Show the areas of ``day`` (the user picked a date: the map stops following the timeline)."""
+        self.model.set_control(dataclasses.replace(self.state, date=day, follow=False))
 
     def step(self, direction: int) -> None:
         dates = self.series().dates
@@ -394,33 +481,28 @@ class ControlAreasPanel(QWidget):
         else:
             earlier = [d for d in dates if d < cur]
             target = earlier[-1] if earlier else dates[0]
-        self.follow.setChecked(False)
         self.set_date(target)
 
     def _on_date_edit(self, q: QDate) -> None:
-        self.follow.blockSignals(True)
-        self.follow.setChecked(False)
-        self.follow.blockSignals(False)
-        self.set_date(_pydate(q))
+        if not self._syncing:
+            self.set_date(_pydate(q))
 
-    def _on_time_window(self) -> None:
-        if not self.follow.isChecked():
-            return
-        window = getattr(self.model, "time_window", None)
-        if window:
-            self.set_date(window[1])
-
-    # ------------------------------------------------------------------ reactions
+    # ------------------------------------------------------------------ widgets → model
     def _on_source_changed(self, *_: object) -> None:
-        self.layer.set_series(self.series())
-        self.layer.set_date(self.date)
-        self._show_snapshot()
-        self.refresh_chart()
-        self.refresh_change()
-        self.repaint()
+        data = self.source_combo.currentData()
+        self._send(source=str(data) if data else None)
 
     def _on_clip_changed(self, *_: object) -> None:
-        self._on_source_changed()
+        self._send(clip=str(self.clip_combo.currentData() or ""))
+
+    def _chart_toggled(self, *_: object) -> None:
+        self._send(chart=tuple(st for st, cb in self.chart_checks.items() if cb.isChecked()),
+                   chart_sum=self.sum_check.isChecked(), chart_claims=self.claims_check.isChecked())
+
+    def _change_edited(self, *_: object) -> None:
+        self._send(change_from=_pydate(self.from_edit.date()), change_to=_pydate(self.to_edit.date()),
+                   change_status=str(self.change_status.currentData() or "ukrainian"),
+                   change_on_map=self.change_on_map.isChecked())
 
     def _show_snapshot(self) -> None:
         snap = self.layer.snapshot
@@ -451,13 +533,13 @@ class ControlAreasPanel(QWidget):
 
     def chart_data(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
         """(source, status) -> (timestamps, km²) for every ticked status with any area."""
-        statuses = [st for st, cb in self.chart_checks.items() if cb.isChecked()]
-        return chart_curves({src: self.series(src) for src in self.groups}, statuses, self.sum_check.isChecked(),
+        statuses = [st for st in self.state.chart]
+        return chart_curves({src: self.series(src) for src in self.groups}, statuses, self.state.chart_sum,
                             self.areas)
 
     def refresh_chart(self, *_: object) -> None:
         self.plot.show_curves(self.chart_data(), lambda src: self.groups[src].approximate,
-                              self.claims() if self.claims_check.isChecked() else None)
+                              self.claims() if self.state.chart_claims else None)
         where = region_label(self.clip or None)
         approx = any(self.groups[s].approximate for s in self.groups)
         self.chart_title.setText(
@@ -477,8 +559,8 @@ class ControlAreasPanel(QWidget):
         ser = self.series()
         if not ser:
             return None
-        status = str(self.change_status.currentData() or "ukrainian")
-        return ser.change(_pydate(self.from_edit.date()), _pydate(self.to_edit.date()), status)
+        st = self.state
+        return ser.change(st.change_from, st.change_to, st.change_status)
 
     def refresh_change(self, *_: object) -> None:
         ch = self.change()
@@ -498,7 +580,7 @@ class ControlAreasPanel(QWidget):
         if (a and a.approximate) or (b and b.approximate):
             lines.append(f"≈ {APPROX_TEXT}")
         self.change_label.setText("\n".join(lines))
-        self.layer.set_change(ch if self.change_on_map.isChecked() else None)
+        self.layer.set_change(ch if self.state.change_on_map else None)
         self.repaint()
 
     # ------------------------------------------------------------------ dialogs
@@ -545,42 +627,48 @@ class ControlAreasPanel(QWidget):
         return export(path, layers, meta)
 
 
-def install_control_areas(window: MainWindow, load_bundled: bool = True) -> ControlAreasPanel:
-    """Add the control-areas layer to the map, the dock, and File-menu actions."""
-    layer, _legend = add_control_layers(window.canvas.scene_layers)
-    panel = ControlAreasPanel(window.model, layer, repaint=window.canvas.item.update)
-    panel.setObjectName("control_panel")
-    window.control_panel = panel  # type: ignore[attr-defined]
-    # In a scroll area, so the dock never forces a minimum size on the window.
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(panel)
-    scroll.setMinimumSize(120, 80)
-    window.control_dock = window.add_dock(  # type: ignore[attr-defined]
-        "Areas of control", "control_dock", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
-    # A tab beside the details (the right column is already tall); raised when the user opens files.
-    neighbour = window.findChild(QDockWidget, "details_dock") or getattr(window, "list_dock", None)
-    if neighbour is not None and window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
-        window.tabifyDockWidget(neighbour, window.control_dock)  # type: ignore[attr-defined]
-    panel.user_loaded = window.control_dock.raise_  # type: ignore[attr-defined]
-    act_open = window._action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
-                              "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
-    act_export = window._action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,
-                                "Write the shown snapshot, the series and the change as GeoPackage or GeoJSON")
-    act_prev = window._action("Previous control snapshot", "Alt+PgUp", lambda: panel.step(-1))
-    act_next = window._action("Next control snapshot", "Alt+PgDown", lambda: panel.step(1))
-    sub = QMenu("Areas of &control", window)
-    for a in (act_open, act_export, act_prev, act_next):
-        sub.addAction(a)
-    quit_act = getattr(window, "act_quit", None)
-    if quit_act is not None and quit_act in window.file_menu.actions():
-        window.file_menu.insertMenu(quit_act, sub)  # above Quit, with the other file actions
-    else:
-        window.file_menu.addMenu(sub)
-    if load_bundled:
-        panel.load_bundled()
-    from .control_workspace import register_control_section  # it reads the panel: imported after it
+class ControlAreasFeature(Feature):
+    """The areas-of-control layer on the map, its dock, and File ▸ Areas of control."""
 
-    register_control_section()
-    return panel
+    name = "control"
+
+    def __init__(self, host: FeatureHost, load_bundled: bool = True) -> None:
+        super().__init__(host)
+        window: Any = host
+        self.layer = ControlAreasLayer()
+        keys = [lyr.key for lyr in host.canvas.scene_layers.layers]
+        # Under the events and under the place names when those sit below the events.
+        host.add_map_layer(self.layer, below=min((k for k in ("names", "events") if k in keys), key=keys.index,
+                                                 default="events"))
+        host.add_map_layer(ControlLegendLayer(self.layer))
+        self.panel = panel = ControlAreasPanel(host.model, self.layer, repaint=host.canvas.item.update)
+        panel.setObjectName("control_panel")
+        # In a scroll area, so the dock never forces a minimum size on the window.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(panel)
+        scroll.setMinimumSize(120, 80)
+        self.dock = host.add_dock("Areas of control", "control_dock", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+        # A tab beside the details (the right column is already tall); raised when the user opens files.
+        neighbour = window.findChild(QDockWidget, "details_dock") or host.list_dock
+        if window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
+            window.tabifyDockWidget(neighbour, self.dock)
+        panel.user_loaded = self.dock.raise_
+        act_open = host.action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
+                               "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
+        act_export = host.action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,
+                                 "Write the shown snapshot, the series and the change as GeoPackage or GeoJSON")
+        act_prev = host.action("Previous control snapshot", "Alt+PgUp", lambda: panel.step(-1))
+        act_next = host.action("Next control snapshot", "Alt+PgDown", lambda: panel.step(1))
+        sub = QMenu("Areas of &control", window)
+        for a in (act_open, act_export, act_prev, act_next):
+            sub.addAction(a)
+        file_menu = host.menu("file")
+        quit_act = next((a for a in file_menu.actions() if a.text() == "&Quit"), None)
+        if quit_act is not None:
+            file_menu.insertMenu(quit_act, sub)  # above Quit, with the other file actions
+        else:
+            file_menu.addMenu(sub)
+        if load_bundled and not host.model.control.files:
+            panel.load_bundled()

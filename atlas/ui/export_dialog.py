@@ -1,7 +1,10 @@
 """File ▸ Export picture… and Edit ▸ Copy picture: the briefing page of the current view.
 
-The preview is drawn by the same :func:`atlas.render.page.paint_page` call as the file (through a
-scaled painter), so what the dialog shows is what gets written.
+The dialog's choices are session state (``model.export_settings``, an
+:class:`~atlas.model.session.ExportSettings`): the widgets show them and send every change to the
+model, so the next export, a saved workspace and a script all see the same settings. The preview is
+drawn by the same :func:`atlas.render.page.paint_page` call as the file (through a scaled painter),
+so what the dialog shows is what gets written.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -30,9 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas.model.session import ExportSettings
 from atlas.render.export_job import ExportJob
 from atlas.render.page import MAX_DPI, PAPER_MM, SIZE_PRESETS, ExportError, PageSpec, render_page, render_preview
 from atlas.render.viewport import Viewport
+
+from .feature import Feature, FeatureHost
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -48,7 +54,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export picture")
         self.view: Viewport = window.canvas.map_viewport()
         window.canvas.view_changed.connect(self._on_view_changed)  # the dialog is modeless: follow pans
-        self.banner_colour = QColor("#007a33")
+        self.model = window.model
+        self._showing = 0
 
         form = QFormLayout()
         self.format = QComboBox()
@@ -67,7 +74,7 @@ class ExportDialog(QDialog):
         size_row = QHBoxLayout()
         for w in (self.width_spin, QLabel("×"), self.height_spin, self.dpi, self.landscape):
             size_row.addWidget(w)
-        self.title = QLineEdit("Kursk Atlas")
+        self.title = QLineEdit()
         self.subtitle = QLineEdit()
         self.date_stamp = QLineEdit()
         self.date_stamp.setPlaceholderText("automatic: the dates of the shown events")
@@ -83,7 +90,6 @@ class ExportDialog(QDialog):
         for key, text in (("legend", "Legend"), ("scale_bar", "Scale bar"), ("north_arrow", "North arrow"),
                           ("inset", "Locator"), ("filter_line", "Filter"), ("sources", "Sources")):
             cb = QCheckBox(text)
-            cb.setChecked(True)
             self.checks[key] = cb
             checks_row.addWidget(cb)
         form.addRow("Format", self.format)
@@ -111,6 +117,7 @@ class ExportDialog(QDialog):
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)  # typing in the title does not re-render on every key
         self._timer.timeout.connect(self.update_preview)
+        self._show(self.model.export_settings)
         self.preset.currentTextChanged.connect(self._apply_preset)
         for w in (self.width_spin, self.height_spin, self.dpi):
             w.valueChanged.connect(self._changed)
@@ -118,64 +125,94 @@ class ExportDialog(QDialog):
             e.textChanged.connect(self._changed)
         for cb in [self.landscape, *self.checks.values()]:
             cb.toggled.connect(self._changed)
-        self.landscape.toggled.connect(lambda _on: self._apply_preset(self.preset.currentText()))
         self.format.currentTextChanged.connect(self._changed)
-        self._show_banner_colour()
-        self._apply_preset(self.preset.currentText())
+        self.model.export_settings_changed.connect(lambda: self._show(self.model.export_settings))
         self.resize(900, 760)
 
-    # ------------------------------------------------------------------ state
+    # ------------------------------------------------------------------ state (the model's) ↔ widgets
+    @property
+    def settings(self) -> ExportSettings:
+        return self.model.export_settings
+
+    @property
+    def banner_colour(self) -> QColor:
+        return QColor(self.settings.banner_colour)
+
+    def _show(self, st: ExportSettings) -> None:
+        """Put the model's settings in the widgets (no widget keeps a value of its own)."""
+        self._showing += 1
+        try:
+            self.format.setCurrentText(st.format.upper())
+            if self.preset.findText(st.preset) >= 0:
+                self.preset.setCurrentText(st.preset)
+            else:
+                self.preset.setCurrentText(CUSTOM)
+            custom = self.preset.currentText() == CUSTOM
+            for sp in (self.width_spin, self.height_spin):
+                sp.setEnabled(custom)
+            self.landscape.setEnabled(self.preset.currentText().startswith(PAPER_PREFIX))
+            self.width_spin.setValue(st.width)
+            self.height_spin.setValue(st.height)
+            self.dpi.setValue(min(st.dpi, MAX_DPI))
+            self.landscape.setChecked(st.landscape)
+            for edit, text in ((self.title, st.title), (self.subtitle, st.subtitle), (self.date_stamp, st.date_stamp),
+                               (self.banner, st.banner)):
+                if edit.text() != text:
+                    edit.setText(text)
+            for key, cb in self.checks.items():
+                cb.setChecked(bool(getattr(st, key)))
+            self.banner_button.setText(st.banner_colour)
+            self.banner_button.setStyleSheet(f"background: {st.banner_colour}; color: white;")
+        finally:
+            self._showing -= 1
+        self._timer.start()
+
+    def _send(self, **changes: object) -> None:
+        if not self._showing:
+            self.model.set_export_settings(self.settings.replace(**changes))
+
     def _apply_preset(self, name: str) -> None:
-        custom = name == CUSTOM
-        for s in (self.width_spin, self.height_spin):
-            s.setEnabled(custom)
-        self.landscape.setEnabled(name.startswith(PAPER_PREFIX))
+        if self._showing:
+            return
+        st = self.settings
         if name in SIZE_PRESETS:
             w, h, dpi = SIZE_PRESETS[name]
-            self._set_size(w, h, dpi)
+            self._send(preset=name, width=w, height=h, dpi=int(dpi))
         elif name.startswith(PAPER_PREFIX):
-            spec = PageSpec.for_paper(name[len(PAPER_PREFIX):], self.landscape.isChecked(), float(self.dpi.value() or 300))
-            self._set_size(spec.width, spec.height, spec.dpi)
-        self._changed()
-
-    def _set_size(self, w: int, h: int, dpi: float) -> None:
-        for s, v in ((self.width_spin, w), (self.height_spin, h), (self.dpi, int(dpi))):
-            s.blockSignals(True)
-            s.setValue(v)
-            s.blockSignals(False)
+            spec = PageSpec.for_paper(name[len(PAPER_PREFIX):], st.landscape, float(st.dpi or 300))
+            self._send(preset=name, width=spec.width, height=spec.height, dpi=int(spec.dpi))
+        else:
+            self._send(preset=CUSTOM)
 
     def paper(self) -> str | None:
-        name = self.preset.currentText()
+        name = self.settings.preset
         return name[len(PAPER_PREFIX):] if name.startswith(PAPER_PREFIX) else None
 
     def fmt(self) -> str:
-        return self.format.currentText().lower()
+        return self.settings.format
 
     def spec(self) -> PageSpec:
-        paper = self.paper()
-        kw = dict(title=self.title.text(), subtitle=self.subtitle.text(),
-                  date_stamp=self.date_stamp.text() or None, banner=self.banner.text(),
-                  banner_colour=self.banner_colour.name(), **{k: cb.isChecked() for k, cb in self.checks.items()})
-        if paper is not None:
-            return PageSpec.for_paper(paper, self.landscape.isChecked(), float(self.dpi.value()), **kw)
-        return PageSpec(width=self.width_spin.value(), height=self.height_spin.value(), dpi=float(self.dpi.value()), **kw)
+        return page_spec(self.settings)
 
     def _changed(self, *_args: object) -> None:
-        if self.paper() is not None and self.sender() is self.dpi:
-            spec = PageSpec.for_paper(self.paper() or "A4", self.landscape.isChecked(), float(self.dpi.value()))
-            self._set_size(spec.width, spec.height, spec.dpi)
-        self._timer.start()
-
-    def _show_banner_colour(self) -> None:
-        self.banner_button.setText(self.banner_colour.name())
-        self.banner_button.setStyleSheet(f"background: {self.banner_colour.name()}; color: white;")
+        if self._showing:
+            return
+        changes: dict[str, object] = dict(
+            format=self.format.currentText().lower(), width=self.width_spin.value(), height=self.height_spin.value(),
+            dpi=self.dpi.value(), landscape=self.landscape.isChecked(), title=self.title.text(),
+            subtitle=self.subtitle.text(), date_stamp=self.date_stamp.text(), banner=self.banner.text(),
+            **{k: cb.isChecked() for k, cb in self.checks.items()})
+        paper = self.paper()
+        if paper is not None:
+            # A paper keeps its millimetres: the pixels follow the dpi and the orientation.
+            spec = PageSpec.for_paper(paper, bool(changes["landscape"]), float(changes["dpi"]))  # type: ignore[arg-type]
+            changes.update(width=spec.width, height=spec.height)
+        self._send(**changes)
 
     def _pick_banner_colour(self) -> None:
         c = QColorDialog.getColor(self.banner_colour, self, "Banner colour")
         if c.isValid():
-            self.banner_colour = c
-            self._show_banner_colour()
-            self._changed()
+            self._send(banner_colour=c.name())
 
     def _on_view_changed(self, vp: Viewport) -> None:
         if self.isVisible():
@@ -260,6 +297,15 @@ class ExportDialog(QDialog):
         self.update_preview()
 
 
+def page_spec(st: ExportSettings) -> PageSpec:
+    """The page the settings describe (a paper in millimetres at its dpi, or pixels)."""
+    kw = dict(title=st.title, subtitle=st.subtitle, date_stamp=st.date_stamp or None, banner=st.banner,
+              banner_colour=st.banner_colour, **{k: bool(getattr(st, k)) for k in ExportSettings.DECORATIONS})
+    if st.preset.startswith(PAPER_PREFIX):
+        return PageSpec.for_paper(st.preset[len(PAPER_PREFIX):], st.landscape, float(st.dpi), **kw)  # type: ignore[arg-type]
+    return PageSpec(width=st.width, height=st.height, dpi=float(st.dpi), **kw)  # type: ignore[arg-type]
+
+
 def copy_picture(window: MainWindow) -> None:
     """The current view as a decorated picture (the page at the canvas's size) on the clipboard."""
     c = window.canvas
@@ -269,21 +315,25 @@ def copy_picture(window: MainWindow) -> None:
     window.statusBar().showMessage("Copied the map as a picture", 4000)
 
 
-def install_export(window: MainWindow) -> None:
+class ExportFeature(Feature):
     """File ▸ Export picture… (Ctrl+E) and Edit ▸ Copy picture (Ctrl+Shift+C)."""
-    def open_dialog() -> None:
-        dlg = ExportDialog(window)
-        window._export_dialog = dlg  # type: ignore[attr-defined]
-        dlg.show()
 
-    act = window._action("&Export picture…", "Ctrl+E", open_dialog, "PNG, SVG or PDF of the current view with title, legend, scale bar")
-    acts = window.file_menu.actions()
-    window.file_menu.insertAction(acts[1] if len(acts) > 1 else None, act)
-    window.map_toolbar.addAction(act)
-    # Ctrl+Shift+C (the issue's choice) unless another feature took it first.
-    taken = {s.toString() for a in window.findChildren(QAction) for s in a.shortcuts()}
-    key = "Ctrl+Shift+C" if "Ctrl+Shift+C" not in taken else "Ctrl+Alt+Shift+C"
-    copy = window._action("Copy &picture", key, lambda: copy_picture(window), "Copy the current view, decorated, to the clipboard")
-    window.edit_menu.addAction(copy)
-    window.act_export_picture = act  # type: ignore[attr-defined]
-    window.act_copy_picture = copy  # type: ignore[attr-defined]
+    name = "export"
+
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        self.dialog: ExportDialog | None = None
+        self.act_export_picture = host.action("&Export picture…", "Ctrl+E", self.open_dialog,
+                                              "PNG, SVG or PDF of the current view with title, legend, scale bar")
+        file_menu = host.menu("file")
+        acts = file_menu.actions()
+        file_menu.insertAction(acts[1] if len(acts) > 1 else None, self.act_export_picture)
+        host.map_toolbar.addAction(self.act_export_picture)
+        self.act_copy_picture = host.action("Copy &picture", "Ctrl+Shift+C", lambda: copy_picture(host),  # type: ignore[arg-type]
+                                            "Copy the current view, decorated, to the clipboard")
+        host.menu("edit").addAction(self.act_copy_picture)
+
+    def open_dialog(self) -> ExportDialog:
+        self.dialog = ExportDialog(self.host)  # type: ignore[arg-type]
+        self.dialog.show()
+        return self.dialog

@@ -37,6 +37,8 @@ from atlas.io.csv_events import peek_columns, read_csv
 from atlas.io.progress import ImportCancelled, reporting
 from atlas.model import AtlasModel, EventTable
 
+from .feature import Feature, FeatureHost
+
 #: The fields the mapping dialog offers, with their labels (coordinates first: they are required).
 MAPPING_FIELDS: tuple[tuple[str, str], ...] = (
     ("latitude", "Latitude *"), ("longitude", "Longitude *"), ("event_date", "Date"), ("event_id", "Id"),
@@ -366,65 +368,71 @@ def any_large(paths: Sequence[Any], threshold: int = 20 << 20) -> bool:
     return any(Path(p).is_file() and Path(p).stat().st_size > threshold for p in paths)
 
 
-def install_import(window: Any) -> ImportController:
-    """Background import, column mapping, the Sources dock and File ▸ Add/Export events."""
-    from atlas.ui.sources_panel import SourcesPanel
+class ImportFeature(Feature):
+    """Background import with progress and Cancel as the window's file opener, the column mapping
+    dialog, the Sources dock, and File ▸ Add events / Export events / Resolve duplicate ids."""
 
-    ctl = ImportController(window)
-    window.importer = ctl
+    name = "import"
 
-    def apply(result: ImportResult | None, append: bool) -> None:
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        from atlas.ui.sources_panel import SourcesPanel
+
+        window = host
+        self.importer = ImportController(window)  # type: ignore[arg-type]
+        self.importer.finished.connect(self.apply)
+        host.set_file_opener(lambda paths, append: self.importer.start(paths, append=append))
+        self.act_add_events = host.action("&Add events…", "Ctrl+Alt+O", self.add_dialog,
+                                          "Open more event files beside the loaded ones (each is a source of its own)")
+        self.act_export_events = host.action("Export &events…", "Ctrl+Shift+E",
+                                             lambda: export_events_dialog(window, host.model),  # type: ignore[arg-type]
+                                             "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ or GeoPackage")
+        self.act_dedupe = host.action("Resolve &duplicate ids (keep newest)", "Ctrl+Alt+U", self.dedupe,
+                                      "Imports keep duplicates as ID#2, ID#3; this keeps one row per id: the newest timestamp")
+        menu = host.menu("file")
+        first = menu.actions()[1] if len(menu.actions()) > 1 else None
+        for act in (self.act_add_events, self.act_export_events, self.act_dedupe):
+            menu.insertAction(first, act)
+        self.sources_panel = SourcesPanel(host.model)
+        self.sources_dock = host.add_dock("Sources", "sources_dock", self.sources_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+    def apply(self, result: ImportResult | None, append: bool) -> None:
+        host = self.host
+        model = host.model
         if result is None:
-            window.statusBar().showMessage("Import cancelled; the loaded events are unchanged", 8000)
+            host.statusBar().showMessage("Import cancelled; the loaded events are unchanged", 8000)
             return
         if result.tables:
             new = EventTable.concat(result.tables)
-            if append and len(window.model.table):
-                new = EventTable.concat([window.model.table, new])
-                window.reports = list(window.reports) + result.reports
-            else:
-                window.reports = result.reports
-            window.model.set_table(new)
-            window.canvas.home()
+            paths = [str(Path(r.path)) for r in result.reports]
+            appending = append and len(model.table) > 0
+            if appending:
+                new = EventTable.concat([model.table, new])
+                paths = [*model.sources, *paths]
+            host.record_reports(result.reports, append=appending)
+            model.set_table(new, sources=paths)
+            host.canvas.home()
         problems = [r for r in result.reports if r.problems or r.notes]
         if result.errors or any(r.problems for r in result.reports):
-            window._show_load_problems(result.errors, problems)
+            host.show_load_problems(result.errors, problems)
         elif result.reports:
-            window.statusBar().showMessage("; ".join(r.summary() for r in result.reports), 10000)
+            host.statusBar().showMessage("; ".join(r.summary() for r in result.reports), 10000)
 
-    ctl.finished.connect(apply)
-
-    def add_dialog() -> None:
+    def add_dialog(self) -> None:
         start = QSettings().value("paths/last_open_dir", str(Path.home()))
-        paths, _ = QFileDialog.getOpenFileNames(window, "Add events", str(start), open_filter())
+        paths, _ = QFileDialog.getOpenFileNames(self.host, "Add events", str(start), open_filter())  # type: ignore[arg-type]
         if paths:
             QSettings().setValue("paths/last_open_dir", str(Path(paths[0]).parent))
-            ctl.start(paths, append=True)
+            self.host.import_files(paths, append=True)
 
-    window.act_add_events = window._action("&Add events…", "Ctrl+Alt+O", add_dialog,
-                                           "Open more event files beside the loaded ones (each is a source of its own)")
-    window.act_export_events = window._action("Export &events…", "Ctrl+Shift+E", lambda: export_events_dialog(window, window.model),
-                                              "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ or GeoPackage")
-    def dedupe() -> None:
+    def dedupe(self) -> None:
         from atlas.io.dedupe import resolve_duplicates
 
-        table, dropped = resolve_duplicates(window.model.table)
+        model = self.host.model
+        table, dropped = resolve_duplicates(model.table)
         if dropped:
-            window.model.set_table(table)
-            window.statusBar().showMessage(f"Duplicate ids resolved: {dropped:,} older rows dropped "
-                                           "(the newest 'timestamp' kept, else the later row)", 10000)
+            model.set_table(table)
+            self.host.statusBar().showMessage(f"Duplicate ids resolved: {dropped:,} older rows dropped "
+                                              "(the newest 'timestamp' kept, else the later row)", 10000)
         else:
-            window.statusBar().showMessage("No duplicate ids in the loaded events", 6000)
-
-    window.act_dedupe = window._action("Resolve &duplicate ids (keep newest)", "Ctrl+Alt+U", dedupe,
-                                       "Imports keep duplicates as ID#2, ID#3; this keeps one row per id: the newest timestamp")
-    menu = window.file_menu
-    first = menu.actions()[1] if len(menu.actions()) > 1 else None
-    menu.insertAction(first, window.act_add_events)
-    menu.insertAction(first, window.act_export_events)
-    menu.insertAction(first, window.act_dedupe)
-
-    window.sources_panel = SourcesPanel(window.model)
-    window.sources_dock = window.add_dock("Sources", "sources_dock", window.sources_panel,
-                                          Qt.DockWidgetArea.LeftDockWidgetArea)
-    return ctl
+            self.host.statusBar().showMessage("No duplicate ids in the loaded events", 6000)

@@ -1,9 +1,10 @@
 """The layers panel: show, hide, reorder the map's layers and set their opacity.
 
-A thin view over ``canvas.scene_layers.layers`` (the one MapScene the canvas and the export share):
-the list shows the top layer first; ticking, dragging, the Up/Down buttons and the opacity slider
-change the layer objects and repaint the canvas. Layers other features add later appear the next
-time the panel is shown or the view changes.
+The layer stack is session state: ``model.layers`` (a :class:`~atlas.model.session.LayerStack`).
+The list shows the scene's layers top first, as the model's stack has them; ticking, dragging, the
+Up/Down buttons and the opacity slider send a new stack to the model, and the canvas (and every
+export) applies it. Layers other features add later appear the next time the panel is shown or
+the view changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas.model.session import LayerStack
 from atlas.render.layers import MapLayer
+
+from .feature import Feature, FeatureHost
 
 if TYPE_CHECKING:
     from atlas.map.canvas import MapCanvas
@@ -65,6 +69,7 @@ class LayersPanel(QWidget):
         self.btn_up.clicked.connect(lambda: self.move_current(-1))
         self.btn_down.clicked.connect(lambda: self.move_current(+1))
         canvas.view_changed.connect(lambda _vp: self.refresh_if_changed())
+        canvas.model.layers_changed.connect(self.refresh)
         self.refresh()
 
     # ------------------------------------------------------------------ scene access
@@ -101,12 +106,19 @@ class LayersPanel(QWidget):
         self._keys = tuple(lyr.key for lyr in self.scene.layers)
         self._sync_slider()
 
+    # ------------------------------------------------------------------ commands → model
+    @property
+    def model(self):  # noqa: ANN201 - AtlasModel
+        return self.canvas.model
+
+    def _stack(self) -> LayerStack:
+        """Every layer as shown now: what a change edits and sends back whole."""
+        return self.scene.layer_stack()
+
     def apply_order(self) -> None:
-        """Make the scene's order the list's (bottom of the list = drawn first)."""
+        """Make the list's order the session's (bottom of the list = drawn first)."""
         keys = list(reversed(self.keys_top_first()))
-        self.scene.reorder(keys)
-        self._keys = tuple(lyr.key for lyr in self.scene.layers)
-        self._repaint()
+        self.model.set_layers(self._stack().reordered(keys))
 
     def move_current(self, step: int) -> None:
         row = self.list.currentRow()
@@ -121,28 +133,12 @@ class LayersPanel(QWidget):
         self.apply_order()
 
     def set_visible(self, key: str, visible: bool) -> None:
-        lyr = self.layer(key)
-        if lyr is not None and lyr.visible != visible:
-            lyr.visible = visible
-            self._repaint()
-        for i in range(self.list.count()):
-            it = self.list.item(i)
-            if it.data(ROLE_KEY) == key:
-                self.list.blockSignals(True)
-                it.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
-                self.list.blockSignals(False)
+        if self.layer(key) is not None:
+            self.model.set_layers(self._stack().with_layer(key, visible=bool(visible)))
 
     def set_opacity(self, key: str, opacity: float) -> None:
-        lyr = self.layer(key)
-        if lyr is None:
-            return
-        opacity = max(0.0, min(1.0, float(opacity)))
-        if abs(lyr.opacity - opacity) > 1e-9:
-            lyr.opacity = opacity
-            self._repaint()
-        cur = self.list.currentItem()
-        if cur is not None and cur.data(ROLE_KEY) == key:
-            self._sync_slider()
+        if self.layer(key) is not None:
+            self.model.set_layers(self._stack().with_layer(key, opacity=max(0.0, min(1.0, float(opacity)))))
 
     # ------------------------------------------------------------------ slots
     def _item_changed(self, item: QListWidgetItem) -> None:
@@ -163,24 +159,22 @@ class LayersPanel(QWidget):
             self.set_opacity(item.data(ROLE_KEY), value / 100.0)
         self.opacity_label.setText(f"Opacity {value} %")
 
-    def _repaint(self) -> None:
-        # Visibility, opacity and order are part of the scene's cache key; a repaint is enough.
-        self.canvas.item.update()
-
     def showEvent(self, ev: object) -> None:  # noqa: N802
         self.refresh_if_changed()
         super().showEvent(ev)  # type: ignore[arg-type]
 
 
-def install_layers_panel(window: MainWindow) -> LayersPanel:
+class LayersFeature(Feature):
     """The Layers dock (left, hidden on first start; View ▸ Layers, Ctrl+L)."""
-    panel = LayersPanel(window.canvas)
-    dock = window.add_dock("Layers", "layers_dock", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-    act = dock.toggleViewAction()
-    act.setShortcut("Ctrl+L")
-    act.setStatusTip("Show, hide, reorder the map layers and set their opacity")
-    window.addAction(act)
-    dock.hide()
-    window.layers_panel = panel  # type: ignore[attr-defined]
-    window.layers_dock = dock  # type: ignore[attr-defined]
-    return panel
+
+    name = "layers"
+
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        self.panel = LayersPanel(host.canvas)
+        self.dock = host.add_dock("Layers", "layers_dock", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        act = self.dock.toggleViewAction()
+        act.setShortcut("Ctrl+L")
+        act.setStatusTip("Show, hide, reorder the map layers and set their opacity")
+        host.addAction(act)
+        self.dock.hide()

@@ -1,7 +1,8 @@
 """The main window: the map in the centre, the event list docked beside it, a status bar.
 
-The window wires widgets to the one shared :class:`AtlasModel`; it holds no event state itself.
-Other features add their docks and actions through :meth:`MainWindow.add_dock` and the menus.
+The window wires widgets to the one shared :class:`AtlasModel`; it holds no session state itself.
+It knows no feature by name: it builds every feature of :data:`atlas.features.FEATURES` and offers
+them the host interface of atlas/ui/feature.py (actions, menus, docks, map layers, import checks).
 """
 
 from __future__ import annotations
@@ -18,27 +19,23 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QWidget,
 )
 
 from atlas import APP_NAME, __version__
+from atlas.features import FEATURES
 from atlas.geo.coords import format_dd
 from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_events
 from atlas.map.canvas import MapCanvas
 from atlas.model import AtlasModel, EventTable
 from atlas.render.compose import BASEMAP_ATTRIBUTION, DEFAULT_ATTRIBUTION
-from atlas.workspace import install_workspace
+from atlas.render.layers import MapLayer
 
 from .event_list import EventListPanel
+from .feature import Feature, FileOpener, ImportCheck, load_feature_class
 from .icons import app_icon, decorate_actions
-from .import_dialogs import install_import
-from .layers_panel import install_layers_panel
-from .navigation import install_navigation
-from .annotations_panel import install_annotations
-from .export_dialog import install_export
-from .control_panel import install_control_areas
-from .workflow import install_workflow
 
 
 def settings() -> QSettings:
@@ -53,6 +50,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.model = model if model is not None else AtlasModel()
         self.reports: list[ImportReport] = []
+        self._features: dict[str, Feature] = {}
+        self._import_checks: list[ImportCheck] = []
+        self._opener: FileOpener | None = None
 
         self.canvas = MapCanvas(self.model)
         self.setCentralWidget(self.canvas)
@@ -77,22 +77,78 @@ class MainWindow(QMainWindow):
         self.canvas.cursor_moved.connect(self._show_cursor)
         self.model.filter_changed.connect(self._update_count)
         self.model.table_changed.connect(self._update_count)
+        self.model.table_changed.connect(self._forget_reports)
 
         self._build_actions()
-        install_workflow(self)  # filters, timeline, details, legend docks and their actions (atlas/ui/workflow.py)
-        install_control_areas(self)  # areas-of-control layer, dock and actions (atlas/ui/control_panel.py)
-        install_annotations(self)  # annotations layer, tools, dock, undo/redo (atlas/ui/annotations_panel.py)
-        install_export(self)  # File ▸ Export picture…, Edit ▸ Copy picture (atlas/ui/export_dialog.py)
-        install_navigation(self)  # coordinates, theme, scale bar, go to place, bookmarks, measure (atlas/ui/navigation.py)
-        install_layers_panel(self)  # View ▸ Layers: show, hide, reorder, opacity (atlas/ui/layers_panel.py)
-        install_import(self)  # background import with Cancel, column mapping, Sources dock, Add/Export events (atlas/ui/import_dialogs.py)
+        # Every feature of atlas/features.py, in list order, through the host interface below.
+        for entry in FEATURES:
+            if entry.gui is not None:
+                self._features[entry.name] = load_feature_class(entry.gui)(self)
+        for feature in self._features.values():
+            feature.started()
         self.setWindowIcon(app_icon())
         self._update_count()
         self.resize(1500, 900)
         self.restore_state()
-        self.workspace = install_workspace(self)  # File ▸ New/Open/Save, autosave, recovery
         # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
         decorate_actions(self.findChildren(QAction))
+
+    # ------------------------------------------------------------------ the host interface (atlas/ui/feature.py)
+    def feature(self, name: str) -> Feature | None:
+        """The feature listed under ``name`` in atlas/features.py, if the window has it."""
+        return self._features.get(name)
+
+    @property
+    def features(self) -> dict[str, Feature]:
+        return dict(self._features)
+
+    def menu(self, name: str) -> QMenu:
+        menus = {"file": self.file_menu, "edit": self.edit_menu, "view": self.view_menu, "map": self.map_menu,
+                 "help": self.help_menu}
+        return menus[name]
+
+    def add_menu(self, title: str) -> QMenu:
+        """A feature's own menu in the menu bar, before Help."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
+
+    def action(self, text: str, shortcut: str | QKeySequence | QKeySequence.StandardKey | None,
+               slot: object, tip: str = "") -> QAction:
+        return self._action(text, shortcut, slot, tip)
+
+    def add_map_layer(self, layer: MapLayer, below: str | None = None, above: str | None = None) -> None:
+        self.canvas.scene_layers.insert(layer, below=below, above=above)
+        self.canvas.scene_layers.apply_layers(self.model.layers)
+        self.canvas.item.update()
+
+    def add_status_widget(self, widget: QWidget, permanent: bool = False) -> None:
+        if permanent:
+            self.statusBar().addPermanentWidget(widget)
+        else:
+            self.statusBar().addWidget(widget)
+
+    def add_import_check(self, check: ImportCheck) -> None:
+        self._import_checks.append(check)
+
+    def record_reports(self, reports: Sequence[ImportReport], append: bool = False) -> None:
+        """The import reports of the files now loaded (the Help and Sources views show them)."""
+        self.reports = [*self.reports, *reports] if append else list(reports)
+
+    def set_file_opener(self, opener: FileOpener) -> None:
+        self._opener = opener
+
+    def _checked(self, paths: Sequence[str | Path]) -> list[Path] | bool:
+        """The files to read after every import check; a bool when a check took them itself."""
+        keep = [Path(p) for p in paths]
+        for check in self._import_checks:
+            if not keep:
+                break
+            out = check(keep)
+            if isinstance(out, bool):
+                return out
+            keep = list(out)
+        return keep
 
     # ------------------------------------------------------------------ building
     def add_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -100,8 +156,9 @@ class MainWindow(QMainWindow):
         dock.setObjectName(object_name)  # restoreState finds docks by object name
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
-        if hasattr(self, "view_menu"):
-            self.view_menu.addAction(dock.toggleViewAction())
+        view_menu = self.__dict__.get("view_menu")
+        if view_menu is not None:
+            view_menu.addAction(dock.toggleViewAction())
         return dock
 
     def _action(self, text: str, shortcut: str | QKeySequence | None, slot: object, tip: str = "") -> QAction:
@@ -150,6 +207,7 @@ class MainWindow(QMainWindow):
             self.map_toolbar.addAction(a)
         self.map_toolbar.addSeparator()
 
+        self.map_menu = mb.addMenu("&Map")
         self.help_menu = mb.addMenu("&Help")
         self.act_shortcuts = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
         self.act_about = self._action("&About Kursk Atlas", None, self.show_about)
@@ -164,14 +222,24 @@ class MainWindow(QMainWindow):
         shown, total = len(self.model.visible_rows), len(self.model.table)
         self.count_label.setText(f"{shown:,} of {total:,} events shown")
 
+    def _forget_reports(self) -> None:
+        if not self.model.sources:
+            self.reports = []  # the events were cleared (File ▸ New): no import report applies
+
     def focus_search(self) -> None:
         self.list_dock.show()
         self.event_list.search.setFocus()
         self.event_list.search.selectAll()
 
     # ------------------------------------------------------------------ loading
-    def load_files(self, paths: Sequence[str | Path]) -> bool:
-        """Read files; load what could be read and report the rest. Never raises."""
+    def load_files(self, paths: Sequence[str | Path], checked: bool = False) -> bool:
+        """Read files now (the import checks first unless ``checked``); load what could be read
+        and report the rest. Never raises."""
+        if not checked:
+            kept = self._checked(paths)
+            if isinstance(kept, bool) or not kept:
+                return bool(kept)
+            paths = kept
         tables: list[EventTable] = []
         errors: list[str] = []
         reports: list[ImportReport] = []
@@ -188,27 +256,30 @@ class MainWindow(QMainWindow):
             reports.append(report)
         if tables:
             table = EventTable.concat(tables)
-            self.model.set_table(table)
+            self.model.set_table(table, sources=[str(Path(r.path)) for r in reports])
             self.reports = reports
             self.canvas.home()
             # Build the text-search column off the GUI thread so the first keystroke is fast.
             threading.Thread(target=table.search_column, name="search-index", daemon=True).start()
         problems = [r for r in reports if r.problems]
         if errors or problems:
-            self._show_load_problems(errors, problems)
+            self.show_load_problems(errors, problems)
         return bool(tables)
 
-    def import_files(self, paths: Sequence[str | Path], append: bool = False) -> None:
-        """Read files in the background (progress, Cancel); the model changes only when all is read."""
-        if getattr(self, "importer", None) is not None:
-            self.importer.start(paths, append=append)
-        else:
-            self.load_files(paths)
+    def import_files(self, paths: Sequence[str | Path], append: bool = False) -> bool:
+        """Open files as the user asked (menu, drop): the import checks, then the file opener a
+        feature set (a background import with progress and Cancel), else a plain load."""
+        keep = self._checked(paths)
+        if isinstance(keep, bool) or not keep:
+            return bool(keep)
+        if self._opener is not None:
+            return bool(self._opener(keep, append))
+        return self.load_files(keep, checked=True)
 
     def load_bundled(self) -> bool:
         return self.load_files([BUNDLED_EVENTS])
 
-    def _show_load_problems(self, errors: list[str], reports: list[ImportReport]) -> None:
+    def show_load_problems(self, errors: list[str], reports: list[ImportReport]) -> None:
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning if errors else QMessageBox.Icon.Information)
         box.setWindowTitle("Import report")

@@ -1,11 +1,14 @@
 """Finding your way on the map: cursor coordinates (DD, DMS, MGRS) and copying them, the map
 theme and label script, scale bar and north arrow, go-to-place, bookmarks and the measure tool.
 
-``install_navigation(window)`` wires all of it into a MainWindow (one line in its ``__init__``).
+A window feature (atlas/ui/feature.py). The theme, label script and bookmarks are session state
+in the model; the actions send new values and show the model's (QSettings keeps the user's
+standing choice for the next start).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +23,10 @@ from atlas.map.measure_tool import MeasureTool
 from atlas.render.themes import theme_named
 from atlas.render.tiles import TileLayer, TileSourceError
 
+from atlas.model.session import MapStyle, MapView
+
 from .bookmarks import BookmarksPanel, BookmarkStore
+from .feature import Feature, FeatureHost
 from .gazetteer_box import GazetteerBox, load_gazetteer
 
 if TYPE_CHECKING:
@@ -51,10 +57,15 @@ def copy_coordinates_menu(canvas: MapCanvas, pos: QPoint, parent: Any = None) ->
     return menu
 
 
-class Navigation:
-    """What install_navigation adds to a window (kept as ``window.navigation``)."""
+class Navigation(Feature):
+    """Coordinates, theme and script, scale bar and north arrow, go to place, bookmarks, measuring
+    (``window.feature("navigation")``)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    name = "navigation"
+
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        window: Any = host
         self.window = window
         canvas = window.canvas
         self.canvas = canvas
@@ -69,7 +80,7 @@ class Navigation:
         self.measure_label.setTextFormat(Qt.TextFormat.PlainText)
         self.measure_label.setStyleSheet("color: #b34700; font-weight: bold;")
         self.measure_label.hide()
-        window.statusBar().addWidget(self.measure_label)
+        host.add_status_widget(self.measure_label)
         # --- right-click copies coordinates
         canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         canvas.customContextMenuRequested.connect(self._context_menu)
@@ -82,20 +93,20 @@ class Navigation:
         if ScaleBarLayer is not None and scene.layer("scale_bar") is None:
             # Bottom-left belongs to the areas-of-control legend; graticule labels run along the
             # top and right edges, so the bar goes bottom-right and the arrow top-left.
-            scene.insert(ScaleBarLayer(corner="bottom-right"))
-            scene.insert(NorthArrowLayer(corner="top-left", margin=8.0))
+            host.add_map_layer(ScaleBarLayer(corner="bottom-right"))
+            host.add_map_layer(NorthArrowLayer(corner="top-left", margin=8.0))
 
         # --- theme and script
-        vm = window.view_menu
+        vm = host.menu("view")
         vm.addSeparator()
-        self.act_dark = window._action("&Dark map", "Ctrl+Shift+D", self._toggle_dark, "Switch between the light and the dark map theme")
+        self.act_dark = window.action("&Dark map", "Ctrl+Shift+D", self._toggle_dark, "Switch between the light and the dark map theme")
         self.act_dark.setCheckable(True)
-        self.act_cyrillic = window._action("Place names in C&yrillic", "Ctrl+Shift+L", self._toggle_cyrillic,
+        self.act_cyrillic = window.action("Place names in C&yrillic", "Ctrl+Shift+L", self._toggle_cyrillic,
                                            "Label places, rivers and oblasts in the local Cyrillic spelling")
         self.act_cyrillic.setCheckable(True)
         vm.addAction(self.act_dark)
         vm.addAction(self.act_cyrillic)
-        self.act_tiles = window._action("Raster &tiles under the map…", "Ctrl+Shift+T", self._toggle_tiles,
+        self.act_tiles = window.action("Raster &tiles under the map…", "Ctrl+Shift+T", self._toggle_tiles,
                                         "Show XYZ tiles (a URL template or a local .mbtiles file) under the vector "
                                         "map; off by default, cached on disk, quiet when offline")
         self.act_tiles.setCheckable(True)
@@ -103,34 +114,32 @@ class Navigation:
         self.tile_layer: TileLayer | None = None
         self._tile_bridge = _TileBridge(window)
         self._tile_bridge.arrived.connect(canvas.item.update)
+        # The user's standing choice from the last session, into the model; then follow the model.
         dark = str(s.value("map/theme", "light")) == "dark"
         cyr = str(s.value("map/cyrillic", "false")).lower() in ("true", "1")
-        self.act_dark.setChecked(dark)
-        self.act_cyrillic.setChecked(cyr)
-        self.set_theme("dark" if dark else "light", save=False)
-        self.set_cyrillic(cyr, save=False)
+        model = window.model
+        model.set_style(dataclasses.replace(model.style, theme="dark" if dark else "light", cyrillic=cyr))
+        model.style_changed.connect(self._show_style)
+        self._show_style()
 
         # --- Map menu: go to place, bookmarks, measure
-        self.menu = QMenu("&Map", window)
-        window.menuBar().insertMenu(window.help_menu.menuAction(), self.menu)
+        self.menu = host.menu("map")
         self.gazetteer = load_gazetteer()
         self.place_box = GazetteerBox(self.gazetteer, self.go_to_place)
         self.place_dock = window.add_dock("Go to place", "place_dock", self.place_box, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.act_goto = window._action("&Go to place…", "Ctrl+G", self.focus_place_search,
+        self.act_goto = window.action("&Go to place…", "Ctrl+G", self.focus_place_search,
                                        "Find a place by name (Latin or Cyrillic) and fly there")
-        self.store = BookmarkStore(s)
-        window.bookmarks = self.store.items  # type: ignore[attr-defined]
-        window.bookmark_store = self.store  # type: ignore[attr-defined]
+        self.store = BookmarkStore(window.model, s)
         self.bookmarks_panel = BookmarksPanel(self.store, self.go_to_bookmark, self.current_view)
         self.bookmarks_dock = window.add_dock("Bookmarks", "bookmarks_dock", self.bookmarks_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.act_bookmarks = window._action("&Bookmarks", "Ctrl+B", self.show_bookmarks, "Show the list of bookmarked views")
-        self.act_add_bookmark = window._action("&Add bookmark…", "Ctrl+Shift+B", lambda: self.bookmarks_panel.add_current(),
+        self.act_bookmarks = window.action("&Bookmarks", "Ctrl+B", self.show_bookmarks, "Show the list of bookmarked views")
+        self.act_add_bookmark = window.action("&Add bookmark…", "Ctrl+Shift+B", lambda: self.bookmarks_panel.add_current(),
                                                "Bookmark the current view")
-        self.act_measure = window._action("&Measure distance", "Ctrl+M", lambda: self.start_measure("line"),
+        self.act_measure = window.action("&Measure distance", "Ctrl+M", lambda: self.start_measure("line"),
                                           "Click points; double-click or Enter finishes; Esc cancels (geodesic km and mi)")
-        self.act_measure_area = window._action("Measure a&rea", "Ctrl+Shift+M", lambda: self.start_measure("area"),
+        self.act_measure_area = window.action("Measure a&rea", "Ctrl+Shift+M", lambda: self.start_measure("area"),
                                                "Click the corners; double-click or Enter finishes; Esc cancels (geodesic km² and sq mi)")
-        self.act_stop = window._action("&Stop measuring", "Ctrl+Shift+Esc", self.stop_measure, "Back to selecting events")
+        self.act_stop = window.action("&Stop measuring", "Ctrl+Shift+Esc", self.stop_measure, "Back to selecting events")
         group = QActionGroup(window)
         group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         for a in (self.act_measure, self.act_measure_area):
@@ -167,22 +176,22 @@ class Navigation:
 
     # ------------------------------------------------------------------ theme, script
     def set_theme(self, name: str, save: bool = True) -> None:
-        theme = theme_named(name)
-        self.canvas.scene_layers.set_theme(theme)
-        self.canvas.setBackground(theme.background)
-        self.act_dark.setChecked(name == "dark")
-        self.canvas.item.update()
+        theme_named(name)  # an unknown name fails here, before the model changes
+        model = self.window.model
+        model.set_style(dataclasses.replace(model.style, theme=name))
         if save:
             QSettings().setValue("map/theme", name)
 
     def set_cyrillic(self, on: bool, save: bool = True) -> None:
-        bm = self.canvas.scene_layers.basemap
-        if bm is not None:
-            bm.set_cyrillic(on)
-        self.act_cyrillic.setChecked(on)
-        self.canvas.item.update()
+        model = self.window.model
+        model.set_style(dataclasses.replace(model.style, cyrillic=bool(on)))
         if save:
             QSettings().setValue("map/cyrillic", "true" if on else "false")
+
+    def _show_style(self) -> None:
+        st: MapStyle = self.window.model.style
+        self.act_dark.setChecked(st.theme == "dark")
+        self.act_cyrillic.setChecked(st.cyrillic)
 
     def _toggle_dark(self) -> None:
         self.set_theme("dark" if self.act_dark.isChecked() else "light")
@@ -201,11 +210,10 @@ class Navigation:
             self.act_tiles.setChecked(False)
             return None
         scene = self.canvas.scene_layers
-        scene.insert(layer, above="background")
+        self.window.add_map_layer(layer, above="background")
         if scene.basemap is not None:
             scene.basemap.land.set_fill(False)  # the tiles show the land; keep borders and coasts
         self.tile_layer = layer
-        self.window.tile_layer = layer  # type: ignore[attr-defined]
         self.act_tiles.setChecked(True)
         self.canvas.item.update()
         if save:
@@ -258,7 +266,9 @@ class Navigation:
         return (round(lon1, 5), round(lat1, 5), round(lon2, 5), round(lat2, 5))
 
     def go_to_bookmark(self, b: dict[str, Any]) -> None:
-        self.canvas.set_view_lonlat(b["lon1"], b["lat1"], b["lon2"], b["lat2"])
+        lon1, lon2 = sorted((float(b["lon1"]), float(b["lon2"])))
+        lat1, lat2 = sorted((float(b["lat1"]), float(b["lat2"])))
+        self.window.model.set_view(MapView(lon1, lat1, lon2, lat2))
         self.window.statusBar().showMessage(f"Bookmark: {b['name']}", 5000)
 
     def show_bookmarks(self) -> None:
@@ -311,9 +321,3 @@ class _ToolKeys(QObject):
                 ev.accept()
                 return True
         return False
-
-
-def install_navigation(window: MainWindow) -> Navigation:
-    nav = Navigation(window)
-    window.navigation = nav  # type: ignore[attr-defined]
-    return nav

@@ -1,31 +1,34 @@
-"""Installs the analyst's workflow into the main window: the filters, timeline, details and legend
-docks, the summary chips above the list, the area tools, filter undo/redo, and their actions.
-
-``MainWindow.__init__`` calls :func:`install_workflow` once; everything here talks to the window's
-:class:`AtlasModel` (views never call each other).
+"""The analyst's workflow, a window feature (atlas/ui/feature.py): the filters, timeline, details
+and legend docks, the summary chips above the list, the area tools, filter undo/redo, the point
+density choice, and their actions. Everything here talks to the window's :class:`AtlasModel`
+(views never call each other).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QScrollArea, QWidget
+from PySide6.QtWidgets import QBoxLayout, QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
 from atlas.model import InView, find_part
 from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
 
+from atlas.model.session import MapStyle
+
 from .details_panel import DetailsPanel
+from .feature import Feature, FeatureHost
 from .filter_panel import FilterPanel
 from .filter_summary import FilterSummary
 from .legend_panel import LegendPanel
 from .timeline import TimelinePanel
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .main_window import MainWindow  # noqa: F401
 
 
 def scrolled(w: QWidget) -> QScrollArea:
@@ -37,10 +40,14 @@ def scrolled(w: QWidget) -> QScrollArea:
     return area
 
 
-class Workflow:
-    """What :func:`install_workflow` built, kept on the window as ``win.workflow``."""
+class Workflow(Feature):
+    """The workflow feature (``window.feature("workflow")``)."""
 
-    def __init__(self, win: MainWindow) -> None:
+    name = "workflow"
+
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host)
+        win: Any = host
         self.win = win
         model = win.model
         self.part_masks = PartMasks()
@@ -50,8 +57,8 @@ class Workflow:
         self.filters_dock = win.add_dock("Filters", "filters_dock", scrolled(self.filters), Qt.DockWidgetArea.LeftDockWidgetArea)
         self.summary = FilterSummary(model)
         lay = win.event_list.layout()
-        if lay is not None:
-            lay.insertWidget(0, self.summary)  # type: ignore[attr-defined]
+        if isinstance(lay, QBoxLayout):
+            lay.insertWidget(0, self.summary)
 
         self.timeline = TimelinePanel(model, self.part_masks)
         self.timeline_dock = win.add_dock("Timeline", "timeline_dock", scrolled(self.timeline), Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -92,7 +99,7 @@ class Workflow:
     def _act(self, text: str, shortcut: str, slot: Any, tip: str = "", scope: list[QWidget] | None = None) -> QAction:
         """An action with a shortcut; ``scope`` widgets restrict it (keys like Space stay usable elsewhere)."""
         if scope is None:
-            return self.win._action(text, shortcut, slot, tip)
+            return self.win.action(text, shortcut, slot, tip)
         act = QAction(text, self.win)  # parented to the window so Help ▸ Keyboard shortcuts lists it
         act.setShortcut(QKeySequence(shortcut))
         act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -119,12 +126,11 @@ class Workflow:
         win.model.filter_changed.connect(self._update_in_view)
         self._update_undo()
 
-        win.edit_menu.addSeparator()
+        win.menu("edit").addSeparator()
         for a in (self.act_undo, self.act_redo, self.act_clear_filters, self.act_in_view, self.act_rect, self.act_lasso, self.act_clear_area, self.act_copy_event):
-            win.edit_menu.addAction(a)
+            win.menu("edit").addAction(a)
 
-        menu = QMenu("&Timeline", win)
-        win.menuBar().insertMenu(win.help_menu.menuAction(), menu)
+        menu = win.add_menu("&Timeline")
         scope = [tl, win.canvas]
         self.act_play = self._act("Play / pause timeline", "Space", tl.toggle_play, "Play the timeline (map and list follow)", scope)
         self.act_step_fwd = self._act("Timeline: one day forward", "Right", lambda: tl.step(1), "", [tl])
@@ -135,18 +141,19 @@ class Workflow:
             menu.addAction(a)
         self.timeline_menu = menu
 
-        win.view_menu.addSeparator()
+        win.menu("view").addSeparator()
         dens = QMenu("Point &density", win)
         group = QActionGroup(win)
         self.density_actions: dict[str, QAction] = {}
         for key, text, sc in (("auto", "Automatic (density when crowded)", "Ctrl+Alt+1"), ("points", "Always points", "Ctrl+Alt+2"), ("density", "Always density", "Ctrl+Alt+3")):
             a = self._act(f"Density: {text}", sc, lambda _=False, k=key: self.set_density(k))
             a.setCheckable(True)
-            a.setChecked(key == "auto")
+            a.setChecked(key == win.model.style.density)
             group.addAction(a)
             dens.addAction(a)
             self.density_actions[key] = a
-        win.view_menu.addMenu(dens)
+        win.menu("view").addMenu(dens)
+        win.model.style_changed.connect(self._show_density)
         for dock, sc in ((self.filters_dock, "Ctrl+Alt+F"), (self.timeline_dock, "Ctrl+Alt+M"), (self.details_dock, "Ctrl+Alt+I"), (self.legend_dock, "Ctrl+Alt+G")):
             a = dock.toggleViewAction()
             a.setShortcut(QKeySequence(sc))
@@ -180,17 +187,13 @@ class Workflow:
         self.win.statusBar().showMessage(f"Drag on the map to draw the {kind}; Esc cancels.", 6000)
 
     def set_density(self, mode: str) -> None:
-        self.win.canvas.scene_layers.events.set_density_mode(mode)
-        self.density_actions[mode].setChecked(True)
-        self.win.canvas.item.update()
+        """Points, density or automatic: map state, so it goes to the model (the canvas follows)."""
+        model = self.win.model
+        model.set_style(dataclasses.replace(model.style, density=mode))
+
+    def _show_density(self) -> None:
+        self.density_actions[self.win.model.style.density].setChecked(True)
 
     def focus_timeline(self) -> None:
         self.timeline_dock.show()
         self.timeline.setFocus()
-
-
-def install_workflow(win: MainWindow) -> Workflow:
-    """Add the workflow's docks and actions to ``win`` (called once from ``MainWindow.__init__``)."""
-    wf = Workflow(win)
-    win.workflow = wf  # type: ignore[attr-defined]
-    return wf

@@ -2,26 +2,26 @@
 sections (state.py, built-ins in sections.py) and the window integration (gui.py: File menu, recent
 files, autosave and crash recovery). See docs/workspace.md.
 
-The pure parts import without QtWidgets; :func:`install_workspace` pulls in the GUI.
+The pure parts import without QtWidgets; the window's workspace feature is gui.py's
+WorkspaceController (listed in atlas/features.py). Importing this package registers the sections of
+every feature that lists a workspace module there.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
 
-from . import sections as _sections  # noqa: F401  (registers the built-in sections)
+from atlas.features import workspace_modules
+
 from .document import FORMAT, SUFFIX, VERSION, Workspace, WorkspaceError, dump_document, parse_document, read_workspace, write_workspace
 from .state import Context, capture_all, register_section, restore_all
 
 
-def install_workspace(window: Any) -> Any:
-    """Give a MainWindow the workspace File actions, dirty tracking and autosave. Returns the controller."""
-    from .gui import WorkspaceController
-
-    return WorkspaceController(window)
+for _module in workspace_modules():
+    importlib.import_module(_module)  # registers the feature's sections
 
 
 __all__ = [
     "FORMAT", "SUFFIX", "VERSION", "Context", "Workspace", "WorkspaceError", "capture_all", "dump_document",
-    "install_workspace", "parse_document", "read_workspace", "register_section", "restore_all", "write_workspace",
+    "parse_document", "read_workspace", "register_section", "restore_all", "write_workspace",
 ]

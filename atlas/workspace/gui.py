@@ -27,6 +27,7 @@ from atlas.io.atomic import atomic_write_bytes
 from .document import SUFFIX, WorkspaceError, read_workspace, write_workspace
 from .sources import sha256_file
 from .state import Context, capture_all, restore_all
+from atlas.ui.feature import Feature
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,16 @@ def write_all_recovery() -> None:
 BEFORE_ERROR_DIALOG.append(write_all_recovery)
 
 
-class WorkspaceController(QObject):
+class WorkspaceController(QObject, Feature):
+    """The workspace feature (``window.feature("workspace")``): File ▸ New / Open / Save, recent
+    files, autosave and recovery, and the import check that opens a dropped .katlas as a workspace,
+    asks before very large files and records each file's hash as it is read."""
+
+    name = "workspace"
+
     def __init__(self, window: Any) -> None:
-        super().__init__(window)
+        QObject.__init__(self, window)
+        self.host = window
         self.window = window
         self.model = window.model
         self.path: Path | None = None
@@ -99,10 +107,7 @@ class WorkspaceController(QObject):
         # One file per window and process: a second running atlas never takes this one for a crash.
         # (the folder is created on the first write: a window that never autosaves leaves no trace)
         self.recovery_path = recovery_dir(create=False) / f"recovery-{os.getpid()}-{_SERIAL}.katlas"
-        self._orig_load_files = window.load_files
-        window.load_files = self.load_files
-        window.workspace = self
-        self._wrap_importer()
+        window.add_import_check(self._check_files)
         self._build_actions()
         self._track_changes()
         self.autosave = QTimer(self)
@@ -114,16 +119,16 @@ class WorkspaceController(QObject):
     # ------------------------------------------------------------------ menus
     def _build_actions(self) -> None:
         w = self.window
-        self.act_new = w._action("&New workspace", QKeySequence.StandardKey.New, self.new, "Start an empty workspace")
-        self.act_open_ws = w._action("Open &workspace…", "Ctrl+Shift+O", self.open_dialog, "Open a .katlas workspace")
-        self.act_save = w._action("&Save workspace", QKeySequence.StandardKey.Save, self.save, "Save the workspace")
-        self.act_save_as = w._action("Save workspace &as…", "Ctrl+Shift+S", self.save_as, "Save the workspace under a new name")
-        self.act_embed = w._action("&Embed source data when saving", "Ctrl+Alt+E", self._toggle_embed,
+        self.act_new = w.action("&New workspace", QKeySequence.StandardKey.New, self.new, "Start an empty workspace")
+        self.act_open_ws = w.action("Open &workspace…", "Ctrl+Shift+O", self.open_dialog, "Open a .katlas workspace")
+        self.act_save = w.action("&Save workspace", QKeySequence.StandardKey.Save, self.save, "Save the workspace")
+        self.act_save_as = w.action("Save workspace &as…", "Ctrl+Shift+S", self.save_as, "Save the workspace under a new name")
+        self.act_embed = w.action("&Embed source data when saving", "Ctrl+Alt+E", self._toggle_embed,
                                    "Store the event files inside the workspace, so it opens anywhere")
         self.act_embed.setCheckable(True)
         self.recent_menu = QMenu("Open &recent", w)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        menu = w.file_menu
+        menu = w.menu("file")
         first = menu.actions()[0] if menu.actions() else None
         for a in (self.act_new, self.act_open_ws):
             menu.insertAction(first, a)
@@ -161,6 +166,10 @@ class WorkspaceController(QObject):
         for i in range(mo.methodCount()):  # not methodOffset: PySide adds dynamic slots
             m = mo.method(i)
             name = bytes(m.name().data()).decode()
+            # Panning is not editing: a workspace is not "modified" by looking around (the view
+            # is saved with it all the same).
+            if name == "view_changed":
+                continue
             if m.methodType() == m.MethodType.Signal and name.endswith("_changed") and name not in seen:
                 seen.add(name)
                 getattr(self.model, name).connect(self.mark_dirty)
@@ -182,34 +191,17 @@ class WorkspaceController(QObject):
         self.act_embed.setChecked(self.embed)
 
     # ------------------------------------------------------------------ loading files
-    def load_files(self, paths: Sequence[str | Path]) -> bool:
-        """The window's load_files, with workspaces opened as such, the size question, and each
-        file's hash recorded as it is loaded (what a later save compares against)."""
-        paths = [Path(p) for p in paths]
+    def _check_files(self, paths: list[Path]) -> list[Path] | bool:
+        """The window's import check: a workspace among the files is opened as such (and nothing
+        else read); very large files only after a yes; each file's hash recorded."""
         workspaces = [p for p in paths if p.suffix.lower() == SUFFIX]
         if workspaces:
             return self.open(workspaces[0])
-        keep = self._admit(paths)
-        if not keep:
-            return False
-        return bool(self._orig_load_files(keep))
+        return self._admit(paths)
 
-    def _wrap_importer(self) -> None:
-        """The background importer (File ▸ Open/Add events, drops) gets the same admission."""
-        imp = getattr(self.window, "importer", None)
-        if imp is None or not hasattr(imp, "start"):
-            return
-        orig = imp.start
-
-        def start(paths: Sequence[str | Path], append: bool = False, *args: Any, **kwargs: Any) -> bool:
-            ps = [Path(p) for p in paths]
-            ws = [p for p in ps if p.suffix.lower() == SUFFIX]
-            if ws:
-                return self.open(ws[0])
-            keep = self._admit(ps)
-            return bool(keep) and bool(orig(keep, append, *args, **kwargs))
-
-        imp.start = start
+    def load_files(self, paths: Sequence[str | Path]) -> bool:
+        """Open files as the window does (workspaces as such, the size question, hashes)."""
+        return bool(self.window.load_files(paths))
 
     def _admit(self, paths: list[Path]) -> list[Path]:
         """The files to read: very large ones only after a yes; each one's hash recorded."""
@@ -236,18 +228,17 @@ class WorkspaceController(QObject):
         if not self.maybe_save():
             return False
         from atlas.model import All, EventTable
+        from atlas.model.session import LayerStack
 
         self._restoring += 1
         try:
             m = self.model
-            m.set_table(EventTable.empty())
+            m.set_table(EventTable.empty(), sources=())
             m.set_filter(All())
             m.clear_selection()
-            if hasattr(m, "set_time_window"):
-                m.set_time_window(None)
-            if hasattr(m, "set_annotations"):
-                m.set_annotations(())
-            self.window.reports = []
+            m.set_time_window(None)
+            m.set_annotations(())
+            m.set_layers(LayerStack())
             self.window.canvas.show_region()
         finally:
             self._restoring -= 1
@@ -274,10 +265,11 @@ class WorkspaceController(QObject):
                 forget_recent(path)
             return False
         ctx = Context(folder=ws.folder, embed=False, resolve_source=self.resolve_source,
-                      source_hashes=self.source_hashes, embedded_dir=data_dir() / "embedded")
+                      source_hashes=self.source_hashes, embedded_dir=data_dir() / "embedded",
+                      load_events=lambda paths: bool(self.window.load_files(paths)))
         self._restoring += 1
         try:
-            notes = restore_all(self.window, ws.sections, ctx)
+            notes = restore_all(self.model, ws.sections, ctx)
         finally:
             self._restoring -= 1
         self.embed = ctx.embed
@@ -309,7 +301,7 @@ class WorkspaceController(QObject):
 
     def capture(self, folder: Path | None) -> tuple[dict[str, Any], list[str]]:
         ctx = Context(folder=folder, embed=self.embed, source_hashes=self.source_hashes)
-        sections = capture_all(self.window, ctx, self.preserved)
+        sections = capture_all(self.model, ctx, self.preserved)
         return sections, ctx.notes
 
     def save_to(self, path: str | Path) -> bool:
@@ -541,7 +533,8 @@ def ask_above_bytes() -> int:
 def start_session(window: Any, files: Sequence[str]) -> None:
     """The real app's start: arm the close question and autosave, offer a crash recovery, then open
     the workspace or files given on the command line (or the bundled dataset)."""
-    ctl: WorkspaceController = getattr(window, "workspace", None) or WorkspaceController(window)
+    ctl = window.feature("workspace")
+    assert isinstance(ctl, WorkspaceController), "the window has no workspace feature"
     ctl.confirm_close = True
     restored = ctl.offer_recovery()
     if not restored:

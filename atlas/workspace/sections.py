@@ -1,13 +1,11 @@
-"""The built-in workspace sections: sources, filter, selection, layers, view, window docks, and the
-model state other features add (time window, annotations, bookmarks, export settings) when present.
+"""The built-in workspace sections: sources, filter, selection, time window, annotations, map
+layers, map style, view, bookmarks and export settings: each one a part of the model's state.
 
 Each section is registered with :func:`atlas.workspace.state.register_section`; see that module.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from pathlib import Path
 from typing import Any
@@ -22,13 +20,10 @@ from .state import context, model_of, register_section
 
 
 def capture_sources(target: Any) -> Any:
-    reports = getattr(target, "reports", None)
-    if reports is None:  # a bare model: it does not know where its events came from
-        return None
     ctx = context()
     files = []
-    for r in reports:
-        p = Path(r.path)
+    for path in model_of(target).sources:
+        p = Path(path)
         if not p.is_file():
             ctx.notes.append(f"{p.name}: no longer on disk; left out of the workspace")
             continue
@@ -46,20 +41,18 @@ def restore_sources(target: Any, data: Any) -> None:
     paths = [p for p in (src.resolve(e, ctx) for e in data.get("files", [])) if p is not None]
     model = model_of(target)
     loaded = False
-    if paths and hasattr(target, "load_files"):
-        loaded = bool(target.load_files(paths))
+    if paths and ctx.load_events is not None:
+        loaded = bool(ctx.load_events(paths))
     elif paths:
         tables = []
         for p in paths:
             t, _r = read_events(p)
             tables.append(t)
-        model.set_table(EventTable.concat(tables))
+        model.set_table(EventTable.concat(tables), sources=[str(p) for p in paths])
         loaded = True
     if not loaded:
         # Never leave the previous events under this workspace's filter and selection.
-        model.set_table(EventTable.empty())
-        if hasattr(target, "reports"):
-            target.reports = []
+        model.set_table(EventTable.empty(), sources=())
 
 
 register_section("sources", capture_sources, restore_sources, validate=src.validate, order=10)
@@ -130,16 +123,7 @@ def validate_selection(data: Any) -> None:
 def restore_selection(target: Any, data: Any) -> None:
     from atlas.model import Selection
 
-    canvas = getattr(target, "canvas", None)
-    # Restoring a selection is not a request to fly to it: the saved view comes next.
-    old = getattr(canvas, "_suppress_fly", None)
-    if canvas is not None and old is not None:
-        canvas._suppress_fly = True
-    try:
-        model_of(target).set_selection(Selection(frozenset(data.get("ids", [])), data.get("current")))
-    finally:
-        if canvas is not None and old is not None:
-            canvas._suppress_fly = old
+    model_of(target).set_selection(Selection(frozenset(data.get("ids", [])), data.get("current")))
 
 
 register_section("selection", capture_selection, restore_selection, validate=validate_selection, order=30)
@@ -148,12 +132,10 @@ register_section("selection", capture_selection, restore_selection, validate=val
 
 
 def capture_layers(target: Any) -> Any:
-    scene = getattr(getattr(target, "canvas", None), "scene_layers", None)
-    if scene is None:
-        return None
+    stack = model_of(target).layers
     return {
-        "order": [lyr.key for lyr in scene.layers],
-        "layers": {lyr.key: {"visible": bool(lyr.visible), "opacity": round(float(lyr.opacity), 4)} for lyr in scene.layers},
+        "order": list(stack.keys),
+        "layers": {st.key: {"visible": st.visible, "opacity": round(st.opacity, 4)} for st in stack.layers},
     }
 
 
@@ -177,20 +159,18 @@ def validate_layers(data: Any) -> None:
 
 
 def restore_layers(target: Any, data: Any) -> None:
-    canvas = getattr(target, "canvas", None)
-    scene = getattr(canvas, "scene_layers", None)
-    if scene is None:
-        return
-    for lyr in scene.layers:
-        s = data.get("layers", {}).get(lyr.key)
-        if s is None:
-            continue  # a layer this workspace did not know keeps its defaults
-        lyr.visible = bool(s.get("visible", lyr.visible))
-        lyr.opacity = float(s.get("opacity", lyr.opacity))
-    order = data.get("order")
-    if order:
-        scene.reorder(order)
-    canvas.item.update()
+    from atlas.model.session import LayerStack, LayerState
+
+    settings = data.get("layers", {})
+    order = [k for k in data.get("order", []) if isinstance(k, str)]
+    order += [k for k in settings if k not in order]
+    states = []
+    for key in dict.fromkeys(order):
+        st = settings.get(key)
+        if st is None:
+            continue  # named in the order only: its place is kept by the next save's full stack
+        states.append(LayerState(key, bool(st.get("visible", True)), float(st.get("opacity", 1.0))))
+    model_of(target).set_layers(LayerStack(tuple(states)))
 
 
 register_section("layers", capture_layers, restore_layers, validate=validate_layers, order=80)
@@ -199,11 +179,10 @@ register_section("layers", capture_layers, restore_layers, validate=validate_lay
 
 
 def capture_view(target: Any) -> Any:
-    canvas = getattr(target, "canvas", None)
-    if canvas is None:
+    view = model_of(target).view
+    if view is None:
         return None
-    lon1, lat1, lon2, lat2 = canvas.map_viewport().lonlat_bounds()
-    return {"lonlat": [round(v, 7) for v in (lon1, lat1, lon2, lat2)]}
+    return {"lonlat": [round(v, 7) for v in view.as_tuple()]}
 
 
 def validate_view(data: Any) -> None:
@@ -220,74 +199,54 @@ def validate_view(data: Any) -> None:
 
 
 def restore_view(target: Any, data: Any) -> None:
-    canvas = getattr(target, "canvas", None)
-    if canvas is None:
-        return
-    anim = getattr(canvas, "_anim", None)
-    if anim is not None:
-        anim.stop()
-    canvas.set_view_lonlat(*(float(x) for x in data["lonlat"]))
+    from atlas.model.session import MapView
+
+    model_of(target).set_view(MapView(*(float(x) for x in data["lonlat"])))
 
 
 register_section("view", capture_view, restore_view, validate=validate_view, order=90)
 
-# ---------------------------------------------------------------------------- window docks
-
-MAX_STATE_BYTES = 1 << 20
+# ---------------------------------------------------------------------------- map style
 
 
-def capture_window(target: Any) -> Any:
-    if not hasattr(target, "saveState"):
-        return None
-    return {"dock_state": base64.b64encode(bytes(target.saveState().data())).decode("ascii")}
+def capture_style(target: Any) -> Any:
+    st = model_of(target).style
+    return {"theme": st.theme, "cyrillic": st.cyrillic, "density": st.density}
 
 
-def _dock_bytes(data: Any) -> bytes:
-    if not isinstance(data, dict) or not isinstance(data.get("dock_state"), str):
-        raise ValueError("'dock_state' is not text")
-    if len(data["dock_state"]) > MAX_STATE_BYTES:
-        raise ValueError("'dock_state' is too large")
-    try:
-        return base64.b64decode(data["dock_state"], validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("'dock_state' is not base64") from None
+def validate_style(data: Any) -> None:
+    from atlas.model.session import MapStyle
+
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    MapStyle(str(data.get("theme", "light")), bool(data.get("cyrillic", False)), str(data.get("density", "auto")))
 
 
-def restore_window(target: Any, data: Any) -> None:
-    from PySide6.QtCore import QByteArray
+def restore_style(target: Any, data: Any) -> None:
+    from atlas.model.session import MapStyle
 
-    if hasattr(target, "restoreState"):
-        target.restoreState(QByteArray(_dock_bytes(data)))
+    model_of(target).set_style(MapStyle(str(data.get("theme", "light")), bool(data.get("cyrillic", False)),
+                                        str(data.get("density", "auto"))))
 
 
-register_section("window", capture_window, restore_window, validate=_dock_bytes, order=95)
+register_section("style", capture_style, restore_style, validate=validate_style, order=75)
+
+# The window's dock layout is no part of a workspace: it is the user's, kept in QSettings (older
+# workspaces' "window" sections are carried over unread).
 
 # ---------------------------------------------------------------------------- state other features add
 
-#: section key, attribute on the model (or window), setter name. Registered only when no feature
-#: registered its own section under the key; captured only when the attribute exists.
-OPTIONAL_STATE: tuple[tuple[str, str, str], ...] = (
+#: section key, the model's attribute, its setter: values the model holds that values.py writes.
+MODEL_VALUES: tuple[tuple[str, str, str], ...] = (
     ("time_window", "time_window", "set_time_window"),
     ("annotations", "annotations", "set_annotations"),
     ("export_settings", "export_settings", "set_export_settings"),
 )
 
 
-def _holder(target: Any, attr: str) -> Any:
-    model = model_of(target)
-    if hasattr(type(model), attr) or hasattr(model, attr):
-        return model
-    if hasattr(target, attr):
-        return target
-    return None
-
-
-def _optional_section(key: str, attr: str, setter: str) -> None:
+def _value_section(key: str, attr: str, setter: str) -> None:
     def capture(target: Any) -> Any:
-        holder = _holder(target, attr)
-        if holder is None:
-            return None
-        return {"value": values.to_json(getattr(holder, attr))}
+        return {"value": values.to_json(getattr(model_of(target), attr))}
 
     def validate(data: Any) -> None:
         if not isinstance(data, dict) or "value" not in data:
@@ -296,41 +255,28 @@ def _optional_section(key: str, attr: str, setter: str) -> None:
         # Validated must mean restorable: try the value on a throwaway model (QtCore only).
         from atlas.model import AtlasModel
 
-        probe = AtlasModel()
-        fn = getattr(probe, setter, None)
-        if fn is not None:
-            fn(value)
+        getattr(AtlasModel(), setter)(value)
 
     def restore(target: Any, data: Any) -> None:
-        holder = _holder(target, attr)
-        fn = getattr(holder, setter, None) if holder is not None else None
-        if fn is None:
-            context().notes.append(f"{key}: saved in the workspace, but this version cannot show it (kept when saving)")
-            return
-        fn(values.from_json(data["value"]))
+        getattr(model_of(target), setter)(values.from_json(data["value"]))
 
     register_section(key, capture, restore, validate=validate, order=60)
 
 
-for _key, _attr, _setter in OPTIONAL_STATE:
-    _optional_section(_key, _attr, _setter)
+for _key, _attr, _setter in MODEL_VALUES:
+    _value_section(_key, _attr, _setter)
 
 
 # ---------------------------------------------------------------------------- bookmarks
-# The navigation feature keeps them as ``window.bookmarks`` (a list of {name, lon1, lat1, lon2, lat2})
-# and takes a whole new list through ``window.bookmark_store.replace``.
 
 MAX_BOOKMARKS = 10_000
 
 
 def capture_bookmarks(target: Any) -> Any:
-    items = getattr(target, "bookmarks", None)
-    if items is None:
-        return None
     out = []
-    for b in items:
-        if isinstance(b, dict):
-            out.append({k: b[k] for k in ("name", "lon1", "lat1", "lon2", "lat2") if k in b})
+    for b in model_of(target).bookmarks:
+        v = b.view
+        out.append({"name": b.name, "lon1": v.lon1, "lat1": v.lat1, "lon2": v.lon2, "lat2": v.lat2})
     return {"items": out}
 
 
@@ -349,11 +295,17 @@ def validate_bookmarks(data: Any) -> None:
 
 
 def restore_bookmarks(target: Any, data: Any) -> None:
-    store = getattr(target, "bookmark_store", None)
-    if store is None or not hasattr(store, "replace"):
-        context().notes.append("bookmarks: saved in the workspace, but this version has no bookmarks (kept when saving)")
-        return
-    store.replace([dict(b) for b in data["items"]])
+    from atlas.model.session import Bookmark, MapView
+
+    items = []
+    for b in data["items"]:
+        lon1, lon2 = sorted((float(b["lon1"]), float(b["lon2"])))
+        lat1, lat2 = sorted((float(b["lat1"]), float(b["lat2"])))
+        try:
+            items.append(Bookmark(str(b["name"]), MapView(lon1, lat1, lon2, lat2)))
+        except ValueError as exc:
+            context().notes.append(f"bookmark {str(b.get('name'))[:40]!r} dropped: {exc}")
+    model_of(target).set_bookmarks(items)
 
 
 register_section("bookmarks", capture_bookmarks, restore_bookmarks, validate=validate_bookmarks, order=65)

@@ -2,8 +2,9 @@
 
 Each piece of state a workspace keeps is a *section*: a key, ``capture(target) -> JSON-able`` (None
 leaves the section out), ``restore(target, data)``, and an optional pure ``validate(data)`` that
-raises ``ValueError`` for data it cannot restore. ``target`` is the main window (sections that only
-need the model use ``model_of(target)``, so they also work on a bare :class:`AtlasModel`).
+raises ``ValueError`` for data it cannot restore. ``target`` is the :class:`AtlasModel`: a workspace
+is the model's session state and nothing else (no widget is read or written). Reading event files
+goes through :attr:`Context.load_events` (the window's loader, with its import report) when set.
 
 Features add their own sections with :func:`register_section`; the built-in ones live in
 ``atlas/workspace/sections.py``. Sections restore in ``order`` (sources first: the rest refers to
@@ -84,6 +85,8 @@ class Context:
     #: where embedded sources are unpacked to be read
     embedded_dir: Path | None = None
     notes: list[str] = field(default_factory=list)
+    #: reads event files into the model (the window's loader); None reads them here
+    load_events: Callable[[list[Path]], bool] | None = None
 
 
 _CTX: contextvars.ContextVar[Context] = contextvars.ContextVar("workspace_context")

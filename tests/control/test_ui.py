@@ -182,13 +182,12 @@ def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> No
     v = legend.version
     areas.changed()
     assert legend.version == v + 1  # the canvas cache follows the areas layer
-    panel = win.control_panel
-    assert win.control_dock.widget().widget() is panel  # inside a scroll area
+    panel = win.feature("control").panel
+    assert win.feature("control").dock.widget().widget() is panel  # inside a scroll area
     (src,) = panel.groups
     assert panel.groups[src].approximate
     texts = [a.text() for a in win.findChildren(type(win.act_quit)) if a.shortcut().toString()]
     assert any("areas of &control" in t.lower() for t in texts)
-    if hasattr(win.model, "set_time_window"):
-        win.model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 14)))
-        assert panel.layer.snapshot is not None and panel.layer.snapshot.as_of == dt.date(2025, 3, 13)
+    win.model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 14)))
+    assert panel.layer.snapshot is not None and panel.layer.snapshot.as_of == dt.date(2025, 3, 13)
     assert STATUS_STYLE["ukrainian"][0].startswith("#")

@@ -18,8 +18,7 @@ def _window(qtbot):  # type: ignore[no-untyped-def]
 
     win = MainWindow(AtlasModel())
     qtbot.addWidget(win)
-    if not hasattr(win, "workspace"):
-        pytest.skip("no workspace feature in this build")
+    assert win.feature("workspace") is not None and win.feature("control") is not None
     return win
 
 
@@ -29,7 +28,7 @@ def test_control_state_round_trips_through_a_workspace(qtbot, tmp_path: Path) ->
     b = write_json(tmp_path / "deepstate_raw_1741694646.geojson", deepstate_doc(shrunk))
     undated = write_json(tmp_path / "survey.geojson", deepstate_doc(shrunk))
     win = _window(qtbot)
-    panel = win.control_panel
+    panel = win.feature("control").panel
     panel.ask_date = lambda p: dt.date(2024, 12, 1)
     assert panel.load_files([a, b, undated]) == []
     panel.clip_combo.setCurrentIndex(panel.clip_combo.findData("kursk"))
@@ -37,16 +36,16 @@ def test_control_state_round_trips_through_a_workspace(qtbot, tmp_path: Path) ->
     panel.set_date(dt.date(2024, 12, 5))
     panel.change_on_map.setChecked(True)
     ws = tmp_path / "control.katlas"
-    assert win.workspace.save_to(ws)
+    assert win.feature("workspace").save_to(ws)
     section = json.loads(ws.read_text(encoding="utf-8"))["sections"]["control_areas"]
     assert section["clip"] == "kursk" and section["date"] == "2024-12-05"
     assert any(f.get("as_of") == "2024-12-01" for f in section["files"])
     assert any("bundled" in f for f in section["files"])
 
     other = _window(qtbot)
-    other.control_panel.ask_date = lambda p: pytest.fail("the saved date must be used, not asked")
-    assert other.workspace.open(ws, ask=False)
-    p2 = other.control_panel
+    other.feature("control").panel.ask_date = lambda p: pytest.fail("the saved date must be used, not asked")
+    assert other.feature("workspace").open(ws, ask=False)
+    p2 = other.feature("control").panel
     assert p2.clip == "kursk" and p2.date == dt.date(2024, 12, 5) and not p2.follow.isChecked()
     assert set(p2.groups) == set(panel.groups)
     assert p2.series().dates == panel.series().dates
@@ -55,7 +54,7 @@ def test_control_state_round_trips_through_a_workspace(qtbot, tmp_path: Path) ->
 
 
 def test_bad_control_section_is_refused() -> None:
-    from atlas.ui.control_workspace import validate_control
+    from atlas.workspace.control_section import validate_control
 
     validate_control({"files": [], "clip": "kursk", "date": "2025-03-11"})
     for bad in ({"files": {}}, {"clip": "mars"}, {"date": "yesterday"}, {"change": {"status": "blue"}}):

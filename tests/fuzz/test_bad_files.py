@@ -95,10 +95,10 @@ def test_loading_bad_files_loses_nothing(qtbot, tmp_path: Path, sample_file: Pat
 
     win = MainWindow()
     qtbot.addWidget(win)
-    win._show_load_problems = lambda errors, reports: None  # the report dialogs are tested elsewhere
+    win.show_load_problems = lambda errors, reports: None  # the report dialogs are tested elsewhere
     assert win.load_files([sample_file])
     ws = tmp_path / "safe.katlas"
-    assert win.workspace.save_to(ws)
+    assert win.feature("workspace").save_to(ws)
     saved = ws.read_bytes()
     files: list[Path] = [p for p in fixture_files() if p.stat().st_size <= SMALL or ALL][:40]
     for suffix in sorted(READERS):

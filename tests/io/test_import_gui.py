@@ -35,14 +35,14 @@ def run_import(qtbot, ctl: ImportController, paths, append=False, mappings=None)
 
 def test_background_import_replaces_then_adds_sources(qtbot, window, tmp_path: Path) -> None:
     acled = write_acled_csv(tmp_path / "acled_small.csv", 300)
-    result, append = run_import(qtbot, window.importer, [acled])
+    result, append = run_import(qtbot, window.feature("import").importer, [acled])
     assert not append and len(result.tables[0]) == 300
-    assert len(window.model.table) == 300 and not window.importer.busy
+    assert len(window.model.table) == 300 and not window.feature("import").importer.busy
     other = tmp_path / "extra.csv"
     other.write_text("id,date,lat,lon,title\nX1,2024-08-06,51.2,35.3,one\n", encoding="utf-8")
-    run_import(qtbot, window.importer, [other], append=True)
+    run_import(qtbot, window.feature("import").importer, [other], append=True)
     assert len(window.model.table) == 301
-    panel = window.sources_panel
+    panel = window.feature("import").sources_panel
     assert panel.datasets() == ["acled_small", "extra"] and panel.list.count() == 2
     assert "(300)" in panel.list.item(0).text()
 
@@ -50,10 +50,10 @@ def test_background_import_replaces_then_adds_sources(qtbot, window, tmp_path: P
 def test_cancel_leaves_the_loaded_events_untouched(qtbot, window, tmp_path: Path) -> None:
     big = write_acled_csv(tmp_path / "big.csv", 150_000)
     before = window.model.table
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as blocker:
-        assert window.importer.start([big])
-        window.importer.cancel()  # before the worker's first progress tick
-    assert blocker.args[0] is None and window.importer.was_cancelled
+    with qtbot.waitSignal(window.feature("import").importer.finished, timeout=60_000) as blocker:
+        assert window.feature("import").importer.start([big])
+        window.feature("import").importer.cancel()  # before the worker's first progress tick
+    assert blocker.args[0] is None and window.feature("import").importer.was_cancelled
     assert window.model.table is before and len(before) == 8
     assert "cancelled" in window.statusBar().currentMessage()
 
@@ -104,15 +104,15 @@ def test_unknown_csv_asks_once_then_uses_the_remembered_mapping(qtbot, window, t
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ColumnMappingDialog, "exec", fake_exec)
-    mappings = window.importer.ask_mappings([p])
+    mappings = window.feature("import").importer.ask_mappings([p])
     assert asked == [1] and mappings[str(p)]["latitude"] == "Y_coord"
-    run_import(qtbot, window.importer, [p], mappings=mappings)
+    run_import(qtbot, window.feature("import").importer, [p], mappings=mappings)
     assert list(window.model.table.ids) == ["A", "B"] and window.model.table.lat[0] == pytest.approx(51.19)
-    assert window.importer.ask_mappings([p]) == mappings and asked == [1]  # remembered: not asked again
+    assert window.feature("import").importer.ask_mappings([p]) == mappings and asked == [1]  # remembered: not asked again
     monkeypatch.setattr(ColumnMappingDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     q = tmp_path / "odd2.csv"
     q.write_text("Foo,Bar\n1,2\n", encoding="utf-8")
-    assert window.importer.ask_mappings([q]) is None
+    assert window.feature("import").importer.ask_mappings([q]) is None
 
 
 def test_sources_panel_toggles_a_dataset_term(qtbot, tmp_path: Path) -> None:
@@ -140,43 +140,43 @@ def test_export_events_writes_the_filtered_events(qtbot, window, tmp_path: Path,
     window.model.set_filter(Categories("side", {"Russia"}))
     out = tmp_path / "russia"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "GeoPackage (*.gpkg)"))
-    window.act_export_events.trigger()
+    window.feature("import").act_export_events.trigger()
     t, _ = read_events(out.with_suffix(".gpkg"))
     assert sorted(t.ids) == ["T-4", "T-6", "T-7", "T-8"]
     assert "Exported 4 events" in window.statusBar().currentMessage()
-    assert window.act_export_events.shortcut().toString() == "Ctrl+Shift+E"
-    assert window.act_add_events in window.file_menu.actions()
+    assert window.feature("import").act_export_events.shortcut().toString() == "Ctrl+Shift+E"
+    assert window.feature("import").act_add_events in window.file_menu.actions()
 
 
 def test_open_action_uses_the_background_import(qtbot, window, tmp_path: Path, monkeypatch) -> None:
     p = tmp_path / "more.geojson"
     p.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"title":"x"}}]}')
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p)], ""))
-    with qtbot.waitSignal(window.importer.finished, timeout=30_000):
+    with qtbot.waitSignal(window.feature("import").importer.finished, timeout=30_000):
         window.act_open.trigger()
     assert len(window.model.table) == 1 and window.model.table.value("dataset", 0) == "more"
     assert import_dialogs.any_large([p]) is False
-    assert window.sources_dock.windowTitle() == "Sources" and window.sources_dock.widget() is window.sources_panel
-    assert window.sources_panel.list.item(0).checkState() == Qt.CheckState.Checked
+    assert window.feature("import").sources_dock.windowTitle() == "Sources" and window.feature("import").sources_dock.widget() is window.feature("import").sources_panel
+    assert window.feature("import").sources_panel.list.item(0).checkState() == Qt.CheckState.Checked
 
 
 def test_duplicate_ids_are_resolved_only_when_asked(qtbot, window, tmp_path: Path) -> None:
     p = tmp_path / "dup.csv"
     p.write_text("id,date,lat,lon,timestamp,title\nA,2024-08-06,51,35,300,new\nA,2024-08-06,51,35,100,old\n"
                  "B,2024-08-07,51,35,1,b\n", encoding="utf-8")
-    run_import(qtbot, window.importer, [p])
+    run_import(qtbot, window.feature("import").importer, [p])
     assert list(window.model.table.ids) == ["A", "A#2", "B"]  # kept and reported, not resolved
-    window.act_dedupe.trigger()
+    window.feature("import").act_dedupe.trigger()
     assert list(window.model.table.ids) == ["A", "B"] and window.model.table.value("title", 0) == "new"
     assert "1 older rows dropped" in window.statusBar().currentMessage()
-    window.act_dedupe.trigger()
+    window.feature("import").act_dedupe.trigger()
     assert "No duplicate ids" in window.statusBar().currentMessage()
 
 
 def test_import_shortcuts_are_unique(window) -> None:
     from PySide6.QtGui import QAction
 
-    mine = {window.act_add_events, window.act_export_events, window.act_dedupe}
+    mine = {window.feature("import").act_add_events, window.feature("import").act_export_events, window.feature("import").act_dedupe}
     seqs = {a.shortcut().toString() for a in mine}
     assert seqs == {"Ctrl+Alt+O", "Ctrl+Shift+E", "Ctrl+Alt+U"}
     others = [a.shortcut().toString() for a in window.findChildren(QAction) if a not in mine and not a.shortcut().isEmpty()]

@@ -80,7 +80,7 @@ def win(qtbot, sample_table):
     qtbot.waitExposed(w)
     w.canvas.set_view_lonlat(34.8, 50.95, 35.75, 51.45)
     qtbot.wait(20)
-    inst = w.annotations
+    inst = w.feature("annotations")
     inst.controller.ask_text = lambda kind, default: f"{kind} label"
     inst.controller.ask_radius = lambda default: 10.0
     yield w
@@ -102,7 +102,7 @@ def lonlat_of(win, x: float, y: float) -> tuple[float, float]:
 
 
 def test_every_tool_creates_its_annotation_from_gestures(win) -> None:
-    c, inst, m = win.canvas, win.annotations, win.model
+    c, inst, m = win.canvas, win.feature("annotations"), win.model
     ctl = inst.controller
     sx, sy = px_of(win, *SUDZHA)
     made = []
@@ -175,7 +175,7 @@ def test_every_tool_creates_its_annotation_from_gestures(win) -> None:
 
 
 def test_escape_cancels_a_shape_being_drawn(win) -> None:
-    c, ctl, m = win.canvas, win.annotations.controller, win.model
+    c, ctl, m = win.canvas, win.feature("annotations").controller, win.model
     tool = TOOLS["arrow"](ctl)
     tool.click(c, FakeEv(c, (300, 300)))
     tool.click(c, FakeEv(c, (400, 350)))
@@ -186,7 +186,7 @@ def test_escape_cancels_a_shape_being_drawn(win) -> None:
 
 
 def test_undo_redo_with_the_window_actions(win) -> None:
-    c, inst, m = win.canvas, win.annotations, win.model
+    c, inst, m = win.canvas, win.feature("annotations"), win.model
     TOOLS["ring"](inst.controller).click(c, FakeEv(c, px_of(win, *SUDZHA)))
     assert len(m.annotations) == 1
     assert inst.act_undo.shortcut().toString() == "Ctrl+Z"
@@ -198,7 +198,7 @@ def test_undo_redo_with_the_window_actions(win) -> None:
 
 
 def test_edit_tool_moves_reshapes_deletes_and_duplicates(win) -> None:
-    c, inst, m = win.canvas, win.annotations, win.model
+    c, inst, m = win.canvas, win.feature("annotations"), win.model
     a = Annotation("arrow", ((35.0, 51.1), (35.25, 51.18)), style=AnnotationStyle(width=5), id="ax")
     inst.push(__import__("atlas.model.annotations", fromlist=["cmd_add"]).cmd_add(m.annotations, [a]))
     edit = TOOLS["edit"](inst.controller)
@@ -243,7 +243,7 @@ def test_edit_tool_moves_reshapes_deletes_and_duplicates(win) -> None:
 
 
 def test_panel_buttons_and_style_edit(win) -> None:
-    inst, m = win.annotations, win.model
+    inst, m = win.feature("annotations"), win.model
     ring = Annotation("ring", (SUDZHA,), radius_km=10, id="r1")
     inst.push(__import__("atlas.model.annotations", fromlist=["cmd_add"]).cmd_add(m.annotations, [ring]))
     panel = inst.panel
@@ -271,7 +271,7 @@ def test_panel_buttons_and_style_edit(win) -> None:
 
 
 def test_annotations_are_drawn_on_the_canvas(win, qtbot) -> None:
-    inst, m = win.annotations, win.model
+    inst, m = win.feature("annotations"), win.model
     ring = Annotation("ring", (SUDZHA,), radius_km=10, style=AnnotationStyle(colour="#ff00ff", width=5, fill_opacity=0))
     inst.push(__import__("atlas.model.annotations", fromlist=["cmd_add"]).cmd_add(m.annotations, [ring]))
     qtbot.wait(30)
@@ -290,7 +290,7 @@ def test_export_dialog_writes_what_it_previews(win, tmp_path: Path) -> None:
     from atlas.render.page import render_page
     from atlas.ui.export_dialog import ExportDialog
 
-    inst = win.annotations
+    inst = win.feature("annotations")
     inst.push(__import__("atlas.model.annotations", fromlist=["cmd_add"]).cmd_add(
         win.model.annotations, [Annotation("ring", (SUDZHA,), radius_km=10, text="Ring")]))
     dlg = ExportDialog(win)
@@ -321,7 +321,7 @@ def test_export_dialog_writes_what_it_previews(win, tmp_path: Path) -> None:
 def test_copy_picture_puts_the_decorated_view_on_the_clipboard(win) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    win.act_copy_picture.trigger()
+    win.feature("export").act_copy_picture.trigger()
     img = QGuiApplication.clipboard().image()
     vp = win.canvas.map_viewport()
     assert (img.width(), img.height()) == (vp.width, vp.height)
@@ -332,17 +332,17 @@ def test_import_annotations_file_is_one_undo_step(win, tmp_path: Path) -> None:
 
     p = tmp_path / "a.geojson"
     write_annotations(p, [Annotation("ring", (SUDZHA,), radius_km=10), Annotation("text", (SUDZHA,), text="x")])
-    summary = win.annotations.import_file(p)
+    summary = win.feature("annotations").import_file(p)
     assert "2 of 2" in summary and len(win.model.annotations) == 2
-    win.annotations.import_file(p)  # same ids again: copies, not a crash
+    win.feature("annotations").import_file(p)  # same ids again: copies, not a crash
     assert len(win.model.annotations) == 4
-    win.annotations.undo_stack.undo()
-    win.annotations.undo_stack.undo()
+    win.feature("annotations").undo_stack.undo()
+    win.feature("annotations").undo_stack.undo()
     assert win.model.annotations == ()
 
 
 def test_annotations_replaced_from_outside_clear_the_undo_history(win) -> None:
-    inst, m = win.annotations, win.model
+    inst, m = win.feature("annotations"), win.model
     TOOLS["ring"](inst.controller).click(win.canvas, FakeEv(win.canvas, px_of(win, *SUDZHA)))
     assert inst.undo_stack.count() == 1
     # e.g. File ▸ Open workspace restores another document's annotations
@@ -353,7 +353,7 @@ def test_annotations_replaced_from_outside_clear_the_undo_history(win) -> None:
 
 def test_real_key_presses_reach_the_tool_not_the_window_shortcuts(win, qtbot) -> None:
     """Esc is also the window's "Clear selection": while drawing it must cancel the shape."""
-    c, inst, m = win.canvas, win.annotations, win.model
+    c, inst, m = win.canvas, win.feature("annotations"), win.model
     m.set_current("T-1")
     inst.use_tool("arrow")
     c.setFocus()

@@ -34,7 +34,7 @@ def item(fl, value):
 
 
 def test_ticking_a_facet_filters_and_counts_follow_the_other_filters(qtbot, win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     types = f.facets["event_type"]
     item(types, "Battles").setCheckState(Qt.CheckState.Checked)
     assert ids(win) == ["T-1", "T-4", "T-7"]
@@ -54,7 +54,7 @@ def test_ticking_a_facet_filters_and_counts_follow_the_other_filters(qtbot, win)
 
 
 def test_facet_search_only_this_clear_and_exclude(qtbot, win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     types = f.facets["event_type"]
     types.search.setText("strat")
     visible = [types.list.item(i).data(VALUE_ROLE) for i in range(types.list.count()) if not types.list.item(i).isHidden()]
@@ -72,7 +72,7 @@ def test_facet_search_only_this_clear_and_exclude(qtbot, win) -> None:
 
 
 def test_outlet_and_district_facets_exist(win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     assert f.facets["outlet"].list.count() == 0  # built when first opened
     f.toolbox.setCurrentWidget(f.facets["outlet"])
     assert [f.facets["outlet"].list.item(i).data(VALUE_ROLE) for i in range(f.facets["outlet"].list.count())][0] == "Test Outlet"
@@ -81,7 +81,7 @@ def test_outlet_and_district_facets_exist(win) -> None:
 
 
 def test_date_edit_sets_the_date_term(qtbot, win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     f.date_from.setDate(dt.date(2025, 3, 1))
     f.date_to.setDate(dt.date(2025, 3, 13))
     assert find_part(win.model.filter, DateRange) is None  # not applied until "Dates" is ticked
@@ -101,10 +101,10 @@ def test_date_edit_sets_the_date_term(qtbot, win) -> None:
 
 
 def test_summary_chips_remove_their_own_term_and_undo_brings_it_back(qtbot, win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     f.set_facet("event_type", frozenset({"Battles", "Strategic developments"}))
-    win.workflow.timeline.set_range(dt.date(2024, 8, 6), dt.date(2024, 8, 31))
-    summary = win.workflow.summary
+    win.feature("workflow").timeline.set_range(dt.date(2024, 8, 6), dt.date(2024, 8, 31))
+    summary = win.feature("workflow").summary
     assert summary.text() == "2 of 8 events · Battles, Strategic developments · 6–31 Aug 2024"
     chip = next(c for c in summary.chips if c.property("label") == "6–31 Aug 2024")
     qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
@@ -112,17 +112,17 @@ def test_summary_chips_remove_their_own_term_and_undo_brings_it_back(qtbot, win)
     assert summary.text() == "5 of 8 events · Battles, Strategic developments"
     assert win.model.time_window is None
     # Edit ▸ Undo filter (Ctrl+Alt+Z) brings the date back; redo removes it again
-    win.workflow.act_undo.trigger()
+    win.feature("workflow").act_undo.trigger()
     assert summary.text().endswith("6–31 Aug 2024")
-    win.workflow.act_redo.trigger()
+    win.feature("workflow").act_redo.trigger()
     assert summary.text() == "5 of 8 events · Battles, Strategic developments"
-    assert win.workflow.act_undo.shortcut().toString() == "Ctrl+Alt+Z"
-    assert win.workflow.act_redo.shortcut().toString() == "Ctrl+Alt+Shift+Z"
+    assert win.feature("workflow").act_undo.shortcut().toString() == "Ctrl+Alt+Z"
+    assert win.feature("workflow").act_redo.shortcut().toString() == "Ctrl+Alt+Shift+Z"
 
 
 def test_in_view_follows_the_map(qtbot, win) -> None:
     win.canvas.set_view_lonlat(35.15, 51.12, 35.4, 51.26)  # around Sudzha
-    win.workflow.act_in_view.trigger()
+    win.feature("workflow").act_in_view.trigger()
     term = find_part(win.model.filter, InView)
     assert term is not None
     # the view's real bounds (the locked aspect widens one side, by the dock layout)
@@ -131,7 +131,7 @@ def test_in_view_follows_the_map(qtbot, win) -> None:
     inside = sorted(str(t.ids[i]) for i in range(len(t)) if lon0 <= t.lon[i] <= lon1 and lat0 <= t.lat[i] <= lat1)
     assert ids(win) == inside
     assert {"T-1", "T-2", "T-7"} <= set(inside) and "T-6" not in inside
-    assert "in view" in win.workflow.summary.text()
+    assert "in view" in win.feature("workflow").summary.text()
     win.canvas.set_view_lonlat(34.4, 51.2, 34.8, 51.5)  # Glushkovo
     qtbot.waitUntil(lambda: ids(win) == ["T-3"], timeout=3000)
 
@@ -140,7 +140,7 @@ def test_rectangle_tool_draws_an_area_filter(qtbot, win) -> None:
     from atlas.map.select_tools import RectangleTool
 
     win.canvas.set_view_lonlat(34.3, 50.9, 36.5, 51.9)
-    win.workflow.draw_area("rectangle")
+    win.feature("workflow").draw_area("rectangle")
     tool = win.canvas.tool
     assert isinstance(tool, RectangleTool)
     vp = win.canvas.map_viewport()
@@ -204,19 +204,19 @@ def test_imported_markup_is_never_rendered_in_facets_legend_or_stack(qtbot, win)
         {"event_id": "x1", "event_type": hostile, "actor1": hostile, "title": "<img src=x> t", "longitude": 35.0, "latitude": 51.0},
         {"event_id": "x2", "event_type": "Battles", "actor1": "A", "title": "plain", "longitude": 35.0, "latitude": 51.0},
     ]))
-    fl = win.workflow.filters.ensure_facet("actor")
+    fl = win.feature("workflow").filters.ensure_facet("actor")
     it = item(fl, hostile)
     assert it.text().startswith(hostile)  # item text is plain
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;" in it.toolTip() and "<b>" not in it.toolTip()
-    legend = win.workflow.legend.item_for(hostile)
+    legend = win.feature("workflow").legend.item_for(hostile)
     assert legend is not None and legend.text().startswith(hostile)
-    chips = win.workflow.summary
-    win.workflow.filters.set_facet("actor", frozenset({hostile}))
+    chips = win.feature("workflow").summary
+    win.feature("workflow").filters.set_facet("actor", frozenset({hostile}))
     assert any(c.text().startswith(hostile.replace("&", "&&")) for c in chips.chips)  # never rich; & escaped
 
 
 def test_legend_click_toggles_a_type(qtbot, win) -> None:
-    legend = win.workflow.legend
+    legend = win.feature("workflow").legend
     it = legend.item_for("Battles")
     assert it.text().split()[-3:] == ["3", "/", "3"]
     r = legend.types.visualItemRect(it)
@@ -234,7 +234,7 @@ def test_legend_click_toggles_a_type(qtbot, win) -> None:
 def test_every_workflow_action_has_a_shortcut_listed_in_help(qtbot, win) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    wf = win.workflow
+    wf = win.feature("workflow")
     acts = [wf.act_undo, wf.act_redo, wf.act_clear_filters, wf.act_in_view, wf.act_rect, wf.act_lasso, wf.act_clear_area,
             wf.act_copy_event, wf.act_play, wf.act_step_fwd, wf.act_step_back, wf.act_clear_dates, wf.act_focus_tl,
             *wf.density_actions.values()]
@@ -264,25 +264,25 @@ def test_lasso_outline_becomes_a_valid_lonlat_polygon(qtbot, win) -> None:
     # fewer than three points is no area
     tool.points = tool.points[:2]
     assert tool.polygon() is None
-    win.workflow.filters.apply_area(poly, "in lasso")
+    win.feature("workflow").filters.apply_area(poly, "in lasso")
     assert find_part(win.model.filter, Area).describe() == "in lasso"
 
 
 def test_an_open_ended_date_term_is_shown_not_rewritten(qtbot, win) -> None:
     win.model.set_filter(DateRange(dt.date(2025, 3, 1), None))
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     assert f.date_on.isChecked() and f.date_from.date().toPython() == dt.date(2025, 3, 1)
     qtbot.wait(600)  # longer than the typing pause
     assert win.model.filter == DateRange(dt.date(2025, 3, 1), None)
 
 
 def test_hidden_filters_dock_counts_on_show(qtbot, win) -> None:
-    f = win.workflow.filters
+    f = win.feature("workflow").filters
     types = f.facets["event_type"]
     f.toolbox.setCurrentWidget(types)
-    win.workflow.filters_dock.hide()
+    win.feature("workflow").filters_dock.hide()
     f.set_facet("side", frozenset({"Ukraine"}))
     qtbot.wait(20)
     assert types.count_of("Battles") == 3  # stale while hidden: nothing was counted
-    win.workflow.filters_dock.show()
+    win.feature("workflow").filters_dock.show()
     qtbot.waitUntil(lambda: types.count_of("Battles") == 1, timeout=2000)

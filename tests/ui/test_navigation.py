@@ -34,10 +34,10 @@ def window(qtbot, sample_file):
     qtbot.waitUntil(lambda: not win.canvas.animating, timeout=2000)
     yield win
     # The window saves its dock layout on close; leave the shared test settings as we found them.
-    for dock in (win.layers_dock, win.navigation.place_dock, win.navigation.bookmarks_dock):
+    for dock in (win.feature("layers").dock, win.feature("navigation").place_dock, win.feature("navigation").bookmarks_dock):
         dock.hide()
-    if win.navigation.tile_layer is not None:
-        win.navigation.disable_tiles()
+    if win.feature("navigation").tile_layer is not None:
+        win.feature("navigation").disable_tiles()
 
 
 def px_of(win: MainWindow, lon: float, lat: float) -> QPoint:
@@ -71,7 +71,7 @@ def show_sudzha(win: MainWindow) -> None:
 
 def test_measure_sudzha_to_the_border_by_clicks(qtbot, window) -> None:
     show_sudzha(window)
-    nav = window.navigation
+    nav = window.feature("navigation")
     tool = nav.start_measure("line")
     assert window.canvas.tool is tool
     vp = window.canvas.map_viewport()
@@ -80,7 +80,7 @@ def test_measure_sudzha_to_the_border_by_clicks(qtbot, window) -> None:
     qtbot.wait(50)
     QTest.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
     assert len(tool.vertices) == 2
-    assert window.navigation.measure_label.text().startswith("Measuring: Distance")
+    assert window.feature("navigation").measure_label.text().startswith("Measuring: Distance")
     # The second click of a double-click finishes without adding a vertex (pyqtgraph marks it double).
     tool.click(window.canvas, FakeClick(window.canvas, b, double=True))
     m = tool.measurement
@@ -90,20 +90,20 @@ def test_measure_sudzha_to_the_border_by_clicks(qtbot, window) -> None:
     px_m = vp.merc_per_px * 0.63
     assert m.length_km == pytest.approx(9.0, abs=0.05 + 2 * px_m / 1000)
     assert m.length_mi == pytest.approx(m.length_km / 1.609344)
-    shown = window.navigation.measure_label.text()
+    shown = window.feature("navigation").measure_label.text()
     assert shown.startswith("Distance") and "km" in shown and "mi" in shown
-    assert window.navigation.measure_label.isVisible()
+    assert window.feature("navigation").measure_label.isVisible()
     # Esc cancels, a second Esc goes back to clearing the selection.
     QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
     assert tool.vertices == []
-    assert not window.navigation.measure_label.isVisible()
+    assert not window.feature("navigation").measure_label.isVisible()
     nav.stop_measure()
     assert not isinstance(window.canvas.tool, MeasureTool)
 
 
 def test_measure_area_and_keyboard(qtbot, window) -> None:
     show_sudzha(window)
-    tool = window.navigation.start_measure("area")
+    tool = window.feature("navigation").start_measure("area")
     # A ~10 km x 10 km square near Sudzha, added through the tool's own API and finished with Enter.
     for lon, lat in [(35.2, 51.15), (35.3432, 51.15), (35.3432, 51.2399), (35.2, 51.2399)]:
         tool.add_vertex(lon, lat)
@@ -151,9 +151,9 @@ def test_right_click_menu_copies_coordinates(qtbot, window) -> None:
 
 def test_go_to_place_in_cyrillic_and_latin(qtbot, window) -> None:
     window.canvas.show_region()
-    box = window.navigation.place_box
+    box = window.feature("navigation").place_box
     QTest.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.navigation.place_dock.isVisible(), timeout=1000)
+    qtbot.waitUntil(lambda: window.feature("navigation").place_dock.isVisible(), timeout=1000)
     for query in ("Суджа", "Sudja"):
         box.edit.clear()
         if query.isascii():
@@ -174,19 +174,20 @@ def test_go_to_place_in_cyrillic_and_latin(qtbot, window) -> None:
 def test_bookmarks_add_rename_delete_persist(tmp_path, qtbot) -> None:
     ini = str(tmp_path / "b.ini")
     s = QSettings(ini, QSettings.Format.IniFormat)
-    store = BookmarkStore(s)
+    model = AtlasModel()
+    store = BookmarkStore(model, s)
     assert [b["name"] for b in store.items] == [b["name"] for b in DEFAULT_BOOKMARKS]
     names = " ".join(b["name"] for b in store.items)
     for want in ("Sudzha", "Korenevo", "Glushkovo", "Tetkino", "Kursk NPP", "Kurchatov", "Sumy"):
         assert want in names
-    items = store.items
     store.add("Lgov", 35.1, 51.6, 35.4, 51.75)
     store.add("Lgov", 35.1, 51.6, 35.4, 51.75)
-    assert items[-1]["name"] == "Lgov (2)"
+    assert store.items[-1]["name"] == "Lgov (2)"
     store.rename(0, "Sudzha town")
     store.delete(1)  # Korenevo
-    assert store.items is items  # mutated in place: window.bookmarks stays valid
-    again = BookmarkStore(QSettings(ini, QSettings.Format.IniFormat))
+    # The bookmarks are the model's: every command replaced model.bookmarks (one value, one signal).
+    assert [b.name for b in model.bookmarks] == [b["name"] for b in store.items]
+    again = BookmarkStore(AtlasModel(), QSettings(ini, QSettings.Format.IniFormat))
     assert [b["name"] for b in again.items] == ["Sudzha town", "Glushkovo–Tetkino (Seym)", "Kursk NPP at Kurchatov",
                                                "Sumy", "Lgov", "Lgov (2)"]
     assert again.items[-1] == {"name": "Lgov (2)", "lon1": 35.1, "lat1": 51.6, "lon2": 35.4, "lat2": 51.75}
@@ -195,28 +196,29 @@ def test_bookmarks_add_rename_delete_persist(tmp_path, qtbot) -> None:
     # Corrupt settings never crash; bad entries are dropped.
     s2 = QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
     s2.setValue(SETTINGS_KEY, json.dumps([{"name": "ok", "lon1": 1, "lat1": 2, "lon2": 3, "lat2": 4}, {"name": "x"}, 5]))
-    assert [b["name"] for b in BookmarkStore(s2).items] == ["ok"]
+    assert [b["name"] for b in BookmarkStore(AtlasModel(), s2).items] == ["ok"]
     s2.setValue(SETTINGS_KEY, "{not json")
-    assert BookmarkStore(s2).items == []
+    assert BookmarkStore(AtlasModel(), s2).items == []
 
 
 def test_window_bookmarks_go_there(qtbot, window) -> None:
-    nav = window.navigation
-    assert window.bookmarks is nav.store.items
-    assert any(b["name"] == "Sumy" for b in window.bookmarks)
+    nav = window.feature("navigation")
+    assert window.feature("navigation").store.items == nav.store.items
+    assert any(b["name"] == "Sumy" for b in window.feature("navigation").store.items)
     panel = nav.bookmarks_panel
-    row = [b["name"] for b in window.bookmarks].index("Sumy")
+    row = [b["name"] for b in window.feature("navigation").store.items].index("Sumy")
     panel._activated(panel.list.item(row))
     lon, lat = window.canvas.map_viewport().center_lonlat
     assert lon == pytest.approx(34.80, abs=0.05) and lat == pytest.approx(50.92, abs=0.05)
     b = panel.add_current("Here")
-    assert window.bookmarks[-1] is b and b["name"] == "Here"
+    assert window.feature("navigation").store.items[-1] == b and b["name"] == "Here"
+    assert window.model.bookmarks[-1].name == "Here"
     assert b["lon1"] < 34.80 < b["lon2"]
 
 
 def test_layers_panel_hides_reorders_and_fades(qtbot, window) -> None:
-    panel = window.layers_panel
-    window.layers_dock.show()
+    panel = window.feature("layers").panel
+    window.feature("layers").dock.show()
     scene = window.canvas.scene_layers
     keys = panel.keys_top_first()
     assert keys == [lyr.key for lyr in reversed(scene.layers)]
@@ -240,7 +242,7 @@ def test_layers_panel_hides_reorders_and_fades(qtbot, window) -> None:
 
 
 def test_dark_theme_and_cyrillic_toggles(qtbot, window) -> None:
-    nav = window.navigation
+    nav = window.feature("navigation")
     nav.act_dark.trigger()
     assert window.canvas.scene_layers.theme.name == "dark"
     assert QSettings().value("map/theme") == "dark"
@@ -262,7 +264,7 @@ def test_raster_tiles_toggle_from_an_mbtiles_file(qtbot, window, tmp_path) -> No
 
     from atlas.render.tiles import tile_zoom, tiles_in_view
 
-    nav = window.navigation
+    nav = window.feature("navigation")
     assert nav.tile_layer is None and window.canvas.scene_layers.layer("tiles") is None  # off by default
     path = tmp_path / "t.mbtiles"
     con = sqlite3.connect(path)

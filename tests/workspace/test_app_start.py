@@ -49,8 +49,8 @@ def _run_gui_once(qtbot, monkeypatch, argv: list[str]):
     assert len(created) == 1
     win = created[0]
     # A failing assertion must not leave the close question to block the teardown.
-    qtbot.addWidget(win, before_close_func=lambda w: setattr(w.workspace, "confirm_close", False))
-    qtbot.waitUntil(lambda: win.workspace.confirm_close, timeout=5000)  # start_session ran
+    qtbot.addWidget(win, before_close_func=lambda w: setattr(w.feature("workspace"), "confirm_close", False))
+    qtbot.waitUntil(lambda: win.feature("workspace").confirm_close, timeout=5000)  # start_session ran
     return win
 
 
@@ -68,12 +68,12 @@ def test_reset_settings_forgets_layout_and_recent_files(qtbot, monkeypatch, real
         assert QSettings().value(key) is None, key
     # It started normally: the bundled dataset, autosave armed, nothing to save.
     assert len(win.model.table) > 50
-    assert win.workspace.autosave.isActive() and not win.workspace.dirty
+    assert win.feature("workspace").autosave.isActive() and not win.feature("workspace").dirty
     from atlas import logging_setup
 
     assert sys.excepthook is logging_setup.handle_exception
     assert logging_setup.log_path().parent.is_dir()
-    win.workspace.confirm_close = False
+    win.feature("workspace").confirm_close = False
     win.close()
 
 
@@ -85,13 +85,13 @@ def test_main_opens_a_workspace_argument(qtbot, monkeypatch, real_identity, tmp_
     w.load_files([sample_file])
     w.model.set_filter(Text("bridge"))
     ws = tmp_path / "arg.katlas"
-    assert w.workspace.save_to(ws)
+    assert w.feature("workspace").save_to(ws)
     win = _run_gui_once(qtbot, monkeypatch, [str(ws)])
-    qtbot.waitUntil(lambda: win.workspace.path is not None, timeout=5000)
-    assert win.workspace.path == ws.resolve()
+    qtbot.waitUntil(lambda: win.feature("workspace").path is not None, timeout=5000)
+    assert win.feature("workspace").path == ws.resolve()
     assert win.model.filter == Text("bridge") and len(win.model.table) == 8
-    assert not win.workspace.dirty and win.windowTitle().startswith("arg.katlas")
-    win.workspace.confirm_close = False
+    assert not win.feature("workspace").dirty and win.windowTitle().startswith("arg.katlas")
+    win.feature("workspace").confirm_close = False
     win.close()
 
 
@@ -119,19 +119,19 @@ def test_start_session_offers_recovery_before_loading(qtbot, sample_file: Path) 
     qtbot.addWidget(w)
     w.load_files([sample_file])
     w.model.set_filter(Text("sudzha"))
-    rec = w.workspace.write_recovery()
+    rec = w.feature("workspace").write_recovery()
     orphan = rec.with_name("recovery-4199999-3.katlas")
     rec.rename(orphan)
     rec.with_suffix(".json").rename(orphan.with_suffix(".json"))
 
     w2 = MainWindow()
-    qtbot.addWidget(w2, before_close_func=lambda w: setattr(w.workspace, "confirm_close", False))
+    qtbot.addWidget(w2, before_close_func=lambda w: setattr(w.feature("workspace"), "confirm_close", False))
     asked = []
-    w2.workspace.ask_restore_recovery = lambda p, ws: (asked.append(p), True)[1]  # type: ignore[method-assign]
+    w2.feature("workspace").ask_restore_recovery = lambda p, ws: (asked.append(p), True)[1]  # type: ignore[method-assign]
     start_session(w2, [])
     assert asked == [orphan]
     assert w2.model.filter == Text("sudzha") and len(w2.model.table) == 8  # not the bundled dataset
-    assert w2.workspace.dirty and w2.workspace.confirm_close and w2.workspace.autosave.isActive()
-    w2.workspace.autosave.stop()
-    w2.workspace.discard_recovery()
-    w.workspace.discard_recovery()
+    assert w2.feature("workspace").dirty and w2.feature("workspace").confirm_close and w2.feature("workspace").autosave.isActive()
+    w2.feature("workspace").autosave.stop()
+    w2.feature("workspace").discard_recovery()
+    w.feature("workspace").discard_recovery()

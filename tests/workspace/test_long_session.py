@@ -119,7 +119,7 @@ def test_long_session_is_stable(qtbot, tmp_path: Path) -> None:
 
     # Save and reopen the session's workspace (state only: the events are synthetic, not a file).
     ws = tmp_path / "soak.katlas"
-    assert win.workspace.save_to(ws)
+    assert win.feature("workspace").save_to(ws)
     growth = (end - warm) / warm
     figures = {"events": N_EVENTS, "steps": STEPS, "warmup_steps": WARMUP, "kinds": kinds,
                "load_s": round(load_s, 2), "steps_s": round(steps_s, 1),
