@@ -96,9 +96,9 @@ class ControlFile:
     as_of: dt.date | None = None
 
 
-CHART_DEFAULT: tuple[str, ...] = ("ukrainian", "contested")
-CONTROL_STATUSES: tuple[str, ...] = ("ukrainian", "contested", "russian", "liberated")
-CLIP_REGIONS: tuple[str, ...] = ("", "kursk", "sumy", "belgorod", "russia", "ukraine")
+CHART_DEFAULT: tuple[str, ...] = ("ukrainian", "contested", "grey")
+CONTROL_STATUSES: tuple[str, ...] = ("ukrainian", "russian", "contested", "grey")
+CLIP_REGIONS: tuple[str, ...] = ("", "kursk", "sumy", "belgorod", "bryansk", "russia", "ukraine")
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ from atlas.control.reconstruction import RECONSTRUCTION
 from atlas.control.regions import REGIONS, region_geometry, region_label
 from atlas.io.report import ImportReport, InputError
 from atlas.model import AtlasModel
-from atlas.model.session import ControlDisplay, ControlFile
+from atlas.model.session import CLIP_REGIONS, ControlDisplay, ControlFile
 from atlas.render.area_chart import AreaChart
 from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer, ControlLegendLayer
 
@@ -69,7 +69,7 @@ from .feature import Feature, FeatureHost
 if TYPE_CHECKING:
     from .main_window import MainWindow  # noqa: F401
 
-CLIP_CHOICES = ("", "kursk", "sumy", "belgorod", "russia", "ukraine")
+CLIP_CHOICES = CLIP_REGIONS
 
 
 def _qdate(d: dt.date) -> QDate:
