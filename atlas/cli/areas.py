@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--at", type=parse_date, metavar="YYYY-MM-DD", help="the map's date (default: the last snapshot)")
     g.add_argument("--change", type=_date_pair, metavar="FROM,TO",
                    help="print the Ukrainian-held area gained and lost between two dates (and draw it on --map)")
-    g.add_argument("--export", metavar="OUT.gpkg|OUT.geojson",
+    g.add_argument("--export", metavar="OUT.gpkg|OUT.geojson|OUT.kml|OUT.kmz",
                    help="write the series (and the --change) as GeoPackage or GeoJSON, clipped like the areas")
     g.add_argument("--size", type=parse_size, default=(1400, 1000), metavar="WxH", help="picture size (default 1400x1000)")
 

@@ -1,4 +1,4 @@
-"""Write a snapshot, a series or a change as GeoJSON or GeoPackage.
+"""Write a snapshot, a series or a change as GeoJSON, GeoPackage, or KML/KMZ (atlas.control.kml_export).
 
 The GeoPackage writer is a small, self-contained sqlite3 implementation of what the OGC GeoPackage
 1.2 standard requires for a vector layer: the ``GPKG`` application id, ``gpkg_spatial_ref_sys``,
@@ -31,7 +31,7 @@ from .model import (
     km2_to_sq_mi,
 )
 
-FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage"}
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".kml": "KML", ".kmz": "KMZ"}
 Feature = tuple[BaseGeometry, dict[str, Any]]
 
 
@@ -142,15 +142,22 @@ def _sql_type(values: list[Any]) -> str:
 
 def export(path: str | Path, layers: dict[str, list[Feature]], meta: dict[str, Any] | None = None) -> str:
     """Write ``layers`` to ``path`` by its suffix (.geojson/.json: all layers in one collection with a
-    ``layer`` property; .gpkg: one table per layer). Returns a one-line summary."""
+    ``layer`` property; .gpkg: one table per layer; .kml/.kmz: one nested Document per layer). Returns a
+    one-line summary."""
     p = Path(path)
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
-        raise ExportError(f"{p}: choose a .geojson or .gpkg file name")
+        raise ExportError(f"{p}: choose a .geojson, .gpkg, .kml or .kmz file name")
     n = sum(len(v) for v in layers.values())
     if fmt == "GeoJSON":
         feats = [(g, {"layer": name, **props}) for name, fs in layers.items() for g, props in fs]
         write_geojson(p, feats, meta)
+    elif fmt in ("KML", "KMZ"):
+        from .kml_export import write_kml
+
+        if not p.parent.exists():
+            raise ExportError(f"{p.parent}: no such folder")
+        write_kml(p, layers, str((meta or {}).get("name") or "Kursk Atlas areas of control"))
     else:
         write_gpkg(p, layers, description=str((meta or {}).get("description", "")))
     return f"wrote {p} ({fmt}, {n} feature{'s' if n != 1 else ''})"

@@ -421,9 +421,18 @@ def _read_kml(p: Path, as_of: dt.date | None,
             doc_date = d
             break
     date = date_from_name(p.name) or doc_date or as_of
-    parts: dict[str, list[BaseGeometry]] = defaultdict(list)
+    # A placemark's own TimeStamp dates it (a series in one file, as atlas.control.kml_export
+    # writes it); placemarks without one take the file's date.
+    parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
+    changes = 0
     for i, pm in enumerate((e for e in root.iter() if _local(e.tag) == "Placemark"), start=1):
         fields = {_local(c.tag): (c.text or "").strip() for c in pm}
+        if any(_local(d.tag) in ("Data", "SimpleData") and d.get("name") == "change" for d in pm.iter()):
+            changes += 1  # a gained/lost difference between two snapshots, not a snapshot
+            continue
+        stamp = next((c for c in pm if _local(c.tag) == "TimeStamp"), None)
+        when = next((w.text for w in stamp if _local(w.tag) == "when"), None) if stamp is not None else None
+        own_date = parse_date_value(when) if when else None
         polys = []
         for el in pm.iter():
             if _local(el.tag) == "Polygon":
@@ -447,16 +456,20 @@ def _read_kml(p: Path, as_of: dt.date | None,
             report.reject(f"placemark {i}", f"cannot tell the status of {fields.get('name')!r} "
                                             f"(style {fields.get('styleUrl')!r})")
             continue
-        parts[status].extend(polys)
+        parts[own_date or date][status].extend(polys)
         report.rows_loaded += len(polys)
+    if changes:
+        report.notes.append(f"{changes} change placemark(s) (area gained/lost) skipped: not snapshots")
     if not parts:
         raise InputError(p, "holds no control polygons with a status" +
                          (f" ({report.problems[0].what})" if report.problems else ""))
-    if date is None:
+    if None in parts:
         raise UndatedError(p, "has no date (none in the file name, e.g. Control_24_09_01, and no "
                               "TimeStamp); give the snapshot date")
-    snap = _snapshot(date, parts, f"KML {series_name(p.name)}", p.name, False, list(report.notes))
-    return [snap], report
+    source = f"KML {series_name(p.name)}"
+    snaps = [_snapshot(d, parts[d], source, p.name, False, list(report.notes))  # type: ignore[arg-type]
+             for d in sorted(parts)]  # type: ignore[type-var]
+    return snaps, report
 
 
 def read_many(paths: list[str | Path], as_of: dt.date | None = None

@@ -22,9 +22,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from atlas.model.palette import event_type_colour
 from atlas.model.table import EventTable
 
 from .atomic import atomic_path
+from .kml_style import ICON_HREF, to_kml_colour
 
 #: ACLED's column order (current layout). Columns the atlas has no field for are written only
 #: when the table carries them as extra columns (an ACLED import), in their ACLED place.
@@ -200,10 +202,41 @@ def _kml_when(day: np.datetime64, precision: int) -> str:
     return s[:7] if precision == 3 else s
 
 
+#: KML SimpleField types of the typed fields (LIBKML gives them as Integer/Real columns); the
+#: rest are strings.
+_KML_TYPES = {"time_precision": "int", "geo_precision": "int", "fatalities": "double",
+              "claim_area_km2": "double", "coord_approximate": "bool"}
+KML_SCHEMA_ID = "kursk_atlas_event"
+
+
+def _event_type_styles(table: EventTable, sel: npt.NDArray[np.intp]) -> dict[str, str]:
+    """event type → style id, for the types among the chosen rows (in order of first use)."""
+    ids: dict[str, str] = {}
+    for r in sel.tolist():
+        t = str(table.value("event_type", r) or "")
+        if t not in ids:
+            ids[t] = f"event-type-{len(ids) + 1}"
+    return ids
+
+
 def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str], name: str) -> None:
     fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n<Document>\n')
     fh.write(f"<name>{_x(name)}</name>\n")
     text_fields = [c for c in table.columns if c not in ("latitude", "longitude") and c not in table.extras]
+    extra_names = {f: _XML_ILLEGAL.sub("", f) for f in table.extras}
+    # A typed schema: LIBKML (and so QGIS) reads the fields as typed columns, not all strings.
+    fh.write(f'<Schema name="{KML_SCHEMA_ID}" id="{KML_SCHEMA_ID}">\n')
+    for f in text_fields:
+        fh.write(f'<SimpleField name={quoteattr(f)} type="{_KML_TYPES.get(f, "string")}"/>\n')
+    for f in table.extras:
+        fh.write(f'<SimpleField name={quoteattr(extra_names[f])} type="string"/>\n')
+    fh.write("</Schema>\n")
+    # One shared style per event type: the map's colour on Google Earth's tintable circle.
+    styles = _event_type_styles(table, sel)
+    for etype, sid in styles.items():
+        fh.write(f'<Style id="{sid}"><!-- {_x(etype or "no event type").replace("--", "- -")} -->'
+                 f"<IconStyle><color>{to_kml_colour(event_type_colour(etype))}</color>"
+                 f"<Icon><href>{ICON_HREF}</href></Icon></IconStyle></Style>\n")
     for r in sel.tolist():
         rec = table.record(r)
         fh.write(f"<Placemark id={quoteattr(_XML_ILLEGAL.sub('', str(table.ids[r])))}>\n")
@@ -213,17 +246,19 @@ def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str],
             fh.write(f"<description>{_x(rec['notes'])}</description>\n")
         if not np.isnat(table.date[r]):
             fh.write(f"<TimeStamp><when>{_kml_when(table.date[r], int(table.date_precision[r]))}</when></TimeStamp>\n")
-        fh.write("<ExtendedData>\n")
+        fh.write(f"<styleUrl>#{styles[str(rec.get('event_type') or '')]}</styleUrl>\n")
+        fh.write(f'<ExtendedData><SchemaData schemaUrl="#{KML_SCHEMA_ID}">\n')
         for f in text_fields:
             v = field_text(table, f, np.array([r]))[0]
+            if f == "coord_approximate":  # xsd:boolean as 1/0, which GDAL's integer column takes as is
+                v = "1" if v == "true" else "0"
             if v != "":
-                fh.write(f'<Data name={quoteattr(f)}><value>{_x(v)}</value></Data>\n')
+                fh.write(f"<SimpleData name={quoteattr(f)}>{_x(v)}</SimpleData>\n")
         for f, col in table.extras.items():
             # Empty extras are written too: a column empty in every row must still come back.
             v = "" if col[r] is None else col[r]
-            if True:
-                fh.write(f'<Data name={quoteattr(_XML_ILLEGAL.sub("", f))}><value>{_x(v)}</value></Data>\n')
-        fh.write("</ExtendedData>\n")
+            fh.write(f"<SimpleData name={quoteattr(extra_names[f])}>{_x(v)}</SimpleData>\n")
+        fh.write("</SchemaData></ExtendedData>\n")
         if table.has_coords[r]:
             fh.write(f"<Point><coordinates>{float(table.lon[r])!r},{float(table.lat[r])!r}</coordinates></Point>\n")
         fh.write("</Placemark>\n")
@@ -232,8 +267,9 @@ def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str],
 
 def write_kml(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
               name: str = "Kursk Atlas export") -> int:
-    """KML 2.2: one Placemark per event with TimeStamp (month precision written as YYYY-MM) and
-    every field in ExtendedData; events without coordinates are Placemarks without geometry."""
+    """KML 2.2: one Placemark per event with TimeStamp (month precision written as YYYY-MM), a
+    shared style per event type (the map's colour) and every field in typed ExtendedData
+    (a Schema); events without coordinates are Placemarks without geometry."""
     sel = _rows(table, rows)
     with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         _write_kml_stream(table, sel, fh, name)

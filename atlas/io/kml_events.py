@@ -22,10 +22,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from atlas.model.palette import event_type_colour
 from atlas.model.table import EventTable
 
 from .columns import BuildOptions, build_events, guess_mapping
 from .geojson_events import SCHEMA_FIELDS
+from .kml_style import ICON_HREF, StyleIndex
 from .report import ImportReport, InputError
 
 #: Largest KML document read (uncompressed).
@@ -166,10 +168,35 @@ def _plain(text: str) -> tuple[str, bool]:
     return html.unescape(_TAGS.sub("", _BR.sub("\n", text))).strip(), True
 
 
+def _keep_styles(rows: list[dict[str, str]], report: ImportReport) -> None:
+    """Placemark styles as columns, when they say something: a colour that is the atlas's own
+    colour of the row's event type (our export) is implied by the type and not kept; any other
+    colour (a Google My Maps category, say) is kept as ``kml_colour``, and icons other than the
+    plain circle as ``kml_icon``."""
+    colours = [r.pop("\x00colour", "") for r in rows]
+    icons = [r.pop("\x00icon", "") for r in rows]
+    if not any(colours) and not any(icons):
+        return
+    ours = all(c == event_type_colour(r.get("event_type", "")) for c, r in zip(colours, rows, strict=True))
+    if ours and all(i in ("", ICON_HREF) for i in icons):
+        report.notes.append("placemark styles are the atlas's colours per event type")
+        return
+    if any(colours) and not ours:
+        for r, c in zip(rows, colours, strict=True):
+            r["kml_colour"] = c
+    if any(i not in ("", ICON_HREF) for i in icons):
+        for r, i in zip(rows, icons, strict=True):
+            r["kml_icon"] = i
+    kept = [n for n, used in (("kml_colour", any(colours) and not ours),
+                              ("kml_icon", any(i not in ("", ICON_HREF) for i in icons))) if used]
+    report.notes.append(f"placemark styles read into {' and '.join(kept)}")
+
+
 def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTable, ImportReport]:
     rows: list[dict[str, str]] = []
     numbers: list[int] = []
     kinds: dict[str, int] = {}
+    styles = StyleIndex(root)
     counter = [0]
     html_count = [0]
     multi = [0]
@@ -194,32 +221,31 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
             tag = _local(c.tag)
             if tag in ("Point", "Polygon", "LineString", "LinearRing", "MultiGeometry", "Model", "Track", "MultiTrack"):
                 geom = c
-        if geom is None:
-            row[_LON] = row[_LAT] = ""
-        else:
+        points: list[ET.Element] = []
+        if geom is not None:
             kind = _local(geom.tag)
-            point = geom if kind == "Point" else None
-            if kind == "MultiGeometry":
-                pts = [g for g in geom.iter() if _local(g.tag) == "Point"]
-                others = [g for g in geom if _local(g.tag) != "Point"]
-                if pts and not others:
-                    point = pts[0]
-                    if len(pts) > 1:
-                        multi[0] += 1
-                        report.flag(where, f"MultiGeometry of {len(pts)} points: the first is used")
-                else:
-                    kind = "MultiGeometry of " + "/".join(sorted({_local(g.tag) for g in others}))
-            if point is None:
+            if kind == "Point":
+                points = [geom]
+            elif kind == "MultiGeometry":
+                # Every point part is an event of its own (nested MultiGeometry included); parts
+                # that are lines or areas cannot be events and are named in the report.
+                points = [g for g in geom.iter() if _local(g.tag) == "Point"]
+                others = sorted({_local(g.tag) for g in geom.iter()
+                                 if _local(g.tag) in ("LineString", "LinearRing", "Polygon", "Model", "Track")})
+                if not points:
+                    kind = "MultiGeometry of " + "/".join(others or ["nothing"])
+                elif others:
+                    report.flag(where, f"MultiGeometry: its {'/'.join(others)} parts are not events; "
+                                       f"its {len(points)} point(s) are read")
+            if not points:
                 kinds[kind] = kinds.get(kind, 0) + 1
                 report.reject(where, f"geometry is {kind}, not a point")
                 return
-            coords = _text_of(_child(point, "coordinates")).split()
-            parts = coords[0].split(",") if coords else []
-            if len(parts) < 2:
-                report.flag(where, f"Point coordinates {' '.join(coords)[:40]!r} are not 'lon,lat'", "kept without a point")
-                row[_LON] = row[_LAT] = ""
-            else:
-                row[_LON], row[_LAT] = parts[0].strip(), parts[1].strip()
+        if len(points) > 1:
+            report.rows_read += len(points) - 1  # each part is a row of its own
+            multi[0] += 1
+            report.flag(where, f"MultiGeometry of {len(points)} points: one event per point "
+                               f"(ids with #1 to #{len(points)})")
         name = _text_of(_child(pm, "name"))
         if name:
             row["title"] = name
@@ -264,8 +290,30 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
                 if start[2]:
                     report.flag(where, f"{begin or end}: {start[2]}", "repaired")
                 row["\x00prec"] = str(prec)
-        rows.append(row)
-        numbers.append(no)
+        colour_icon = styles.resolve(pm) if styles else None
+        if colour_icon is not None:
+            row["\x00colour"] = colour_icon.colour or ""
+            row["\x00icon"] = colour_icon.icon or ""
+        if not points:
+            row[_LON] = row[_LAT] = ""
+            rows.append(row)
+            numbers.append(no)
+            return
+        for k, point in enumerate(points, start=1):
+            part = dict(row)
+            coords = _text_of(_child(point, "coordinates")).split()
+            xy = coords[0].split(",") if coords else []
+            if len(xy) < 2:
+                report.flag(where, f"Point coordinates {' '.join(coords)[:40]!r} are not 'lon,lat'", "kept without a point")
+                part[_LON] = part[_LAT] = ""
+            else:
+                part[_LON], part[_LAT] = xy[0].strip(), xy[1].strip()
+            if len(points) > 1:
+                for key in ("event_id", "\x00id"):
+                    if part.get(key):
+                        part[key] = f"{part[key]}#{k}"
+            rows.append(part)
+            numbers.append(no)
 
     if _local(root.tag) == "Placemark":
         counter[0] += 1
@@ -284,6 +332,9 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
         return EventTable.empty(), report
     if html_count[0]:
         report.notes.append(f"{html_count[0]:,} descriptions were HTML; reduced to plain text")
+    if multi[0]:
+        report.notes.append(f"{multi[0]:,} MultiGeometry placemarks of several points: one event per point")
+    _keep_styles(rows, report)
     names: list[str] = []
     seen: set[str] = set()
     for r in rows:

@@ -21,15 +21,9 @@ from atlas.geo.projection import lonlat_to_merc
 from .layers import MapLayer
 from .viewport import Viewport
 
-#: Fill (with alpha) and outline per status. Blue/red follow the usual convention of war maps.
-STATUS_STYLE: dict[str, tuple[str, int, str]] = {
-    "ukrainian": ("#1e63c4", 85, "#0d3f86"),
-    "russian": ("#c8322f", 60, "#8a1c1a"),
-    "contested": ("#f0a30a", 90, "#a86f00"),
-    "grey": ("#8d8d8d", 95, "#5c5c5c"),
-}
-GAINED_COLOUR = "#1b9e4b"
-LOST_COLOUR = "#d81b60"
+#: Fill (with alpha) and outline per status: shared with the KML export (atlas.model.palette).
+from atlas.model.palette import GAINED_COLOUR, LOST_COLOUR, STATUS_STYLE  # noqa: E402,F401
+
 APPROX_TEXT = "approximate reconstruction, not a survey"
 
 

@@ -1,0 +1,40 @@
+"""The atlas's colours as data: the map, the legend and the file exports (KML styles) share them.
+
+Plain hex strings, no drawing: the renderer turns them into pens and brushes, the KML writer into
+``aabbggrr`` colours, and the KML reader compares a file's colours with them.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+#: ACLED-style colours by event type; unknown types get a stable colour from their name.
+EVENT_TYPE_COLOURS: dict[str, str] = {
+    "Battles": "#d62728",
+    "Explosions/Remote violence": "#ff7f0e",
+    "Violence against civilians": "#9467bd",
+    "Strategic developments": "#1f77b4",
+    "Political developments": "#2ca02c",
+    "Protests": "#e377c2",
+    "Riots": "#8c564b",
+}
+_FALLBACK = ["#17becf", "#bcbd22", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94"]
+
+
+def event_type_colour(event_type: str) -> str:
+    """``#rrggbb`` of an event type (the same colour for the same name in every run)."""
+    if event_type in EVENT_TYPE_COLOURS:
+        return EVENT_TYPE_COLOURS[event_type]
+    return _FALLBACK[zlib.crc32(event_type.encode("utf-8")) % len(_FALLBACK)]
+
+
+#: Fill, fill alpha (0-255) and outline per area-of-control status. Blue/red follow the usual
+#: convention of war maps.
+STATUS_STYLE: dict[str, tuple[str, int, str]] = {
+    "ukrainian": ("#1e63c4", 85, "#0d3f86"),
+    "russian": ("#c8322f", 60, "#8a1c1a"),
+    "contested": ("#f0a30a", 90, "#a86f00"),
+    "grey": ("#8d8d8d", 95, "#5c5c5c"),
+}
+GAINED_COLOUR = "#1b9e4b"
+LOST_COLOUR = "#d81b60"
