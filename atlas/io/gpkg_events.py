@@ -1,19 +1,22 @@
 """GeoPackage point layers, read and written with the standard library's sqlite3 (no GDAL needed).
 
-Reading: every feature table of ``gpkg_contents`` whose geometry column holds points. The geometry
+Reading: every feature table of ``gpkg_contents`` whose geometry column holds points (each part of
+a MultiPoint is an event of its own, reported). The geometry
 is a GeoPackage binary blob: ``GP``, version, flags (byte order, envelope size, empty), ``srs_id``,
 an optional envelope, then WKB. Points in EPSG:4326 (and CRS84) are read as they are; points in
 another CRS are transformed with pyproj when it knows the code, otherwise the layer is refused.
 
 Writing follows OGC 12-128r18 (GeoPackage 1.3): ``application_id`` 'GPKG', ``user_version``
 10300, the three required ``gpkg_spatial_ref_sys`` rows, ``gpkg_contents`` with the layer extent,
-``gpkg_geometry_columns``, and little-endian GP blobs without envelope holding a WKB Point. Events
-without coordinates are features with a NULL geometry (allowed by the spec).
+``gpkg_geometry_columns``, and little-endian GP blobs without envelope holding a WKB Point, through
+the one writer (atlas.io.gpkg_writer: R-tree index included). Extra columns holding only numbers are
+INTEGER or REAL. Events without coordinates are features with a NULL geometry (allowed by the spec).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import struct
 from pathlib import Path
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import shapely
 
 from atlas.model.table import EventTable
 
@@ -68,6 +72,27 @@ def parse_point_blob(blob: bytes) -> tuple[float, float, int] | str:
         return "point blob too short"
     x, y = struct.unpack(worder + "dd", wkb[5:21])
     return x, y, srs_id
+
+
+def parse_points_blob(blob: bytes) -> tuple[list[tuple[float, float]], int] | str:
+    """The points of a Point or MultiPoint blob and its srs_id, or why it has none to give.
+    An empty geometry gives no points."""
+    got = parse_point_blob(blob)
+    if not isinstance(got, str):
+        x, y, srs = got
+        return [(x, y)], srs
+    if got == "empty geometry":
+        return [], 0
+    if not got.startswith("geometry is MultiPoint"):
+        return got
+    b = bytes(blob)
+    flags = b[3]
+    (srs_id,) = struct.unpack(("<" if flags & 1 else ">") + "i", b[4:8])
+    try:
+        geom = shapely.from_wkb(b[8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111]:])
+    except shapely.errors.GEOSException as exc:
+        return f"damaged MultiPoint geometry: {exc}"
+    return [(p.x, p.y) for p in geom.geoms if not p.is_empty], srs_id
 
 
 # --------------------------------------------------------------------------- reading
@@ -124,6 +149,8 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
     where: list[str] = []
     names: list[str] = []
     seen: set[str] = set()
+    parts: list[tuple[int, int]] = []  # (part number, parts) of every row: MultiPoints split
+    multipart = 0
     for table_name, geom_col, _gtype, layer_srs in point_layers:
         transform = _transformer(layer_srs, path) if layer_srs not in (4326, -1, 0) else None
         if len(point_layers) > 1:
@@ -140,42 +167,53 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
             if pk:
                 values.pop(pk, None)
             row = {k: _cell(v) for k, v in values.items()}
-            if blob is None:
-                row[_LON] = row[_LAT] = ""
-            else:
-                got = parse_point_blob(blob)
-                if isinstance(got, str):
-                    if got == "empty geometry":
-                        row[_LON] = row[_LAT] = ""
-                    else:
-                        report.reject(label, got)
-                        continue
-                else:
-                    x, y, srs = got
-                    if srs not in (layer_srs, 4326, 0, -1) and srs != layer_srs:
-                        report.flag(label, f"geometry srs_id {srs} differs from the layer's {layer_srs}; the layer's is used")
-                    if transform is not None:
-                        x, y = transform(x, y)
-                    row[_LON], row[_LAT] = repr(float(x)), repr(float(y))
+            row[_LON] = row[_LAT] = ""
             if len(point_layers) > 1:
                 row.setdefault("layer", table_name)
             for k in row:
                 if k not in seen:
                     seen.add(k)
                     names.append(k)
-            rows.append(row)
-            where.append(label)
+            points: list[tuple[float, float]] = []
+            if blob is not None:
+                got = parse_points_blob(blob)
+                if isinstance(got, str):
+                    report.reject(label, got)
+                    continue
+                points, srs = got
+                if points and srs not in (layer_srs, 4326, 0, -1):
+                    report.flag(label, f"geometry srs_id {srs} differs from the layer's {layer_srs}; the layer's is used")
+            if len(points) > 1:
+                # Each part of a MultiPoint is an event of its own (ids get #1..#n).
+                report.rows_read += len(points) - 1
+                multipart += 1
+                report.flag(label, f"MultiPoint of {len(points)} points: one event per point")
+            for k, (x, y) in enumerate(points or [(math.nan, math.nan)], start=1):
+                part = dict(row)
+                if not math.isnan(x):
+                    if transform is not None:
+                        x, y = transform(x, y)
+                    part[_LON], part[_LAT] = repr(float(x)), repr(float(y))
+                rows.append(part)
+                where.append(label)
+                parts.append((k, len(points)))
     if not rows:
         if report.rows_read:
             raise InputError(path, "no point features could be read" + (f": {report.problems[0].what}" if report.problems else ""))
         report.notes.append("the point layer holds no features")
         return EventTable.empty(), report
-    cols_arrow = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
     mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
     for f, c in guess_mapping([k for k in names if k not in (_LON, _LAT)]).items():
         if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
             mapping[f] = c
     mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    if multipart:
+        report.notes.append(f"{multipart:,} MultiPoint features: one event per point")
+        id_col = mapping.get("event_id")
+        for r, (k, n) in zip(rows, parts, strict=True):
+            if n > 1 and id_col and r.get(id_col):
+                r[id_col] = f"{r[id_col]}#{k}"
+    cols_arrow = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
     opts = BuildOptions(dataset=path.stem, where=lambda r: where[r])
     return build_events(cols_arrow, mapping, report, opts), report
 
@@ -247,17 +285,45 @@ def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None =
     def gen() -> Any:
         for i, r in enumerate(sel.tolist()):
             geom = point_blob(float(lon[i]), float(lat[i])) if has[i] else None
-            yield (geom, *[value(f, i) for f in fields], *[_none_if_empty(table.extras[name][r]) for _, name in extra_cols])
+            yield (geom, *[value(f, i) for f in fields],
+                   *[_typed(table.extras[name][r], extra_types[name]) for _, name in extra_cols])
 
     bounds: tuple[float | None, ...] = (None, None, None, None)
     if has.any():
         bounds = (float(lon[has].min()), float(lat[has].min()), float(lon[has].max()), float(lat[has].max()))
-    columns = [(f, _TYPES.get(f, "TEXT")) for f in fields] + [(c, "TEXT") for c, _ in extra_cols]
+    extra_types = {name: _column_type(table.extras[name][sel]) for _, name in extra_cols}
+    columns = [(f, _TYPES.get(f, "TEXT")) for f in fields] + [(c, extra_types[name]) for c, name in extra_cols]
     write_geopackage(path, [GpkgLayer(layer, "POINT", columns, gen(), bounds, "Kursk Atlas events")])  # type: ignore[arg-type]
     return len(sel)
 
 
-def _none_if_empty(v: Any) -> Any:
-    return None if v in (None, "") else str(v)
+_INTEGER_TEXT = re.compile(r"0|-?[1-9][0-9]{0,17}")
+
+
+def _column_type(values: Any) -> str:
+    """INTEGER or REAL for an extra column whose every value is a number written the one way
+    it reads back (ACLED's year, inter1, iso, timestamp ...: GDAL and QGIS then see numbers, and
+    reading the file back gives the same text); TEXT otherwise ("007" and "1e5" stay text)."""
+    texts = [str(v) for v in values if v not in (None, "")]
+    if not texts:
+        return "TEXT"
+    if all(_INTEGER_TEXT.fullmatch(t) for t in texts):
+        return "INTEGER"
+    try:
+        if all(_cell(float(t)) == t and math.isfinite(float(t)) for t in texts):
+            return "REAL"
+    except ValueError:
+        pass
+    return "TEXT"
+
+
+def _typed(v: Any, sql_type: str) -> Any:
+    if v in (None, ""):
+        return None
+    if sql_type == "INTEGER":
+        return int(v)
+    if sql_type == "REAL":
+        return float(v)
+    return str(v)
 
 

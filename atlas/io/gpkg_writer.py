@@ -4,7 +4,9 @@ A GeoPackage 1.3 (OGC 12-128r18) of feature tables in WGS 84: the required metad
 (``gpkg_spatial_ref_sys`` with the three mandatory systems, ``gpkg_contents`` with each layer's
 extent, ``gpkg_geometry_columns``), one table per layer with typed columns, geometries as
 GeoPackage blobs (a header with the SRS id and, for anything but a point, the envelope; then
-little-endian ISO WKB). Written through atlas.io.atomic: a failed write leaves the old file.
+little-endian ISO WKB), and an R-tree spatial index per layer (the RTree Spatial Index
+extension, so QGIS and GDAL filter by extent without a full scan). Written through
+atlas.io.atomic: a failed write leaves the old file.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ def _create_metadata(con: sqlite3.Connection) -> None:
           CONSTRAINT uk_gc_table_name UNIQUE (table_name),
           CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
           CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+        CREATE TABLE gpkg_extensions (
+          table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+          scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
         """
     )
     con.executemany(
@@ -87,6 +92,79 @@ def _create_metadata(con: sqlite3.Connection) -> None:
          ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
          ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system")],
     )
+
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def blob_bounds(blob: bytes) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage blob this module wrote; None when empty."""
+    flags = blob[3]
+    if flags & 0b0001_0000:
+        return None
+    env = (flags >> 1) & 0b111
+    if env:
+        minx, maxx, miny, maxy = struct.unpack("<4d" if flags & 1 else ">4d", blob[8:40])
+        return minx, maxx, miny, maxy
+    geom = shapely.from_wkb(blob[8 + _ENVELOPE_BYTES[env]:])
+    if geom.is_empty:
+        return None
+    x0, y0, x1, y1 = geom.bounds
+    return x0, x1, y0, y1
+
+
+#: The RTree Spatial Index extension's triggers (GeoPackage 1.3, annex F.3), which keep the index
+#: right when another program (QGIS, ogr2ogr) edits the layer. ST_* are the GeoPackage SQL
+#: functions those programs provide; the atlas fills the index itself and never fires them.
+_RTREE_TRIGGERS = """
+CREATE TRIGGER "rtree_{t}_{c}_insert" AFTER INSERT ON "{t}"
+  WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update1" AFTER UPDATE OF "{c}" ON "{t}"
+  WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update2" AFTER UPDATE OF "{c}" ON "{t}"
+  WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update3" AFTER UPDATE ON "{t}"
+  WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+    ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update4" AFTER UPDATE ON "{t}"
+  WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id IN (OLD."{i}", NEW."{i}");
+END;
+CREATE TRIGGER "rtree_{t}_{c}_delete" AFTER DELETE ON "{t}"
+  WHEN old."{c}" NOT NULL
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+END;
+"""
+
+
+def _spatial_index(con: sqlite3.Connection, table: str) -> None:
+    """The RTree Spatial Index extension for ``table``'s ``geom``: registered in
+    ``gpkg_extensions``, filled from the blobs, then its triggers."""
+    t = table.replace('"', '""')
+    con.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+                "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", (table,))
+    con.execute(f'CREATE VIRTUAL TABLE "rtree_{t}_geom" USING rtree(id, minx, maxx, miny, maxy)')
+    rows = ((fid, *b) for fid, blob in con.execute(f'SELECT fid, geom FROM "{t}" WHERE geom IS NOT NULL')
+            if (b := blob_bounds(blob)) is not None)
+    con.executemany(f'INSERT INTO "rtree_{t}_geom" VALUES (?, ?, ?, ?, ?)', list(rows))
+    con.executescript(_RTREE_TRIGGERS.format(t=t, c="geom", i="fid"))
 
 
 def _quote(name: str) -> str:
@@ -115,6 +193,7 @@ def write_geopackage(path: str | Path, layers: Sequence[GpkgLayer]) -> None:
                             (layer.name, "features", layer.name, layer.description, now, *layer.bounds, 4326))
                 con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
                             (layer.name, layer.geometry_type))
+                _spatial_index(con, layer.name)
             con.commit()
         finally:
             con.close()

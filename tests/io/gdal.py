@@ -56,3 +56,11 @@ def layer_block(out: str, layer: str) -> str:
     m = re.search(rf"^Layer name: {re.escape(layer)}\n(.*?)(?=^Layer name: |\Z)", out, re.MULTILINE | re.DOTALL)
     assert m, f"no layer {layer!r} in:\n{out[:500]}"
     return m.group(1)
+
+
+def ogr_edit(path: Path, sql: str) -> None:
+    """Run an editing SQL statement on a GeoPackage through GDAL (whose SQL has the GeoPackage
+    ST_* functions, so the file's triggers fire as they would in QGIS)."""
+    require("GPKG")
+    r = subprocess.run([str(OGRINFO), str(path), "-sql", sql], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ERROR" not in r.stderr, r.stderr
