@@ -44,6 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="output file; its suffix picks the format: " + ", ".join(sorted(WRITERS)))
     p.add_argument("--columns", type=parse_columns, metavar="FIELD=COL,...",
                    help="column mapping for CSV files whose columns are not recognised, e.g. latitude=Lat,longitude=Lon")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV in Excel's dialect: UTF-8 with a byte-order mark, so Cyrillic opens right "
+                        "in Excel, and formula-like text defused with a leading apostrophe")
     p.add_argument("--dedupe", choices=("newest",),
                    help="resolve duplicate ids: keep the row with the newest timestamp column (ACLED 'timestamp')")
     p.add_argument("--report", action="store_true", help="print every problem the import found (stderr)")
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in WRITERS:
         raise CliError(f"{out}: cannot write {out.suffix or 'a file without a suffix'}; use one of {', '.join(sorted(WRITERS))}")
+    if args.excel and out.suffix.lower() != ".csv":
+        raise CliError(f"--excel is the CSV dialect for Excel; {shown_name(out)} is not a .csv file")
     if not out.resolve().parent.is_dir():
         raise CliError.cannot_create(f"{shown_name(out)}: no such folder {str(out.parent)!r}")
     flt = filter_from_args(args)
@@ -83,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {pr.where}: {pr.what} ({pr.action})", file=sys.stderr)
     rows = np.flatnonzero(flt.mask(table))
     try:
-        n = write_events(table, out, rows)
+        n = write_events(table, out, rows, excel=args.excel)
     except OSError as exc:
         raise CliError.cannot_create(f"{shown_name(out)}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {n:,} of {len(table):,} events to {out}")

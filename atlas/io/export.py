@@ -132,18 +132,39 @@ def _rows(table: EventTable, rows: npt.ArrayLike | None) -> npt.NDArray[np.intp]
 
 
 # --------------------------------------------------------------------------- CSV
-def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None) -> int:
+#: What makes a spreadsheet treat a cell as a formula (OWASP's CSV-injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _excel_safe(vals: list[Any]) -> list[Any]:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)`` in an imported note) gets a
+    leading apostrophe, which Excel and LibreOffice show as text and do not display; numbers such as
+    ``-12.5`` are left alone."""
+    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBER.fullmatch(v) else v
+            for v in vals]
+
+
+def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, excel: bool = False) -> int:
     """ACLED-compatible CSV: ACLED's columns in ACLED's order, then the atlas's, then the extras.
 
-    ``source`` is the outlets joined by ``; `` (as ACLED writes it); ``sources`` the full list as JSON."""
+    ``source`` is the outlets joined by ``; `` (as ACLED writes it); ``sources`` the full list as JSON.
+    ``excel``: the Excel dialect, UTF-8 with a byte-order mark (without one Excel reads UTF-8 as the
+    system's ANSI code page and Cyrillic comes out as mojibake) and formula-like text defused."""
     sel = _rows(table, rows)
     cols = {}
     for header, src in csv_columns(table):
         vals = table.extras[src[6:]][sel] if src.startswith("extra:") else field_text(table, src, sel)
-        cols[header] = pa.array(list(vals) if not isinstance(vals, list) else vals, pa.string())
+        vals = list(vals) if not isinstance(vals, list) else vals
+        cols[header] = pa.array(_excel_safe(vals) if excel else vals, pa.string())
     tbl = pa.table(cols)
     with atomic_path(Path(path)) as tmp:
-        pacsv.write_csv(tbl, tmp, pacsv.WriteOptions(quoting_style="needed"))
+        if excel:
+            with tmp.open("wb") as fh:
+                fh.write(b"\xef\xbb\xbf")
+                pacsv.write_csv(tbl, fh, pacsv.WriteOptions(quoting_style="needed"))
+        else:
+            pacsv.write_csv(tbl, tmp, pacsv.WriteOptions(quoting_style="needed"))
     return len(sel)
 
 
@@ -309,12 +330,18 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None) -> int:
-    """Write the rows (all when None) in the format of the path's suffix. Returns rows written."""
+def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
+                 excel: bool = False) -> int:
+    """Write the rows (all when None) in the format of the path's suffix. Returns rows written.
+    ``excel`` asks for the Excel dialect of CSV (:func:`write_csv`); other formats refuse it."""
     path = Path(path)
     writer = WRITERS.get(path.suffix.lower())
     if writer is None:
         raise ValueError(f"cannot write {path.suffix or 'files without a suffix'}; writable: {', '.join(sorted(WRITERS))}")
     if not path.parent.exists():
         raise FileNotFoundError(f"{path.parent}: no such folder")
+    if excel:
+        if writer is not write_csv:
+            raise ValueError(f"the Excel dialect is a CSV option; {path.suffix} has none")
+        return write_csv(table, path, rows, excel=True)
     return writer(table, path, rows)
