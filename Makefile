@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench basemap control fuzz soak clean
+.PHONY: run test bench basemap control fuzz soak compare-formats clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ bench: $(STAMP)
 
 basemap: $(STAMP)
 	$(PY) tools/build_basemap.py
+
+# One view as PNG, SVG and PDF; the SVG through rsvg-convert and QtSvg, the PDF through pdftoppm,
+# each compared pixel-wise with the PNG (pictures, diffs and report.json in out/compare-formats).
+compare-formats: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) tools/compare_formats.py --out out/compare-formats $(ARGS)
 
 # The approximate reconstruction of the Ukrainian-held area (data/control/SOURCES.md).
 control: $(STAMP)

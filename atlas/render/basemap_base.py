@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QTransform
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
 
 from .basemap_geometry import BasemapGeometry, Lod
 from .layers import MapLayer
@@ -26,9 +26,13 @@ def merc_transform(vp: Viewport) -> QTransform:
 
 
 def cosmetic_pen(colour: str | QColor, width_px: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine,
-                 dashes: Sequence[float] | None = None) -> QPen:
+                 dashes: Sequence[float] | None = None, vector: bool = False) -> QPen:
+    """A pen ``width_px`` pixels wide whatever the painter's scale (cosmetic) on a raster. For SVG
+    and PDF (``vector``) the geometry is mapped to page pixels first and the pen is a plain one of
+    the same width: a cosmetic pen under a scale transform is written as a hairline that librsvg
+    (and so Inkscape and most thumbnailers) draws as nothing."""
     pen = QPen(QColor(colour), width_px)
-    pen.setCosmetic(True)
+    pen.setCosmetic(not vector)
     # Flat caps and bevel joins: round ones make Qt's stroker 3-10x slower for lines wider than
     # a pixel (measured: the border at 2.2 px, 6 ms -> 2 ms), and look the same at these widths.
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
@@ -61,6 +65,19 @@ class _BasemapLayer(MapLayer):
             self.theme = theme
             self.changed()
 
+    def _begin(self, p: QPainter, vp: Viewport) -> None:
+        """On a raster the painter maps Mercator metres to pixels (one transform, cheap); on SVG and
+        PDF the paths are mapped one by one (:meth:`_path`) and written in page coordinates."""
+        if not vp.vector:
+            p.setTransform(merc_transform(vp))
+
+    def _pen(self, vp: Viewport, colour: str | QColor, width_px: float, dashes: Sequence[float] | None = None) -> QPen:
+        return cosmetic_pen(colour, width_px, dashes=dashes, vector=vp.vector)
+
+    @staticmethod
+    def _path(path: QPainterPath, vp: Viewport) -> QPainterPath:
+        return merc_transform(vp).map(path) if vp.vector else path
+
     def _stroke(self, p: QPainter, vp: Viewport, lod: Lod, pen: QPen, tag: int | None = None) -> int:
         ps = lod.pick(vp)
         idx = ps.visible(vp, pad_px=pen.widthF() + 2)
@@ -71,7 +88,7 @@ class _BasemapLayer(MapLayer):
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         for i in idx.tolist():
-            p.drawPath(ps.paths[i])
+            p.drawPath(self._path(ps.paths[i], vp))
         return int(idx.size)
 
 

@@ -5,7 +5,7 @@ Why it is fast: the bundled layers (``atlas.geo.basemap_data``) are projected to
 simplified at a few tolerances (levels of detail) and cut into short chunks, each kept as a
 ``QPainterPath`` in Mercator metres with its bounding box. A redraw picks the level whose tolerance
 is below half a pixel, culls chunks by bounding box, sets one ``QTransform`` (metres -> pixels) on the
-painter and strokes with cosmetic pens. Labels are pre-rendered sprites (text + halo) placed by a
+painter and strokes with cosmetic pens (SVG and PDF get the paths mapped to page pixels instead). Labels are pre-rendered sprites (text + halo) placed by a
 greedy, population-first collision test on a coarse grid. The screen canvas and every export draw
 these same layers (one render path).
 """
@@ -21,7 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter
 
 from atlas.geo.basemap_data import BasemapError
 
-from .basemap_base import BasemapOptions, _BasemapLayer, cosmetic_pen, ground_m_per_px, merc_transform
+from .basemap_base import BasemapOptions, _BasemapLayer, ground_m_per_px
 from .basemap_geometry import BasemapGeometry, basemap_geometry
 from .basemap_labels import LabelLayout, NamesLayer, PlacesLayer
 from .layers import MapLayer
@@ -47,11 +47,11 @@ class LandLayer(_BasemapLayer):
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
-        p.setTransform(merc_transform(vp))
+        self._begin(p, vp)
         p.setPen(Qt.PenStyle.NoPen)
         if not self.fill:
-            self._stroke(p, vp, self.geo.coast, cosmetic_pen(t.coast, 0.8 * vp.ui_scale))
-            self._stroke(p, vp, self.geo.context_border, cosmetic_pen(t.context_border, 1.0 * vp.ui_scale))
+            self._stroke(p, vp, self.geo.coast, self._pen(vp, t.coast, 0.8 * vp.ui_scale))
+            self._stroke(p, vp, self.geo.context_border, self._pen(vp, t.context_border, 1.0 * vp.ui_scale))
             return
         # Fills unantialiased: cells of one polygon meet without hairline seams; the edges that
         # matter (border, coasts) are stroked antialiased on top.
@@ -64,11 +64,11 @@ class LandLayer(_BasemapLayer):
             brushes = {tag: QBrush(QColor(t.land_colour(isos[tag]))) for tag in set(ps.tags[idx].tolist())}
             for i in idx.tolist():
                 p.setBrush(brushes[int(ps.tags[i])])
-                p.drawPath(ps.paths[i])
+                p.drawPath(self._path(ps.paths[i], vp))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         u = vp.ui_scale
-        self._stroke(p, vp, self.geo.coast, cosmetic_pen(t.coast, 0.8 * u))
-        self._stroke(p, vp, self.geo.context_border, cosmetic_pen(t.context_border, 1.0 * u))
+        self._stroke(p, vp, self.geo.coast, self._pen(vp, t.coast, 0.8 * u))
+        self._stroke(p, vp, self.geo.context_border, self._pen(vp, t.context_border, 1.0 * u))
 
 
 class WaterLayer(_BasemapLayer):
@@ -76,14 +76,14 @@ class WaterLayer(_BasemapLayer):
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
-        p.setTransform(merc_transform(vp))
+        self._begin(p, vp)
         ps = self.geo.water.pick(vp)
         idx = ps.visible(vp)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(t.water))
         for i in idx.tolist():
-            p.drawPath(ps.paths[i])
-        self._stroke(p, vp, self.geo.water_edge, cosmetic_pen(t.water_edge, 0.7 * vp.ui_scale))
+            p.drawPath(self._path(ps.paths[i], vp))
+        self._stroke(p, vp, self.geo.water_edge, self._pen(vp, t.water_edge, 0.7 * vp.ui_scale))
 
 
 class RiversLayer(_BasemapLayer):
@@ -96,17 +96,17 @@ class RiversLayer(_BasemapLayer):
         u = vp.ui_scale
         g = ground_m_per_px(vp)
         w = 1.1 if g > 400 else (1.5 if g > 80 else 2.2)
-        p.setTransform(merc_transform(vp))
-        self._stroke(p, vp, self.geo.rivers, cosmetic_pen(t.river, w * u), tag=0)
-        self._stroke(p, vp, self.geo.rivers, cosmetic_pen(t.river_approx, w * u, dashes=(5, 2.5)), tag=1)
+        self._begin(p, vp)
+        self._stroke(p, vp, self.geo.rivers, self._pen(vp, t.river, w * u), tag=0)
+        self._stroke(p, vp, self.geo.rivers, self._pen(vp, t.river_approx, w * u, dashes=(5, 2.5)), tag=1)
 
 
 class OblastLinesLayer(_BasemapLayer):
     key, title = "oblast_lines", "Oblast boundaries"
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
-        p.setTransform(merc_transform(vp))
-        self._stroke(p, vp, self.geo.oblast_lines, cosmetic_pen(self.theme.oblast_line, 1.1 * vp.ui_scale, dashes=(6, 3, 1.5, 3)))
+        self._begin(p, vp)
+        self._stroke(p, vp, self.geo.oblast_lines, self._pen(vp, self.theme.oblast_line, 1.1 * vp.ui_scale, dashes=(6, 3, 1.5, 3)))
 
 
 class BorderLayer(_BasemapLayer):
@@ -117,14 +117,14 @@ class BorderLayer(_BasemapLayer):
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
         u = vp.ui_scale
-        p.setTransform(merc_transform(vp))
+        self._begin(p, vp)
         halo = QColor(t.border_halo)
         halo.setAlpha(150)
         # The soft band needs no antialiasing (it is translucent and wide); that makes it ~10x cheaper.
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        self._stroke(p, vp, self.geo.border, cosmetic_pen(halo, 7.0 * u))
+        self._stroke(p, vp, self.geo.border, self._pen(vp, halo, 7.0 * u))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        self._stroke(p, vp, self.geo.border, cosmetic_pen(t.border, 2.2 * u))
+        self._stroke(p, vp, self.geo.border, self._pen(vp, t.border, 2.2 * u))
 
 
 # ============================================================================ assembly

@@ -116,16 +116,25 @@ class ControlAreasLayer(MapLayer):
         if snap is not None:
             paths = self.paths_for(snap)
             p.save()
-            p.setTransform(merc_to_px_transform(vp))
+            # Raster: one transform, cosmetic pens. SVG/PDF: the paths mapped to page pixels and
+            # plain pens, because a cosmetic pen under a scale transform is written as a hairline
+            # that librsvg draws as nothing.
+            tf = merc_to_px_transform(vp)
+            if not vp.vector:
+                p.setTransform(tf)
+
+            def page(path: QPainterPath) -> QPainterPath:
+                return tf.map(path) if vp.vector else path
             for status in STATUSES:
                 path = paths.get(status)
                 if path is None or path.isEmpty():
                     continue
+                path = page(path)
                 fill, alpha, edge = STATUS_STYLE[status]
                 col = QColor(fill)
                 col.setAlpha(alpha)
                 pen = QPen(QColor(edge), 1.2 * u)
-                pen.setCosmetic(True)
+                pen.setCosmetic(not vp.vector)
                 if snap.approximate:
                     pen.setStyle(Qt.PenStyle.DashLine)
                 p.setPen(pen)
@@ -140,12 +149,13 @@ class ControlAreasLayer(MapLayer):
                 if path is None or path.isEmpty():
                     continue
                 pen = QPen(QColor(colour), 2.0 * u)
-                pen.setCosmetic(True)
+                pen.setCosmetic(not vp.vector)
                 p.setPen(pen)
                 brush = QBrush(QColor(colour), pattern)
-                brush.setTransform(p.transform().inverted()[0])  # hatch spacing in pixels
+                if not vp.vector:
+                    brush.setTransform(p.transform().inverted()[0])  # hatch spacing in pixels
                 p.setBrush(brush)
-                p.drawPath(path)
+                p.drawPath(page(path))
             p.restore()
         if self.show_legend and (snap is not None or self.change is not None):
             self.draw_legend(p, vp)

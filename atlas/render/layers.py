@@ -242,28 +242,6 @@ def draw_marker_shapes(p: QPainter, xs: npt.ArrayLike, ys: npt.ArrayLike, colour
             p.drawEllipse(QPointF(x, y), h, h)
 
 
-def draw_halo_shapes(p: QPainter, vp: Viewport, groups: list[_Group], min_px: float) -> None:
-    """Vector twin of the uncertainty halos: a translucent disc with a faint rim per event."""
-    for g in groups:
-        hr = getattr(g, "halo", None)
-        if hr is None or not (hr > 0).any():
-            continue
-        has = hr > 0
-        x, y, r = g.x[has], g.y[has], hr[has] * vp.sx
-        inview = vp.contains_mask(x, y, pad=float(r.max())) & (r > min_px)
-        if not inview.any():
-            continue
-        px, py = vp.to_px(x[inview], y[inview])
-        c = QColor(style.event_type_colour(g.key[0]))
-        fill, rim = QColor(c), QColor(c)
-        fill.setAlpha(45)
-        rim.setAlpha(110)
-        p.setPen(QPen(rim, 1.2 * vp.ui_scale))
-        p.setBrush(fill)
-        for cx, cy, rr in zip(px.tolist(), py.tolist(), r[inview].tolist()):
-            p.drawEllipse(QPointF(cx, cy), rr, rr)
-
-
 def _make_diamond(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> QPixmap:
     px = int(math.ceil(size * dpr * 1.15)) + 2
     pm = QPixmap(px, px)
@@ -394,7 +372,7 @@ class EventsLayer(MapLayer):
         """The same markers as shapes (SVG/PDF keep them as circles, sharp at any zoom)."""
         size = self.marker_size * vp.ui_scale
         if self.show_halos:
-            draw_halo_shapes(p, vp, self.groups, size / 2)
+            uncertainty.draw_halo_shapes(p, vp, self.groups, style.event_type_colour, size / 2)
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
             if not inview.any():

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QRadialGradient
 
 from .viewport import Viewport
@@ -39,6 +39,11 @@ HALO_SPRITE_PX = 128
 #: only fog the map (and cost ~20 µs each to blend); zooming in brings them back.
 HALO_MAX_IN_VIEW = 800
 EARTH_R = 6_378_137.0
+#: The halo sprite's opacity: at the centre, at 95 % of the radius, and of its rim.
+HALO_INNER_ALPHA, HALO_OUTER_ALPHA, HALO_RIM_ALPHA = 34, 20, 120
+#: The sprite's linear fade averaged over the disc's area (what the vector halo fills with).
+HALO_FILL_ALPHA = round(HALO_INNER_ALPHA + (HALO_OUTER_ALPHA - HALO_INNER_ALPHA) * (2 / 3) / 0.95)
+FloatArray = npt.NDArray[np.float64]
 
 
 def halo_radius_merc(geo_precision: npt.NDArray[np.int8], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -66,14 +71,14 @@ def halo_sprite(colour: str) -> QPixmap:
         c = QColor(colour)
         g = QRadialGradient(n / 2, n / 2, n / 2)
         inner, outer = QColor(c), QColor(c)
-        inner.setAlpha(34)
-        outer.setAlpha(20)
+        inner.setAlpha(HALO_INNER_ALPHA)
+        outer.setAlpha(HALO_OUTER_ALPHA)
         g.setColorAt(0.0, inner)
         g.setColorAt(0.95, outer)
         g.setColorAt(1.0, QColor(c.red(), c.green(), c.blue(), 0))
         p.setBrush(g)
         rim = QColor(c)
-        rim.setAlpha(120)
+        rim.setAlpha(HALO_RIM_ALPHA)
         p.setPen(QPen(rim, 1.0))
         p.drawEllipse(QRectF(1, 1, n - 2, n - 2))
         p.end()
@@ -81,9 +86,12 @@ def halo_sprite(colour: str) -> QPixmap:
     return pm
 
 
-def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, colour_of: Any, min_px: float) -> int:
-    """Stamp the halos of every group (before any marker, so markers sit on top). Returns how many
-    (0 when more than :data:`HALO_MAX_IN_VIEW` would be drawn)."""
+def halo_discs(vp: Viewport, groups: Sequence[Any], min_px: float) -> list[tuple[Any, FloatArray, FloatArray, FloatArray]]:
+    """The halos to draw: per group, the pixel centres and radii of its haloed events in view, one
+    per place and radius across all groups (a dozen events at a town's coordinate share one halo,
+    whatever their types, or stacked translucent discs turn into an opaque blot over the map).
+    Empty when more than :data:`HALO_MAX_IN_VIEW` would be drawn. Shared by the raster and the
+    vector (SVG/PDF) drawing so both show the same discs."""
     todo = []
     total = 0
     for g in groups:
@@ -102,13 +110,9 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
             continue
         total += n
         if total > HALO_MAX_IN_VIEW:
-            return 0
+            return []
         todo.append((g, x[inview], y[inview], rad_px[inview]))
-    drawn = 0
-    # Halos are scaled far beyond their sprite's size: smooth them, or they look like mosaics.
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    # Many events share one place (a town's coordinate): one halo per place and radius, whatever
-    # the types, or a dozen stacked translucent discs turn into an opaque blot over the map.
+    out = []
     seen: set[tuple[float, float, float]] = set()
     for g, hx, hy, hr in todo:
         px, py = vp.to_px(hx, hy)
@@ -116,9 +120,18 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
         _, first = np.unique(key, axis=0, return_index=True)
         keep = [i for i in sorted(first.tolist()) if tuple(key[i]) not in seen]
         seen.update(tuple(key[i]) for i in keep)
-        if not keep:
-            continue
-        px, py, hr = px[keep], py[keep], hr[keep]
+        if keep:
+            out.append((g, px[keep], py[keep], hr[keep]))
+    return out
+
+
+def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, colour_of: Any, min_px: float) -> int:
+    """Stamp the halos of every group (before any marker, so markers sit on top). Returns how many
+    (0 when more than :data:`HALO_MAX_IN_VIEW` would be drawn)."""
+    drawn = 0
+    # Halos are scaled far beyond their sprite's size: smooth them, or they look like mosaics.
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    for g, px, py, hr in halo_discs(vp, groups, min_px):
         n = len(px)
         pm = halo_sprite(colour_of(g.key[0]))
         scale = 2.0 * hr / HALO_SPRITE_PX
@@ -133,6 +146,26 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
         a[:, 9] = 1.0
         p.drawPixmapFragments(*frags.drawargs(), pm)
         drawn += n
+    return drawn
+
+
+def draw_halo_shapes(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float) -> int:
+    """Vector twin of :func:`draw_halos` for SVG and PDF: the same discs as shapes, each filled
+    flat with the sprite's mean opacity (its radial fade averages :data:`HALO_FILL_ALPHA` over the
+    disc) and rimmed like the sprite, whose 1-px rim scales with the disc. Flat translucent fills
+    survive every PDF and SVG reader; a gradient with alpha does not."""
+    drawn = 0
+    for g, px, py, hr in halo_discs(vp, groups, min_px):
+        c = QColor(colour_of(g.key[0]))
+        fill, rim = QColor(c), QColor(c)
+        fill.setAlpha(HALO_FILL_ALPHA)
+        rim.setAlpha(HALO_RIM_ALPHA)
+        p.setBrush(fill)
+        for cx, cy, rr in zip(px.tolist(), py.tolist(), hr.tolist()):
+            p.setPen(QPen(rim, max(0.3, 2.0 * rr / HALO_SPRITE_PX)))
+            p.drawEllipse(QPointF(cx, cy), rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX,
+                          rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX)
+        drawn += len(px)
     return drawn
 
 
