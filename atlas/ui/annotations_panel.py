@@ -311,7 +311,7 @@ class AnnotationsFeature(Feature):
         self.window = window
         model, canvas = window.model, window.canvas
         host.add_map_layer(AnnotationsLayer(), above="selection")
-        self.undo_stack = QUndoStack(window)
+        self.undo_stack: QUndoStack = host.undo_stack  # the window's one stack (filters use it too)
         self.controller = AnnotateController(model, self.push)
         self.controller.ask_text = self._ask_text
         self.controller.ask_radius = self._ask_radius
@@ -336,16 +336,7 @@ class AnnotationsFeature(Feature):
         # room from the map, and the saved dock layout of a session without annotations is unchanged.
         self.dock.hide()
 
-        self.act_undo = self.undo_stack.createUndoAction(window, "&Undo")
-        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
-        self.act_redo = self.undo_stack.createRedoAction(window, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for a in (self.act_undo, self.act_redo):
-            window.addAction(a)
-        first = window.menu("edit").actions()[0] if window.menu("edit").actions() else None
-        window.menu("edit").insertAction(first, self.act_undo)
-        window.menu("edit").insertAction(first, self.act_redo)
-        window.menu("edit").insertSeparator(first)
+        self.act_undo, self.act_redo = host.undo_actions()
 
         menu = window.add_menu("&Annotate")
         self.menu = menu.menuAction()
@@ -390,7 +381,8 @@ class AnnotationsFeature(Feature):
 
     def _changed_elsewhere(self) -> None:
         # Replaced from outside the undo stack (a workspace was opened or reset): undoing past
-        # that would silently bring back another document's annotations.
+        # that would silently bring back another document's annotations. (The stack is the
+        # window's: its earlier steps belong to the document that is gone as well.)
         if self.controller.internal == 0:
             self.undo_stack.clear()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QStatusBar, QToolBar, QWidget
 
 if TYPE_CHECKING:
@@ -45,9 +45,15 @@ class FeatureHost(Protocol):
     event_list: EventListPanel
     list_dock: QDockWidget
     map_toolbar: QToolBar
+    #: the window's one undo stack: every undoable command of every feature goes on it
+    undo_stack: QUndoStack
 
     def menu(self, name: str) -> QMenu:
         """The menu "file", "edit", "view", "map" or "help"."""
+        ...
+
+    def undo_actions(self) -> tuple[QAction, QAction]:
+        """Edit ▸ Undo and Redo of :attr:`undo_stack`."""
         ...
 
     def add_menu(self, title: str) -> QMenu:

@@ -59,7 +59,7 @@ ACTION_ICONS: dict[str, str] = {
     "Show &all events": "zoom-events", "Show every event, outliers &included": "zoom-events",
     "Show the &region": "zoom-region", "Zoom &in": "zoom-in", "Zoom &out": "zoom-out",
     "&Keyboard shortcuts": "shortcuts", "&About Kursk Atlas": "about",
-    "Undo filter": "filter-undo", "Redo filter": "filter-redo", "Clear all filters": "filter-clear",
+    "Clear all filters": "filter-clear",
     "Only events in the map view": "in-view", "Filter by rectangle": "filter-rectangle",
     "Filter by lasso": "filter-lasso", "Clear drawn area": "clear-selection",
     "Play / pause timeline": "play", "Timeline: one day forward": "next", "Timeline: one day back": "previous",

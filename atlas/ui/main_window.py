@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -36,6 +36,7 @@ from atlas.render.layers import MapLayer
 from .event_list import EventListPanel
 from .feature import Feature, FileOpener, ImportCheck, load_feature_class
 from .icons import app_icon, decorate_actions
+from .undo import UNDO_LIMIT, record_session_changes
 
 
 def settings() -> QSettings:
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
                 self._features[entry.name] = load_feature_class(entry.gui)(self)
         for feature in self._features.values():
             feature.started()
+        self.undo_stack.clear()  # what the features set up is no step of the user's
         self.setWindowIcon(app_icon())
         self._update_count()
         self.resize(1500, 900)
@@ -106,6 +108,10 @@ class MainWindow(QMainWindow):
         menus = {"file": self.file_menu, "edit": self.edit_menu, "view": self.view_menu, "map": self.map_menu,
                  "help": self.help_menu}
         return menus[name]
+
+    def undo_actions(self) -> tuple[QAction, QAction]:
+        """Edit ▸ Undo and Redo (of the window's one undo stack)."""
+        return self.act_undo, self.act_redo
 
     def add_menu(self, title: str) -> QMenu:
         """A feature's own menu in the menu bar, before Help."""
@@ -181,6 +187,18 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.act_quit)
 
         self.edit_menu = mb.addMenu("&Edit")
+        # One undo stack for the window: annotations, filters and every other undoable command.
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self._state_undo = record_session_changes(self.model, self.undo_stack, self)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for a in (self.act_undo, self.act_redo):
+            self.addAction(a)
+            self.edit_menu.addAction(a)
+        self.edit_menu.addSeparator()
         self.act_find = self._action("&Find events", QKeySequence.StandardKey.Find, self.focus_search, "Focus the search box")
         self.act_clear_sel = self._action("&Clear selection", "Esc", self.model.clear_selection)
         self.act_clear_sel.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

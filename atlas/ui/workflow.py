@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QBoxLayout, QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
 from atlas.model import InView, find_part
-from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
 
 from atlas.model.session import MapStyle
 
 from .details_panel import DetailsPanel
 from .feature import Feature, FeatureHost
+from .undo import FilterUndo
 from .filter_panel import FilterPanel
 from .filter_summary import FilterSummary
 from .legend_panel import LegendPanel
@@ -51,7 +51,8 @@ class Workflow(Feature):
         self.win = win
         model = win.model
         self.part_masks = PartMasks()
-        self.history = FilterHistory(model, win)
+        # Filter changes go on the window's one undo stack (Edit ▸ Undo, Ctrl+Z).
+        self.history = FilterUndo(model, host.undo_stack, win)
 
         self.filters = FilterPanel(model, self.part_masks)
         self.filters_dock = win.add_dock("Filters", "filters_dock", scrolled(self.filters), Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -113,8 +114,6 @@ class Workflow(Feature):
     def _build_actions(self) -> None:
         win = self.win
         tl = self.timeline
-        self.act_undo = self._act("Undo filter", "Ctrl+Alt+Z", self.history.undo, "Undo the last filter change")
-        self.act_redo = self._act("Redo filter", "Ctrl+Alt+Shift+Z", self.history.redo, "Redo the filter change undone")
         self.act_clear_filters = self._act("Clear all filters", "Ctrl+Alt+Backspace", self.filters.clear_all)
         self.act_in_view = self._act("Only events in the map view", "Ctrl+Alt+V", self.toggle_in_view, "Filter to the events in the current map view (follows pans and zooms)")
         self.act_in_view.setCheckable(True)
@@ -122,12 +121,10 @@ class Workflow(Feature):
         self.act_lasso = self._act("Filter by lasso", "Ctrl+Alt+L", lambda: self.draw_area("lasso"), "Draw a free-hand area on the map")
         self.act_clear_area = self._act("Clear drawn area", "Ctrl+Alt+A", self.filters.clear_area)
         self.act_copy_event = self._act("Copy event as text", "Ctrl+Alt+C", self.details.copy_text, "Copy every field of the current event")
-        self.history.changed.connect(self._update_undo)
         win.model.filter_changed.connect(self._update_in_view)
-        self._update_undo()
 
         win.menu("edit").addSeparator()
-        for a in (self.act_undo, self.act_redo, self.act_clear_filters, self.act_in_view, self.act_rect, self.act_lasso, self.act_clear_area, self.act_copy_event):
+        for a in (self.act_clear_filters, self.act_in_view, self.act_rect, self.act_lasso, self.act_clear_area, self.act_copy_event):
             win.menu("edit").addAction(a)
 
         menu = win.add_menu("&Timeline")
@@ -163,13 +160,6 @@ class Workflow(Feature):
             if a.shortcut().isEmpty():
                 a.setShortcut(QKeySequence("Ctrl+Alt+J"))
                 win.addAction(a)
-
-    def _update_undo(self) -> None:
-        h = self.history
-        self.act_undo.setEnabled(h.can_undo)
-        self.act_redo.setEnabled(h.can_redo)
-        self.act_undo.setText(f"Undo filter ({h.undo_text()})" if h.can_undo else "Undo filter")
-        self.act_redo.setText(f"Redo filter ({h.redo_text()})" if h.can_redo else "Redo filter")
 
     def _update_in_view(self) -> None:
         self.act_in_view.blockSignals(True)

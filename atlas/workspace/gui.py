@@ -243,6 +243,7 @@ class WorkspaceController(QObject, Feature):
         finally:
             self._restoring -= 1
         self.path, self.preserved, self.embed = None, {}, False
+        self.window.undo_stack.clear()  # undoing into the previous document is no undo
         self.mark_clean()
         return True
 
@@ -274,6 +275,7 @@ class WorkspaceController(QObject, Feature):
             self._restoring -= 1
         self.embed = ctx.embed
         self.preserved = dict(ws.sections)
+        self.window.undo_stack.clear()  # the steps before belong to the document that was replaced
         self.last_notes = list(notes)
         if not recovered:
             self.path = ws.path

@@ -1,4 +1,4 @@
-"""Filter undo/redo and the facet terms, without widgets."""
+"""The facet terms and the time window, without widgets (filter undo: tests/ui/test_undo.py)."""
 
 from __future__ import annotations
 
@@ -9,51 +9,7 @@ import shapely
 
 from atlas.model import All, AtlasModel, DateRange, EventTable, Text, replace_part
 from atlas.model.facets import Area, Facet, combine_area, facet_index, find_facet, replace_facet, without_part
-from atlas.model.filter_history import FilterHistory
 from atlas.model.part_masks import PartMasks
-
-
-def test_undo_redo_walks_back_and_forth(sample_table) -> None:
-    m = AtlasModel(sample_table)
-    h = FilterHistory(m)
-    assert not h.can_undo and not h.can_redo
-    m.set_filter(replace_facet(m.filter, "event_type", Facet("event_type", {"Battles"})))
-    m.set_filter(replace_part(m.filter, DateRange, DateRange(dt.date(2025, 3, 1), dt.date(2025, 3, 31))))
-    assert sorted(m.table.ids[m.visible_rows]) == ["T-7"]
-    assert h.undo()
-    assert sorted(m.table.ids[m.visible_rows]) == ["T-1", "T-4", "T-7"]
-    assert h.can_redo
-    assert h.undo()
-    assert m.filter == All() and len(m.visible_rows) == 8
-    assert not h.undo()
-    assert h.redo() and h.redo()
-    assert sorted(m.table.ids[m.visible_rows]) == ["T-7"]
-    # a new change after an undo drops the redo branch
-    h.undo()
-    m.set_filter(replace_part(m.filter, Text, Text("Sudzha")))
-    assert not h.can_redo
-    assert h.undo_text() == "Battles"
-
-
-def test_batch_is_one_step(sample_table) -> None:
-    m = AtlasModel(sample_table)
-    h = FilterHistory(m)
-    h.begin_batch()
-    for day in range(1, 20):
-        m.set_filter(DateRange(dt.date(2024, 8, day), dt.date(2024, 8, day + 6)))
-    h.end_batch()
-    assert h.undo()
-    assert m.filter == All()
-    assert not h.can_undo
-
-
-def test_no_op_change_is_not_recorded(sample_table) -> None:
-    m = AtlasModel(sample_table)
-    h = FilterHistory(m)
-    m.set_filter(Text("x"))
-    m.set_filter(Text("x"))
-    h.undo()
-    assert not h.can_undo
 
 
 def test_actor_and_outlet_facets_are_multi_valued() -> None:
@@ -110,17 +66,3 @@ def test_time_window_is_ordered_and_silent_on_no_op(qtbot) -> None:
     m.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 15)))
     m.set_time_window(None)
     assert seen == [(dt.date(2025, 3, 1), dt.date(2025, 3, 15)), None]
-
-
-def test_panning_with_in_view_is_not_an_undo_step(sample_table) -> None:
-    from atlas.model import InView
-
-    m = AtlasModel(sample_table)
-    h = FilterHistory(m)
-    m.set_filter(Text("Sudzha"))
-    m.set_filter(Text("Sudzha") & InView(34.0, 50.0, 36.0, 52.0))
-    m.set_filter(Text("Sudzha") & InView(35.0, 51.0, 35.5, 51.5))  # the map moved
-    m.set_filter(Text("Sudzha") & InView(35.1, 51.1, 35.6, 51.6))
-    assert h.undo()
-    assert m.filter == Text("Sudzha")  # one step back: before "in view" was switched on
-    assert h.undo() and m.filter == All()
