@@ -41,7 +41,7 @@ class AtlasModel(QObject):
     filter_changed()
         The filter (and so :attr:`visible_rows`) changed.
     selection_changed(added, removed)
-        Two ``frozenset[str]`` of event ids.
+        Two arrays of table rows (what was added and removed; after a new table, all rows).
     current_changed(event_id)
         The current event's id, ``""`` for none.
     time_window_changed()
@@ -86,7 +86,9 @@ class AtlasModel(QObject):
         super().__init__(parent)
         self._table = table if table is not None else EventTable.empty()
         self._filter: Filter = All()
-        self._selection = Selection()
+        self._sel_rows: npt.NDArray[np.intp] = np.empty(0, dtype=np.intp)
+        self._cur_row: int | None = None
+        self._selection_ids: Selection | None = Selection()
         self._mask: npt.NDArray[np.bool_] = np.ones(len(self._table), dtype=bool)
         self._visible: npt.NDArray[np.intp] = np.arange(len(self._table), dtype=np.intp)
         self._time_window: tuple[_dt.date, _dt.date] | None = None
@@ -102,7 +104,9 @@ class AtlasModel(QObject):
         snap = AtlasModel()
         snap._table = self._table
         snap._filter = self._filter
-        snap._selection = self._selection
+        snap._sel_rows = self._sel_rows
+        snap._cur_row = self._cur_row
+        snap._selection_ids = self._selection_ids
         snap._mask = self._mask
         snap._visible = self._visible
         snap._time_window = self._time_window
@@ -129,18 +133,23 @@ class AtlasModel(QObject):
             self._sources = tuple(str(s) for s in sources)
         if table is self._table:
             return
-        old_sel = self._selection
+        # The selection is rows of the old table: carry it over by id to the new one.
+        old_ids = self.selection
+        old_had = self._sel_rows.size > 0
         self._table = table
         self._recompute()
-        kept = frozenset(i for i in old_sel.ids if table.index_of(i) is not None)
-        current = old_sel.current if old_sel.current is not None and table.index_of(old_sel.current) is not None else None
-        self._selection = Selection(kept, current)
+        rows = table.rows_of(old_ids.ids) if old_ids.ids else np.empty(0, dtype=np.intp)
+        rows = np.unique(np.asarray(rows, dtype=np.intp))
+        rows.flags.writeable = False
+        cur = None if old_ids.current is None else table.index_of(old_ids.current)
+        self._sel_rows, self._cur_row, self._selection_ids = rows, cur, None
         self.table_changed.emit()
-        added, removed = self._selection.diff(old_sel)
-        if removed:
-            self.selection_changed.emit(added, removed)
-        if current != old_sel.current:
-            self.current_changed.emit(current or "")
+        # Rows are positions in the table: with a new table every selected row is a new one.
+        if old_had or rows.size:
+            self.selection_changed.emit(rows, np.empty(0, dtype=np.intp))
+        new_ids = self.selection
+        if new_ids.current != old_ids.current:
+            self.current_changed.emit(new_ids.current or "")
 
     # ------------------------------------------------------------------ filter
     @property
@@ -172,58 +181,94 @@ class AtlasModel(QObject):
         self._visible = np.flatnonzero(self._mask).astype(np.intp)
 
     # ------------------------------------------------------------------ selection
+    # The selection is kept as rows of the table: a sorted array of row positions and the current
+    # row. Selecting a million events by lasso is one array, not a million id strings; the map and
+    # the list read the rows as they are. Ids are the selection's *name* outside this table (a
+    # workspace, the details' text): :attr:`selection` gives them on demand.
     @property
     def selection(self) -> Selection:
-        return self._selection
+        """The selection by event id (built from the rows when asked, then kept)."""
+        if self._selection_ids is None:
+            ids = self._table.ids
+            self._selection_ids = Selection(frozenset(str(ids[r]) for r in self._sel_rows),
+                                            None if self._cur_row is None else str(ids[self._cur_row]))
+        return self._selection_ids
 
     @property
     def current_id(self) -> str | None:
-        return self._selection.current
+        return None if self._cur_row is None else str(self._table.ids[self._cur_row])
 
     def current_row(self) -> int | None:
-        cur = self._selection.current
-        return None if cur is None else self._table.index_of(cur)
+        return self._cur_row
 
     def selected_rows(self) -> npt.NDArray[np.intp]:
-        return self._table.rows_of(self._selection.ids)
+        """The selected rows, ascending (read-only: the model replaces it, never edits it)."""
+        return self._sel_rows
+
+    def selection_mask(self) -> npt.NDArray[np.bool_]:
+        mask = np.zeros(len(self._table), dtype=bool)
+        mask[self._sel_rows] = True
+        return mask
 
     def set_selection(self, selection: Selection) -> None:
-        ids = frozenset(i for i in selection.ids if self._table.index_of(i) is not None)
-        cur = selection.current if selection.current is not None and self._table.index_of(selection.current) is not None else None
-        new = Selection(ids, cur)
-        if new == self._selection:
+        """Select by id (a workspace, a script); ids this table lacks are left out."""
+        rows = self._table.rows_of(selection.ids)
+        cur = None if selection.current is None else self._table.index_of(selection.current)
+        self.select_rows(rows, SelectMode.REPLACE, current=-1 if cur is None else cur)
+
+    def select_rows(self, rows: npt.ArrayLike, mode: SelectMode = SelectMode.REPLACE,
+                    current: int | None = None) -> None:
+        """Select table rows (replace, add, toggle or remove). ``current`` is a row, -1 for none,
+        or None: the last row given when it ends up selected, else the current one if it stays."""
+        given_list = np.asarray(rows, dtype=np.intp).ravel()
+        n = len(self._table)
+        given_list = given_list[(given_list >= 0) & (given_list < n)]
+        given = np.unique(given_list)
+        old = self._sel_rows
+        if mode is SelectMode.REPLACE:
+            new = given
+        elif mode is SelectMode.ADD:
+            new = np.union1d(old, given)
+        elif mode is SelectMode.TOGGLE:
+            new = np.setxor1d(old, given, assume_unique=True)
+        else:
+            new = np.setdiff1d(old, given, assume_unique=True)
+        new = new.astype(np.intp, copy=False)
+        if current is None:
+            last = int(given_list[-1]) if given_list.size else None
+            if last is not None and mode in (SelectMode.REPLACE, SelectMode.ADD, SelectMode.TOGGLE) \
+                    and _contains(new, last):
+                cur: int | None = last
+            elif self._cur_row is not None and _contains(new, self._cur_row):
+                cur = self._cur_row
+            else:
+                cur = None
+        else:
+            cur = int(current) if 0 <= int(current) < n else None
+        self._replace_selection(new, cur)
+
+    def _replace_selection(self, rows: npt.NDArray[np.intp], cur: int | None) -> None:
+        old, old_cur = self._sel_rows, self._cur_row
+        same_rows = rows.size == old.size and bool(np.array_equal(rows, old))
+        if same_rows and cur == old_cur:
             return
-        old = self._selection
-        self._selection = new
-        added, removed = new.diff(old)
-        if added or removed:
+        rows.flags.writeable = False
+        self._sel_rows, self._cur_row, self._selection_ids = rows, cur, None
+        if not same_rows:
+            added = np.setdiff1d(rows, old, assume_unique=True)
+            removed = np.setdiff1d(old, rows, assume_unique=True)
             self.selection_changed.emit(added, removed)
-        if new.current != old.current:
-            self.current_changed.emit(new.current or "")
+        if cur != old_cur:
+            self.current_changed.emit(self.current_id or "")
 
     def select(self, ids: Iterable[str], mode: SelectMode = SelectMode.REPLACE, current: str | None = None) -> None:
         """Select ``ids`` (replace, add, toggle or remove); ``current`` defaults to the last id given."""
         ids = list(ids)
-        given = frozenset(ids)
-        old = self._selection.ids
-        if mode is SelectMode.REPLACE:
-            new = given
-        elif mode is SelectMode.ADD:
-            new = old | given
-        elif mode is SelectMode.TOGGLE:
-            new = old ^ given
-        else:
-            new = old - given
-        if current is None:
-            if mode in (SelectMode.REPLACE, SelectMode.ADD) and ids:
-                current = ids[-1]
-            elif mode is SelectMode.TOGGLE and ids and ids[-1] in new:
-                current = ids[-1]
-            elif self._selection.current in new:
-                current = self._selection.current
-            else:
-                current = None
-        self.set_selection(Selection(new, current))
+        rows = [r for r in (self._table.index_of(i) for i in ids) if r is not None]
+        cur = None if current is None else self._table.index_of(current)
+        if current is not None and cur is None:
+            cur = -1
+        self.select_rows(np.asarray(rows, dtype=np.intp), mode, cur)
 
     def set_current(self, event_id: str | None, extend: bool = False) -> None:
         """Make ``event_id`` current; it becomes the selection unless ``extend`` adds it to it."""
@@ -233,7 +278,7 @@ class AtlasModel(QObject):
         self.select([event_id], SelectMode.ADD if extend else SelectMode.REPLACE, current=event_id)
 
     def clear_selection(self) -> None:
-        self.set_selection(Selection())
+        self._replace_selection(np.empty(0, dtype=np.intp), None)
 
     # ------------------------------------------------------------------ time window
     @property
@@ -378,3 +423,8 @@ class AtlasModel(QObject):
         if not isinstance(style, MapStyle):
             raise TypeError("set_style takes a MapStyle")
         self._set("style", style, self.style_changed)
+
+
+def _contains(sorted_rows: npt.NDArray[np.intp], row: int) -> bool:
+    i = int(np.searchsorted(sorted_rows, row))
+    return i < sorted_rows.size and int(sorted_rows[i]) == row

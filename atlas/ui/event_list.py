@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.model import AtlasModel, Selection, Text, find_part, replace_part
+from atlas.model import AtlasModel, Text, find_part, replace_part
 from atlas.model.table import DATE_PRECISION_LABELS
 from atlas.render.style import event_type_colour
 
@@ -238,19 +238,17 @@ class EventListPanel(QWidget):
             return
         sm = self.view.selectionModel()
         positions = np.array(sorted({i.row() for i in sm.selectedIndexes()}), dtype=np.intp)
-        t = self.atlas.table
-        rows = self.table_model.order[positions] if positions.size else positions
-        ids = frozenset(str(t.ids[r]) for r in rows)
+        # Rows straight to the model: the list's selection is table rows, no ids in between.
+        rows = np.sort(self.table_model.order[positions]) if positions.size else positions
         cur_idx = sm.currentIndex()
-        current = None
-        if cur_idx.isValid() and cur_idx.row() < len(self.table_model.order):
-            cid = str(t.ids[self.table_model.row_at(cur_idx.row())])
-            current = cid if (cid in ids or not ids) else None
-            if not ids:
-                current = None
+        current = -1
+        if rows.size and cur_idx.isValid() and cur_idx.row() < len(self.table_model.order):
+            crow = int(self.table_model.row_at(cur_idx.row()))
+            i = int(np.searchsorted(rows, crow))
+            current = crow if i < rows.size and int(rows[i]) == crow else -1
         self._syncing = True
         try:
-            self.atlas.set_selection(Selection(ids, current))
+            self.atlas.select_rows(rows, current=current)
         finally:
             self._syncing = False
 

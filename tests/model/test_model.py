@@ -116,7 +116,9 @@ class Recorder:
         self.events: list[tuple] = []
         model.table_changed.connect(lambda: self.events.append(("table",)))
         model.filter_changed.connect(lambda: self.events.append(("filter",)))
-        model.selection_changed.connect(lambda a, r: self.events.append(("selection", set(a), set(r))))
+        # The signal carries rows; named by id here to read the expectations.
+        model.selection_changed.connect(lambda a, r: self.events.append(
+            ("selection", {str(model.table.ids[i]) for i in a}, {str(model.table.ids[i]) for i in r})))
         model.current_changed.connect(lambda c: self.events.append(("current", c)))
 
 
@@ -154,6 +156,24 @@ def test_model_signals_carry_deltas_and_no_op_sets_emit_nothing(sample_table: Ev
     assert rec.events == []
 
 
+def test_selection_is_rows(sample_table: EventTable) -> None:
+    """A lasso over a million events selects one array: rows in, rows out, ids only when asked."""
+    m = AtlasModel(sample_table)
+    m.select_rows(np.array([6, 0, 3, 3]))
+    rows = m.selected_rows()
+    assert rows.tolist() == [0, 3, 6] and not rows.flags.writeable
+    assert m.current_row() == 3  # the last row given
+    assert m.selection.ids == {"T-1", "T-4", "T-7"} and m.current_id == "T-4"
+    assert m.selection_mask().tolist() == [True, False, False, True, False, False, True, False]
+    m.select_rows([3], SelectMode.REMOVE)
+    assert m.selected_rows().tolist() == [0, 6] and m.current_row() is None
+    m.select_rows([100, -1])  # rows outside the table are ignored
+    assert m.selected_rows().tolist() == []
+    snap = m.snapshot()
+    m.select_rows([1])
+    assert snap.selected_rows().tolist() == [] and m.selected_rows().tolist() == [1]
+
+
 def test_set_table_keeps_filter_and_surviving_selection(sample_table: EventTable) -> None:
     m = AtlasModel(sample_table)
     m.set_filter(Categories("event_type", {"Battles"}))
@@ -162,8 +182,10 @@ def test_set_table_keeps_filter_and_surviving_selection(sample_table: EventTable
     smaller = sample_table.take(np.array([0, 3, 6]))  # T-1, T-4, T-7
     m.set_table(smaller)
     assert rec.events[0] == ("table",)
-    assert ("selection", set(), {"T-5"}) in rec.events
+    # New table, new rows: the signal names every row selected now (T-5 is gone).
+    assert ("selection", {"T-1"}, set()) in rec.events
     assert m.selection.ids == {"T-1"} and m.current_id == "T-1"
+    assert m.selected_rows().tolist() == [0] and m.current_row() == 0
     assert [str(m.table.ids[r]) for r in m.visible_rows] == ["T-1", "T-4", "T-7"]
 
 
