@@ -43,7 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file; its suffix picks the format: " + ", ".join(sorted(WRITERS)))
     p.add_argument("--columns", type=parse_columns, metavar="FIELD=COL,...",
-                   help="column mapping for CSV files whose columns are not recognised, e.g. latitude=Lat,longitude=Lon")
+                   help="column mapping for CSV files, laid over the recognised columns (the fields it names "
+                        "change, the others stay; FIELD= unmaps one), e.g. latitude=Lat,longitude=Lon")
     p.add_argument("--excel", action="store_true",
                    help="CSV in Excel's dialect: UTF-8 with a byte-order mark, so Cyrillic opens right "
                         "in Excel, and formula-like text defused with a leading apostrophe")
@@ -60,7 +61,7 @@ def load_for_convert(files: list[str], columns: dict[str, str] | None) -> tuple[
         if columns and path.suffix.lower() in (".csv", ".tsv", ".txt"):
             if not path.is_file():
                 raise InputError(path, "no such file", MISSING)
-            return read_csv(path, columns)
+            return read_csv(path, columns, merge=True)
         return read_events(path)
 
     return load(files, read)

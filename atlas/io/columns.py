@@ -91,6 +91,21 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def merge_mapping(guessed: Mapping[str, str], partial: Mapping[str, str]) -> dict[str, str]:
+    """A partial mapping (``--columns latitude=Lat``) laid over the recognised one: the fields it
+    names take its columns, a column it gives a field is taken from any other field, ``FIELD=``
+    (no column) leaves that field unmapped, and every other recognised field stays."""
+    out = dict(guessed)
+    for fld, col in partial.items():
+        if not col:
+            out.pop(fld, None)
+            continue
+        for other in [g for g, c in out.items() if c == col and g != fld]:
+            del out[other]
+        out[fld] = col
+    return out
+
+
 def has_coordinates(mapping: Mapping[str, str]) -> bool:
     return bool(mapping.get("latitude")) and bool(mapping.get("longitude"))
 

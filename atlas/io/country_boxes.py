@@ -16,6 +16,7 @@ import numpy.typing as npt
 COUNTRY_BOXES: dict[str, tuple[float, float, float, float]] = {
     "Ukraine": (22.1, 44.3, 40.3, 52.4),
     "Russia": (19.6, 41.1, 180.0, 81.9),
+    "Russia (Soviet Union)": (19.6, 41.1, 180.0, 81.9),  # UCDP GED's name
     "Belarus": (23.1, 51.2, 32.8, 56.2),
     "Poland": (14.1, 49.0, 24.2, 54.9),
     "Moldova": (26.6, 45.4, 30.2, 48.5),

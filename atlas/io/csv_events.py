@@ -32,7 +32,17 @@ import pyarrow.csv as pacsv
 
 from atlas.model.table import EventTable
 
-from .columns import ALIASES, BuildOptions, build_events, guess_mapping, has_coordinates, normalise_header, objects
+from .columns import (
+    ALIASES,
+    BuildOptions,
+    build_events,
+    guess_mapping,
+    has_coordinates,
+    merge_mapping,
+    normalise_header,
+    objects,
+)
+from .presets import preset_for
 from .progress import tick
 from .report import ImportReport, InputError
 
@@ -196,7 +206,8 @@ def peek_columns(path: str | Path, rows: int = 5) -> tuple[list[str], dict[str, 
     return lay.headers, guess_mapping(lay.headers), lay.kind.startswith("ACLED"), sample
 
 
-def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tuple[EventTable, ImportReport]:
+def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
+              merge: bool = False) -> tuple[EventTable, ImportReport]:
     """Read a CSV file (ACLED or any CSV with coordinate columns).
 
     ``mapping`` (schema field → column name) overrides the automatic recognition; without one, a file
@@ -247,15 +258,23 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tup
     if headers != [h for h in lay.headers]:
         report.notes.append("empty or repeated column names renamed")
 
+    preset = None if lay.kind.startswith("ACLED") else preset_for(headers)
+    if preset is not None:
+        report.format = f"{preset.name} CSV"
+    recognised = preset.mapping(headers) if preset is not None else guess_mapping(headers)
     if mapping is None:
-        mapping = guess_mapping(headers)
+        mapping = recognised
         if not has_coordinates(mapping) and not lay.kind.startswith("ACLED"):
             raise MappingNeeded(path, headers, mapping)
     else:
         missing = [c for c in mapping.values() if c and c not in headers]
         if missing:
             raise InputError(path, f"the column mapping names columns the file does not have: {', '.join(missing)}")
-        mapping = dict(mapping)
+        if merge:
+            mapping = merge_mapping(recognised, mapping)
+            report.notes.append("the given columns merged with the recognised ones")
+        else:
+            mapping = dict(mapping)
     report.notes.append("columns: " + ", ".join(f"{f}←{c!r}" for f, c in mapping.items() if c and normalise_header(c) != f))
 
     # Text columns that become Python strings anyway (notes, unmapped extras) are converted batch by
@@ -269,6 +288,11 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tup
         del columns
         columns, n, ragged = _arrow_read(str(path) if data is None else pa.BufferReader(data), data, path, lay, headers,
                                          use_threads=False, eager=eager)
+    if preset is not None:
+        # Codes become the schema's values, but only in columns still feeding the preset's field.
+        coded = {c: columns[c] for f, c in mapping.items() if preset.fields.get(f) == normalise_header(c)}
+        report.notes.extend(preset.recode_columns(coded, headers))
+        columns.update(coded)
     first_data_line = lay.header_line + (1 if lay.headerless else 2)  # 1-based
     bad_lines = sorted(r[0] for r in ragged if r[0] is not None)
     for line, expected, actual, text in ragged:
@@ -382,20 +406,22 @@ def _line_labeller(path: Path, data: bytes | None, lay: CsvLayout, first_line: i
     return where
 
 
-def read_csv(path: str | Path, mapping: Mapping[str, str] | None = None) -> tuple[EventTable, ImportReport]:
-    """Read a CSV file (ACLED or any CSV with coordinate columns).
+def read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
+             merge: bool = False) -> tuple[EventTable, ImportReport]:
+    """Read a CSV file (ACLED, UCDP GED, or any CSV with coordinate columns).
 
-    ``mapping`` (schema field → column name) overrides the automatic recognition; without one, a file
-    whose coordinate columns cannot be recognised raises :class:`MappingNeeded`. Text that is not
-    UTF-8 is re-read as Windows-1251/1252 (reported).
+    ``mapping`` (schema field → column name) overrides the automatic recognition, or with ``merge``
+    is laid over it (:func:`atlas.io.columns.merge_mapping`: the command line's partial
+    ``--columns``); without one, a file whose coordinate columns cannot be recognised raises
+    :class:`MappingNeeded`. Text that is not UTF-8 is re-read as Windows-1251/1252 (reported).
     """
     try:
-        return _read_csv(path, mapping)
+        return _read_csv(path, mapping, merge)
     except _NotUtf8:
-        return _read_reencoded(Path(path), mapping)
+        return _read_reencoded(Path(path), mapping, merge)
 
 
-def _read_reencoded(path: Path, mapping: Mapping[str, str] | None) -> tuple[EventTable, ImportReport]:
+def _read_reencoded(path: Path, mapping: Mapping[str, str] | None, merge: bool = False) -> tuple[EventTable, ImportReport]:
     import tempfile
 
     report = ImportReport(str(path), "CSV")
@@ -403,7 +429,7 @@ def _read_reencoded(path: Path, mapping: Mapping[str, str] | None) -> tuple[Even
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / path.name
         p.write_bytes(data)
-        table, rep = _read_csv(p, mapping)
+        table, rep = _read_csv(p, mapping, merge)
     rep.path = str(path)
     rep.notes[:0] = report.notes
     return table, rep

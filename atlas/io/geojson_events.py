@@ -29,6 +29,7 @@ from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 from .columns import BuildOptions, build_events, guess_mapping, has_coordinates
 from .geojson_crs import CrsError, DeclaredCrs, parse_crs_member, to_lonlat
 from .input_guard import parse_json, read_input_bytes
+from .presets import preset_for
 from .report import ImportReport, InputError
 
 #: Properties the schema knows; everything else an import brings is kept as an extra column.
@@ -116,6 +117,11 @@ def table_from_records(records: list[Any], path: str | Path, report: ImportRepor
                 seen.add(k)
                 names.append(k)
     cols = {k: pa.chunked_array([pa.array([_text(records[i].get(k)) for i in keep], pa.string())]) for k in names}
+    preset = preset_for(names) if mapping is None else None
+    if preset is not None:
+        report.format = f"{preset.name} JSON"
+        mapping = preset.mapping(names)
+        report.notes.extend(preset.recode_columns(cols, names))
     if mapping is None:
         mapping = guess_mapping(names)
         if not has_coordinates(mapping):
