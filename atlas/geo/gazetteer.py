@@ -9,10 +9,12 @@ No Qt here: the UI box (atlas.ui.gazetteer_box) and the tests use it directly.
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # Cyrillic (Russian and Ukrainian letters) to a plain Latin transliteration.
 _CYR = {
@@ -96,16 +98,22 @@ class Gazetteer:
 
     @classmethod
     def from_basemap(cls) -> Gazetteer:
-        """The settlements of the bundled basemap (raises BasemapError if unreadable)."""
+        """The settlements of the bundled basemap and the places of ``gazetteer_extra.csv`` beside it
+        (raises BasemapError if the basemap is unreadable)."""
         from .basemap_data import load_basemap
 
-        s = load_basemap().settlements
+        basemap = load_basemap()
+        s = basemap.settlements
         places = [
             Place(s.names[i], s.names_local[i], float(s.lon[i]), float(s.lat[i]), int(s.population[i]),
                   s.admin1[i], s.country[i], bool(s.approximate[i]))
             for i in range(len(s))
         ]
-        return cls(places, ALTERNATE_NAMES)
+        extra, extra_names = read_extra_places(basemap.data_dir / EXTRA_PLACES_FILE)
+        alternates = {k: tuple(v) for k, v in ALTERNATE_NAMES.items()}
+        for name, names in extra_names.items():
+            alternates[name] = alternates.get(name, ()) + tuple(names)
+        return cls(places + extra, alternates)
 
     def search(self, query: str, limit: int = 20) -> list[Match]:
         q = fold(query)
@@ -133,12 +141,58 @@ class Gazetteer:
         return out[:limit]
 
 
+#: Places that are not settlements of the basemap but that events name: facilities (the Kursk NPP,
+#: the Khalino airfield, the Sudzha gas metering station) and places outside the basemap's region
+#: (Vuhledar, Jeddah). One CSV row each, with its source; ``alternates`` separated by ``;``.
+EXTRA_PLACES_FILE = "gazetteer_extra.csv"
+EXTRA_PLACES_FIELDS = ["name", "name_local", "lat", "lon", "country", "admin1", "approximate", "alternates", "source"]
+
+
+def read_extra_places(path: Path) -> tuple[list[Place], dict[str, list[str]]]:
+    """The places of ``gazetteer_extra.csv`` and their other spellings (empty if the file is absent)."""
+    if not path.exists():
+        return [], {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and list(rows[0].keys()) != EXTRA_PLACES_FIELDS:
+        raise ValueError(f"{path}: header must be {','.join(EXTRA_PLACES_FIELDS)}")
+    places: list[Place] = []
+    names: dict[str, list[str]] = {}
+    for r in rows:
+        if not r["source"].strip():
+            raise ValueError(f"{path}: {r['name']} has no source")
+        places.append(Place(r["name"], r["name_local"], float(r["lon"]), float(r["lat"]), 0, r["admin1"],
+                            r["country"], r["approximate"] == "true"))
+        names[r["name"]] = [a.strip() for a in r["alternates"].split(";") if a.strip()]
+    return places, names
+
+
 #: Spellings the sources use that neither GeoNames' name nor its Cyrillic form fold to (exonyms,
-#: older romanisations). Keyed by the settlement's GeoNames name.
+#: older romanisations, the Ukrainian forms of Russian villages). Keyed by the settlement's name.
 ALTERNATE_NAMES: dict[str, tuple[str, ...]] = {
-    "Kurchatov": ("Kursk NPP", "Kursk nuclear power plant", "Курская АЭС"),
+    "Kurchatov": ("Kursk NPP",),  # the plant itself is in gazetteer_extra.csv
     "Kharkiv": ("Kharkov", "Charkiw"),
     "Staryy Oskol": ("Stary Oskol", "Staryi Oskol"),
     "L'gov": ("Lgov",),
     "Lgov": ("L'gov",),
+    # Villages of the 2024-25 fighting: the spellings ../shared/reference/places.csv and the reports use;
+    # the Ukrainian Cyrillic is written from places.csv's Ukrainian romanisation (Makhnivka → Махнівка).
+    "Guyevo": ("Guevo", "Huieve", "Gujewo"),
+    "Makhnovka": ("Makhnivka", "Махнівка"),
+    "Pogrebki": ("Pohrebky",),
+    "Sverdlikovo": ("Sverdlykove", "Свердликове"),
+    "Nikolayevo-Daryino": ("Nikolaevo-Darino", "Nikolayevo-Darino", "Mykolaivo-Darino"),
+    "Zvannoye": ("Zvannoe", "Zvanne", "Званне"),
+    "Veseloye": ("Veseloe",),
+    "Olgovka": ("Olhivka", "Ольгівка"),
+    "Kazachya Loknya": ("Kozacha Loknia", "Козача Локня"),
+    "Oleshnya": ("Oleshnia",),
+    "Gornal": ("Hornal",),
+    "Plekhovo": ("Plyokhovo", "Plekhove", "Плехове"),
+    "Martynovka": ("Martynivka", "Мартинівка"),
+    "Malaya Loknya": ("Mala Loknia", "Мала Локня"),
+    "Goncharovka": ("Honcharivka", "Гончарівка"),
+    "Lyubimovka": ("Liubimovka", "Liubymivka", "Любимівка"),
+    "Snagost": ("Snahost",),
+    "Karyzh": ("Kariž", "Кариж"),
 }

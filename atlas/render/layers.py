@@ -315,7 +315,9 @@ class EventsLayer(MapLayer):
         claimed = np.isin(conf.codes[rows], claim_codes)
         codes = etype.codes[rows]
         vague = np.isin(table.date_precision[rows], uncertainty.DIAMOND_DATE_PRECISIONS)
-        halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows])
+        stated = table.extras.get(uncertainty.RADIUS_COLUMN)
+        radius_km = uncertainty.stated_radius_km(None if stated is None else stated[rows], rows.size)
+        halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows], radius_km)
         key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
         groups = []
         if rows.size:

@@ -2,7 +2,9 @@
 
 * Geo precision above 1 (the point is "near" a place, or only the region is known) draws a
   translucent halo of the uncertainty radius, in ground metres converted to pixels at the view,
-  so it grows as you zoom in (:data:`HALO_RADIUS_M`).
+  so it grows as you zoom in: the event's own radius where it states one (the curated dataset's
+  ``coord_uncertainty_km``, e.g. 8 km for a village placed from a description), else the default
+  of its precision (:data:`HALO_RADIUS_M`).
 * Date precision above 1 (about a week, or a month) draws the event as a diamond instead of a dot
   (the sprite shape, see :func:`atlas.render.layers.make_marker`).
 * Claims (claimed or disputed) are rings, confirmed or reported events filled dots.
@@ -46,11 +48,37 @@ HALO_FILL_ALPHA = round(HALO_INNER_ALPHA + (HALO_OUTER_ALPHA - HALO_INNER_ALPHA)
 FloatArray = npt.NDArray[np.float64]
 
 
-def halo_radius_merc(geo_precision: npt.NDArray[np.int8], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Halo radius in Mercator metres per event (0 for none): ground metres / cos(latitude)."""
+#: Extra column of an event table holding the stated uncertainty radius in km.
+RADIUS_COLUMN = "coord_uncertainty_km"
+
+
+def stated_radius_km(values: npt.ArrayLike | None, n: int) -> npt.NDArray[np.float64]:
+    """The ``coord_uncertainty_km`` cells as floats (NaN where empty or not a positive number)."""
+    out = np.full(n, np.nan)
+    if values is None:
+        return out
+    for i, v in enumerate(np.asarray(values, dtype=object).reshape(-1)[:n]):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f) and f > 0:
+            out[i] = f
+    return out
+
+
+def halo_radius_merc(geo_precision: npt.NDArray[np.int8], lat: npt.NDArray[np.float64],
+                     radius_km: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+    """Halo radius in Mercator metres per event (0 for none): ground metres / cos(latitude).
+
+    Events with geo precision 2 or 3 get their stated ``radius_km`` where it is a number, else the
+    default of their precision; precision 1 (the place itself) gets no halo."""
     r = np.zeros(len(geo_precision), np.float64)
     for gp, metres in HALO_RADIUS_M.items():
         r[geo_precision == gp] = metres
+    if radius_km is not None:
+        stated = np.isfinite(radius_km) & (geo_precision >= 2)
+        r[stated] = radius_km[stated] * 1000.0
     if r.any():
         r /= np.cos(np.radians(np.clip(lat, -85, 85)))
     return r

@@ -47,7 +47,7 @@ CONFIDENCE = {"confirmed", "reported", "claimed", "disputed"}
 PROPERTY_KEYS = {
     "event_id", "event_date", "time_precision", "event_type", "sub_event_type", "title", "actor1",
     "actor2", "side", "country", "admin1", "admin2", "location", "geo_precision", "coord_approximate",
-    "coord_basis", "notes", "fatalities", "confidence", "claimed_by", "claim_area_km2", "sources",
+    "coord_basis", "place", "coord_uncertainty_km", "notes", "fatalities", "confidence", "claimed_by", "claim_area_km2", "sources",
 }
 REQUIRED_STRINGS = ("event_id", "event_date", "event_type", "sub_event_type", "title", "actor1", "side",
                     "location", "notes", "confidence")
@@ -289,10 +289,14 @@ def test_geometry_and_coordinate_provenance(collection: dict[str, Any]) -> None:
             plat, plon = PLACES[name]
             assert abs(lat - plat) <= 1e-4 and abs(lon - plon) <= 1e-4, (eid, name)
         if not p["coord_approximate"]:
-            # A coordinate only counts as sourced when it is the places.csv point of the place itself.
-            assert cited, f"{eid}: exact coordinates must come from places.csv"
-            assert cited.group(1) not in APPROXIMATE_IN_PLACES, eid
-            assert p["location"].startswith(cited.group(1)) or cited.group(1).startswith(p["location"]), eid
+            # A coordinate only counts as sourced when it is the point of the place itself: its places.csv row,
+            # or its gazetteer entry with that entry's source (GeoNames, Wikipedia); tests/data/test_event_places.py
+            # checks the point against the gazetteer.
+            gazetteer = re.match(r"gazetteer '([^']+)'", p["coord_basis"])
+            assert cited or gazetteer, f"{eid}: exact coordinates must come from places.csv or the gazetteer"
+            name = (cited or gazetteer).group(1)
+            assert name not in APPROXIMATE_IN_PLACES, eid
+            assert name == p["place"], eid
         for name in UNCONFIRMED_PLACES:
             if p["location"].startswith(name):
                 assert p["coord_approximate"] is True, f"{eid}: {name} has no sourced coordinate"

@@ -63,6 +63,28 @@ def test_halo_radius_in_ground_metres(qtbot) -> None:
         assert img.pixelColor(*outside) == BG, (eid, img.pixelColor(*outside).name())
 
 
+def test_halo_follows_the_stated_radius(qtbot) -> None:
+    # the curated dataset states each approximate point's radius (coord_uncertainty_km): a village placed
+    # from a description at 12 km draws a 12 km halo, not the 5 km default; an exact point draws none.
+    recs = [ev("near", 34.5, 51.2, gp=2), ev("stated", 35.5, 51.2, gp=2), ev("exact", 36.3, 51.2, gp=1)]
+    recs[0]["coord_uncertainty_km"] = ""
+    recs[1]["coord_uncertainty_km"] = "12.0"
+    recs[2]["coord_uncertainty_km"] = "12.0"
+    model = AtlasModel(EventTable.from_records(recs, extra_fields=("coord_uncertainty_km",)))
+    scene = MapScene(model)
+    scene.layers = [BackgroundLayer("#f4f1ea"), scene.events]
+    vp = view(35.4, 51.2, 320_000.0)
+    img = render_map(scene, vp)
+    per_px_ground = 400.0 * np.cos(np.radians(51.2))
+    for lon, radius_km in ((34.5, 5.0), (35.5, 12.0)):
+        cx, cy = px_of(img, vp, lon, 51.2)
+        r_px = radius_km * 1000 / per_px_ground
+        assert redness(img.pixelColor(cx - int(r_px * 0.8), cy)) > 15, (lon, radius_km)
+        assert img.pixelColor(cx - int(r_px * 1.25) - 8, cy) == BG, (lon, radius_km)
+    cx, cy = px_of(img, vp, 36.3, 51.2)
+    assert img.pixelColor(cx + 12, cy) == BG  # precision 1: the place itself, no halo whatever the radius
+
+
 def test_halo_grows_with_zoom(qtbot) -> None:
     scene, _ = scene_for([ev("c", 35.0, 51.2, gp=3)])
     far = render_map(scene, view(35.0, 51.2, 2_000_000.0))

@@ -1,0 +1,113 @@
+"""Every point of the curated dataset stands for the place it names (issue 13, "Places").
+
+* The event's ``place`` resolves in the gazetteer (the basemap's settlements plus
+  data/basemap/gazetteer_extra.csv) and its point lies within its stated radius
+  (``coord_uncertainty_km``) of that place.
+* No event is drawn on another place's point: no two events naming different places share a point,
+  and no point sits on a gazetteer place other than its own.
+* ``geo_precision`` follows ACLED (1 the place itself, 2 near it, 3 the district or region) and
+  agrees with ``coord_approximate``: only precision 1 is exact, and only at a place whose coordinate
+  a source gives.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atlas.geo.gazetteer import Gazetteer, Place, fold
+
+ROOT = Path(__file__).resolve().parents[2]
+DATASET = ROOT / "data" / "events" / "kursk_2024_25.geojson"
+#: Coordinates are given to 4-5 decimals: 0.05 km of slack for rounding.
+ROUNDING_KM = 0.05
+#: A point this close to a gazetteer place is drawn "on" that place.
+ON_A_PLACE_KM = 0.2
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (spherical, R = 6371 km: far below the radii tested)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+@pytest.fixture(scope="module")
+def located() -> list[tuple[dict[str, Any], float, float]]:
+    doc = json.loads(DATASET.read_text(encoding="utf-8"))
+    out = []
+    for f in doc["features"]:
+        p, g = f["properties"], f["geometry"]
+        if g is None:
+            assert p["place"] is None and p["coord_uncertainty_km"] is None, p["event_id"]
+            continue
+        lon, lat = g["coordinates"]
+        out.append((p, lat, lon))
+    assert len(out) >= 40
+    return out
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.from_basemap()
+
+
+def _named(gaz: Gazetteer, name: str) -> list[Place]:
+    """Gazetteer places of which ``name`` is a spelling (name, local name or alternate)."""
+    key = fold(name)
+    return [p for p, keys in zip(gaz.places, gaz._keys) if key in keys]
+
+
+def test_every_point_names_its_place_and_a_radius(located) -> None:
+    for p, _lat, _lon in located:
+        assert isinstance(p["place"], str) and p["place"].strip(), p["event_id"]
+        r = p["coord_uncertainty_km"]
+        assert isinstance(r, (int, float)) and not isinstance(r, bool) and 0 < r <= 50, p["event_id"]
+
+
+def test_place_resolves_and_point_lies_within_its_radius(located, gazetteer) -> None:
+    for p, lat, lon in located:
+        eid, radius = p["event_id"], p["coord_uncertainty_km"]
+        places = _named(gazetteer, p["place"])
+        assert places, f"{eid}: {p['place']!r} is not in the gazetteer"
+        nearest = min(places, key=lambda q: _km(lat, lon, q.lat, q.lon))
+        d = _km(lat, lon, nearest.lat, nearest.lon)
+        assert d <= radius + ROUNDING_KM, f"{eid}: {d:.2f} km from {nearest.name}, radius {radius} km"
+
+
+def test_no_event_sits_on_another_places_point(located, gazetteer) -> None:
+    by_point: dict[tuple[float, float], set[str]] = defaultdict(set)
+    for p, lat, lon in located:
+        by_point[(round(lat, 4), round(lon, 4))].add(p["place"])
+        own = {id(q) for q in _named(gazetteer, p["place"])}
+        for q in gazetteer.places:
+            if id(q) not in own and _km(lat, lon, q.lat, q.lon) < ON_A_PLACE_KM:
+                pytest.fail(f"{p['event_id']} ({p['place']}) is drawn on {q.name}'s point")
+    shared = {pt: names for pt, names in by_point.items() if len(names) > 1}
+    assert not shared, f"events naming different places share a point: {shared}"
+
+
+def test_geo_precision_agrees_with_coord_approximate(located, gazetteer) -> None:
+    for p, lat, lon in located:
+        eid, gp = p["event_id"], p["geo_precision"]
+        assert gp in (1, 2, 3), eid
+        # ACLED: 1 the place itself (exact), 2 near it, 3 only the district/region: both approximate.
+        assert p["coord_approximate"] is (gp >= 2), f"{eid}: geo_precision {gp} but coord_approximate {p['coord_approximate']}"
+        if gp == 3:
+            assert p["coord_uncertainty_km"] >= 10, f"{eid}: a district-level point needs a district-sized radius"
+        if gp == 1:
+            place = min(_named(gazetteer, p["place"]), key=lambda q: _km(lat, lon, q.lat, q.lon))
+            assert not place.approximate, f"{eid}: precision 1 at {place.name}, whose coordinate no source gives"
+
+
+def test_a_derived_position_says_how(located) -> None:
+    for p, _lat, _lon in located:
+        if p["coord_basis"].startswith("estimated"):
+            assert p["coord_approximate"] and p["geo_precision"] >= 2, p["event_id"]
+            assert p["coord_basis"].startswith(f"estimated (radius {p['coord_uncertainty_km']:g} km"), p["event_id"]
