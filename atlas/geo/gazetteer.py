@@ -91,10 +91,13 @@ class Gazetteer:
     def __init__(self, places: Sequence[Place], alternates: dict[str, Sequence[str]] | None = None) -> None:
         self.places = list(places)
         self._keys: list[tuple[str, ...]] = []
-        alt = alternates or {}
+        self._alternates: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (alternates or {}).items()}
         for p in self.places:
-            names = {p.name, p.name_local, *alt.get(p.name, ())}
-            self._keys.append(tuple(sorted({fold(n) for n in names if n})))
+            self._keys.append(tuple(sorted({fold(n) for n in self.names(p)})))
+
+    def names(self, place: Place) -> set[str]:
+        """Every spelling of ``place`` the gazetteer knows: its name, local name and alternates."""
+        return {n for n in (place.name, place.name_local, *self._alternates.get(place.name, ())) if n}
 
     @classmethod
     def from_basemap(cls) -> Gazetteer:

@@ -34,13 +34,14 @@ def set_alias_source(source: AliasSource | None) -> None:
 
 
 def _gazetteer_source() -> AliasSource:
-    from atlas.geo.gazetteer import ALTERNATE_NAMES, Gazetteer, fold
+    from atlas.geo.gazetteer import Gazetteer, fold
 
     try:
         gaz = Gazetteer.from_basemap()
     except Exception:  # an unreadable basemap leaves the search literal, never broken
         return lambda term: ()
-    names_of = {id(p): {p.name, p.name_local, *ALTERNATE_NAMES.get(p.name, ())} for p in gaz.places}
+    # Every spelling the gazetteer knows, those of gazetteer_extra.csv included (Халино → Khalino).
+    names_of = {id(p): gaz.names(p) for p in gaz.places}
 
     def stem(k: str) -> str:
         # Ukrainian forms of Russian place names differ in the ending (Глушково/Глушкове,

@@ -111,3 +111,21 @@ def test_a_derived_position_says_how(located) -> None:
         if p["coord_basis"].startswith("estimated"):
             assert p["coord_approximate"] and p["geo_precision"] >= 2, p["event_id"]
             assert p["coord_basis"].startswith(f"estimated (radius {p['coord_uncertainty_km']:g} km"), p["event_id"]
+
+
+def test_every_place_is_found_by_go_to_place_and_the_event_search_in_cyrillic(located, gazetteer) -> None:
+    # Go to place searches the gazetteer; the event search expands a place's name into all its
+    # spellings (atlas.model.place_aliases). Both must find each event's place by its Cyrillic name.
+    from atlas.model import place_aliases
+
+    place_aliases.set_alias_source(None)  # the bundled gazetteer
+    try:
+        for p, lat, lon in located:
+            place = min(_named(gazetteer, p["place"]), key=lambda q: _km(lat, lon, q.lat, q.lon))
+            cyrillic = [n for n in gazetteer.names(place) if any("\u0400" <= ch <= "\u04ff" for ch in n)]
+            assert cyrillic, f"{p['event_id']}: {place.name} has no Cyrillic name in the gazetteer"
+            for name in cyrillic:
+                assert place in [m.place for m in gazetteer.search(name)], (p["event_id"], name)
+                assert place.name.lower() in place_aliases.alternatives(name), (p["event_id"], name)
+    finally:
+        place_aliases.set_alias_source(None)
