@@ -32,7 +32,7 @@ FEATURES: tuple[FeatureEntry, ...] = (
         "convert": ("atlas.cli.convert", "write events to CSV, GeoJSON, KML, KMZ or GeoPackage (with the filters)"),
     }, workspace=("atlas.workspace.sections",)),
     FeatureEntry("workflow", gui="atlas.ui.workflow:Workflow"),
-    FeatureEntry("control", gui="atlas.ui.control_panel:ControlAreasFeature",
+    FeatureEntry("control", gui="atlas.ui.control_feature:ControlAreasFeature",
                  cli={"areas": ("atlas.cli.areas", "geodesic area per control status of each snapshot (km²)")},
                  workspace=("atlas.workspace.control_section",)),
     FeatureEntry("annotations", gui="atlas.ui.annotations_panel:AnnotationsFeature"),

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,17 +26,13 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QDockWidget,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -47,7 +43,7 @@ from PySide6.QtWidgets import (
 from atlas.control.chart_data import CHART_STATUSES_DEFAULT, chart_curves
 from atlas.control.claims import AreaClaim, area_claims
 from atlas.control.export import change_features, export, series_features, snapshot_features
-from atlas.control.io import UndatedError, read_control
+from atlas.control.loaded import LoadedControl
 from atlas.control.model import (
     STATUS_LABELS,
     STATUSES,
@@ -57,14 +53,12 @@ from atlas.control.model import (
     km2_to_sq_mi,
 )
 from atlas.control.reconstruction import RECONSTRUCTION
-from atlas.control.regions import REGIONS, region_geometry, region_label
-from atlas.io.report import ImportReport, InputError
+from atlas.control.regions import REGIONS, region_label
+from atlas.io.report import ImportReport
 from atlas.model import AtlasModel
-from atlas.model.session import CLIP_REGIONS, ControlDisplay, ControlFile
+from atlas.model.session import CLIP_REGIONS, ControlDisplay
 from atlas.render.area_chart import AreaChart
-from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer, ControlLegendLayer
-
-from .feature import Feature, FeatureHost
+from atlas.render.control_layer import APPROX_TEXT, ControlAreasLayer
 
 if TYPE_CHECKING:
     from .main_window import MainWindow  # noqa: F401
@@ -127,16 +121,12 @@ class ControlAreasPanel(QWidget):
         self.layer = layer
         self.repaint = repaint or (lambda: None)
         #: source label -> its series (files of one source make one series; each is a chart line)
-        self.groups: dict[str, ControlSeries] = {}
-        self.reports: list[ImportReport] = []
-        #: the files read into :attr:`groups`, as the model's state names them
-        self._loaded: tuple[ControlFile, ...] = ()
+        #: what was read from the state's files (atlas/control/loaded.py)
+        self.store = LoadedControl()
         self._syncing = 0
         self.ask_date: Callable[[Path], dt.date | None] = lambda path: ask_date_dialog(self, path)
         #: Called after the user opened files (the dock raises itself to show them).
         self.user_loaded: Callable[[], None] = lambda: None
-        self._clipped_cache: dict[tuple[str, str], ControlSeries] = {}
-        self._area_cache: dict[tuple[int, str], dict[str, float]] = {}
         self._build()
         model.control_changed.connect(self._on_state)
         model.time_window_changed.connect(self._on_shown_date)
@@ -305,97 +295,47 @@ class ControlAreasPanel(QWidget):
 
     @property
     def files(self) -> list[tuple[Path, dt.date | None]]:
-        return [(Path(f.path), f.as_of) for f in self._loaded]
+        return [(Path(f.path), f.as_of) for f in self.store.files]
+
+    @property
+    def groups(self) -> dict[str, ControlSeries]:
+        return self.store.groups
+
+    @property
+    def reports(self) -> list[ImportReport]:
+        return self.store.reports
 
     def series(self, source: str | None = None) -> ControlSeries:
         """The (clipped) series of ``source`` (default: the one on the map)."""
-        source = source or self.source
-        if source is None or source not in self.groups:
-            return ControlSeries()
-        key = (source, self.clip)
-        if key not in self._clipped_cache:
-            region = region_geometry(self.clip) if self.clip else None
-            base = self.groups[source]
-            self._clipped_cache[key] = base if region is None else ControlSeries.of(s.clipped(region) for s in base)
-        return self._clipped_cache[key]
+        return self.store.series(source or self.source, self.clip)
 
     def areas(self, snap: ControlSnapshot) -> dict[str, float]:
-        key = (id(snap), self.clip)
-        if key not in self._area_cache:
-            self._area_cache[key] = snap.areas_km2()  # the series is already clipped
-        return self._area_cache[key]
-
-    def _add_snapshots(self, snaps: list[ControlSnapshot]) -> None:
-        for snap in snaps:
-            src = snap.source or snap.label
-            self.groups[src] = self.groups.get(src, ControlSeries()).merged([snap])
-        self._clipped_cache.clear()
-        self._area_cache.clear()  # keyed by id(): ids of dropped snapshots get reused
+        return self.store.areas(snap, self.clip)
 
     def load_files(self, paths: list[str | Path], dates: dict[Path, dt.date] | None = None) -> list[str]:
         """Open files (the user's command): read them (asking for the date of undated ones unless
         ``dates`` has it), then add them to the session's state with the series of the last one on
         the map. Returns the error messages (also shown)."""
-        snaps, read, errors = self._read(paths, dates)
+        snaps, read, errors = self.store.read(paths, dates, self.ask_date)
         if read:
-            self._add_snapshots(snaps)
-            self._loaded = (*self._loaded, *read)
+            self.store.add(snaps, read)
             self.series_changed.emit()
             last = snaps[-1].source or snaps[-1].label if snaps else self.state.source
-            self.model.set_control(dataclasses.replace(self.state, files=self._loaded, source=last))
+            self.model.set_control(dataclasses.replace(self.state, files=self.store.files, source=last))
         if errors and self.isVisible():
             _message(self, QMessageBox.Icon.Warning, "Areas of control", "\n".join(errors))
         return errors
 
-    def _read(self, paths: list[str | Path], dates: dict[Path, dt.date] | None = None,
-              ask: bool = True) -> tuple[list[ControlSnapshot], list[ControlFile], list[str]]:
-        errors: list[str] = []
-        snaps: list[ControlSnapshot] = []
-        read: list[ControlFile] = []
-        for path in paths:
-            p = Path(path)
-            given = (dates or {}).get(p)
-            try:
-                try:
-                    s, report = read_control(p)
-                    given = None
-                except UndatedError:
-                    day = given or (self.ask_date(p) if ask else None)
-                    if day is None:
-                        errors.append(f"{p.name}: skipped (no date given)")
-                        continue
-                    s, report = read_control(p, as_of=day)
-                    given = day
-            except InputError as exc:
-                errors.append(str(exc))
-                continue
-            except Exception as exc:  # a reader bug must not take the app down
-                errors.append(f"{p}: unexpected error ({type(exc).__name__}: {exc})")
-                continue
-            snaps += s
-            self.reports.append(report)
-            read.append(ControlFile(str(p), given))
-        return snaps, read, errors
-
     def _sync_files(self) -> list[str]:
-        """Read what the state names and the panel has not read (a workspace opened); start over
-        when the state dropped files. Files that cannot be read leave the state, with a note."""
+        """Read what the state names and the panel has not read (a workspace opened). Files that
+        cannot be read leave the state (the workspace notes which)."""
         want = self.state.files
-        if want == self._loaded:
+        if want == self.store.files:
             return []
-        if want[:len(self._loaded)] != self._loaded:
-            self.groups.clear()
-            self.reports.clear()
-            self._clipped_cache.clear()
-            self._area_cache.clear()
-            self._loaded = ()
-        todo = want[len(self._loaded):]
-        snaps, read, errors = self._read([f.path for f in todo], {Path(f.path): f.as_of for f in todo if f.as_of}, ask=False)
-        self._add_snapshots(snaps)
-        self._loaded = (*self._loaded, *read)
+        errors = self.store.sync(want)
         self.series_changed.emit()
-        if self._loaded != want:
-            self.model.set_control(dataclasses.replace(self.state, files=self._loaded))
+        if self.store.files != want:
+            self.model.set_control(dataclasses.replace(self.state, files=self.store.files))
         return errors
 
     def load_bundled(self) -> None:
@@ -443,6 +383,8 @@ class ControlAreasPanel(QWidget):
         if key == self._shown and self.layer.snapshot is key[1]:
             return
         self._shown = (day, self.layer.snapshot, self.source, self.clip)
+        if day is None and self.layer.snapshot is not None:
+            day = self.layer.snapshot.as_of  # no date set: the box shows the snapshot drawn (the latest)
         if day is not None and _pydate(self.date_edit.date()) != day:
             self.date_edit.blockSignals(True)
             self.date_edit.setDate(_qdate(day))
@@ -625,50 +567,3 @@ class ControlAreasPanel(QWidget):
                 "description": f"Areas of control ({self.source}); {region_label(name)}"
                                + (f"; {APPROX_TEXT}" if approx else "")}
         return export(path, layers, meta)
-
-
-class ControlAreasFeature(Feature):
-    """The areas-of-control layer on the map, its dock, and File ▸ Areas of control."""
-
-    name = "control"
-
-    def __init__(self, host: FeatureHost, load_bundled: bool = True) -> None:
-        super().__init__(host)
-        window: Any = host
-        self.layer = ControlAreasLayer()
-        keys = [lyr.key for lyr in host.canvas.scene_layers.layers]
-        # Under the events and under the place names when those sit below the events.
-        host.add_map_layer(self.layer, below=min((k for k in ("names", "events") if k in keys), key=keys.index,
-                                                 default="events"))
-        host.add_map_layer(ControlLegendLayer(self.layer))
-        self.panel = panel = ControlAreasPanel(host.model, self.layer, repaint=host.canvas.item.update)
-        panel.setObjectName("control_panel")
-        # In a scroll area, so the dock never forces a minimum size on the window.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(panel)
-        scroll.setMinimumSize(120, 80)
-        self.dock = host.add_dock("Areas of control", "control_dock", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
-        # A tab beside the details (the right column is already tall); raised when the user opens files.
-        neighbour = window.findChild(QDockWidget, "details_dock") or host.list_dock
-        if window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
-            window.tabifyDockWidget(neighbour, self.dock)
-        panel.user_loaded = self.dock.raise_
-        act_open = host.action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
-                               "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
-        act_export = host.action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,
-                                 "Write the shown snapshot, the series and the change as GeoPackage or GeoJSON")
-        act_prev = host.action("Previous control snapshot", "Alt+PgUp", lambda: panel.step(-1))
-        act_next = host.action("Next control snapshot", "Alt+PgDown", lambda: panel.step(1))
-        sub = QMenu("Areas of &control", window)
-        for a in (act_open, act_export, act_prev, act_next):
-            sub.addAction(a)
-        file_menu = host.menu("file")
-        quit_act = next((a for a in file_menu.actions() if a.text() == "&Quit"), None)
-        if quit_act is not None:
-            file_menu.insertMenu(quit_act, sub)  # above Quit, with the other file actions
-        else:
-            file_menu.addMenu(sub)
-        if load_bundled and not host.model.control.files:
-            panel.load_bundled()

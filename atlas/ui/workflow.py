@@ -17,8 +17,6 @@ from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
 from atlas.model import InView, find_part
 from atlas.model.part_masks import PartMasks
 
-from atlas.model.session import MapStyle
-
 from .details_panel import DetailsPanel
 from .feature import Feature, FeatureHost
 from .undo import FilterUndo

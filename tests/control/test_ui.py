@@ -170,7 +170,7 @@ def test_panel_asks_for_the_date_of_an_undated_file(panel, tmp_path: Path) -> No
     assert "not valid JSON" in panel.load_files([bad])[0]
 
 
-def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> None:
+def test_main_window_has_the_layer_dock_and_the_reconstruction_only_when_asked(qtbot) -> None:
     from atlas.ui.main_window import MainWindow
 
     win = MainWindow(AtlasModel())
@@ -184,10 +184,18 @@ def test_main_window_installs_layer_dock_and_bundled_reconstruction(qtbot) -> No
     assert legend.version == v + 1  # the canvas cache follows the areas layer
     panel = win.feature("control").panel
     assert win.feature("control").dock.widget().widget() is panel  # inside a scroll area
+    # A model is no map: the window opens with no control areas until the user loads or asks.
+    assert panel.groups == {} and win.model.control.files == ()
+    feature = win.feature("control")
+    assert not feature.act_model.isChecked()
+    feature.act_model.trigger()
     (src,) = panel.groups
-    assert panel.groups[src].approximate
+    assert panel.groups[src].approximate and feature.reconstruction_shown()
+    assert len(win.model.control.files) == 1
     texts = [a.text() for a in win.findChildren(type(win.act_quit)) if a.shortcut().toString()]
     assert any("areas of &control" in t.lower() for t in texts)
     win.model.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 14)))
     assert panel.layer.snapshot is not None and panel.layer.snapshot.as_of == dt.date(2025, 3, 13)
     assert STATUS_STYLE["ukrainian"][0].startswith("#")
+    win.undo_stack.undo()  # the time window is no undo step; showing the model is one
+    assert not feature.reconstruction_shown() and panel.groups == {} and not feature.act_model.isChecked()

@@ -29,6 +29,7 @@ def test_control_state_round_trips_through_a_workspace(qtbot, tmp_path: Path) ->
     undated = write_json(tmp_path / "survey.geojson", deepstate_doc(shrunk))
     win = _window(qtbot)
     panel = win.feature("control").panel
+    win.feature("control").show_reconstruction(True)
     panel.ask_date = lambda p: dt.date(2024, 12, 1)
     assert panel.load_files([a, b, undated]) == []
     panel.clip_combo.setCurrentIndex(panel.clip_combo.findData("kursk"))
