@@ -178,7 +178,9 @@ def run(args: argparse.Namespace) -> int:
     view = args.view or ws.get("view")
     vp = view_for(model, spec.width, spec.height, view=view, focus=args.focus, ui_scale=spec.ui_scale)
     base_filter = model.filter
-    paper = args.paper if fmt == "pdf" else None
+    # The page's pixels are the paper's millimetres at --dpi already (PageSpec.for_paper); the SVG
+    # and the PDF also state the paper's exact size (a PNG has only pixels and its dpi).
+    paper = args.paper if fmt in ("pdf", "svg") else None
 
     def at_days(a: dt.date | None, b: dt.date | None) -> None:
         model.set_filter(replace_part(base_filter, DateRange, DateRange(a, b)))

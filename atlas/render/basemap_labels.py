@@ -1,5 +1,5 @@
 """The basemap's names: places, rivers, oblasts and countries as pre-rendered sprites (text and
-halo), placed by a greedy, population-first collision test on a coarse occupancy grid that keeps
+halo; real text over an outline halo in SVG and PDF), placed by a greedy, population-first collision test on a coarse occupancy grid that keeps
 clear of event markers, memoised per viewport and shared by the two label layers."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from shapely.ops import polylabel
 from .basemap_base import BasemapOptions, _BasemapLayer, ground_m_per_px
 from .basemap_geometry import FONT_FAMILY, BasemapGeometry, _parts
 from .themes import Theme
+from .vector_text import draw_haloed_text
 from .viewport import Viewport
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,6 +84,21 @@ def label_font(style: LabelStyle, ui_scale: float) -> QFont:
 
 
 _SPRITES = SpriteCache()
+
+
+def draw_name(p: QPainter, vp: Viewport, x: float, y: float, text: str, style: LabelStyle, theme: Theme,
+              dpr: float) -> None:
+    """A name whose sprite's top left is at (x, y): the sprite on a raster; on SVG and PDF the
+    same text and halo as text over an outline (atlas.render.vector_text), so the name can be
+    found, copied and edited there."""
+    if not vp.vector:
+        p.drawImage(QPointF(x, y), _SPRITES.get(text, style, theme, vp.ui_scale, dpr))
+        return
+    font = label_font(style, vp.ui_scale)
+    halo = style.halo * vp.ui_scale
+    origin = QPointF(x + halo + 1, y + halo + QFontMetricsF(font).ascent())
+    draw_haloed_text(p, origin, text.upper() if style.caps else text, font, getattr(theme, style.colour),
+                     theme.text_halo, halo)
 
 
 def _place_class(pop: int) -> int:
@@ -321,8 +337,7 @@ class PlacesLayer(_BasemapLayer):
                 p.setBrush(solid)
                 p.drawEllipse(QPointF(x, y), r * 0.45, r * 0.45)
         for lab in placed:
-            img = _SPRITES.get(lab.text, lab.style, t, u, dpr)
-            p.drawImage(QPointF(*lab.pos), img)
+            draw_name(p, vp, lab.pos[0], lab.pos[1], lab.text, lab.style, t, dpr)
 
     def hits(self, vp: Viewport, dpr: float = 1.0) -> list[str]:
         """The names placed in this view (for tests and the gazetteer's "what is here")."""
@@ -375,7 +390,7 @@ class NamesLayer(_BasemapLayer):
                 rect = (x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
                 if occ.free(rect):
                     occ.take(rect)
-                    p.drawImage(QPointF(rect[0], rect[1]), img)
+                    draw_name(p, vp, rect[0], rect[1], text, COUNTRY_STYLE, self.theme, dpr)
                     break
 
     def _oblast_names(self, p: QPainter, vp: Viewport, occ: Occupancy, dpr: float) -> None:
@@ -405,7 +420,7 @@ class NamesLayer(_BasemapLayer):
                 rect = (x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
                 if occ.free(rect):
                     occ.take(rect)
-                    p.drawImage(QPointF(rect[0], rect[1]), img)
+                    draw_name(p, vp, rect[0], rect[1], text, OBLAST_STYLE, self.theme, dpr)
                     break
 
     def _river_names(self, p: QPainter, vp: Viewport, occ: Occupancy, dpr: float) -> None:
@@ -419,10 +434,10 @@ class NamesLayer(_BasemapLayer):
             spacing = max(420 * u, 3 * w)
             for xy in river.xy:
                 for window in _label_spots(vp, xy, w, spacing):
-                    self._place_river_label(p, occ, img, w, h, window)
+                    self._place_river_label(p, vp, occ, text, w, h, window, dpr)
 
-    def _place_river_label(self, p: QPainter, occ: Occupancy, img: QImage, w: float, h: float,
-                           window: list[tuple[float, float, float]]) -> None:
+    def _place_river_label(self, p: QPainter, vp: Viewport, occ: Occupancy, text: str, w: float, h: float,
+                           window: list[tuple[float, float, float]], dpr: float) -> None:
         for cx, cy, ang in window:
             # A rotated label's bounding box is mostly empty: test a row of small squares
             # along the text instead, so a slanted name fits between places.
@@ -445,7 +460,7 @@ class NamesLayer(_BasemapLayer):
             p.rotate(math.degrees(ang))
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             # Offset the name off the line so it sits beside the river, not on it.
-            p.drawImage(QPointF(-w / 2, -h + 0.3 * h), img)
+            draw_name(p, vp, -w / 2, -h + 0.3 * h, text, RIVER_STYLE, self.theme, dpr)
             p.restore()
             return
 

@@ -21,6 +21,7 @@ from atlas.model.table import EventTable
 
 from . import style, uncertainty
 from .themes import LIGHT, Theme
+from .vector_text import draw_haloed_text
 from .viewport import Viewport
 
 IntArray = npt.NDArray[np.intp]
@@ -143,6 +144,10 @@ class GraticuleLayer(ThemedLayer):
             texts.append((vp.width - pad - fm.horizontalAdvance(s), ty, s))
         halo = QColor(t.text_halo)
         halo.setAlpha(170)
+        if vp.vector:  # one text per label over an outline halo: no copies for pdftotext to read
+            for x, y, s in texts:
+                draw_haloed_text(p, QPointF(x, y), s, font, t.graticule_text, halo, u)
+            return
         p.setPen(halo)
         for x, y, s in texts:
             for dx, dy in ((-u, 0.0), (u, 0.0), (0.0, -u), (0.0, u)):

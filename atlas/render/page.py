@@ -12,6 +12,7 @@ scale with ``ui_scale = dpi / 96``, so text, line widths and the scale bar are r
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ from atlas.io.atomic import atomic_path
 from atlas.model import AtlasModel
 from atlas.model.filters import All, DateRange, find_part
 
-from . import style
+from . import style, vector_text
 from .annotations_layer import AnnotationsLayer
 from .decorations import draw_north_arrow, draw_scale_bar
 from .layers import MapLayer, draw_marker_shapes
@@ -627,9 +628,29 @@ def write_png(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasMod
     return info
 
 
-def write_svg(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport) -> PageInfo:
+def write_svg(path: str | Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport,
+              paper: str | None = None, landscape: bool = True) -> PageInfo:
+    """A vector SVG: geometry in page pixels (the viewBox), names and page text as ``<text>``.
+    Its printed size is the page's pixels at ``spec.dpi``; with ``paper`` the paper's exact
+    millimetres (the pixel count is rounded, the paper is not)."""
     with atomic_path(path) as tmp:
-        return _write_svg(tmp, spec, scene, model, view)
+        info = _write_svg(tmp, spec, scene, model, view)
+        if paper is not None:
+            _set_svg_paper_size(tmp, paper, landscape)
+        return info
+
+
+def _set_svg_paper_size(path: Path, paper: str, landscape: bool) -> None:
+    if paper not in PAPER_MM:
+        raise ExportError(f"unknown paper {paper!r} (use {', '.join(PAPER_MM)})")
+    w_mm, h_mm = PAPER_MM[paper]
+    if landscape:
+        w_mm, h_mm = h_mm, w_mm
+    svg = path.read_text(encoding="utf-8")
+    fixed, n = re.subn(r'<svg width="[\d.]+mm" height="[\d.]+mm"', f'<svg width="{w_mm:g}mm" height="{h_mm:g}mm"', svg, count=1)
+    if n != 1:
+        raise ExportError(f"{path}: the SVG writer wrote no size to set the paper's on")
+    path.write_text(fixed, encoding="utf-8")
 
 
 def _write_svg(path: Path, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport) -> PageInfo:
@@ -645,10 +666,12 @@ def _write_svg(path: Path, spec: PageSpec, scene: MapScene, model: AtlasModel, v
     p = QPainter()
     if not p.begin(gen):
         raise ExportError(f"{path}: could not write the SVG")
-    try:
-        info = paint_page(p, spec, scene, model, view, vector=True)
-    finally:
-        p.end()
+    with vector_text.recording() as spacing:
+        try:
+            info = paint_page(p, spec, scene, model, view, vector=True)
+        finally:
+            p.end()
+    vector_text.add_svg_letter_spacing(path, spacing)
     return info
 
 
@@ -695,9 +718,11 @@ def _content_kw(spec: PageSpec) -> dict[str, object]:
 
 def write_page(path: str | Path, fmt: str, spec: PageSpec, scene: MapScene, model: AtlasModel, view: Viewport,
                paper: str | None = None, landscape: bool = True) -> PageInfo:
-    writers: dict[str, Callable[..., PageInfo]] = {"png": write_png, "svg": write_svg}
-    if fmt == "pdf":
-        writers["pdf"] = lambda *a: write_pdf(*a, paper=paper, landscape=landscape)
+    writers: dict[str, Callable[..., PageInfo]] = {
+        "png": write_png,
+        "svg": lambda *a: write_svg(*a, paper=paper, landscape=landscape),
+        "pdf": lambda *a: write_pdf(*a, paper=paper, landscape=landscape),
+    }
     if fmt not in writers:
         raise ExportError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     try:
