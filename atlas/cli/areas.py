@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from atlas.control.regions import CLI_REGIONS
 
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="control-area files: DeepStateMap GeoJSON, GeoJSON with status + date, KML/KMZ "
+                   help="control-area files: DeepStateMap GeoJSON, GeoJSON with status + date, KML/KMZ, GeoPackage "
                         "(none: the bundled approximate reconstruction of the Ukrainian-held area)")
     p.add_argument("--clip", choices=CLI_REGIONS, help="only count the area inside this oblast or country")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--change", type=_date_pair, metavar="FROM,TO",
                    help="print the Ukrainian-held area gained and lost between two dates (and draw it on --map)")
     g.add_argument("--export", metavar="OUT.gpkg|OUT.geojson|OUT.kml|OUT.kmz",
-                   help="write the series (and the --change) as GeoPackage or GeoJSON, clipped like the areas")
+                   help="write the series (and the --change) as GeoPackage, GeoJSON, KML or KMZ, clipped like the areas")
     g.add_argument("--size", type=parse_size, default=(1400, 1000), metavar="WxH", help="picture size (default 1400x1000)")
 
 

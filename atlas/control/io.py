@@ -9,6 +9,8 @@ Formats
   The date is in the file name only (Unix seconds or YYYYMMDD).
 - Any GeoJSON polygon layer with a ``status`` and a date property (``as_of``/``date``): one snapshot
   per distinct date; this is also what :mod:`atlas.control.export` writes.
+- GeoPackage polygon layers (what :mod:`atlas.control.export` writes; any layer with a status and a
+  date column): read by the GeoJSON rules; a change layer (gained/lost) is skipped, as in GeoJSON.
 - KML/KMZ control polygons: the status from the placemark's style id or name (``#ru``/``#ua``…),
   the date from a file-name pattern such as ``Control_24_09_01`` (YY_MM_DD) or a TimeStamp. XML with
   a DOCTYPE or ENTITY declaration is refused (no entity expansion); namespaces are optional.
@@ -36,7 +38,7 @@ from atlas.io.report import ImportReport, InputError
 from .model import STATUSES, ControlSnapshot, polygonal
 
 MAX_BYTES = 512 * 1024 * 1024
-SUFFIXES = (".geojson", ".json", ".kml", ".kmz")
+SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".gpkg")
 
 
 class UndatedError(InputError):
@@ -220,6 +222,8 @@ def read_control(path: str | Path, as_of: dt.date | None = None,
         return _read_geojson(p, as_of, default_status)
     if suffix in (".kml", ".kmz"):
         return _read_kml(p, as_of, default_status)
+    if suffix == ".gpkg":
+        return _read_gpkg(p, as_of, default_status)
     raise InputError(p, f"unknown control-area format {suffix or '(no suffix)'}; "
                         f"expected one of {', '.join(SUFFIXES)}")
 
@@ -255,6 +259,12 @@ def _read_geojson(p: Path, as_of: dt.date | None,
     from atlas.io.input_guard import MAX_INPUT_BYTES, parse_json, read_input_bytes
 
     doc = parse_json(read_input_bytes(p, MAX_INPUT_BYTES, "GeoJSON file"), p, "JSON")
+    return _from_feature_collection(p, doc, report, as_of, default_status)
+
+
+def _from_feature_collection(p: Path, doc: Any, report: ImportReport, as_of: dt.date | None,
+                             default_status: str | None) -> tuple[list[ControlSnapshot], ImportReport]:
+    """Snapshots from a GeoJSON document (or a GeoPackage's layers in that shape)."""
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
@@ -274,6 +284,7 @@ def _read_geojson(p: Path, as_of: dt.date | None,
     parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
     sources: dict[dt.date | None, str] = {}
     skipped_points = 0
+    changes = 0
     skipped_keys: dict[str, int] = defaultdict(int)
     for i, feat in enumerate(doc["features"], start=1):
         report.rows_read += 1
@@ -283,6 +294,9 @@ def _read_geojson(p: Path, as_of: dt.date | None,
             continue
         geom_json = feat.get("geometry")
         props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+        if props.get("change") in ("gained", "lost"):
+            changes += 1  # our export's change layer: a difference between two snapshots, not one
+            continue
         if not geom_json:
             report.reject(where, "has no geometry")
             continue
@@ -334,6 +348,8 @@ def _read_geojson(p: Path, as_of: dt.date | None,
             approximate = True
         report.rows_loaded += 1
     report.notes.extend(sorted(crs_notes))
+    if changes:
+        report.notes.append(f"{changes} change feature(s) (area gained/lost) skipped: not snapshots")
     if skipped_points:
         report.notes.append(f"{skipped_points} point/line features (labels, markers) skipped: not areas")
     if skipped_keys:
@@ -350,12 +366,62 @@ def _read_geojson(p: Path, as_of: dt.date | None,
     fmt_source = ("DeepStateMap (deepstatemap.live)" if deepstate or merged_occupied else "")
     snaps = []
     for date in sorted(parts):  # type: ignore[type-var]
-        src = sources.get(date) or source or fmt_source or f"GeoJSON {series_name(p.name)}"
+        src = sources.get(date) or source or fmt_source or f"{'GeoPackage' if p.suffix.lower() == '.gpkg' else 'GeoJSON'} {series_name(p.name)}"
         notes = list(report.notes)
         snaps.append(_snapshot(date, parts[date], src, p.name, approximate, notes))  # type: ignore[arg-type]
     if deepstate or merged_occupied:
         report.format = "DeepStateMap GeoJSON"
     return snaps, report
+
+
+# ---------------------------------------------------------------------------- GeoPackage
+def _read_gpkg(p: Path, as_of: dt.date | None,
+               default_status: str | None) -> tuple[list[ControlSnapshot], ImportReport]:
+    """The polygon layers of a GeoPackage (what atlas.control.export writes, or any with a
+    ``status`` and a date column), read through the same rules as GeoJSON."""
+    import sqlite3
+
+    from shapely.geometry import mapping
+
+    from atlas.io.gpkg_events import parse_blob_geometry
+    from atlas.io.safety import open_sqlite_input
+
+    report = ImportReport(str(p), "GeoPackage control areas")
+    con, budget = open_sqlite_input(p)
+    con.text_factory = lambda b: b.decode("utf-8", "replace")
+    features: list[dict[str, Any]] = []
+    try:
+        layers = con.execute(
+            "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN gpkg_geometry_columns g "
+            "ON g.table_name = c.table_name WHERE c.data_type = 'features'").fetchall()
+        for table, geom_col, srs in layers:
+            declared = None
+            if srs not in (4326, 0, -1):
+                from atlas.io.geojson_crs import DeclaredCrs
+
+                declared = DeclaredCrs(f"EPSG:{srs}", int(srs), False)
+            cur = con.execute(f'SELECT * FROM "{str(table).replace(chr(34), chr(34) * 2)}"')
+            names = [d[0] for d in cur.description]
+            for rec in cur:
+                props = dict(zip(names, rec, strict=True))
+                blob = props.pop(geom_col, None)
+                props.pop("fid", None)
+                geom = parse_blob_geometry(blob) if blob is not None else None
+                if isinstance(geom, str):
+                    report.reject(f"{table} feature", geom)
+                    continue
+                if geom is not None and declared is not None:
+                    geom = _to_lonlat(shapely.force_2d(geom), declared, set())
+                features.append({"type": "Feature", "properties": props,
+                                 "geometry": mapping(geom) if geom is not None else None})
+    except sqlite3.DatabaseError as exc:
+        if budget.spent:
+            raise InputError(p, f"reading the GeoPackage took longer than {budget.seconds:g} s; refused") from None
+        raise InputError(p, f"damaged or not a GeoPackage: {exc}") from None
+    finally:
+        con.close()
+    return _from_feature_collection(p, {"type": "FeatureCollection", "features": features}, report, as_of,
+                                    default_status)
 
 
 # ---------------------------------------------------------------------------- KML

@@ -95,6 +95,23 @@ def parse_points_blob(blob: bytes) -> tuple[list[tuple[float, float]], int] | st
     return [(p.x, p.y) for p in geom.geoms if not p.is_empty], srs_id
 
 
+def parse_blob_geometry(blob: Any) -> Any:
+    """Any GeoPackage blob as a shapely geometry, or why it cannot be read."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        return f"geometry is a {type(blob).__name__}, not a GeoPackage blob"
+    b = bytes(blob)
+    if len(b) < 8 or b[:2] != b"GP":
+        return "geometry blob does not start with 'GP'"
+    flags = b[3]
+    env = (flags >> 1) & 0b111
+    if flags & 0b0010_0000 or env not in _ENVELOPE_BYTES:
+        return "extended GeoPackage geometry or a bad envelope code"
+    try:
+        return shapely.from_wkb(b[8 + _ENVELOPE_BYTES[env]:])
+    except shapely.errors.GEOSException as exc:
+        return f"damaged geometry: {exc}"
+
+
 # --------------------------------------------------------------------------- reading
 def read_gpkg(path: str | Path) -> tuple[EventTable, ImportReport]:
     path = Path(path)

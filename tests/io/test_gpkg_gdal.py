@@ -8,6 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from shapely.geometry import MultiPoint, box
 
@@ -15,7 +16,7 @@ from atlas.bench.io_cases import write_acled_csv
 from atlas.control.export import export, series_features
 from atlas.control.model import ControlSeries, ControlSnapshot
 from atlas.io import read_events, write_events
-from atlas.io.gpkg_writer import GpkgLayer, gpkg_blob, point_blob, write_geopackage
+from atlas.io.gpkg_writer import GpkgLayer, blob_bounds, gpkg_blob, point_blob, write_geopackage
 
 from .gdal import ogr_edit, ogrinfo
 
@@ -142,3 +143,56 @@ def test_multipoint_layers_give_one_event_per_part(tmp_path: Path) -> None:
     assert [(p.where, p.action) for p in report.problems] == [("strikes feature 1", "flagged")]
     assert "MultiPoint of 3 points" in report.problems[0].what
     assert any("MultiPoint features: one event per point" in n for n in report.notes)
+
+
+# ---------------------------------------------------------------------------- areas of control read back
+def _areas() -> ControlSeries:
+    return ControlSeries([
+        ControlSnapshot(dt.date(2024, 8, 20), {"ukrainian": box(35.0, 51.0, 35.4, 51.3), "grey": box(35.0, 51.3, 35.4, 51.35)},
+                        "test", "t", False, ()),
+        ControlSnapshot(dt.date(2024, 9, 1), {"ukrainian": box(35.0, 51.0, 35.3, 51.3)}, "test", "t", False, ()),
+    ])
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+def test_control_exports_with_a_change_layer_read_back(tmp_path: Path, suffix: str) -> None:
+    from atlas.control.export import change_features
+    from atlas.control.io import read_control
+
+    series = _areas()
+    change = series.change(dt.date(2024, 8, 20), dt.date(2024, 9, 1), "ukrainian")
+    path = tmp_path / f"areas{suffix}"
+    export(path, {"series": series_features(series), "change": change_features(change)})
+    snaps, report = read_control(path)
+    assert [s.as_of for s in snaps] == [dt.date(2024, 8, 20), dt.date(2024, 9, 1)]
+    for back, orig in zip(snaps, series, strict=True):
+        assert back.statuses == orig.statuses
+        assert all(back.geometry(s).equals(orig.geometry(s)) for s in orig.statuses)
+    assert any("change feature" in n for n in report.notes)
+
+
+def test_a_control_geopackage_in_web_mercator_is_transformed(tmp_path: Path) -> None:
+    from pyproj import Transformer
+    from shapely import from_wkb, transform
+
+    from atlas.control.io import read_control
+
+    path = tmp_path / "areas.gpkg"
+    export(path, {"series": series_features(_areas())})
+    to_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
+    con = sqlite3.connect(path)
+    # The index triggers call the GeoPackage SQL functions, which plain sqlite3 lacks.
+    con.create_function("ST_IsEmpty", 1, lambda b: blob_bounds(b) is None)
+    for k, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        con.create_function(name, 1, lambda b, k=k: blob_bounds(b)[k])
+    con.execute("INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84 / Pseudo-Mercator', 3857, 'EPSG', 3857, 'undefined', '')")
+    for fid, blob in con.execute("SELECT fid, geom FROM series").fetchall():
+        geom = transform(from_wkb(blob[40:]), lambda xy: np.column_stack(to_3857.transform(xy[:, 0], xy[:, 1])))
+        con.execute("UPDATE series SET geom = ? WHERE fid = ?", (gpkg_blob(geom, 3857), fid))
+    con.execute("UPDATE gpkg_geometry_columns SET srs_id = 3857")
+    con.commit()
+    con.close()
+    index = _rtree(path, "series")
+    assert index[0][1] == pytest.approx(to_3857.transform(35.0, 51.0)[0], rel=1e-6)  # the triggers followed
+    snaps, _ = read_control(path)
+    assert snaps[0].geometry("ukrainian").bounds == pytest.approx((35.0, 51.0, 35.4, 51.3))
