@@ -1,12 +1,24 @@
 """Bench cases of the analyst's workflow (``main.py bench``), each beside its floor.
 
-* ``workflow_filter_change``: one filter change (date + type + text) with everything that follows
-  it synchronously: the model's mask, the list's index reset, the map's events layer re-projected
-  and regrouped, the timeline's histogram recounted. Floor: the NumPy mask of the date and type terms.
-* ``workflow_facet_counts``: the deferred facet counts of all eight facets. Floor: one bincount.
-* ``workflow_map_redraw_points`` / ``workflow_map_redraw_auto``: a full 1600×1000 redraw of the scene
-  with every point stamped (halos and diamonds included), and with the automatic density view.
-  Floor: the same number of sprites stamped with one call.
+The window's parts are built as in the app (the event list panel with its view shown, the map
+scene, the timeline, the filter panel) and connected to one model, so each case times what the
+analyst waits for. Each floor does the same work on the same data with the bare operations:
+
+* ``workflow_filter_change`` / ``workflow_filter_clear``: applying date + type + text from no
+  filter, and clearing it again, with everything that follows synchronously (mask, list reset,
+  map layer, timeline). Floor: the date/type mask and the text scan of the rows left; clearing:
+  every row's index.
+* ``workflow_search_keystroke``: one more letter typed into the search ("sudzh" → "sudzha") with
+  the date and type terms in place. Floor: as for the filter change.
+* ``workflow_facet_counts``: the deferred counts of all facets. Floor: one bincount per facet
+  under the shown rows' mask, on the same facet index arrays.
+* ``workflow_list_reset``: the list model's reset with its view attached. Floor: a bare model of
+  as many rows reset under a view of the same size.
+* ``workflow_select_100k`` / ``workflow_select_clear``: selecting 100,000 events (rows) with the
+  list and the map following, and clearing. Floor: sorting the rows and setting their mask bits.
+* ``workflow_map_redraw_points``: a 1600×1000 redraw with every point stamped. Floor: the same
+  sprites stamped with one call. ``workflow_map_redraw_auto``: the automatic (density) view.
+  Floor: the same points projected, binned into the same cells and the cell image drawn.
 * ``workflow_list_scroll_frame``: one page scroll of the list, painted. Floor: painting the empty view.
 * ``workflow_timeline_drag_frame``: one step of dragging the timeline range, painted.
   Floor: painting the plot with nothing moved.
@@ -30,7 +42,12 @@ from atlas.bench import BenchContext, Result, case, peak_rss_mb, sprite_stamp_fl
 
 CASE_NAMES = (
     "workflow_filter_change",
+    "workflow_filter_clear",
+    "workflow_search_keystroke",
     "workflow_facet_counts",
+    "workflow_list_reset",
+    "workflow_select_100k",
+    "workflow_select_clear",
     "workflow_map_redraw_points",
     "workflow_map_redraw_auto",
     "workflow_list_scroll_frame",
@@ -75,21 +92,50 @@ def _frames(step: Any, frames: int) -> float:
     return worst
 
 
+def density_floor(img: Any, vp: Any, x: np.ndarray, y: np.ndarray, repeats: int) -> float:
+    """The bare work of the density view: project the points, count them per cell, draw the cell
+    image scaled to the view (one opaque colour: the ramp is the product's business)."""
+    import math
+
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from atlas.render.uncertainty import DENSITY_CELL_PX
+
+    cell = DENSITY_CELL_PX * vp.ui_scale
+    nx, ny = max(1, math.ceil(vp.width / cell)), max(1, math.ceil(vp.height / cell))
+
+    def run() -> None:
+        px, py = vp.to_px(x, y)
+        ix = (px / cell).astype(np.int64)
+        iy = (py / cell).astype(np.int64)
+        ok = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        counts = np.bincount(iy[ok] * nx + ix[ok], minlength=nx * ny)[: nx * ny]
+        argb = np.where(counts > 0, np.uint32(0xFFD62728), np.uint32(0)).astype(np.uint32)
+        cells = QImage(argb.tobytes(), nx, ny, nx * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        p = QPainter(img)
+        p.drawImage(QRectF(0, 0, nx * cell, ny * cell), cells)
+        p.end()
+
+    return timed(run, repeats)
+
+
 def measure(n: int) -> dict[str, dict[str, float]]:
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication, QTableView
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     import pyqtgraph as pg
 
-    from atlas.bench import _filter, synthetic_columns
+    from atlas.bench import _filter, filter_floor, synthetic_columns
     from atlas.geo.projection import REGION
-    from atlas.model import All, AtlasModel, EventTable
+    from atlas.model import All, AtlasModel, EventTable, Text, replace_part
     from atlas.model.facets import FACETS, facet_index
     from atlas.model.part_masks import PartMasks
     from atlas.render.scene import MapScene
     from atlas.render.viewport import Viewport
-    from atlas.ui.event_list import EventTableModel
+    from atlas.ui.event_list import EventListPanel
     from atlas.ui.filter_panel import FilterPanel
     from atlas.ui.timeline import DAY_S, TimelinePanel, day_number
 
@@ -101,10 +147,14 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     table.search_column()
     model = AtlasModel(table)
     masks = PartMasks()
-    tm = EventTableModel(model)
+    panel_list = EventListPanel(model)
+    panel_list.resize(900, 700)
+    panel_list.show()
+    tm = panel_list.table_model
     scene = MapScene(model)
     model.filter_changed.connect(scene.sync_events)
     model.filter_changed.connect(scene.sync_selection)
+    model.selection_changed.connect(scene.sync_selection)
     timeline = TimelinePanel(model, masks)
     timeline.resize(1200, 200)
     timeline.show()
@@ -117,30 +167,103 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     def put(name: str, med: float, floor: float | None) -> None:
         out[name] = {"median_s": med, "floor_s": floor, "peak_rss_mb": peak_rss_mb()}  # type: ignore[dict-item]
 
-    # -- filter change: model + list + map layer + timeline
+    def switch(before: Any, after: Any) -> float:
+        times = []
+        for _ in range(repeats):
+            model.set_filter(before)
+            masks.part_mask(table, before)
+            app.processEvents()
+            t0 = time.perf_counter()
+            model.set_filter(after)
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times))
+
+    # -- filter change and clear: model + list + map layer + timeline
     flt = _filter()
-    times = []
-    for _ in range(repeats):
-        model.set_filter(All())
-        masks.part_mask(table, All())
-        t0 = time.perf_counter()
-        model.set_filter(flt)
-        times.append(time.perf_counter() - t0)
-    d0, d1 = np.datetime64("2024-08-20"), np.datetime64("2024-12-31")
-    codes = table.categorical["event_type"].codes_for(["Battles", "Strategic developments"])
-    floor = timed(lambda: np.flatnonzero((table.date >= d0) & (table.date <= d1) & np.isin(table.categorical["event_type"].codes, codes)), repeats)
-    put("workflow_filter_change", float(np.median(times)), floor)
+    model.set_filter(flt)  # first application: term caches, as after the first keystroke
+    f_floor = timed(filter_floor(table), repeats)
+    put("workflow_filter_change", switch(All(), flt), f_floor)
+    put("workflow_filter_clear", switch(flt, All()), timed(lambda: np.arange(n, dtype=np.intp), repeats))
+    shorter = replace_part(flt, Text, Text("sudzh"))
+    put("workflow_search_keystroke", switch(shorter, flt), f_floor)
 
     # -- facet counts of all facets (deferred after the change)
+    model.set_filter(flt)
+
     def counts() -> None:
         for f in FACETS:
             panel.facet_counts(f)
 
-    counts()  # term masks cached, as after the first change
-    put("workflow_facet_counts", timed(counts, repeats), timed(lambda: np.bincount(table.categorical["event_type"].codes + 1), repeats))
+    def bare_counts() -> None:
+        # The same per-facet index arrays counted under the shown rows' mask, one bincount each.
+        vis = model.visible_mask
+        for f in FACETS:
+            idx = facet_index(table, f)
+            codes = idx.codes[vis] if idx.rows is None else idx.codes[vis[idx.rows]]
+            np.bincount(codes + 1, minlength=len(idx.categories) + 1)
 
-    # -- full map redraw, all points and automatic
+    counts()  # term masks cached, as after the first change
+    put("workflow_facet_counts", timed(counts, repeats), timed(bare_counts, repeats))
+
+    # -- list reset with its view attached, against a bare model of as many rows under a view
     model.set_filter(All())
+    app.processEvents()
+
+    class BareRows(QAbstractTableModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.order = np.arange(0)
+
+        def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else len(self.order)
+
+        def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else tm.columnCount()
+
+        def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+            return None
+
+        def reset(self) -> None:
+            self.beginResetModel()
+            self.order = np.arange(n, dtype=np.intp)
+            self.endResetModel()
+
+    bare = BareRows()
+    bare_view = QTableView()
+    bare_view.setModel(bare)
+    bare_view.verticalHeader().setVisible(False)
+    bare_view.verticalHeader().setDefaultSectionSize(22)
+    bare_view.resize(900, 700)
+    bare_view.show()
+    app.processEvents()
+    put("workflow_list_reset", timed(tm.reset_rows, repeats), timed(bare.reset, repeats))
+
+    # -- select 100k events and clear, with the list and the map following
+    k = min(100_000, n)
+    pick = np.random.default_rng(5).choice(n, k, replace=False).astype(np.intp)
+    sel_times, clear_times = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model.select_rows(pick)
+        sel_times.append(time.perf_counter() - t0)
+        app.processEvents()
+        t0 = time.perf_counter()
+        model.clear_selection()
+        clear_times.append(time.perf_counter() - t0)
+        app.processEvents()
+    mask = np.zeros(n, dtype=bool)
+
+    def bare_select() -> None:
+        rows = np.sort(pick)
+        mask[rows] = True
+
+    def bare_clear() -> None:
+        mask[pick] = False
+
+    put("workflow_select_100k", float(np.median(sel_times)), timed(bare_select, repeats))
+    put("workflow_select_clear", float(np.median(clear_times)), timed(bare_clear, repeats))
+
+    # -- full map redraw: all points against stamping them, density against binning them
     vp = Viewport.fit_lonlat(*REGION, 1600, 1000)
     img = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
 
@@ -156,16 +279,13 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     draw()
     med_auto = timed(draw, repeats)
     px, py = vp.lonlat_to_px(table.lon, table.lat)
-    stamp_floor = sprite_stamp_floor(img, px, py, repeats)
-    put("workflow_map_redraw_points", med_points, stamp_floor)
-    put("workflow_map_redraw_auto", med_auto, stamp_floor)
+    put("workflow_map_redraw_points", med_points, sprite_stamp_floor(img, px, py, repeats))
+    gx = np.concatenate([g.x for g in scene.events.groups]) if scene.events.groups else np.zeros(0)
+    gy = np.concatenate([g.y for g in scene.events.groups]) if scene.events.groups else np.zeros(0)
+    put("workflow_map_redraw_auto", med_auto, density_floor(img, vp, gx, gy, repeats))
 
     # -- list scroll: one page per frame, painted synchronously
-    view = QTableView()
-    view.setModel(tm)
-    view.verticalHeader().setDefaultSectionSize(22)
-    view.resize(900, 700)
-    view.show()
+    view = panel_list.view
     app.processEvents()
     sb = view.verticalScrollBar()
     page = max(1, sb.pageStep())
@@ -177,7 +297,7 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     scroll(0)
     worst_scroll = _frames(scroll, 30)
     empty = QTableView()
-    empty.resize(900, 700)
+    empty.resize(view.size())
     empty.show()
     app.processEvents()
     put("workflow_list_scroll_frame", worst_scroll, _frames(lambda i: empty.viewport().repaint(), 30))

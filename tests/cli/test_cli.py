@@ -114,11 +114,24 @@ def test_help_and_version() -> None:
 
 def test_bench_writes_json_with_floors(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    r = run("bench", "--sizes", "2000", "--json", str(out))
+    r = run("bench", "--events", "2000", "--json", str(out),
+            "--cases", "build_table,filter_date_type_text,filter_clear,workflow_filter_change,workflow_filter_clear,"
+            "workflow_list_reset,workflow_select_100k,workflow_select_clear,workflow_map_redraw_points,"
+            "workflow_map_redraw_auto,import_acled_csv")
     assert r.returncode == 0, r.stderr
-    cases = json.loads(out.read_text())["cases"]
+    rep = json.loads(out.read_text())
+    assert rep["sizes"] == [2000]
+    cases = rep["cases"]
     names = {c["case"] for c in cases}
-    assert {"build_table", "filter_date_type_text", "list_model_reset", "map_redraw_1600x1000"} <= names
+    assert {"build_table", "filter_date_type_text", "filter_clear", "workflow_filter_change", "workflow_filter_clear",
+            "workflow_list_reset", "workflow_select_100k", "workflow_select_clear", "workflow_map_redraw_points",
+            "workflow_map_redraw_auto", "import_acled_csv"} == names
     for c in cases:
         assert c["n"] == 2000 and c["median_s"] >= 0 and c["peak_rss_mb"] > 0
-        assert c["floor_s"] is not None
+        assert c["floor_s"] is not None, c
+        if c["floor_s"] >= 1e-4:  # the report rounds to microseconds
+            assert c["ratio_to_floor"] == pytest.approx(c["median_s"] / c["floor_s"], rel=0.02), c
+    (imp,) = [c for c in cases if c["case"] == "import_acled_csv"]
+    assert imp["bytes_per_event"] > 0
+    # every printed line carries its ratio to the floor
+    assert all("×" in line for line in r.stdout.splitlines() if line.startswith("workflow_"))
