@@ -8,6 +8,7 @@ NumPy arrays (projected once when data changes), never one Python object per eve
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,6 +199,41 @@ class _Group:
     halo: npt.NDArray[np.float64] | None = None  # uncertainty radius in Mercator metres (0: none)
 
 
+#: Each table's located events grouped per sprite, in row order within a group (tables are not
+#: changed in place: a new import is a new table, so the cache needs no invalidation).
+_TABLE_GROUPS: weakref.WeakKeyDictionary[EventTable, list[_Group]] = weakref.WeakKeyDictionary()
+
+
+def table_groups(table: EventTable) -> list[_Group]:
+    """All located events of ``table`` grouped by sprite (type × claim × date shape), projected to
+    Mercator with their halo radii: sorted once per table, then only masked (``set_events``)."""
+    got = _TABLE_GROUPS.get(table)
+    if got is not None:
+        return got
+    rows = np.flatnonzero(table.has_coords).astype(np.intp)
+    x, y = lonlat_to_merc(table.lon[rows], table.lat[rows])
+    etype = table.categorical["event_type"]
+    conf = table.categorical["confidence"]
+    claimed = np.isin(conf.codes[rows], conf.codes_for(["claimed", "disputed"]))
+    codes = etype.codes[rows]
+    vague = np.isin(table.date_precision[rows], uncertainty.DIAMOND_DATE_PRECISIONS)
+    halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows])
+    key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
+    groups: list[_Group] = []
+    if rows.size:
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for chunk in np.split(order, bounds):
+            code = int(codes[chunk[0]])
+            name = etype.categories[code] if code >= 0 else ""
+            shape = "diamond" if vague[chunk[0]] else "circle"
+            hr = halo[chunk]
+            groups.append(_Group((name, bool(claimed[chunk[0]]), shape), x[chunk], y[chunk], rows[chunk],
+                                 hr if hr.any() else None))
+    _TABLE_GROUPS[table] = groups
+    return groups
+
+
 def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0, shape: str = "circle") -> QPixmap:
     """One pre-rendered sprite: a filled dot, or a ring with a light centre for a claim; a
     ``"diamond"`` shape marks an event whose date is known only to the week or month."""
@@ -311,30 +347,24 @@ class EventsLayer(MapLayer):
         return False
 
     def set_events(self, table: EventTable, rows: npt.ArrayLike) -> None:
+        """Show ``rows`` of ``table``: the table's groups (:func:`table_groups`, sorted and
+        projected once per table) cut down by a row mask, so a filter change or clearing a filter
+        costs a few passes over the rows, never a sort."""
         rows = np.asarray(rows, dtype=np.intp)
-        rows = rows[table.has_coords[rows]]
-        x, y = lonlat_to_merc(table.lon[rows], table.lat[rows])
-        etype = table.categorical["event_type"]
-        conf = table.categorical["confidence"]
-        claim_codes = conf.codes_for(["claimed", "disputed"])
-        claimed = np.isin(conf.codes[rows], claim_codes)
-        codes = etype.codes[rows]
-        vague = np.isin(table.date_precision[rows], uncertainty.DIAMOND_DATE_PRECISIONS)
-        stated = table.extras.get(uncertainty.RADIUS_COLUMN)
-        radius_km = uncertainty.stated_radius_km(None if stated is None else stated[rows], rows.size)
-        halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows], radius_km)
-        key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
-        groups = []
-        if rows.size:
-            order = np.argsort(key, kind="stable")
-            k_sorted = key[order]
-            bounds = np.flatnonzero(np.diff(k_sorted)) + 1
-            for chunk in np.split(order, bounds):
-                code = int(codes[chunk[0]])
-                name = etype.categories[code] if code >= 0 else ""
-                shape = "diamond" if vague[chunk[0]] else "circle"
-                hr = halo[chunk]
-                groups.append(_Group((name, bool(claimed[chunk[0]]), shape), x[chunk], y[chunk], rows[chunk], hr if hr.any() else None))
+        full = table_groups(table)
+        mask = np.zeros(len(table), dtype=bool)
+        mask[rows] = True
+        if mask.all():
+            groups = list(full)
+        else:
+            groups = []
+            for g in full:
+                keep = mask[g.rows]
+                if not keep.any():
+                    continue
+                halo = None if g.halo is None else g.halo[keep]
+                groups.append(_Group(g.key, g.x[keep], g.y[keep], g.rows[keep],
+                                     halo if halo is not None and halo.any() else None))
         # Claims draw above confirmed events of the same type; rarer types above common ones.
         groups.sort(key=lambda g: (-len(g.rows), g.key[1]))
         self.groups = groups

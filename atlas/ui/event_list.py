@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -47,6 +47,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 NO_COORDS_MARK = "⌀ "  # shown before the location of an event that has no point on the map
 
 SEARCH_DEBOUNCE_MS = 180
+#: A selection that falls into more separate runs of list rows than this is not mirrored into
+#: Qt's selection model (100,000 scattered rows took Qt 10 s to select and 2 s to clear): the
+#: list model marks those rows itself (background and text colour from the row mask) instead.
+MAX_MIRRORED_RUNS = 2000
 
 
 class EventTableModel(QAbstractTableModel):
@@ -59,6 +63,9 @@ class EventTableModel(QAbstractTableModel):
         self.sort_order = Qt.SortOrder.AscendingOrder
         self.order: npt.NDArray[np.intp] = model.visible_rows
         self._position: npt.NDArray[np.intp] | None = None
+        #: Table rows drawn as selected by the model itself (a selection too scattered for Qt's
+        #: selection model), or None when Qt's selection model shows the selection.
+        self.marked: npt.NDArray[np.bool_] | None = None
         model.table_changed.connect(self.reset_rows)
         model.filter_changed.connect(self.reset_rows)
 
@@ -91,6 +98,16 @@ class EventTableModel(QAbstractTableModel):
             pos[self.order] = np.arange(len(self.order), dtype=np.intp)
             self._position = pos
         return self._position[rows] if rows.size else np.zeros(0, np.intp)
+
+    def set_marked(self, mask: npt.NDArray[np.bool_] | None) -> None:
+        """Draw the rows of ``mask`` as selected (None: leave it to Qt's selection model)."""
+        if mask is None and self.marked is None:
+            return
+        self.marked = mask
+        if self.order.size:
+            # The view repaints only the rows on screen, so one range over everything is cheap.
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole])
 
     def row_at(self, position: int) -> int:
         return int(self.order[position])
@@ -132,6 +149,10 @@ class EventTableModel(QAbstractTableModel):
             if field == "event_date":
                 return f"date precision: {DATE_PRECISION_LABELS.get(int(t.date_precision[row]), '?')}"
             return None
+        if self.marked is not None and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) \
+                and self.marked[row]:
+            pal = QGuiApplication.palette()
+            return pal.highlight() if role == Qt.ItemDataRole.BackgroundRole else pal.highlightedText()
         if role == Qt.ItemDataRole.DecorationRole and field == "event_type":
             return QColor(event_type_colour(t.value("event_type", row)))
         if role == Qt.ItemDataRole.ForegroundRole and field == "location" and not t.has_coords[row]:
@@ -237,7 +258,11 @@ class EventListPanel(QWidget):
         if self._syncing:
             return
         sm = self.view.selectionModel()
-        positions = np.array(sorted({i.row() for i in sm.selectedIndexes()}), dtype=np.intp)
+        # Row ranges, not one index per cell: a shift-click over a million rows is one range.
+        spans = [np.arange(r.top(), r.bottom() + 1, dtype=np.intp) for r in sm.selection()]
+        positions = np.unique(np.concatenate(spans)) if spans else np.zeros(0, np.intp)
+        positions = positions[positions < len(self.table_model.order)]
+        self.table_model.set_marked(None)  # the list's own selection is now the selection
         # Rows straight to the model: the list's selection is table rows, no ids in between.
         rows = np.sort(self.table_model.order[positions]) if positions.size else positions
         cur_idx = sm.currentIndex()
@@ -262,12 +287,19 @@ class EventListPanel(QWidget):
             pos = self.table_model.position_of_rows(rows)
             pos = np.sort(pos[pos >= 0])
             sel = QItemSelection()
-            if pos.size:
-                breaks = np.flatnonzero(np.diff(pos) != 1) + 1
-                last_col = self.table_model.columnCount() - 1
-                for run in np.split(pos, breaks):
-                    sel.select(self.table_model.index(int(run[0]), 0), self.table_model.index(int(run[-1]), last_col))
-            sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            breaks = np.flatnonzero(np.diff(pos) != 1) + 1 if pos.size else np.zeros(0, np.intp)
+            if breaks.size + 1 > MAX_MIRRORED_RUNS:
+                sm.clearSelection()
+                self.table_model.set_marked(self.atlas.selection_mask())
+            else:
+                self.table_model.set_marked(None)
+                if pos.size:
+                    last_col = self.table_model.columnCount() - 1
+                    starts = np.concatenate(([0], breaks))
+                    ends = np.concatenate((breaks, [pos.size])) - 1
+                    for a, b in zip(pos[starts].tolist(), pos[ends].tolist()):
+                        sel.select(self.table_model.index(a, 0), self.table_model.index(b, last_col))
+                sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
             cur_row = self.atlas.current_row()
             if cur_row is not None:
                 (p,) = self.table_model.position_of_rows(np.array([cur_row], dtype=np.intp))
