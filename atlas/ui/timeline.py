@@ -202,6 +202,8 @@ class TimelinePanel(QWidget):
         self.region.sigRegionChangeFinished.connect(self.apply_region)
         self.plot.addItem(self.region, ignoreBounds=True)
         self.bar_items: list[pg.BarGraphItem] = []
+        self._cells: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self._cells_for: tuple[object, object] | None = None
         self.context_item: pg.BarGraphItem | None = None
         self.sel_item = pg.ScatterPlotItem(symbol="t1", size=9, brush=pg.mkBrush("#00acc1"), pen=pg.mkPen("#004d57"))
         self.sel_item.setZValue(20)
@@ -237,6 +239,24 @@ class TimelinePanel(QWidget):
         if self.bins is not None:
             self.vb.setXRange(self.bins.edges[0] * DAY_S, self.bins.edges[-1] * DAY_S, padding=0.01)
 
+    def _row_cells(self) -> npt.NDArray[np.int32]:
+        """Each row's (bin, type) cell of :func:`stacked_counts` as one integer, undated rows and
+        rows outside the bins in one extra cell: computed once per table and bins, so a filter
+        change counts its rows without converting the whole table's dates again."""
+        t = self.atlas.table
+        if self._cells_for is not None and self._cells_for[0] is t and self._cells_for[1] is self.bins:
+            return self._cells
+        assert self.bins is not None
+        cat = t.categorical["event_type"]
+        nb, n_types = len(self.bins.edges) - 1, len(cat.categories)
+        k = n_types + 1
+        b = self.bins.index(t.date.astype(np.int64))
+        ok = ~np.isnat(t.date) & (b >= 0) & (b < nb)
+        c = np.where(cat.codes < 0, n_types, cat.codes)
+        self._cells = np.where(ok, b * k + c, nb * k).astype(np.int32)
+        self._cells_for = (t, self.bins)
+        return self._cells
+
     def refresh(self) -> None:
         """Recount the bars (after every filter change) and move the range to the date term."""
         t = self.atlas.table
@@ -250,12 +270,13 @@ class TimelinePanel(QWidget):
         if self.bins is None or len(t) == 0:
             self.counts = np.zeros((0, 1), np.int64)
             return
-        days_all = t.date.astype(np.int64)
-        dated = ~np.isnat(t.date)
         cat = t.categorical["event_type"]
+        keys = self._row_cells()
         rows = self.atlas.visible_rows
-        rows = rows[dated[rows]]
-        self.counts = stacked_counts(self.bins, days_all[rows], cat.codes[rows], len(cat.categories))
+        nb, k = len(self.bins.edges) - 1, len(cat.categories) + 1
+        # One gather and one bincount per change; the cell after the last counts undated rows.
+        shown = keys if rows.size == len(t) else keys[rows]
+        self.counts = np.bincount(shown, minlength=nb * k + 1)[: nb * k].reshape(nb, k).astype(np.int64)
         left = self.bins.edges[:-1].astype(np.float64) * DAY_S
         width = np.diff(self.bins.edges).astype(np.float64) * DAY_S * 0.92
         self.context = None
