@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.model import AtlasModel, Text, find_part, replace_part
+from atlas.model.atlas_model import sorted_unique
 from atlas.model.table import DATE_PRECISION_LABELS
 from atlas.render.style import event_type_colour
 
@@ -260,7 +261,7 @@ class EventListPanel(QWidget):
         sm = self.view.selectionModel()
         # Row ranges, not one index per cell: a shift-click over a million rows is one range.
         spans = [np.arange(r.top(), r.bottom() + 1, dtype=np.intp) for r in sm.selection()]
-        positions = np.unique(np.concatenate(spans)) if spans else np.zeros(0, np.intp)
+        positions = sorted_unique(np.concatenate(spans)) if spans else np.zeros(0, np.intp)
         positions = positions[positions < len(self.table_model.order)]
         self.table_model.set_marked(None)  # the list's own selection is now the selection
         # Rows straight to the model: the list's selection is table rows, no ids in between.

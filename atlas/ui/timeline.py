@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.model import AtlasModel, DateRange, find_part, replace_part
+from atlas.model.atlas_model import sorted_unique
 from atlas.model.part_masks import PartMasks
 from atlas.render.style import event_type_colour
 
@@ -339,7 +340,7 @@ class TimelinePanel(QWidget):
             return
         d = t.date[rows]
         d = d[~np.isnat(d)].astype(np.int64)
-        days = np.unique(d)[:5000]
+        days = sorted_unique(d)[:5000]
         top = self.vb.viewRange()[1][0]
         self.sel_item.setData((days + 0.5) * DAY_S, np.full(len(days), top * 0.5))
 
