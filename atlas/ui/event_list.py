@@ -94,6 +94,8 @@ class EventTableModel(QAbstractTableModel):
 
     def position_of_rows(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         """List positions of table rows (-1 for rows not shown)."""
+        if not rows.size:  # no selection: no need to build the million-row position map
+            return np.zeros(0, np.intp)
         if self._position is None:
             pos = np.full(len(self.atlas.table), -1, dtype=np.intp)
             pos[self.order] = np.arange(len(self.order), dtype=np.intp)
