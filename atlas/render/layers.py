@@ -217,7 +217,9 @@ def table_groups(table: EventTable) -> list[_Group]:
     claimed = np.isin(conf.codes[rows], conf.codes_for(["claimed", "disputed"]))
     codes = etype.codes[rows]
     vague = np.isin(table.date_precision[rows], uncertainty.DIAMOND_DATE_PRECISIONS)
-    halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows])
+    stated = table.extras.get(uncertainty.RADIUS_COLUMN)
+    radius_km = uncertainty.stated_radius_km(None if stated is None else stated[rows], rows.size)
+    halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows], radius_km)
     key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
     groups: list[_Group] = []
     if rows.size:
