@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import zlib
 
-#: ACLED-style colours by event type; unknown types get a stable colour from their name.
+#: Colours by event type: the Okabe–Ito set, chosen so that every pair stays apart for readers
+#: with any of the three colour-vision deficiencies (tests/model/test_palette.py simulates them
+#: with colorspacious: the closest pair is ΔE 11 in CAM02-UCS; the ACLED-style colours used before
+#: put Explosions and Political developments ΔE 1.6 apart for a protanope, i.e. the same colour).
+#: Battles keep a red, strategic developments a blue. Unknown types get a stable colour from
+#: their name.
 EVENT_TYPE_COLOURS: dict[str, str] = {
-    "Battles": "#d62728",
-    "Explosions/Remote violence": "#ff7f0e",
-    "Violence against civilians": "#9467bd",
-    "Strategic developments": "#1f77b4",
-    "Political developments": "#2ca02c",
-    "Protests": "#e377c2",
-    "Riots": "#8c564b",
+    "Battles": "#d55e00",
+    "Explosions/Remote violence": "#e69f00",
+    "Violence against civilians": "#cc79a7",
+    "Strategic developments": "#0072b2",
+    "Political developments": "#009e73",
+    "Protests": "#56b4e9",
+    "Riots": "#5a3a22",
 }
 _FALLBACK = ["#17becf", "#bcbd22", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94"]
 

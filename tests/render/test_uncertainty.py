@@ -8,13 +8,14 @@ from PySide6.QtGui import QColor, QImage
 
 from atlas.geo.projection import lonlat_to_merc
 from atlas.model import AtlasModel, EventTable
+from atlas.model.palette import EVENT_TYPE_COLOURS
 from atlas.render.compose import render_map
 from atlas.render.layers import BackgroundLayer
 from atlas.render.scene import MapScene
 from atlas.render.viewport import Viewport
 
 BG = QColor("#f4f1ea")
-RED = QColor("#d62728")  # Battles
+RED = QColor(EVENT_TYPE_COLOURS["Battles"])  # Battles
 
 
 def scene_for(records: list[dict]) -> tuple[MapScene, AtlasModel]:
