@@ -52,6 +52,12 @@ def merc_to_px_transform(vp: Viewport) -> QTransform:
     return QTransform(vp.sx, 0.0, 0.0, -vp.sy, -vp.x0 * vp.sx, vp.y1 * vp.sy)
 
 
+#: The legend box takes at most this share of the map's width, and drops its source line when its
+#: rows would take more than this share of the height (a legend must not hide the map it explains).
+LEGEND_MAX_WIDTH_SHARE = 0.34
+LEGEND_MAX_HEIGHT_SHARE = 0.2
+
+
 class ControlAreasLayer(MapLayer):
     """Areas of control at one date (the latest snapshot at or before it), plus an optional change
     overlay (gained/lost between two dates). The legend names the date, the source and, for a
@@ -193,10 +199,13 @@ class ControlAreasLayer(MapLayer):
         sw = 12 * u
         pad = 7 * u
         line_h = max(fm.height(), sw) + 3 * u
+        # A corner legend, not a banner across the map: at most a third of the map's width (long
+        # lines are elided) and, on a small map, without the source line (the dock names it).
+        if line_h * len(rows) > vp.height * LEGEND_MAX_HEIGHT_SHARE:
+            rows = [r for r in rows if not r[1].startswith("Source:")]
         width = max(fm.horizontalAdvance(t) + (sw + 6 * u if k else 0) for k, t in rows) + 2 * pad
         height = line_h * len(rows) + 2 * pad - 3 * u
-        # A corner legend, not a banner across the map: long lines (the source) are elided.
-        box = QRectF(12 * u, vp.height - height - 64 * u, min(width, 300 * u, vp.width * 0.45), height)
+        box = QRectF(12 * u, vp.height - height - 64 * u, min(width, 300 * u, vp.width * LEGEND_MAX_WIDTH_SHARE), height)
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(QColor(0, 0, 0, 60), 1.0 * u))

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -45,6 +45,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Side", "side"),
     ("Confidence", "confidence"),
 )
+#: Starting widths of the columns; the Title column (index 2) stretches over the spare width.
+COLUMN_WIDTHS: tuple[int, ...] = (90, 104, 0, 110, 62, 78)
+TITLE_COLUMN = 2
+#: The Title column never gets narrower than this while another column could make room for it.
+TITLE_MIN_WIDTH = 130
+#: Columns that step aside, first to last, when the list is too narrow for them and a readable
+#: title (the details pane shows every field of the current event).
+OPTIONAL_COLUMNS: tuple[int, ...] = (5, 4, 3, 1)
 NO_COORDS_MARK = "⌀ "  # shown before the location of an event that has no point on the map
 
 SEARCH_DEBOUNCE_MS = 180
@@ -163,12 +171,34 @@ class EventTableModel(QAbstractTableModel):
         return None
 
 
+def visible_columns(width: int) -> list[int]:
+    """The columns shown in a list ``width`` pixels wide: every column when the title still gets
+    :data:`TITLE_MIN_WIDTH`, else the optional ones step aside in :data:`OPTIONAL_COLUMNS` order."""
+    shown = list(range(len(COLUMNS)))
+    for col in OPTIONAL_COLUMNS:
+        if sum(COLUMN_WIDTHS[c] for c in shown) + TITLE_MIN_WIDTH <= width:
+            break
+        shown.remove(col)
+    return shown
+
+
 class EventTableView(QTableView):
-    """The table; Esc clears the selection (through the model, like every other change)."""
+    """The table; Esc clears the selection (through the model, like every other change). The
+    Title column takes the spare width; in a narrow list the optional columns step aside."""
 
     def __init__(self, atlas: AtlasModel) -> None:
         super().__init__()
         self.atlas = atlas
+
+    def fit_columns(self) -> None:
+        shown = set(visible_columns(self.viewport().width()))
+        hh = self.horizontalHeader()
+        for col in range(hh.count()):
+            hh.setSectionHidden(col, col not in shown)
+
+    def resizeEvent(self, ev: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(ev)
+        self.fit_columns()
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
         if ev.key() == Qt.Key.Key_Escape:
@@ -204,9 +234,10 @@ class EventListPanel(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh = self.view.horizontalHeader()
         hh.setStretchLastSection(False)
-        for col, width in enumerate((88, 128, 260, 110, 62, 78)):
-            self.view.setColumnWidth(col, width)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            if col != TITLE_COLUMN:
+                self.view.setColumnWidth(col, width)
+        hh.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QToolBox,
@@ -101,14 +100,19 @@ class FilterPanel(QWidget):
         self._date_timer.setSingleShot(True)
         self._date_timer.setInterval(DATE_DEBOUNCE_MS)
         self._date_timer.timeout.connect(self._date_edited)
-        dates = QHBoxLayout()
-        dates.addWidget(self.date_on)
-        dates.addWidget(self.date_from, 1)
-        dates.addWidget(QLabel("–"))
-        dates.addWidget(self.date_to, 1)
+        # Two rows, "from" above "to": one row of two dates is wider than a laptop's filter column.
+        dates = QGridLayout()
+        dates.addWidget(self.date_on, 0, 0)
+        dates.addWidget(self.date_from, 0, 1)
+        to_label = QLabel("to")
+        to_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        dates.addWidget(to_label, 1, 0)
+        dates.addWidget(self.date_to, 1, 1)
+        dates.setColumnStretch(1, 1)
 
         # -- space
-        self.in_view = QCheckBox("Only events in the current map view")
+        self.in_view = QCheckBox("Only events in the map view")
+        self.in_view.setToolTip("Only events in the current map view (follows pans and zooms)")
         self.in_view.toggled.connect(self._in_view_toggled)
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
@@ -130,15 +134,17 @@ class FilterPanel(QWidget):
         self.clear_area_btn = QPushButton("Clear area")
         self.clear_area_btn.clicked.connect(self.clear_area)
         space = QGridLayout()
-        space.addWidget(self.in_view, 0, 0, 1, 4)
+        # Two columns, so the group fits the narrow filter column of a laptop screen.
+        space.addWidget(self.in_view, 0, 0, 1, 2)
         space.addWidget(self.rect_btn, 1, 0)
         space.addWidget(self.lasso_btn, 1, 1)
-        space.addWidget(self.area_mode, 1, 2, 1, 2)
-        space.addWidget(self.outside, 2, 0)
-        space.addWidget(self.clear_area_btn, 2, 1)
+        space.addWidget(self.area_mode, 2, 0, 1, 2)
+        space.addWidget(self.outside, 3, 0)
+        space.addWidget(self.clear_area_btn, 3, 1)
         self.area_label = QLabel("")
         self.area_label.setTextFormat(Qt.TextFormat.PlainText)
-        space.addWidget(self.area_label, 2, 2, 1, 2)
+        self.area_label.setWordWrap(True)
+        space.addWidget(self.area_label, 4, 0, 1, 2)
 
         when_where = QGroupBox("When and where")
         ww = QVBoxLayout(when_where)

@@ -82,6 +82,7 @@ class LegendPanel(QWidget):
             self.symbols.addItem(QListWidgetItem(icon, text))
         head = QLabel("Event types (shown / with the other filters)")
         head.setTextFormat(Qt.TextFormat.PlainText)
+        head.setWordWrap(True)  # the legend shares the narrow filter column
         sym = QLabel("Symbols")
         sym.setTextFormat(Qt.TextFormat.PlainText)
         lay = QVBoxLayout(self)

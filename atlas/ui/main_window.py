@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import dataclass
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -39,8 +40,30 @@ from .icons import app_icon, decorate_actions
 from .undo import UNDO_LIMIT, record_session_changes
 
 
+#: No side dock gets narrower than this (a column of controls stays readable).
+MIN_SIDE_DOCK_WIDTH = 200
+
+
 def settings() -> QSettings:
     return QSettings()
+
+
+@dataclass(frozen=True)
+class DockSizes:
+    left: int
+    right: int
+    bottom: int
+
+
+def default_dock_sizes(width: int, height: int) -> DockSizes:
+    """First-start dock sizes for a window of ``width``×``height``: the left column (filters) a
+    fifth of the width up to 300 px, the right one (event list) 28 % and 13 % of what is wider than 1280 px, the
+    timeline a fifth of the height between 150 and 220 px. At 1280×800 that leaves the map 650 of
+    1,280 pixels of width and about 560 of 800 of height."""
+    left = min(300, max(MIN_SIDE_DOCK_WIDTH, int(width * 0.2)))
+    right = min(640, max(320, int(width * 0.28 + max(0, width - 1280) * 0.13)))
+    bottom = min(220, max(150, int(height * 0.2)))
+    return DockSizes(left, right, bottom)
 
 
 class MainWindow(QMainWindow):
@@ -54,9 +77,16 @@ class MainWindow(QMainWindow):
         self._features: dict[str, Feature] = {}
         self._import_checks: list[ImportCheck] = []
         self._opener: FileOpener | None = None
+        self._docks: list[QDockWidget] = []
 
         self.canvas = MapCanvas(self.model)
         self.setCentralWidget(self.canvas)
+        # The side columns run the full height; the timeline sits under the map only. (Corners
+        # are not part of a saved dock state, so they are set on every start.)
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.event_list = EventListPanel(self.model)
         self.list_dock = self.add_dock("Events", "events_dock", self.event_list, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -91,6 +121,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._update_count()
         self.resize(1500, 900)
+        self._default_layout_pending = False
         self.restore_state()
         # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
         decorate_actions(self.findChildren(QAction))
@@ -161,7 +192,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)  # restoreState finds docks by object name
         dock.setWidget(widget)
+        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            # A side dock keeps room for its content's narrowest layout, and never less than a column.
+            dock.setMinimumWidth(max(MIN_SIDE_DOCK_WIDTH, min(widget.minimumSizeHint().width(), 420)))
         self.addDockWidget(area, dock)
+        self._docks.append(dock)
         view_menu = self.__dict__.get("view_menu")
         if view_menu is not None:
             view_menu.addAction(dock.toggleViewAction())
@@ -369,33 +404,63 @@ class MainWindow(QMainWindow):
         if isinstance(state, (QByteArray, bytes)):
             self.restoreState(QByteArray(state))
         else:
-            self.apply_default_layout()
+            self._default_layout_pending = True
+            if not isinstance(geo, (QByteArray, bytes)):
+                self._first_size()
 
     def apply_default_layout(self) -> None:
-        """First start: the map keeps the most room; secondary docks share tabs."""
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        if screen is not None and screen.width() >= 1200:
-            self.resize(int(screen.width() * 0.94), int(screen.height() * 0.92))
+        """First start (no saved layout): the map is the main view.
 
-        def dock(name: str) -> QDockWidget | None:
-            d = self.findChild(QDockWidget, name)
-            return d if d is not None and not d.isHidden() else None
+        Every visible dock of the left column is one tab stack (the first one added, Filters, in front);
+        on the right the event list keeps its own pane above one tab stack of the others. Sizes
+        follow the window, so at 1280×800 the map keeps over half the width and two thirds of the
+        height. Docks are found by area, not by name: the window names no feature."""
 
-        # Left: filters, legend and sources share one tabbed column; right: the list above the
-        # details / areas tabs. The map in the centre keeps the most room.
-        left = [d for d in (dock("filters_dock"), dock("legend_dock"), dock("sources_dock")) if d is not None]
+        def shown(area: Qt.DockWidgetArea) -> list[QDockWidget]:
+            return [d for d in self._docks if not d.isHidden() and not d.isFloating()
+                    and self.dockWidgetArea(d) == area]
+
+        left = shown(Qt.DockWidgetArea.LeftDockWidgetArea)
         for other in left[1:]:
             self.tabifyDockWidget(left[0], other)
         if left:
             left[0].raise_()
-            self.resizeDocks(left[:1], [270], Qt.Orientation.Horizontal)
-        right = [d for d in (self.list_dock, dock("details_dock")) if d is not None]
-        self.resizeDocks(right[:1], [560], Qt.Orientation.Horizontal)
-        if len(right) == 2:
-            self.resizeDocks(right, [430, 330], Qt.Orientation.Vertical)
-        timeline = dock("timeline_dock")
-        if timeline is not None:
-            self.resizeDocks([timeline], [190], Qt.Orientation.Vertical)
+        right = [d for d in shown(Qt.DockWidgetArea.RightDockWidgetArea) if d is not self.list_dock]
+        for other in right[1:]:
+            self.tabifyDockWidget(right[0], other)
+        if right:
+            right[0].raise_()
+        self.list_dock.raise_()
+
+        width, height = self.width(), self.height()
+        sizes = default_dock_sizes(width, height)
+        if left:
+            self.resizeDocks(left[:1], [max(sizes.left, left[0].minimumSizeHint().width())], Qt.Orientation.Horizontal)
+        if not self.list_dock.isHidden():
+            self.resizeDocks([self.list_dock], [sizes.right], Qt.Orientation.Horizontal)
+            if right:
+                self.resizeDocks([self.list_dock, right[0]], [int(height * 0.55), int(height * 0.45)],
+                                 Qt.Orientation.Vertical)
+        bottom = shown(Qt.DockWidgetArea.BottomDockWidgetArea)
+        if bottom:
+            self.resizeDocks(bottom[:1], [sizes.bottom], Qt.Orientation.Vertical)
+
+    def showEvent(self, ev: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(ev)
+        if self._default_layout_pending:
+            # Once the window has its real size: dock sizes set before that are scaled away.
+            self._default_layout_pending = False
+            QTimer.singleShot(0, self.apply_default_layout)
+
+    def _first_size(self) -> None:
+        """A laptop screen (up to ~1440 wide) is filled; a larger one gets most of it."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None or screen.width() < 800:
+            return
+        share = 1.0 if screen.width() <= 1440 else 0.94
+        self.resize(int(screen.width() * share), int(screen.height() * share))
+        if share == 1.0:
+            self.move(screen.topLeft())
 
     def save_state(self) -> None:
         s = settings()

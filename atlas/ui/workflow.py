@@ -29,12 +29,18 @@ if TYPE_CHECKING:
     from .main_window import MainWindow  # noqa: F401
 
 
-def scrolled(w: QWidget) -> QScrollArea:
+def scrolled(w: QWidget, fit_width: bool = True) -> QScrollArea:
     """``w`` in a scroll area, so a dock never forces a minimum window size."""
     area = QScrollArea()
     area.setWidget(w)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    # Scrolls down, never sideways: the dock is kept at least as wide as the content's narrowest
+    # layout (plus the vertical scroll bar), so nothing is cut off at the right edge.
+    if fit_width:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = area.verticalScrollBar().sizeHint().width()
+        area.setMinimumWidth(w.minimumSizeHint().width() + bar + 2)
     return area
 
 
@@ -60,7 +66,7 @@ class Workflow(Feature):
             lay.insertWidget(0, self.summary)
 
         self.timeline = TimelinePanel(model, self.part_masks)
-        self.timeline_dock = win.add_dock("Timeline", "timeline_dock", scrolled(self.timeline), Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline_dock = win.add_dock("Timeline", "timeline_dock", scrolled(self.timeline, fit_width=False), Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline.playing_changed.connect(lambda on: self.history.begin_batch() if on else self.history.end_batch())
 
         self.details = DetailsPanel(model)
@@ -69,8 +75,7 @@ class Workflow(Feature):
 
         self.legend = LegendPanel(model, self.part_masks)
         self.legend_dock = win.add_dock("Legend", "legend_dock", scrolled(self.legend), Qt.DockWidgetArea.LeftDockWidgetArea)
-        win.splitDockWidget(self.filters_dock, self.legend_dock, Qt.Orientation.Vertical)
-        QTimer.singleShot(0, self._first_layout)
+        # The window's first-start layout tabs the legend with the filters (the map keeps the room).
 
         self._use_stack_picking(win.canvas)
         win.canvas.view_changed.connect(self.filters.view_changed)
@@ -84,15 +89,6 @@ class Workflow(Feature):
         canvas back (measuring, annotating, drawing an area) calls ``canvas.reset_tool()``."""
         canvas.default_tool_factory = StackPickTool
         canvas.reset_tool()
-
-    def _first_layout(self) -> None:
-        """On a first start (no saved window state), give the timeline a readable height once every
-        feature has added its docks."""
-        if QSettings().value("window/state") is None:
-            win = self.win
-            win.resizeDocks([self.timeline_dock], [200], Qt.Orientation.Vertical)
-            win.resizeDocks([self.filters_dock], [310], Qt.Orientation.Horizontal)
-            win.resizeDocks([self.filters_dock, self.legend_dock], [600, 280], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------------ actions
     def _act(self, text: str, shortcut: str, slot: Any, tip: str = "", scope: list[QWidget] | None = None) -> QAction:
