@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,6 +41,7 @@ from atlas.model.part_masks import PartMasks
 from atlas.render.style import event_type_colour
 
 from .details_panel import plain_tooltip
+from .timeline_axes import CountAxis, DayAxis
 
 DAY_S = 86400.0
 #: Speeds offered for playback, in days of data per second of wall time.
@@ -189,15 +190,19 @@ class TimelinePanel(QWidget):
 
         # -- plot
         self.vb = TimelineViewBox(self)
-        self.axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
-        self.plot = pg.PlotWidget(viewBox=self.vb, axisItems={"bottom": self.axis}, background="#fbfaf6")
+        self.axis = DayAxis(orientation="bottom")
+        self.count_axis = CountAxis(orientation="left")
+        self.plot = pg.PlotWidget(viewBox=self.vb, axisItems={"bottom": self.axis, "left": self.count_axis},
+                                  background="#fbfaf6")
         self.plot.setMinimumHeight(60)
         self.plot.hideButtons()
         self.plot.getPlotItem().setMenuEnabled(False)
         self.plot.getPlotItem().getAxis("left").setWidth(38)
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.region = pg.LinearRegionItem(brush=QColor(255, 212, 0, 60), hoverBrush=QColor(255, 212, 0, 90), swapMode="sort")
-        self.region.setZValue(10)
+        # Behind the bars (and their grey context): a tint over them would change the categories'
+        # colours. The bars take no mouse events, so the range still drags.
+        self.region.setZValue(-10)
         self.region.hide()
         self.region.sigRegionChanged.connect(self._region_moving)
         self.region.sigRegionChangeFinished.connect(self.apply_region)
@@ -214,6 +219,7 @@ class TimelinePanel(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(bar)
         lay.addWidget(self.plot, 1)
+        self._follow_palette()
 
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
@@ -488,6 +494,22 @@ class TimelinePanel(QWidget):
             start, end = start + delta, end + delta
         self.set_range(start, end)
         return True
+
+    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802
+        super().changeEvent(ev)
+        if ev.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """The plot's background and axes follow the window's palette (the dark theme)."""
+        pal = self.palette()
+        dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base) if dark else QColor("#fbfaf6"))
+        ink = pal.color(QPalette.ColorRole.WindowText) if dark else QColor("#333333")
+        for name in ("left", "bottom"):
+            axis = self.plot.getPlotItem().getAxis(name)
+            axis.setPen(ink)
+            axis.setTextPen(ink)
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
         if ev.key() == Qt.Key.Key_Space:
