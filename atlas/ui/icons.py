@@ -74,7 +74,7 @@ ACTION_ICONS: dict[str, str] = {
     "&Edit annotation…": "annotate-edit-item", "&Delete annotation": "delete",
     "D&uplicate annotation": "duplicate", "&Import annotations…": "import-annotations",
     "E&xport annotations…": "export-annotations",
-    "&Dark map": "dark-map", "Place names in C&yrillic": "cyrillic", "Raster &tiles under the map…": "tiles",
+    "&Dark theme": "dark-map", "Place names in C&yrillic": "cyrillic", "Raster &tiles under the map…": "tiles",
     "&Go to place…": "goto-place", "&Bookmarks": "bookmarks", "&Add bookmark…": "bookmark-add",
     "&Measure distance": "measure-distance", "Measure a&rea": "measure-area", "&Stop measuring": "stop-measure",
     "Resolve &duplicate ids (keep newest)": "dedupe",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QPalette, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.attribution_label = QLabel(BASEMAP_ATTRIBUTION)
         self.attribution_label.setToolTip(DEFAULT_ATTRIBUTION)
         self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.attribution_label.setStyleSheet("color: #555;")
+        self.attribution_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted, in either theme
         sb = self.statusBar()
         sb.addWidget(self.cursor_label)
         sb.addWidget(self.count_label)

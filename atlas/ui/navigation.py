@@ -28,6 +28,7 @@ from atlas.model.session import MapStyle, MapView
 from .bookmarks import BookmarksPanel, BookmarkStore
 from .feature import Feature, FeatureHost
 from .gazetteer_box import GazetteerBox, load_gazetteer
+from .window_theme import apply_window_theme, system_prefers_dark
 
 if TYPE_CHECKING:
     from atlas.map.canvas import MapCanvas
@@ -99,7 +100,7 @@ class Navigation(Feature):
         # --- theme and script
         vm = host.menu("view")
         vm.addSeparator()
-        self.act_dark = window.action("&Dark map", "Ctrl+Shift+D", self._toggle_dark, "Switch between the light and the dark map theme")
+        self.act_dark = window.action("&Dark theme", "Ctrl+Shift+D", self._toggle_dark, "Switch the map and the window between the light and the dark theme")
         self.act_dark.setCheckable(True)
         self.act_cyrillic = window.action("Place names in C&yrillic", "Ctrl+Shift+L", self._toggle_cyrillic,
                                            "Label places, rivers and oblasts in the local Cyrillic spelling")
@@ -115,7 +116,8 @@ class Navigation(Feature):
         self._tile_bridge = _TileBridge(window)
         self._tile_bridge.arrived.connect(canvas.item.update)
         # The user's standing choice from the last session, into the model; then follow the model.
-        dark = str(s.value("map/theme", "light")) == "dark"
+        # (no choice yet: the system's colour scheme decides)
+        dark = str(s.value("map/theme", "dark" if system_prefers_dark() else "light")) == "dark"
         cyr = str(s.value("map/cyrillic", "false")).lower() in ("true", "1")
         model = window.model
         model.set_style(dataclasses.replace(model.style, theme="dark" if dark else "light", cyrillic=cyr))
@@ -191,6 +193,7 @@ class Navigation(Feature):
     def _show_style(self) -> None:
         st: MapStyle = self.window.model.style
         self.act_dark.setChecked(st.theme == "dark")
+        apply_window_theme(st.theme == "dark")  # the whole window follows the map's theme
         self.act_cyrillic.setChecked(st.cyrillic)
 
     def _toggle_dark(self) -> None:
