@@ -43,6 +43,18 @@ _LON, _LAT = "\x00lon", "\x00lat"
 MAX_JSON_BYTES = 1 << 30
 
 
+
+def _empty_geometry(geom: object) -> bool:
+    """An empty GeoJSON geometry: a GeometryCollection without geometries, or any other type whose
+    coordinates are missing or an empty array."""
+    if not isinstance(geom, dict):
+        return False
+    if geom.get("type") == "GeometryCollection":
+        parts = geom.get("geometries")
+        return parts is None or (isinstance(parts, list) and all(_empty_geometry(g) for g in parts))
+    coords = geom.get("coordinates", [])
+    return coords is None or (isinstance(coords, list) and len(coords) == 0)
+
 def _text(v: Any) -> str:
     """A property value as cell text: strings as they are, everything else as JSON."""
     if v is None:
@@ -176,6 +188,7 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
     feature_no: list[int] = []
     kinds: dict[str, int] = {}
     z_count = 0
+    empty_count = 0
     for i, feat in enumerate(features, start=1):
         where = f"feature {i}"
         report.rows_read += 1
@@ -188,8 +201,12 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
             continue
         geom = feat.get("geometry")
         row = {k: _text(v) for k, v in props.items()}
-        if geom is None:
+        if geom is None or _empty_geometry(geom):
+            # An empty geometry (RFC 7946 §3.1: an empty GeometryCollection, a Point with no
+            # coordinates) says "no place", as null does: the event is kept without a point.
             row[_LON] = row[_LAT] = ""
+            if geom is not None:
+                empty_count += 1
         elif isinstance(geom, dict) and geom.get("type") == "Point":
             c = geom.get("coordinates")
             if not isinstance(c, list) or len(c) < 2:
@@ -223,6 +240,8 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
         return EventTable.empty(), report
     if z_count:
         report.notes.append(f"{z_count:,} points had a third (z) coordinate; ignored")
+    if empty_count:
+        report.notes.append(f"{empty_count:,} features with an empty geometry kept as events without a point")
     if declared is not None:
         _reproject(rows, declared, report)
     cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
