@@ -98,3 +98,18 @@ class ImportReport:
             "notes": list(self.notes),
             "problems": [p.as_dict() for p in self.problems],
         }
+
+
+def loaded_message(count: int, span: tuple[Any, Any] | None, reports: list[ImportReport]) -> str:
+    """What a clean import says in the status bar: how many events, their dates, from which file:
+    "Loaded 107 events, 6 Aug 2024 – 28 Apr 2025, from kursk_events.csv"."""
+    names = [Path(r.path).name for r in reports]
+    files = ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
+    dates = ""
+    if span is not None:
+        lo, hi = (d.astype(object) if hasattr(d, "astype") else d for d in span)
+        dates = f", {lo.day} {lo:%b %Y}" + ("" if hi == lo else f" – {hi.day} {hi:%b %Y}")
+    noun = "event" if count == 1 else "events"
+    notes = [n for r in reports for n in r.notes]
+    tail = f"; note: {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "") if notes else ""
+    return f"Loaded {count:,} {noun}{dates}, from {files}{tail}"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from atlas.io import READERS, WRITERS, ImportReport, InputError, read_events, write_events
 from atlas.io.csv_events import peek_columns, read_csv
 from atlas.io.progress import ImportCancelled, reporting
+from atlas.io.report import loaded_message
 from atlas.model import AtlasModel, EventTable
 
 from .feature import Feature, FeatureHost
@@ -415,8 +416,9 @@ class ImportFeature(Feature):
         problems = [r for r in result.reports if r.problems or r.notes]
         if result.errors or any(r.problems for r in result.reports):
             host.show_load_problems(result.errors, problems)
-        elif result.reports:
-            host.statusBar().showMessage("; ".join(r.summary() for r in result.reports), 10000)
+        elif result.reports and result.tables:
+            loaded = EventTable.concat(result.tables)
+            host.statusBar().showMessage(loaded_message(len(loaded), loaded.date_span(), result.reports), 15000)
 
     def add_dialog(self) -> None:
         start = QSettings().value("paths/last_open_dir", str(Path.home()))

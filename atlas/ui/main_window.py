@@ -29,6 +29,7 @@ from atlas import APP_NAME, __version__
 from atlas.features import FEATURES
 from atlas.geo.coords import format_dd
 from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_events
+from atlas.io.report import loaded_message
 from atlas.map.canvas import MapCanvas
 from atlas.model import AtlasModel, EventTable
 from atlas.render.compose import BASEMAP_ATTRIBUTION, DEFAULT_ATTRIBUTION
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
         self._default_layout_pending = False
         self.restore_state()
         # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
-        decorate_actions(self.findChildren(QAction))
+        decorate_actions(self.findChildren(QAction), dark=self.model.style.theme == "dark")
 
     # ------------------------------------------------------------------ the host interface (atlas/ui/feature.py)
     def feature(self, name: str) -> Feature | None:
@@ -317,6 +318,8 @@ class MainWindow(QMainWindow):
         problems = [r for r in reports if r.problems]
         if errors or problems:
             self.show_load_problems(errors, problems)
+        elif tables:  # a clean import says what it loaded
+            self.statusBar().showMessage(loaded_message(len(table), table.date_span(), reports), 15000)
         return bool(tables)
 
     def import_files(self, paths: Sequence[str | Path], append: bool = False) -> bool:
