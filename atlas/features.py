@@ -42,6 +42,7 @@ FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("layers", gui="atlas.ui.layers_panel:LayersFeature"),
     FeatureEntry("import", gui="atlas.ui.import_dialogs:ImportFeature"),
     FeatureEntry("workspace", gui="atlas.workspace.gui:WorkspaceController"),
+    FeatureEntry("welcome", gui="atlas.ui.welcome:WelcomeFeature"),
     FeatureEntry("bench", cli={"bench": ("atlas.bench", "time the hot paths against synthetic events")}),
 )
 

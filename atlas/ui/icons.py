@@ -3,8 +3,10 @@ that a checkout and an installed wheel find them alike."""
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 
@@ -17,15 +19,30 @@ def icon_names() -> list[str]:
     return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".svg"))
 
 
+#: The icons' dark grey ink, and what it becomes on the dark theme's dark toolbars.
+INK, DARK_INK = "#37474f", "#cfd8dc"
+
+
 @cache
-def icon(name: str) -> QIcon:
-    """The icon called ``name``; an unknown name is a programming error (KeyError), so a typo
-    fails in the tests instead of showing a blank button."""
+def _dark_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="kursk-atlas-icons-"))
+
+
+@cache
+def icon(name: str, dark: bool = False) -> QIcon:
+    """The icon called ``name`` (with light ink for the dark theme when ``dark``); an unknown name
+    is a programming error (KeyError), so a typo fails in the tests instead of a blank button."""
     ref = resources.files(_PACKAGE) / "icons" / f"{name}.svg"
     if not ref.is_file():
         raise KeyError(f"no icon {name!r} in resources/icons")
-    with resources.as_file(ref) as path:
+    if dark:
+        # QIcon reads an SVG lazily from a file: the recoloured copy lives for the session.
+        path = _dark_folder() / f"{name}.svg"
+        path.write_text(ref.read_text(encoding="utf-8").replace(INK, DARK_INK), encoding="utf-8")
         ico = QIcon(str(path))
+    else:
+        with resources.as_file(ref) as p:
+            ico = QIcon(str(p))
     if ico.isNull():
         raise KeyError(f"icon {name!r} could not be read")
     return ico
@@ -87,12 +104,15 @@ ACTION_ICONS: dict[str, str] = {
 }
 
 
-def decorate_actions(actions: list[QAction]) -> None:
-    """Give every action its icon (ACTION_ICONS) and a tooltip that names its shortcut."""
+def decorate_actions(actions: list[QAction], dark: bool = False) -> None:
+    """Give every action its icon (ACTION_ICONS, inked for the theme) and a tooltip that names its
+    shortcut. Called again when the theme changes: icons set here follow it, others stay."""
     for act in actions:
         name = ACTION_ICONS.get(act.text())
-        if name is not None and act.icon().isNull():
-            act.setIcon(icon(name))
+        ours = act.property("atlas_icon_dark")
+        if name is not None and (act.icon().isNull() or (ours is not None and bool(ours) != dark)):
+            act.setIcon(icon(name, dark))
+            act.setProperty("atlas_icon_dark", dark)
         base = act.property("atlas_tip")
         if base is None:  # remember the plain tip once, so a second pass does not repeat the keys
             base = act.toolTip() or act.text().replace("&", "")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QActionGroup, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 
 from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
@@ -28,6 +28,7 @@ from atlas.model.session import MapStyle, MapView
 from .bookmarks import BookmarksPanel, BookmarkStore
 from .feature import Feature, FeatureHost
 from .gazetteer_box import GazetteerBox, load_gazetteer
+from .icons import decorate_actions
 from .window_theme import apply_window_theme, system_prefers_dark
 
 if TYPE_CHECKING:
@@ -194,6 +195,7 @@ class Navigation(Feature):
         st: MapStyle = self.window.model.style
         self.act_dark.setChecked(st.theme == "dark")
         apply_window_theme(st.theme == "dark")  # the whole window follows the map's theme
+        decorate_actions(self.window.findChildren(QAction), dark=st.theme == "dark")
         self.act_cyrillic.setChecked(st.cyrillic)
 
     def _toggle_dark(self) -> None:

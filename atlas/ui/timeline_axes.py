@@ -20,9 +20,9 @@ DATE_STEPS: tuple[tuple[str, int], ...] = (
     ("year", 1), ("year", 2), ("year", 5), ("year", 10),
 )
 #: Room one date label needs, in pixels.
-DATE_LABEL_PX = 64
+DATE_LABEL_PX = 48
 #: Room one count label needs, in pixels (height).
-COUNT_LABEL_PX = 24
+COUNT_LABEL_PX = 18
 
 
 def count_ticks(top: float, n_max: int) -> tuple[int, list[int]]:
