@@ -151,10 +151,11 @@ def from_json(doc: Any, depth: int = 0) -> Any:
         return cls[name]
     if tag == "$obj":
         cls = _find_class(x)
-        if "data" in doc and callable(getattr(cls, "from_dict", None)):
+        from_dict = getattr(cls, "from_dict", None)
+        if "data" in doc and callable(from_dict):
             data = from_json(doc["data"], d)
             try:
-                return cls.from_dict(_plain(data))  # type: ignore[attr-defined]
+                return from_dict(_plain(data))
             except (TypeError, ValueError, KeyError, AttributeError) as exc:
                 raise ValueJsonError(f"{x}: {exc}") from None
         if "fields" in doc and dataclasses.is_dataclass(cls) and isinstance(doc["fields"], dict):
