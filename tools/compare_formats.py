@@ -3,6 +3,7 @@
 
     python tools/compare_formats.py [FILE ...] [--out FOLDER] [--view LON1,LAT1,LON2,LAT2]
                                     [--size WxH] [--dpi DPI] [--title TEXT] [--banner TEXT]
+                                    [--control DATE|FILE]
 
 Writes page.png/.svg/.pdf, each program's picture, a diff picture per pair (red = different) and
 report.json into the folder (default out/compare-formats); exits 1 when a pair is over tolerance.
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=float, default=96.0)
     ap.add_argument("--title", default="Kursk Atlas")
     ap.add_argument("--banner", default="")
+    ap.add_argument("--control", action="append", metavar="DATE|FILE", help="areas of control, as render --control")
     ap.add_argument("--mean-abs", type=float, help="tolerance: mean |diff| in levels")
     ap.add_argument("--levels", type=int, help="tolerance: a pixel differs above this many levels")
     ap.add_argument("--share", type=float, help="tolerance: share of differing pixels (0-1)")
@@ -53,7 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("mean_abs", "levels", "share"):
         if getattr(args, name) is not None:
             tol = replace(tol, **{name: getattr(args, name)})
-    result = check_formats(args.out, spec, MapScene(model), model, vp, tol)
+    scene = MapScene(model)
+    if args.control:
+        from atlas.cli.render import _control_series
+        from atlas.model.session import ControlDisplay
+        from atlas.render.control_layer import add_control_layers
+
+        series, date = _control_series(args.control)
+        areas, _legend = add_control_layers(scene)
+        areas.set_series(series)
+        model.set_control(ControlDisplay(date=date, follow=date is None))
+    result = check_formats(args.out, spec, scene, model, vp, tol)
     print(result.report())
     print(f"pictures and diffs in {result.folder}")
     return 0 if result.ok else 1

@@ -1,17 +1,20 @@
 """``main.py render``: the map as the GUI draws it, into a briefing picture, headless.
 
 PNG, SVG or PDF through :mod:`atlas.render.page` (the same page the GUI's Export picture writes);
-``--each-day`` writes one picture per day (slides) and ``--animate`` a GIF over a playback range.
+``--each-day`` writes one picture per day (slides) and ``--animate`` a GIF over a playback range;
+``--control`` draws the areas of control of a date or of a loaded snapshot file.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 from .common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_date, parse_size
+from .exit_status import EX_DATAERR
 
 FOCUS_WIDTH_M = 60_000.0
 FORMATS = ("png", "svg", "pdf")
@@ -39,6 +42,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--banner-colour", "--banner-color", default="#007a33", metavar="COLOUR", help="banner colour (#rrggbb or a name)")
     g.add_argument("--annotations", action="append", metavar="FILE", help="annotations to draw (.geojson or .kml; repeatable)")
     g.add_argument("--workspace", metavar="FILE", help="a .katlas workspace: its annotations, view and filter")
+    g.add_argument("--control", action="append", metavar="DATE|FILE",
+                   help="draw the areas of control: of a date (YYYY-MM-DD: the snapshot in force then, from the "
+                        "bundled approximate reconstruction unless a FILE is given too) or of a loaded snapshot file "
+                        "(DeepStateMap GeoJSON, GeoJSON with status + date, KML/KMZ: its latest snapshot unless a DATE "
+                        "is given; the DATE also dates a file that carries none). Repeatable. Without a DATE the areas "
+                        "follow the events' dates (--to, each day of --each-day and --animate)")
     s = p.add_argument_group("series")
     s.add_argument("--each-day", nargs=2, type=parse_date, metavar=("FROM", "TO"), help="one picture per day from FROM to TO")
     s.add_argument("--animate", metavar="OUT.gif", help="an animated GIF over the playback range (--each-day, else --from/--to, else all dates)")
@@ -79,6 +88,44 @@ def _read_workspace(path: str) -> dict[str, Any]:
         except (ImportError, ValueError):
             pass
     return out
+
+
+def _control_series(values: list[str]) -> tuple[Any, dt.date | None]:
+    """The areas of control that ``--control`` names: (series, fixed date or None to follow)."""
+    from atlas.control.io import read_control
+    from atlas.control.model import ControlSeries
+    from atlas.io.report import InputError
+
+    from .areas import BUNDLED_RECONSTRUCTION
+
+    dates: list[dt.date] = []
+    files: list[Path] = []
+    for v in values:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+            try:
+                dates.append(parse_date(v.strip()))
+            except argparse.ArgumentTypeError as exc:
+                raise CliError(f"--control: {exc}") from None
+        else:
+            files.append(Path(v))
+    if len(dates) > 1:
+        raise CliError(f"--control: give at most one date ({', '.join(map(str, dates))} given)")
+    date = dates[0] if dates else None
+    snaps = []
+    for path in files or [BUNDLED_RECONSTRUCTION]:
+        try:
+            got, _report = read_control(path, as_of=date)
+        except InputError as exc:
+            hint = " (name its date: --control YYYY-MM-DD)" if type(exc).__name__ == "UndatedError" else ""
+            raise CliError.from_input(exc, hint) from None
+        snaps += got
+    series = ControlSeries.of(snaps)
+    if not series:
+        raise CliError(f"--control: no areas of control in {', '.join(map(str, files))}", EX_DATAERR)
+    if date is not None and series.at(date) is None:
+        raise CliError(f"--control {date}: no snapshot on or before that date (the first is {series.dates[0]})",
+                       EX_DATAERR)
+    return series, date
 
 
 def _days(a: dt.date, b: dt.date, step: int = 1) -> list[dt.date]:
@@ -128,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
 
     table, _reports = load(args.files)
     flt = filter_from_args(args)
+    control = _control_series(args.control) if args.control else None
     ws = _read_workspace(args.workspace) if args.workspace else {}
     headless_app()
     from atlas.io.annotations_io import read_annotations
@@ -175,6 +223,16 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CliError(str(exc)) from None
     scene = MapScene(model)
+    if control is not None:
+        from atlas.model.session import ControlDisplay
+        from atlas.render.control_layer import add_control_layers
+
+        series, control_date = control
+        areas, _legend = add_control_layers(scene)
+        areas.set_series(series)
+        # A DATE holds for every picture; without one the areas follow the events' date range
+        # (the page syncs the layer to the model's control date before drawing each picture).
+        model.set_control(ControlDisplay(date=control_date, follow=control_date is None))
     view = args.view or ws.get("view")
     vp = view_for(model, spec.width, spec.height, view=view, focus=args.focus, ui_scale=spec.ui_scale)
     base_filter = model.filter

@@ -199,13 +199,23 @@ class ControlAreasLayer(MapLayer):
         sw = 12 * u
         pad = 7 * u
         line_h = max(fm.height(), sw) + 3 * u
-        # A corner legend, not a banner across the map: at most a third of the map's width (long
-        # lines are elided) and, on a small map, without the source line (the dock names it).
+        # A corner legend, not a banner across the map: on a small map without the source line
+        # (the dock names it), and at most a third of the map's width; long sources are elided.
         if line_h * len(rows) > vp.height * LEGEND_MAX_HEIGHT_SHARE:
             rows = [r for r in rows if not r[1].startswith("Source:")]
-        width = max(fm.horizontalAdvance(t) + (sw + 6 * u if k else 0) for k, t in rows) + 2 * pad
+
+        def advance(k: str | None, t: str) -> float:
+            return QFontMetricsF(self._row_font(font, k, t)).horizontalAdvance(t) + (sw + 6 * u if k else 0)
+
+        width = max(advance(k, t) for k, t in rows) + 2 * pad
+        # The date line and the statuses are never cut (the date is what the map shows): they may
+        # widen the box past the third, up to 45 % of the map.
+        need = max((advance(k, t) for k, t in rows if not t.startswith("Source")), default=0.0) + 2 * pad
         height = line_h * len(rows) + 2 * pad - 3 * u
-        box = QRectF(12 * u, vp.height - height - 64 * u, min(width, 300 * u, vp.width * LEGEND_MAX_WIDTH_SHARE), height)
+        cap = vp.width * LEGEND_MAX_WIDTH_SHARE
+        if need > cap:
+            cap = min(need, vp.width * 0.45)
+        box = QRectF(12 * u, vp.height - height - 64 * u, min(max(min(width, 300 * u), need), cap), height)
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(QColor(0, 0, 0, 60), 1.0 * u))
@@ -231,9 +241,7 @@ class ControlAreasLayer(MapLayer):
                 p.drawRect(QRectF(x, y + (line_h - sw) / 2 - 1 * u, sw, sw * 0.8))
                 x += sw + 6 * u
             p.setPen(QColor("#8a1c1a") if text.startswith("≈") else QColor("#1b1f24"))
-            f2 = QFont(font)
-            f2.setBold(key is None and text.startswith("Areas"))
-            f2.setItalic(text.startswith("≈") or text.startswith("Source"))
+            f2 = self._row_font(font, key, text)
             p.setFont(f2)
             avail = box.right() - x - pad
             shown = QFontMetricsF(f2).elidedText(text, Qt.TextElideMode.ElideRight, avail)
@@ -241,6 +249,13 @@ class ControlAreasLayer(MapLayer):
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
             y += line_h
         p.restore()
+
+    @staticmethod
+    def _row_font(font: QFont, key: str | None, text: str) -> QFont:
+        f = QFont(font)
+        f.setBold(key is None and text.startswith("Areas"))
+        f.setItalic(text.startswith("≈") or text.startswith("Source"))
+        return f
 
     def bounds_lonlat(self) -> tuple[float, float, float, float] | None:
         return self.snapshot.bounds if self.snapshot is not None else None

@@ -180,17 +180,19 @@ def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, col
 def draw_halo_shapes(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float) -> int:
     """Vector twin of :func:`draw_halos` for SVG and PDF: the same discs as shapes, each filled
     flat with the sprite's mean opacity (its radial fade averages :data:`HALO_FILL_ALPHA` over the
-    disc) and rimmed like the sprite, whose 1-px rim scales with the disc. Flat translucent fills
+    disc) and rimmed like the sprite, whose 1-px rim scales (and blurs) with the disc. Flat translucent fills
     survive every PDF and SVG reader; a gradient with alpha does not."""
     drawn = 0
     for g, px, py, hr in halo_discs(vp, groups, min_px):
         c = QColor(colour_of(g.key[0]))
         fill, rim = QColor(c), QColor(c)
         fill.setAlpha(HALO_FILL_ALPHA)
-        rim.setAlpha(HALO_RIM_ALPHA)
+        # The sprite's rim, scaled up smoothly, spreads over about twice its width at half its
+        # opacity: the same ink as a crisp rim, and the same soft look at a large radius.
+        rim.setAlpha(HALO_RIM_ALPHA // 2)
         p.setBrush(fill)
         for cx, cy, rr in zip(px.tolist(), py.tolist(), hr.tolist()):
-            p.setPen(QPen(rim, max(0.3, 2.0 * rr / HALO_SPRITE_PX)))
+            p.setPen(QPen(rim, max(0.3, 4.0 * rr / HALO_SPRITE_PX)))
             p.drawEllipse(QPointF(cx, cy), rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX,
                           rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX)
         drawn += len(px)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QPaintEngine, QPainter, QPainterPath, QPen
 
 _local = threading.local()
 
@@ -60,10 +60,26 @@ def draw_haloed_text(p: QPainter, origin: QPointF, text: str, font: QFont, colou
         pen = QPen(QColor(halo_colour), 2 * halo_px)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.strokePath(path, pen)
-    p.setFont(font)
+    p.setFont(_pdf_spacing_fix(p, font))
     p.setPen(QColor(colour))
     p.drawText(origin, text)
     _note_spacing(text, font)
+
+
+def _pdf_spacing_fix(p: QPainter, font: QFont) -> QFont:
+    """Qt's PDF engine applies an absolute letter spacing once more per 96 dpi of the writer's
+    resolution (at 192 dpi RUSSIA came out twice as spaced as its halo, and pdftotext read it as
+    six one-letter words): scale it back so the text lands on its halo at every dpi."""
+    engine = p.paintEngine()
+    if engine is None or engine.type() != QPaintEngine.Type.Pdf or not font.letterSpacing() \
+            or font.letterSpacingType() != QFont.SpacingType.AbsoluteSpacing:
+        return font
+    dpi = p.device().logicalDpiX() if p.device() is not None else 96
+    if not dpi or dpi == 96:
+        return font
+    fixed = QFont(font)
+    fixed.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, font.letterSpacing() * 96 / dpi)
+    return fixed
 
 
 _TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")

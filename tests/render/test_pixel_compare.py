@@ -50,6 +50,37 @@ def formats(qapp, tmp_path_factory: pytest.TempPathFactory) -> FormatCheck:
     return check_formats(tmp_path_factory.mktemp("formats"), spec, MapScene(model), model, view)
 
 
+@pytest.fixture(scope="module")
+def formats_hi_dpi_control(qapp, tmp_path_factory: pytest.TempPathFactory) -> FormatCheck:
+    """At 192 dpi (everything twice the size) with the areas of control: their fills, dashed
+    outlines and legend, and the spaced names that Qt's PDF engine once spread too far."""
+    import datetime as dt
+
+    from atlas.control.io import read_control
+    from atlas.control.model import ControlSeries
+    from atlas.model.session import ControlDisplay
+    from atlas.render.control_layer import add_control_layers
+
+    table, _ = read_events(BUNDLED_EVENTS)
+    model = AtlasModel(table)
+    scene = MapScene(model)
+    snaps, _ = read_control(ROOT / "data" / "control" / "reconstruction.geojson")
+    areas, _legend = add_control_layers(scene)
+    areas.set_series(ControlSeries.of(snaps))
+    model.set_control(ControlDisplay(date=dt.date(2024, 9, 10), follow=False))
+    view = Viewport.fit_lonlat(34.8, 50.9, 35.8, 51.5, 1800, 1200)
+    spec = PageSpec(width=1800, height=1200, dpi=192, title="Kursk Atlas")
+    return check_formats(tmp_path_factory.mktemp("formats_hi"), spec, scene, model, view)
+
+
+@pytest.mark.parametrize("pair", sorted(PROGRAMS))
+def test_a_high_dpi_page_with_areas_of_control_too(formats_hi_dpi_control: FormatCheck, pair: str) -> None:
+    if pair in formats_hi_dpi_control.skipped:
+        pytest.skip(formats_hi_dpi_control.skipped[pair])
+    cmp = next(c for c in formats_hi_dpi_control.comparisons if c.name == pair)
+    assert cmp.ok, f"{cmp.line()}; see {cmp.diff_path}"
+
+
 @pytest.mark.parametrize("pair", sorted(PROGRAMS))
 def test_every_program_draws_the_page_we_draw(formats: FormatCheck, pair: str) -> None:
     if pair in formats.skipped:

@@ -97,6 +97,17 @@ def test_pdf_names_are_text_and_fonts_are_embedded(bundled, tmp_path: Path) -> N
     assert b"/Subtype /Image" not in data  # vector: no picture of a word or a halo anywhere
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_spaced_names_stay_words_in_a_high_dpi_pdf(bundled, tmp_path: Path) -> None:
+    """Qt's PDF engine scales an absolute letter spacing by dpi/96 once too often: the writer
+    undoes it, or RUSSIA is six one-letter words beside its halo at 192 dpi."""
+    model, scene = bundled
+    out = tmp_path / "hi.pdf"
+    write_pdf(out, PageSpec(width=2400, height=1600, dpi=192), scene, model, view())
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "RUSSIA" in text and "R U S S I A" not in text
+
+
 def png_size_and_dpi(path: Path) -> tuple[int, int, float]:
     data = path.read_bytes()
     w, h = struct.unpack(">II", data[16:24])
