@@ -43,6 +43,9 @@ FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("import", gui="atlas.ui.import_dialogs:ImportFeature"),
     FeatureEntry("workspace", gui="atlas.workspace.gui:WorkspaceController"),
     FeatureEntry("welcome", gui="atlas.ui.welcome:WelcomeFeature"),
+    FeatureEntry("database", cli={
+        "db": ("atlas.cli.db", "the shared PostgreSQL/PostGIS store: init, migrate, push files, count"),
+    }),
     FeatureEntry("bench", cli={"bench": ("atlas.bench", "time the hot paths against synthetic events")}),
 )
 

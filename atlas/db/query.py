@@ -1,0 +1,152 @@
+"""Reading the store back into an EventTable, with the atlas's filter evaluated by the server.
+
+:func:`where` turns an :mod:`atlas.model.filters` value into SQL: column names come from this
+module's fixed list (``sql.Identifier``), and every value a user typed or picked (dates, categories,
+search words, boxes, drawn areas) is a bound parameter sent apart from the statement, never
+formatted into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from atlas.model.filters import (
+    All, And, BBox, Categories, DateRange, Filter, HasCoordinates, MinConfidence, Not, Or, Text, Within,
+)
+from atlas.model.place_aliases import alternatives
+from atlas.model.table import CATEGORICAL_FIELDS, CONFIDENCE_LEVELS, TEXT_FIELDS, EventTable
+
+#: Columns a Categories filter may name (the store's text columns).
+_CATEGORY_COLUMNS = frozenset({"event_id", *CATEGORICAL_FIELDS, *TEXT_FIELDS})
+
+
+def where(flt: Filter) -> tuple[sql.Composable, list[Any]]:
+    """The filter as an SQL condition with ``%s`` placeholders, and the values bound to them."""
+    params: list[Any] = []
+    return _where(flt, params), params
+
+
+def _bind(params: list[Any], value: Any) -> sql.Composable:
+    """A placeholder for ``value``, which travels to the server as a bound parameter."""
+    params.append(value)
+    return sql.Placeholder()
+
+
+def _where(flt: Filter, params: list[Any]) -> sql.Composable:
+    if isinstance(flt, All):
+        return sql.SQL("TRUE")
+    if isinstance(flt, And):
+        if not flt.terms:
+            return sql.SQL("TRUE")
+        return sql.SQL("(") + sql.SQL(" AND ").join(_where(t, params) for t in flt.terms) + sql.SQL(")")
+    if isinstance(flt, Or):
+        if not flt.terms:
+            return sql.SQL("FALSE")
+        return sql.SQL("(") + sql.SQL(" OR ").join(_where(t, params) for t in flt.terms) + sql.SQL(")")
+    if isinstance(flt, Not):
+        # SQL's NULL would make NOT(unknown) unknown; the model's masks are two-valued.
+        return sql.SQL("NOT coalesce(") + _where(flt.term, params) + sql.SQL(", FALSE)")
+    if isinstance(flt, DateRange):
+        parts: list[sql.Composable] = [sql.SQL("event_date IS NOT NULL")]
+        if flt.start is not None:
+            parts.append(sql.SQL("event_date >= {}").format(_bind(params, _day(flt.start))))
+        if flt.end is not None:
+            parts.append(sql.SQL("event_date <= {}").format(_bind(params, _day(flt.end))))
+        return sql.SQL("(") + sql.SQL(" AND ").join(parts) + sql.SQL(")")
+    if isinstance(flt, MinConfidence):
+        if flt.level not in CONFIDENCE_LEVELS:
+            raise ValueError(f"unknown confidence level {flt.level!r}; use one of {', '.join(CONFIDENCE_LEVELS)}")
+        allowed = list(CONFIDENCE_LEVELS[: CONFIDENCE_LEVELS.index(flt.level) + 1])
+        return sql.SQL("confidence = ANY({})").format(_bind(params, allowed))
+    if isinstance(flt, Categories):
+        values = sorted(str(v).strip() for v in flt.values)
+        if flt.field not in _CATEGORY_COLUMNS:
+            # A field the store does not have: every value is missing, as in Categories.mask.
+            return sql.SQL("TRUE") if "" in values else sql.SQL("FALSE")
+        return sql.SQL("coalesce({}, '') = ANY({})").format(sql.Identifier(flt.field), _bind(params, values))
+    if isinstance(flt, Text):
+        terms = flt.query.lower().split()
+        if not terms:
+            return sql.SQL("TRUE")
+        conds = []
+        for term in terms:
+            # strpos, not LIKE: no wildcard in a search word can mean anything to the server.
+            alts = [sql.SQL("strpos(search_text, {}) > 0").format(_bind(params, a)) for a in alternatives(term)]
+            conds.append(sql.SQL("(") + sql.SQL(" OR ").join(alts) + sql.SQL(")"))
+        return sql.SQL("(") + sql.SQL(" AND ").join(conds) + sql.SQL(")")
+    if isinstance(flt, BBox):  # also InView
+        x0, x1 = sorted((float(flt.lon1), float(flt.lon2)))
+        y0, y1 = sorted((float(flt.lat1), float(flt.lat2)))
+        return sql.SQL("geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
+            _bind(params, x0), _bind(params, y0), _bind(params, x1), _bind(params, y1))
+    if isinstance(flt, Within):
+        import shapely
+
+        return sql.SQL("ST_Intersects(geom, ST_GeomFromWKB({}, 4326))").format(
+            _bind(params, shapely.to_wkb(flt.geometry)))
+    if isinstance(flt, HasCoordinates):
+        return sql.SQL("geom IS NOT NULL")
+    raise TypeError(f"no SQL for the filter {type(flt).__name__}")
+
+
+def _day(d: Any) -> dt.date:
+    if isinstance(d, dt.datetime):
+        return d.date()
+    if isinstance(d, dt.date):
+        return d
+    raise TypeError(f"not a date: {d!r}")
+
+
+_SELECT = sql.SQL(
+    "SELECT e.event_id, e.event_date, e.time_precision, e.geo_precision, e.coord_approximate, "
+    "e.fatalities, e.claim_area_km2, ST_X(e.geom), ST_Y(e.geom), {cats}, {texts}, "
+    "(SELECT coalesce(json_agg(json_build_object('outlet', s.outlet, 'date', s.date, 'url', s.url, "
+    "'title', s.title) ORDER BY s.ord), '[]') FROM katlas.sources s WHERE s.event_id = e.event_id) "
+    "FROM katlas.events e WHERE {where} ORDER BY e.event_id"
+)
+
+
+def count(conn: Any, flt: Filter = All()) -> int:
+    cond, params = where(flt)
+    row = conn.execute(sql.SQL("SELECT count(*) FROM katlas.events WHERE {}").format(cond), params).fetchone()
+    return int(row[0])
+
+
+def read(conn: Any, flt: Filter = All()) -> EventTable:
+    """The events that pass ``flt``, filtered by the server, as an EventTable (ordered by id)."""
+    cats = sql.SQL(", ").join(sql.SQL("e.") + sql.Identifier(c) for c in CATEGORICAL_FIELDS)
+    texts = sql.SQL(", ").join(sql.SQL("e.") + sql.Identifier(c) for c in TEXT_FIELDS)
+    cond, params = where(flt)
+    query = _SELECT.format(cats=cats, texts=texts, where=cond)
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        rows = cur.fetchall()
+    n = len(rows)
+    cols = list(zip(*rows)) if rows else [()] * (9 + len(CATEGORICAL_FIELDS) + len(TEXT_FIELDS) + 1)
+
+    def floats(k: int) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in cols[k]], dtype=np.float64)
+
+    columns: dict[str, Any] = {
+        "event_id": np.array(cols[0], dtype=object),
+        "event_date": np.array([np.datetime64(v, "D") if v else np.datetime64("NaT") for v in cols[1]],
+                               dtype="datetime64[D]"),
+        "time_precision": np.array(cols[2], dtype=np.int8),
+        "geo_precision": np.array(cols[3], dtype=np.int8),
+        "coord_approximate": np.array(cols[4], dtype=bool),
+        "fatalities": floats(5),
+        "claim_area_km2": floats(6),
+        "longitude": floats(7),
+        "latitude": floats(8),
+    }
+    k = 9
+    for name in (*CATEGORICAL_FIELDS, *TEXT_FIELDS):
+        columns[name] = ["" if v is None else v for v in cols[k]]
+        k += 1
+    columns["sources"] = [tuple({kk: vv for kk, vv in s.items() if vv is not None} for s in srcs)
+                          for srcs in cols[k]]
+    return EventTable.from_columns(n, columns)

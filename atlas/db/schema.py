@@ -1,0 +1,132 @@
+"""The versioned table layout of the shared store (documented in docs/database.md).
+
+Everything lives in the schema ``katlas``. ``katlas.schema_version`` records each migration applied;
+``MIGRATIONS[i]`` brings version i to i+1, so ``db migrate`` runs the missing ones in order, each in
+its own transaction. Change the layout only by appending a migration: a published database must be
+able to follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Group roles the layout grants to (docs/database.md "Roles"): log-in roles are made members.
+READ_ROLE = "katlas_read"
+EDIT_ROLE = "katlas_edit"
+
+_V1 = """
+CREATE SCHEMA IF NOT EXISTS katlas;
+CREATE TABLE katlas.schema_version (
+    version     integer PRIMARY KEY,
+    applied_at  timestamptz NOT NULL DEFAULT now(),
+    applied_by  text NOT NULL DEFAULT current_user
+);
+-- One row per publish: who pushed which file when (row-level provenance points here).
+CREATE TABLE katlas.imports (
+    import_id    bigserial PRIMARY KEY,
+    source_file  text NOT NULL,
+    file_sha256  text,
+    pushed_by    text NOT NULL DEFAULT current_user,
+    pushed_at    timestamptz NOT NULL DEFAULT now(),
+    rows_pushed  integer
+);
+CREATE TABLE katlas.events (
+    event_id          text PRIMARY KEY,
+    event_date        date,
+    time_precision    smallint NOT NULL DEFAULT 1,
+    event_type        text,
+    sub_event_type    text,
+    title             text,
+    actor1            text,
+    actor2            text,
+    side              text,
+    country           text,
+    admin1            text,
+    admin2            text,
+    location          text,
+    geo_precision     smallint NOT NULL DEFAULT 0,
+    coord_approximate boolean NOT NULL DEFAULT false,
+    coord_basis       text,
+    notes             text,
+    fatalities        double precision,
+    confidence        text,
+    claimed_by        text,
+    claim_area_km2    double precision,
+    dataset           text,
+    geom              geometry(Point, 4326),
+    -- lower-cased title, notes, place, actors and region, as the atlas's search box folds them
+    search_text       text NOT NULL DEFAULT '',
+    -- provenance of this row: who wrote it, when, from which file (and the publish it came in)
+    written_by        text NOT NULL DEFAULT current_user,
+    written_at        timestamptz NOT NULL DEFAULT now(),
+    source_file       text,
+    import_id         bigint REFERENCES katlas.imports
+);
+CREATE INDEX events_geom_gist ON katlas.events USING gist (geom);
+CREATE INDEX events_date ON katlas.events (event_date);
+CREATE INDEX events_type ON katlas.events (event_type);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX events_search_trgm ON katlas.events USING gin (search_text gin_trgm_ops);
+CREATE TABLE katlas.sources (
+    event_id  text NOT NULL REFERENCES katlas.events ON DELETE CASCADE,
+    ord       smallint NOT NULL,
+    outlet    text,
+    date      text,
+    url       text,
+    title     text,
+    PRIMARY KEY (event_id, ord)
+);
+"""
+
+#: MIGRATIONS[i] takes the layout from version i to version i + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: Any) -> int:
+    """The layout's version in this database (0: none yet)."""
+    row = conn.execute("SELECT to_regclass('katlas.schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    got = conn.execute("SELECT coalesce(max(version), 0) FROM katlas.schema_version").fetchone()
+    return int(got[0]) if got else 0
+
+
+def _grant(conn: Any) -> None:
+    """Create the two group roles when missing (if we may) and grant them the layout."""
+    may = conn.execute(
+        "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()
+    for role in (READ_ROLE, EDIT_ROLE):
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists:
+            if not (may and may[0]):
+                continue
+            conn.execute(f"CREATE ROLE {role} NOLOGIN")  # a constant of this module
+        conn.execute(f"GRANT USAGE ON SCHEMA katlas TO {role}")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA katlas TO {role}")
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (EDIT_ROLE,)).fetchone():
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON katlas.events, katlas.sources, katlas.imports TO {EDIT_ROLE}")
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA katlas TO {EDIT_ROLE}")
+
+
+def migrate(conn: Any) -> tuple[int, int]:
+    """Apply the missing migrations (each in a transaction); returns (version before, after)."""
+    before = current_version(conn)
+    if before > SCHEMA_VERSION:
+        raise RuntimeError(f"the database's layout is version {before}, newer than this atlas "
+                           f"(version {SCHEMA_VERSION}): update the atlas")
+    for version in range(before, SCHEMA_VERSION):
+        with conn.transaction():
+            if version == 0:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            conn.execute(MIGRATIONS[version])
+            conn.execute("INSERT INTO katlas.schema_version (version) VALUES (%s)", (version + 1,))
+            _grant(conn)
+    return before, SCHEMA_VERSION
+
+
+def init(conn: Any) -> int:
+    """Create the layout in an empty database; refuses a database that already has one."""
+    if current_version(conn) != 0:
+        raise RuntimeError("this database already has the atlas's tables (use `db migrate` to update them)")
+    return migrate(conn)[1]
