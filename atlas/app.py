@@ -15,7 +15,7 @@ def configure_application_identity() -> None:
     QCoreApplication.setApplicationName(APP_NAME)
 
 
-def run_gui(files: Sequence[str], reset_settings: bool = False) -> int:
+def run_gui(files: Sequence[str], reset_settings: bool = False, db: str | None = None) -> int:
     import pyqtgraph as pg
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -39,4 +39,6 @@ def run_gui(files: Sequence[str], reset_settings: bool = False) -> int:
     from atlas.workspace.gui import start_session
 
     QTimer.singleShot(0, lambda: start_session(win, files))
+    if db:  # --db: the store's events replace the bundled ones once the session has started
+        QTimer.singleShot(0, lambda: win.feature("database").open_database_or_warn(db))
     return int(app.exec())

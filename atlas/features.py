@@ -43,7 +43,7 @@ FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("import", gui="atlas.ui.import_dialogs:ImportFeature"),
     FeatureEntry("workspace", gui="atlas.workspace.gui:WorkspaceController"),
     FeatureEntry("welcome", gui="atlas.ui.welcome:WelcomeFeature"),
-    FeatureEntry("database", cli={
+    FeatureEntry("database", gui="atlas.ui.database_feature:DatabaseFeature", cli={
         "db": ("atlas.cli.db", "the shared PostgreSQL/PostGIS store: init, migrate, push files, count"),
     }),
     FeatureEntry("bench", cli={"bench": ("atlas.bench", "time the hot paths against synthetic events")}),

@@ -27,6 +27,8 @@ def _gui_parser() -> Parser:
                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (CSV/ACLED, GeoJSON, JSON, KML, KMZ, GeoPackage), or one WORKSPACE.katlas")
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    p.add_argument("--db", metavar="URI", help="open the events of a PostgreSQL/PostGIS store (URI or "
+                   "pg_service.conf service name; the password from ~/.pgpass), see docs/database.md")
     p.add_argument("--reset-settings", action="store_true", help="forget window layout and preferences before starting")
     return p
 
@@ -63,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_workspace_args(args.files)
         from atlas.app import run_gui
 
-        return run_gui(args.files, reset_settings=args.reset_settings)
+        return run_gui(args.files, reset_settings=args.reset_settings, db=args.db)
     except CliError as exc:
         print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.status
