@@ -65,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_workspace_args(args.files)
         from atlas.app import run_gui
 
-        return run_gui(args.files, reset_settings=args.reset_settings, db=args.db)
+        # db only when given: the plain call stays the one scripts and tests stand in for.
+        extra = {"db": args.db} if args.db else {}
+        return run_gui(args.files, reset_settings=args.reset_settings, **extra)
     except CliError as exc:
         print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.status
