@@ -16,8 +16,13 @@ analyst waits for. Each floor does the same work on the same data with the bare 
   as many rows reset under a view of the same size.
 * ``workflow_select_100k`` / ``workflow_select_clear``: selecting 100,000 events (rows) with the
   list and the map following, and clearing. Floor: sorting the rows and setting their mask bits.
-* ``workflow_map_redraw_points``: the events layer redrawn at 1600×1000 with every point stamped
-  (the basemap has its own cases). Floor: the same sprites stamped with one call.
+* ``workflow_map_redraw_points``: the events layer in the points view redrawn at 1600×1000 at a
+  zoom level it has not drawn yet (the basemap has its own cases): above the density threshold
+  that builds the zoom level's aggregate (atlas/render/point_aggregate.py) and stamps one sprite
+  per occupied cell. Floor: the same points binned into the view's cells of that level (one
+  bincount) and one sprite stamped per occupied cell with one call, the least any drawing bound
+  by pixels does. ``workflow_map_pan_points``: the redraw after a pan at the same zoom (the
+  aggregate reused). Floor: the same sprites stamped with one call.
   ``workflow_map_redraw_auto``: the automatic view; when it chose density, the floor is the same
   points projected, binned into the same cells and the cell image drawn, else the stamp floor.
 * ``workflow_list_scroll_frame``: the worst of 30 page jumps of the list, painted. Floor: the same
@@ -51,6 +56,7 @@ CASE_NAMES = (
     "workflow_select_100k",
     "workflow_select_clear",
     "workflow_map_redraw_points",
+    "workflow_map_pan_points",
     "workflow_map_redraw_auto",
     "workflow_list_scroll_frame",
     "workflow_timeline_drag_frame",
@@ -120,6 +126,33 @@ def density_floor(img: Any, vp: Any, x: np.ndarray, y: np.ndarray, repeats: int)
         p.end()
 
     return timed(run, repeats)
+
+
+def aggregate_floor(img: Any, vp: Any, x: np.ndarray, y: np.ndarray, repeats: int) -> tuple[float, float]:
+    """The bare work of the points view bound by pixels, as (at a new zoom, after a pan): bin the
+    points into the view's cells of the zoom level with one bincount and stamp one sprite per
+    occupied cell (at its centre) with one call; after a pan only the stamping."""
+    import math
+
+    from atlas.render.point_aggregate import cell_metres, zoom_level
+
+    cell = cell_metres(zoom_level(vp))
+    ix0, iy0 = math.floor(vp.x0 / cell), math.floor(vp.y0 / cell)
+    nx, ny = math.floor(vp.x1 / cell) - ix0 + 1, math.floor(vp.y1 / cell) - iy0 + 1
+    occupied: list[np.ndarray] = []
+
+    def cells() -> np.ndarray:
+        cx = ((x - ix0 * cell) / cell).astype(np.intp)
+        cy = ((y - iy0 * cell) / cell).astype(np.intp)
+        ok = (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+        occ = np.flatnonzero(np.bincount(cy[ok] * nx + cx[ok], minlength=nx * ny))
+        occupied[:] = [occ]
+        return occ
+
+    occ = cells()
+    px, py = vp.to_px((occ % nx + ix0 + 0.5) * cell, (occ // nx + iy0 + 0.5) * cell)
+    stamp = sprite_stamp_floor(img, px, py, repeats)
+    return timed(cells, repeats) + stamp, stamp
 
 
 def measure(n: int) -> dict[str, dict[str, float]]:
@@ -265,30 +298,53 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     put("workflow_select_100k", float(np.median(sel_times)), timed(bare_select, repeats))
     put("workflow_select_clear", float(np.median(clear_times)), timed(bare_clear, repeats))
 
-    # -- full map redraw: all points against stamping them, density against binning them
+    # -- full map redraw: the points view at a new zoom level and after a pan, and the automatic view
     vp = Viewport.fit_lonlat(*REGION, 1600, 1000)
     img = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
 
-    def draw() -> None:
-        # The events layer alone: the basemap has its own cases, and the floor draws only points.
+    def draw(v: Any = vp) -> None:
+        # The events layer alone: the basemap has its own cases, and the floors draw only points.
         p = QPainter(img)
-        scene.events.draw(p, vp)
+        scene.events.draw(p, v)
         p.end()
 
     scene.events.set_density_mode("points")
     draw()
-    med_points = timed(draw, repeats)
+
+    def draw_new_zoom() -> None:
+        scene.events.aggregates.clear()  # as at a zoom level not drawn yet
+        draw()
+
+    med_points = timed(draw_new_zoom, repeats)
+    shift = [0]
+
+    def draw_panned() -> None:
+        shift[0] += 1
+        d = 7 * shift[0] * vp.merc_per_px
+        draw(Viewport(vp.x0 + d, vp.y0, vp.x1 + d, vp.y1, vp.width, vp.height))
+
+    draw_panned()
+    med_pan = timed(draw_panned, repeats)
+    agg_shown = scene.events.showing_aggregate
     scene.events.set_density_mode("auto")
     draw()
     med_auto = timed(draw, repeats)
     auto_density = scene.events.showing_density
-    px, py = vp.lonlat_to_px(table.lon, table.lat)
-    stamp_floor = sprite_stamp_floor(img, px, py, repeats)
-    put("workflow_map_redraw_points", med_points, stamp_floor)
     gx = np.concatenate([g.x for g in scene.events.groups]) if scene.events.groups else np.zeros(0)
     gy = np.concatenate([g.y for g in scene.events.groups]) if scene.events.groups else np.zeros(0)
+    if agg_shown:
+        points_floor, pan_floor = aggregate_floor(img, vp, gx, gy, repeats)
+    else:
+        px, py = vp.to_px(gx, gy)
+        points_floor = pan_floor = sprite_stamp_floor(img, px, py, repeats)
+    put("workflow_map_redraw_points", med_points, points_floor)
+    put("workflow_map_pan_points", med_pan, pan_floor)
     # The automatic view's floor is the floor of what it chose to draw at this size.
-    put("workflow_map_redraw_auto", med_auto, density_floor(img, vp, gx, gy, repeats) if auto_density else stamp_floor)
+    if auto_density:
+        auto_floor = density_floor(img, vp, gx, gy, repeats)
+    else:
+        auto_floor = points_floor
+    put("workflow_map_redraw_auto", med_auto, auto_floor)
 
     # -- list scroll: one page per frame, painted synchronously
     view = panel_list.view

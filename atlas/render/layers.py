@@ -20,12 +20,13 @@ from pyqtgraph.Qt import internals as pg_internals
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
 from atlas.model.table import EventTable
 
-from . import style, uncertainty
+from . import point_aggregate, style, uncertainty
 from .themes import LIGHT, Theme
 from .vector_text import draw_haloed_text
 from .viewport import Viewport
 
 IntArray = npt.NDArray[np.intp]
+FloatArray = npt.NDArray[np.float64]
 
 
 class MapLayer:
@@ -329,7 +330,10 @@ class EventsLayer(MapLayer):
         self.density_mode = "auto"
         self.density_threshold = uncertainty.DENSITY_AUTO_THRESHOLD
         self.showing_density = False  # what the last draw chose (the View menu and legend say so)
+        #: Whether the last points draw stamped one sprite per occupied cell (point_aggregate).
+        self.showing_aggregate = False
         self.show_halos = True
+        self.aggregates = point_aggregate.AggregateCache(self.groups)
 
     def set_density_mode(self, mode: str) -> None:
         if mode not in uncertainty.DENSITY_MODES:
@@ -370,6 +374,9 @@ class EventsLayer(MapLayer):
         # Claims draw above confirmed events of the same type; rarer types above common ones.
         groups.sort(key=lambda g: (-len(g.rows), g.key[1]))
         self.groups = groups
+        # The per-zoom aggregates belong to these rows: a new cache, never an edited one (a
+        # snapshot on an export worker keeps the one of the rows it copied).
+        self.aggregates = point_aggregate.AggregateCache(groups)
         self.colours = {g.key[0]: style.event_type_colour(g.key[0]) for g in groups}
         self.changed()
 
@@ -381,6 +388,42 @@ class EventsLayer(MapLayer):
             self._sprites[k] = pm
         return pm
 
+    def aggregate_for(self, vp: Viewport, size: float) -> point_aggregate.CellAggregate | None:
+        """The per-zoom aggregate to draw instead of every point, or None when the events in
+        view are few enough to stamp each (:func:`point_aggregate.aggregate_wanted`)."""
+        total = sum(len(g.x) for g in self.groups)
+        if not point_aggregate.aggregate_wanted(total, vp):
+            return None
+        agg = self.aggregates.get(vp, size)
+        if not point_aggregate.aggregate_wanted(agg.count_in_view(vp), vp):
+            return None
+        return agg
+
+    def _aggregate_parts(self, vp: Viewport, agg: point_aggregate.CellAggregate,
+                         size: float) -> list[tuple[_Group, FloatArray, FloatArray]]:
+        """The aggregate's top events in view, per group in draw order (Mercator x, y)."""
+        m = agg.in_view(vp, pad_px=size)
+        top = agg.top[m]
+        if not top.size:
+            return []
+        order = np.argsort(top, kind="stable")
+        xs, ys, top = agg.x[m][order], agg.y[m][order], top[order]
+        cuts = np.flatnonzero(np.diff(top)) + 1
+        starts = np.concatenate(([0], cuts))
+        ends = np.concatenate((cuts, [top.size]))
+        return [(self.groups[int(top[a])], xs[a:b], ys[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+
+    def _stamp(self, p: QPainter, vp: Viewport, g: _Group, x: FloatArray, y: FloatArray, size: float) -> None:
+        px, py = vp.to_px(x, y)
+        pm = self.sprite(g.key[0], g.key[1], size, g.key[2])
+        self._frags.resize(len(px))
+        frags = self._frags.ndarray()
+        frags[:, 0] = px
+        frags[:, 1] = py
+        frags[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
+        frags[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
+        p.drawPixmapFragments(*self._frags.drawargs(), pm)
+
     def draw(self, p: QPainter, vp: Viewport) -> None:
         if vp.vector:
             self.draw_vector(p, vp)
@@ -388,35 +431,44 @@ class EventsLayer(MapLayer):
         size = self.marker_size * vp.ui_scale
         self.showing_density = self._density_wanted(vp)
         if self.showing_density:
+            self.showing_aggregate = False
             uncertainty.draw_density(p, vp, [g.x for g in self.groups], [g.y for g in self.groups])
+            return
+        agg = self.aggregate_for(vp, size)
+        self.showing_aggregate = agg is not None
+        if agg is not None:
+            # More events in view than cells: the carpet of markers hides the halos, and
+            # finding the few that might show would cost a pass over every event.
+            for g, x, y in self._aggregate_parts(vp, agg, size):
+                self._stamp(p, vp, g, x, y, size)
             return
         if self.show_halos:
             uncertainty.draw_halos(p, vp, self.groups, self._frags, style.event_type_colour, size / 2)
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
-            n = int(np.count_nonzero(inview))
-            if n == 0:
-                continue
-            px, py = vp.to_px(g.x[inview], g.y[inview])
-            pm = self.sprite(g.key[0], g.key[1], size, g.key[2])
-            self._frags.resize(n)
-            frags = self._frags.ndarray()
-            frags[:, 0] = px
-            frags[:, 1] = py
-            frags[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
-            frags[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
-            p.drawPixmapFragments(*self._frags.drawargs(), pm)
-
-    def draw_vector(self, p: QPainter, vp: Viewport) -> None:
-        """The same markers as shapes (SVG/PDF keep them as circles, sharp at any zoom)."""
-        size = self.marker_size * vp.ui_scale
-        if self.show_halos:
-            uncertainty.draw_halo_shapes(p, vp, self.groups, style.event_type_colour, size / 2)
-        for g in self.groups:
-            inview = vp.contains_mask(g.x, g.y, pad=size)
             if not inview.any():
                 continue
-            px, py = vp.to_px(g.x[inview], g.y[inview])
+            self._stamp(p, vp, g, g.x[inview], g.y[inview], size)
+
+    def draw_vector(self, p: QPainter, vp: Viewport) -> None:
+        """The same markers as shapes (SVG/PDF keep them as circles, sharp at any zoom), and the
+        same per-cell aggregate above the density threshold (a file of a million circles helps
+        no reader)."""
+        size = self.marker_size * vp.ui_scale
+        agg = self.aggregate_for(vp, size)
+        self.showing_aggregate = agg is not None
+        if agg is not None:  # no halos under the carpet, as in draw
+            parts = self._aggregate_parts(vp, agg, size)
+        else:
+            if self.show_halos:
+                uncertainty.draw_halo_shapes(p, vp, self.groups, style.event_type_colour, size / 2)
+            parts = []
+            for g in self.groups:
+                inview = vp.contains_mask(g.x, g.y, pad=size)
+                if inview.any():
+                    parts.append((g, g.x[inview], g.y[inview]))
+        for g, x, y in parts:
+            px, py = vp.to_px(x, y)
             draw_marker_shapes(p, px, py, style.event_type_colour(g.key[0]), g.key[1], size,
                                g.key[2] if len(g.key) > 2 else "circle")
 
