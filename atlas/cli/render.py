@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import CliError, add_filter_options, filter_from_args, headless_app, load, parse_bbox, parse_date, parse_size
+from .views import parse_scale
 from .exit_status import EX_DATAERR
 
 FOCUS_WIDTH_M = 60_000.0
@@ -29,6 +30,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--focus", metavar="EVENT_ID", help="highlight this event and centre the map on it")
     p.add_argument("--view", type=parse_bbox, metavar="LON1,LAT1,LON2,LAT2", help="the map extent (default: the shown events)")
     p.add_argument("--size", type=parse_size, metavar="WxH", help="picture size in pixels (default 1600x1000)")
+    p.add_argument("--center", "--centre", metavar="LON,LAT|PLACE",
+                   help="centre the map here (degrees, or a place name of the basemap, e.g. Sudzha)")
+    p.add_argument("--scale", type=parse_scale, metavar="N",
+                   help="map scale 1:N at the page's dpi (e.g. 50000 or 1:50000); needs --center, or centres on the fitted view")
+    p.add_argument("--layout", metavar="OUT.json",
+                   help="also write where every name, marker and decoration went, in page pixels (docs/layout.md)")
     g = p.add_argument_group("page")
     g.add_argument("--format", choices=FORMATS, help="png, svg or pdf (default: from the output's suffix)")
     g.add_argument("--dpi", type=float, default=96.0, help="resolution: text, lines and markers scale by dpi/96 (max 600)")
@@ -155,6 +162,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--dpi {args.dpi:g} is out of range (24–600)")
     out = Path(args.output) if args.output else None
     each_day = args.each_day
+    if args.layout and (each_day or args.animate or out is None):
+        raise CliError("--layout describes one picture: not with --each-day or --animate")
+    if args.layout and not Path(args.layout).parent.exists():
+        raise CliError(f"{Path(args.layout).parent}: no such folder")
     if out is not None:
         if each_day and "{date}" not in str(out):
             if out.exists() and not out.is_dir():
@@ -234,7 +245,11 @@ def run(args: argparse.Namespace) -> int:
         # (the page syncs the layer to the model's control date before drawing each picture).
         model.set_control(ControlDisplay(date=control_date, follow=control_date is None))
     view = args.view or ws.get("view")
-    vp = view_for(model, spec.width, spec.height, view=view, focus=args.focus, ui_scale=spec.ui_scale)
+    try:
+        vp = view_for(model, spec.width, spec.height, view=view, focus=args.focus, ui_scale=spec.ui_scale,
+                      center=args.center, scale=args.scale)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     base_filter = model.filter
     # The page's pixels are the paper's millimetres at --dpi already (PageSpec.for_paper); the SVG
     # and the PDF also state the paper's exact size (a PNG has only pixels and its dpi).
@@ -256,7 +271,11 @@ def run(args: argparse.Namespace) -> int:
                 written += 1
             print(f"wrote {written} pictures ({each_day[0]} – {each_day[1]}) to {out}")
         elif out is not None:
-            write_page(out, fmt, spec, scene, model, vp, paper, not args.portrait)
+            info = write_page(out, fmt, spec, scene, model, vp, paper, not args.portrait)
+            if args.layout and info.layout is not None:
+                info.layout.write(args.layout)
+                print(f"wrote {args.layout} ({len(info.layout.labels)} names, {len(info.layout.markers)} markers, "
+                      f"{len(info.layout.decorations)} decorations)")
             print(f"wrote {out} ({spec.width}x{spec.height}, {len(model.visible_rows):,} of {len(table):,} events)")
         if args.animate:
             if each_day:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from atlas.geo.projection import REGION, lonlat_to_merc
+import argparse
+import math
+
+from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
 from atlas.model import AtlasModel
 from atlas.render.extent import main_extent
 from atlas.render.viewport import Viewport
@@ -11,9 +14,74 @@ FOCUS_WIDTH_M = 60_000.0
 MIN_FIT_M = 20_000.0
 
 
+def parse_scale(text: str) -> float:
+    """``50000``, ``1:50000`` or ``1:50,000``: the scale's denominator."""
+    t = text.replace(",", "").replace("_", "").replace(" ", "")
+    t = t[2:] if t.startswith("1:") else t
+    try:
+        n = float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scale (e.g. 50000 or 1:50000)") from None
+    if not (100 <= n <= 500_000_000):
+        raise argparse.ArgumentTypeError(f"{text!r}: the scale must be between 1:100 and 1:500,000,000")
+    return n
+
+
+def place_lonlat(name: str) -> tuple[float, float] | None:
+    """The basemap's place called ``name`` (English or local spelling, any case), largest first."""
+    from atlas.geo.basemap_data import BasemapError
+    from atlas.render.basemap_geometry import basemap_geometry
+
+    try:
+        pl = basemap_geometry().places
+    except BasemapError:
+        return None
+    want = name.strip().casefold()
+    for i, (en, local) in enumerate(zip(pl.names, pl.names_local)):
+        if want in ((en or "").casefold(), (local or "").casefold()):
+            lon, lat = merc_to_lonlat(pl.x[i], pl.y[i])
+            return float(lon), float(lat)
+    return None
+
+
+def parse_center(text: str) -> tuple[float, float]:
+    """``LON,LAT`` in degrees, or a place name of the basemap."""
+    parts = text.split(",")
+    if len(parts) == 2:
+        try:
+            lon, lat = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if not (-180 <= lon <= 180 and -85 <= lat <= 85):
+                raise ValueError(f"--center {text!r} is outside -180..180, -85..85")
+            return lon, lat
+    got = place_lonlat(text)
+    if got is None:
+        raise ValueError(f"--center {text!r}: neither LON,LAT nor a place on the basemap")
+    return got
+
+
 def view_for(model: AtlasModel, width: int, height: int, view: tuple[float, float, float, float] | None = None,
-             focus: str | None = None, ui_scale: float = 1.0) -> Viewport:
-    """--view wins; else a focus event is centred at district scale; else the shown events fit."""
+             focus: str | None = None, ui_scale: float = 1.0, center: str | None = None,
+             scale: float | None = None) -> Viewport:
+    """--center (with --scale, else at district scale) wins; else --view; else a focus event is
+    centred at district scale; else the shown events fit. --scale alone keeps the chosen view's
+    centre. A scale of 1:N means N page pixels' worth of paper (at ``ui_scale`` × 96 dpi) on
+    the ground per pixel at the centre's latitude."""
+    if center is not None or scale is not None:
+        if center is not None:
+            lon, lat = parse_center(center)
+            (x,), (y,) = lonlat_to_merc([lon], [lat])
+            cx, cy = float(x), float(y)
+        else:
+            base = view_for(model, width, height, view, focus, ui_scale)
+            cx, cy = base.center
+            lat = float(base.center_lonlat[1])
+        if scale is None:
+            return Viewport.centered(cx, cy, FOCUS_WIDTH_M / width, width, height, ui_scale)
+        ground_per_px = scale * 0.0254 / (96.0 * ui_scale)
+        return Viewport.centered(cx, cy, ground_per_px / math.cos(math.radians(lat)), width, height, ui_scale)
     if view is not None:
         return Viewport.fit_lonlat(*view, width, height, ui_scale)
     t = model.table

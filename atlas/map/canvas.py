@@ -60,8 +60,9 @@ class SceneItem(pg.GraphicsObject):
         self.scene_layers = scene
         x0, y0, x1, y1 = region_merc((-179.9, -85.0, 179.9, 85.0))
         self._bounds = QRectF(x0, y0, x1 - x0, y1 - y0)
-        self._cache: QImage | None = None
-        self._cache_key: tuple[object, ...] | None = None
+        #: The static layers in two images: the map and events ("base"), and the names and what
+        #: lies above them ("labels"), which a new selection redraws on its own.
+        self._caches: dict[str, tuple[tuple[object, ...], QImage]] = {}
         self.last_viewport: Viewport | None = None
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption, False)
 
@@ -86,16 +87,18 @@ class SceneItem(pg.GraphicsObject):
         p.save()
         p.resetTransform()
         dpr = widget.devicePixelRatioF()
-        key = (vp, dpr, self.scene_layers.static_key())
-        if self._cache is None or self._cache_key != key:
-            img = QImage(int(w * dpr), int(h * dpr), QImage.Format.Format_ARGB32_Premultiplied)
-            img.setDevicePixelRatio(dpr)
-            img.fill(Qt.GlobalColor.transparent)
-            ip = QPainter(img)
-            self.scene_layers.paint(ip, vp, static=True, dynamic=False)
-            ip.end()
-            self._cache, self._cache_key = img, key
-        p.drawImage(QPointF(0, 0), self._cache)
+        for part in ("base", "labels"):
+            key = (vp, dpr, self.scene_layers.static_key(part))
+            got = self._caches.get(part)
+            if got is None or got[0] != key:
+                img = QImage(int(w * dpr), int(h * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+                img.setDevicePixelRatio(dpr)
+                img.fill(Qt.GlobalColor.transparent)
+                ip = QPainter(img)
+                self.scene_layers.paint(ip, vp, static=True, dynamic=False, part=part)
+                ip.end()
+                got = self._caches[part] = (key, img)
+            p.drawImage(QPointF(0, 0), got[1])
         self.scene_layers.paint(p, vp, static=False, dynamic=True)
         p.restore()
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from atlas.geo.projection import geod, lonlat_to_merc
 from atlas.model.annotations import Annotation
 
+from .label_obstacles import Box, line_boxes
 from .layers import MapLayer
 from .viewport import Viewport
 
@@ -229,18 +230,7 @@ def draw_annotation(p: QPainter, vp: Viewport, a: Annotation, ring: tuple[np.nda
         dx, dy = float(xs[-1] - xs[k]), float(ys[-1] - ys[k])
         _arrow_head(p, QPointF(float(xs[-1]), float(ys[-1])), dx, dy, head_len, head_half, colour)
         if text:
-            # The label sits beside the shaft at half its length, on the left of travel: it never
-            # covers the line, the head or what the arrow points at.
-            r0 = text_rect(text, font, QPointF(0, 0))
-            seg = np.hypot(np.diff(xs), np.diff(ys))
-            cum = np.concatenate([[0.0], np.cumsum(seg)])
-            i = min(int(np.searchsorted(cum, cum[-1] / 2, side="right")) - 1, len(seg) - 1)
-            f = (cum[-1] / 2 - cum[i]) / seg[i] if seg[i] else 0.0
-            mx, my = xs[i] + (xs[i + 1] - xs[i]) * f, ys[i] + (ys[i + 1] - ys[i]) * f
-            ux, uy = ((xs[i + 1] - xs[i]) / seg[i], (ys[i + 1] - ys[i]) / seg[i]) if seg[i] else (1.0, 0.0)
-            nx, ny = uy, -ux  # left of travel on a y-down screen
-            off = r0.width() / 2 * abs(nx) + r0.height() / 2 * abs(ny) + w / 2 + 4 * u
-            draw_label(p, text, text_rect(text, font, QPointF(float(mx + nx * off), float(my + ny * off))), font, colour)
+            draw_label(p, text, _arrow_label_rect(xs, ys, text, font, w, u), font, colour)
     elif a.kind == "frontline":
         p.setPen(_pen(a, u))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -280,6 +270,75 @@ def draw_annotation(p: QPainter, vp: Viewport, a: Annotation, ring: tuple[np.nda
         if text:
             mid = len(xs) // 2
             draw_label(p, text, text_rect(text, font, QPointF(float(xs[mid]), float(ys[mid]) - 1.2 * font.pixelSize())), font, colour)
+
+
+def _arrow_label_rect(xs: np.ndarray, ys: np.ndarray, text: str, font: QFont, w: float, u: float) -> QRectF:
+    """The label sits beside the shaft at half its length, on the left of travel: it never covers
+    the line, the head or what the arrow points at."""
+    r0 = text_rect(text, font, QPointF(0, 0))
+    seg = np.hypot(np.diff(xs), np.diff(ys))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    i = min(int(np.searchsorted(cum, cum[-1] / 2, side="right")) - 1, len(seg) - 1)
+    f = (cum[-1] / 2 - cum[i]) / seg[i] if seg[i] else 0.0
+    mx, my = xs[i] + (xs[i + 1] - xs[i]) * f, ys[i] + (ys[i + 1] - ys[i]) * f
+    ux, uy = ((xs[i + 1] - xs[i]) / seg[i], (ys[i + 1] - ys[i]) / seg[i]) if seg[i] else (1.0, 0.0)
+    nx, ny = uy, -ux  # left of travel on a y-down screen
+    off = r0.width() / 2 * abs(nx) + r0.height() / 2 * abs(ny) + w / 2 + 4 * u
+    return text_rect(text, font, QPointF(float(mx + nx * off), float(my + ny * off)))
+
+
+def label_obstacles(a: Annotation, vp: Viewport, ring: tuple[np.ndarray, np.ndarray] | None = None) -> list[Box]:
+    """Where ``a`` is drawn, as boxes map labels keep clear of: its text plates, its marker or
+    cross, and squares along its lines and outlines (a name may sit inside an area or beside an
+    arrow, never across one). Mirrors :func:`draw_annotation`."""
+    u = vp.ui_scale
+    xs, ys = annotation_px(a, vp, ring)
+    font = _font(a.style.font_size * u, bold=a.kind in ("text", "callout"))
+    text = label_text(a)
+    half = a.style.width * u / 2 + 2 * u
+    step = 6 * u
+    out: list[Box] = []
+
+    def rect(r: QRectF) -> None:
+        out.append((r.left(), r.top(), r.right(), r.bottom()))
+
+    if a.kind == "text":
+        rect(text_rect(text or "Text", font, QPointF(float(xs[0]), float(ys[0]))))
+    elif a.kind == "callout":
+        rect(text_rect(text or "Callout", font, QPointF(float(xs[1]), float(ys[1]))))
+        out.extend(line_boxes(xs[:2], ys[:2], max(half, 3 * u), step))
+    elif a.kind == "arrow":
+        cx, cy = catmull_rom(xs, ys) if a.curved else (xs, ys)
+        head_half = (5 + 1.7 * a.style.width) * u
+        out.extend(line_boxes(cx, cy, half, step))
+        out.extend(line_boxes(cx[-1:], cy[-1:], head_half + u, step))
+        if text:
+            rect(_arrow_label_rect(cx, cy, text, font, a.style.width * u, u))
+    elif a.kind in ("frontline", "freehand"):
+        teeth = (4 + 1.2 * a.style.width) * u if a.kind == "frontline" else 0.0
+        out.extend(line_boxes(xs, ys, half + teeth, step))
+        if text:
+            at = (xs[0], ys[0]) if a.kind == "frontline" else (xs[len(xs) // 2], ys[len(ys) // 2])
+            rect(text_rect(text, font, QPointF(float(at[0]), float(at[1]) - 1.2 * font.pixelSize())))
+    elif a.kind in ("polygon", "ring"):
+        out.extend(line_boxes(np.append(xs, xs[:1]), np.append(ys, ys[:1]), half, step))
+        if a.kind == "ring":
+            (cx0,), (cy0,) = vp.lonlat_to_px([a.points[0][0]], [a.points[0][1]])
+            out.append((cx0 - 6 * u, cy0 - 6 * u, cx0 + 6 * u, cy0 + 6 * u))
+            if text:
+                top = int(np.argmin(ys))
+                rect(text_rect(text, font, QPointF(float(xs[top]), float(ys[top]) - 2 * u), "above"))
+        elif text:
+            rect(text_rect(text, font, QPointF(float(xs.mean()), float(ys.mean()))))
+    elif a.kind == "marker":
+        r = 0.6 * a.style.font_size * u
+        c = QPointF(float(xs[0]), float(ys[0]))
+        out.append((c.x() - r - u, c.y() - r - u, c.x() + r + u, c.y() + r + u))
+        if text:
+            rect(text_rect(text, font, QPointF(c.x() + r + 3 * u, c.y()), "left"))
+    # Keep what lies in (or near) the view: a long front line far off screen costs nothing.
+    m = 40 * u
+    return [b for b in out if b[2] > -m and b[0] < vp.width + m and b[3] > -m and b[1] < vp.height + m]
 
 
 def _draw_teeth(p: QPainter, xs: np.ndarray, ys: np.ndarray, colour: QColor, u: float, width: float) -> None:
@@ -405,6 +464,14 @@ class AnnotationsLayer(MapLayer):
             p.save()
             draw_annotation(p, vp, a, ring)
             p.restore()
+
+    def label_obstacles(self, vp: Viewport) -> list[tuple[str, Box]]:
+        """Boxes map labels keep clear of (:func:`label_obstacles` of each shown annotation)."""
+        out: list[tuple[str, Box]] = []
+        for a in self.shown():
+            ring = self.ring(a) if a.kind == "ring" else None
+            out.extend((f"annotation:{a.id}", b) for b in label_obstacles(a, vp, ring))
+        return out
 
     def pick(self, vp: Viewport, px: float, py: float, tol: float = 6.0) -> str | None:
         """The id of the topmost shown annotation under a pixel."""

@@ -17,6 +17,8 @@ from shapely.ops import polylabel
 
 from .basemap_base import BasemapOptions, _BasemapLayer, ground_m_per_px
 from .basemap_geometry import FONT_FAMILY, BasemapGeometry, _parts
+from .label_obstacles import LabelObstacles, MarkerGrid, event_marker_obstacles, marker_radius
+from .style import MARKER_SIZE_PX
 from .themes import Theme
 from .vector_text import draw_haloed_text
 from .viewport import Viewport
@@ -143,12 +145,14 @@ def min_population(ground_px_m: float) -> int:
 
 
 class Occupancy:
-    """Rectangles already taken by labels and symbols, bucketed on a coarse grid."""
+    """Rectangles already taken by labels and symbols, bucketed on a coarse grid, plus rasters of
+    event markers (:class:`MarkerGrid`) that are tested but never copied."""
 
     def __init__(self, width: float, height: float, cell: float = 48.0) -> None:
         self.cell = cell
         self.w, self.h = width, height
         self.grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+        self.grids: list[MarkerGrid] = []
 
     def _cells(self, r: tuple[float, float, float, float]) -> Iterable[tuple[int, int]]:
         c = self.cell
@@ -163,11 +167,23 @@ class Occupancy:
             for o in self.grid.get(k, ()):
                 if r[0] < o[2] and r[2] > o[0] and r[1] < o[3] and r[3] > o[1]:
                     return False
-        return True
+        return all(g.free(r) for g in self.grids)
 
     def take(self, r: tuple[float, float, float, float]) -> None:
         for k in self._cells(r):
             self.grid.setdefault(k, []).append(r)
+
+    def copy(self) -> Occupancy:
+        occ = Occupancy(self.w, self.h, self.cell)
+        occ.grid = {k: list(v) for k, v in self.grid.items()}
+        occ.grids = list(self.grids)
+        return occ
+
+    def merge(self, other: Occupancy) -> None:
+        """Take everything ``other`` holds (boxes and marker rasters) as well."""
+        for k, boxes in other.grid.items():
+            self.grid.setdefault(k, []).extend(boxes)
+        self.grids.extend(g for g in other.grids if g not in self.grids)
 
 
 @dataclass
@@ -178,57 +194,110 @@ class PlacedLabel:
     style: LabelStyle
     pos: tuple[float, float]  # top-left of the sprite (px)
     show_dot: bool = True  # False when an event marker sits on the place: the marker marks the spot
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # the box kept clear (px)
+
+
+@dataclass(frozen=True)
+class LaidOutLabel:
+    """A name as placed in one picture: its kind (place, country, oblast, river), text and the
+    boxes it covers in the viewport's pixels (one for straight text; a row of squares along a
+    slanted river name, the footprint its collision test used)."""
+
+    kind: str
+    text: str
+    boxes: tuple[tuple[float, float, float, float], ...]
+
+
+def _place_classes(pop: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """:func:`_place_class` of many populations at once."""
+    return 4 - np.searchsorted(np.array([2_000, 10_000, 50_000, 200_000]), pop, side="right")
+
+
+def label_order(population: npt.NDArray[np.int64], near_events: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+    """The order places are labelled in (indices into the arrays, which come largest place
+    first): by size class (cities, towns, then villages); within a class places with an event
+    on or beside them first; then known population before unknown (0); else as given."""
+    pop = np.asarray(population)
+    return np.lexsort((np.arange(pop.size), pop == 0, ~np.asarray(near_events, dtype=bool), _place_classes(pop)))
 
 
 class LabelLayout:
     """Where the place names go in a viewport; shared by the places layer and the names layer so
-    river and oblast names keep clear of places. Memoised per viewport and options."""
+    river and oblast names keep clear of places. Memoised per viewport, options and obstacles.
 
-    #: Above this many event markers in view the labels stop avoiding them (density view, cost).
-    MAX_OBSTACLES = 3000
+    Labels keep clear of what :attr:`obstacles` reports (the scene: event markers, the selection,
+    annotations, decorations; :class:`atlas.render.label_obstacles.LabelObstacles`). A place whose
+    dot a decoration covers is dropped; one under an event marker keeps its name, set off the
+    marker. Towns come before villages, and places with events before places without."""
 
     def __init__(self, geo: BasemapGeometry, options: BasemapOptions) -> None:
         self.geo = geo
         self.options = options
-        #: The events layer whose markers labels keep clear of (set by the scene); duck-typed:
-        #: ``groups`` with merc ``x``/``y`` arrays, ``marker_size``, ``visible``, ``version``.
+        #: What labels keep clear of (set by the scene): an object with
+        #: ``label_obstacles(vp) -> LabelObstacles``, or an events layer (markers only).
         self.obstacles: object | None = None
         self._key: tuple[object, ...] | None = None
         self._placed: list[PlacedLabel] = []
         self._occ: Occupancy | None = None
+        self._found: LabelObstacles | None = None
+        #: River, oblast and country names placed by the last draw of the names layer.
+        self.names_placed: list[LaidOutLabel] = []
+
+    def gather(self, vp: Viewport) -> LabelObstacles:
+        src = self.obstacles
+        collect = getattr(src, "label_obstacles", None)
+        if callable(collect):
+            got = collect(vp)
+            if isinstance(got, LabelObstacles):
+                return got
+        return LabelObstacles(event_marker_obstacles(src, vp))
 
     def places(self, vp: Viewport, dpr: float = 1.0) -> tuple[list[PlacedLabel], Occupancy]:
-        ev = self.obstacles
-        ev_key = (getattr(ev, "version", 0), getattr(ev, "visible", False)) if ev is not None else None
-        key = (vp, self.options.cyrillic, self.options.theme.name, round(dpr, 2), ev_key)
+        found = self.gather(vp)
+        key = (vp, self.options.cyrillic, self.options.theme.name, round(dpr, 2), found.key)
         if key != self._key or self._occ is None:
-            self._placed, self._occ = self._layout(vp, dpr)
+            self._placed, self._occ = self._layout(vp, dpr, found)
             self._key = key
-        occ = Occupancy(self._occ.w, self._occ.h, self._occ.cell)
-        occ.grid = {k: list(v) for k, v in self._occ.grid.items()}
-        return self._placed, occ
+            self._found = found
+        return self._placed, self._occ.copy()
 
-    def _take_event_markers(self, vp: Viewport, occ: Occupancy) -> None:
-        """Labels are drawn above the events (so halos do not veil them) but never on a marker."""
-        for box in _event_marker_boxes(self.obstacles, vp, self.MAX_OBSTACLES):
-            occ.take(box)
+    def last_obstacles(self) -> LabelObstacles | None:
+        """What the last layout kept clear of."""
+        return self._found
 
-    def _layout(self, vp: Viewport, dpr: float) -> tuple[list[PlacedLabel], Occupancy]:
+    def laid_out(self) -> list[LaidOutLabel]:
+        """Every name of the last picture: places, then the names layer's."""
+        out = [LaidOutLabel("place", lab.text, (lab.box,)) for lab in self._placed]
+        return out + list(self.names_placed)
+
+    def _layout(self, vp: Viewport, dpr: float, found: LabelObstacles) -> tuple[list[PlacedLabel], Occupancy]:
         pl = self.geo.places
         u = vp.ui_scale
         occ = Occupancy(vp.width, vp.height, 48.0 * u)
-        # Event markers: a label must not cover one, but a place dot may lie under one (events
-        # are often located at the settlement itself), so they go in a grid of their own.
+        # Decorations (scale bar, legends, title, inset, footer) cover whatever is under them:
+        # neither a name nor a place dot goes there.
+        for _, box in found.decorations:
+            occ.take(box)
+        # Event markers, the selection and annotations: a label must not cover one, but a place
+        # dot may lie under one (events are often located at the settlement itself), so they go
+        # in a set of their own.
         markers = Occupancy(vp.width, vp.height, 48.0 * u)
-        self._take_event_markers(vp, markers)
-        marker_r = float(getattr(self.obstacles, "marker_size", 10.0)) * u / 2 + 1.5
+        markers.grids = found.grids()
+        for _, box in (*found.selection, *found.annotations):
+            markers.take(box)
+        events = getattr(self.obstacles, "events", self.obstacles)
+        marker_r = marker_radius(float(getattr(events, "marker_size", MARKER_SIZE_PX)), u)
         inview = vp.contains_mask(pl.x, pl.y, pad=-4 * u)
         min_pop = min_population(ground_m_per_px(vp))
         cand = np.flatnonzero(inview & (pl.population >= min_pop))
-        # At village scale places of unknown population (0) come last but do come.
-        if min_pop == 0:
-            cand = cand[np.argsort(pl.population[cand] == 0, kind="stable")]
         px, py = vp.to_px(pl.x[cand], pl.y[cand])
+        # Priority: larger places first; within a class, places with an event on or next to them
+        # (the ones a reader looks for); at village scale places of unknown population last.
+        near = np.array([not markers.free((x - marker_r - 2 * u, y - marker_r - 2 * u, x + marker_r + 2 * u,
+                                           y + marker_r + 2 * u), inside=False)
+                         for x, y in zip(px.tolist(), py.tolist())], dtype=bool)
+        order = label_order(pl.population[cand], near)
+        cand, px, py = cand[order], px[order], py[order]
         names = pl.names_local if self.options.cyrillic else pl.names
         placed: list[PlacedLabel] = []
         gap = 3 * u
@@ -251,50 +320,38 @@ class LabelLayout:
             show_dot = markers.free(dot_rect, inside=False)
             # An event marker on the place: set the name off the marker instead of the dot.
             rr = r if show_dot else max(r, marker_r)
-            # Right, left, above-right, below-right, above, below: the usual cartographic order.
-            spots = (
-                (x + rr + gap - halo, y - sh / 2),
-                (x - rr - gap - sw + halo, y - sh / 2),
-                (x + rr - halo, y - rr - sh + halo * 0.8),
-                (x + rr - halo, y + rr - halo * 0.8),
-                (x - sw / 2, y - rr - sh + halo * 0.5),
-                (x - sw / 2, y + rr - halo * 0.5),
-            )
-            for sx, sy in spots:
+            for sx, sy in _spots(x, y, rr, sw, sh, halo, gap, marker_r):
                 rect = (sx + halo * 0.5, sy + halo * 0.5, sx + sw - halo * 0.5, sy + sh - halo * 0.5)
                 if occ.free(rect) and markers.free(rect, inside=False):
                     occ.take(rect)
                     occ.take(dot_rect)
-                    placed.append(PlacedLabel(i, (x, y, r), text, style, (sx, sy), show_dot=show_dot))
+                    placed.append(PlacedLabel(i, (x, y, r), text, style, (sx, sy), show_dot=show_dot, box=rect))
                     break
         # River, oblast and country names (placed next) keep clear of both.
-        for k, boxes in markers.grid.items():
-            occ.grid.setdefault(k, []).extend(boxes)
+        occ.merge(markers)
         return placed, occ
 
 
-def _event_marker_boxes(ev: object, vp: Viewport, limit: int) -> list[tuple[float, float, float, float]]:
-    if ev is None or not getattr(ev, "visible", False) or getattr(ev, "showing_density", False):
-        return []  # no markers to avoid (hidden), or a density surface instead of markers
-    groups = getattr(ev, "groups", ())
-    r = float(getattr(ev, "marker_size", 10.0)) * vp.ui_scale / 2 + 1
-    xs: list[FloatArray] = []
-    ys: list[FloatArray] = []
-    n = 0
-    for g in groups:
-        m = vp.contains_mask(g.x, g.y, pad=r)
-        n += int(m.sum())
-        if n > limit:
-            return []
-        if m.any():
-            px, py = vp.to_px(g.x[m], g.y[m])
-            xs.append(px)
-            ys.append(py)
-    if not xs:
-        return []
-    x = np.concatenate(xs)
-    y = np.concatenate(ys)
-    return [(a - r, b - r, a + r, b + r) for a, b in zip(x.tolist(), y.tolist())]
+def _spots(x: float, y: float, rr: float, sw: float, sh: float, halo: float, gap: float,
+           step: float) -> list[tuple[float, float]]:
+    """Top-left corners for a name of ``sw`` x ``sh`` beside a symbol of radius ``rr`` at (x, y),
+    best first: right, left, above-right, below-right, above-left, below-left, above, below (the
+    usual cartographic order), then the same sides a marker's width further out, for a place
+    crowded by events, and last clear of a focus ring (about five markers' width)."""
+    out: list[tuple[float, float]] = []
+    for extra in (0.0, 2 * step, 5 * step):
+        d = rr + extra
+        out += [
+            (x + d + gap - halo, y - sh / 2),
+            (x - d - gap - sw + halo, y - sh / 2),
+            (x + d - halo, y - d - sh + halo * 0.8),
+            (x + d - halo, y + d - halo * 0.8),
+            (x - d - sw + halo, y - d - sh + halo * 0.8),
+            (x - d - sw + halo, y + d - halo * 0.8),
+            (x - sw / 2, y - d - sh + halo * 0.5),
+            (x - sw / 2, y + d - halo * 0.5),
+        ]
+    return out
 
 
 class PlacesLayer(_BasemapLayer):
@@ -361,6 +418,7 @@ class NamesLayer(_BasemapLayer):
     def draw(self, p: QPainter, vp: Viewport) -> None:
         dpr = _device_dpr(p)
         _, occ = self.layout.places(vp, dpr)
+        self.layout.names_placed = []
         g = ground_m_per_px(vp)
         if 12 < g < 700:
             self._country_names(p, vp, occ, dpr)
@@ -390,6 +448,7 @@ class NamesLayer(_BasemapLayer):
                 rect = (x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
                 if occ.free(rect):
                     occ.take(rect)
+                    self.layout.names_placed.append(LaidOutLabel("country", text, (rect,)))
                     draw_name(p, vp, rect[0], rect[1], text, COUNTRY_STYLE, self.theme, dpr)
                     break
 
@@ -420,6 +479,7 @@ class NamesLayer(_BasemapLayer):
                 rect = (x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
                 if occ.free(rect):
                     occ.take(rect)
+                    self.layout.names_placed.append(LaidOutLabel("oblast", text, (rect,)))
                     draw_name(p, vp, rect[0], rect[1], text, OBLAST_STYLE, self.theme, dpr)
                     break
 
@@ -455,6 +515,7 @@ class NamesLayer(_BasemapLayer):
                 continue
             for b in boxes:
                 occ.take(b)
+            self.layout.names_placed.append(LaidOutLabel("river", text, tuple(boxes)))
             p.save()
             p.translate(cx, cy)
             p.rotate(math.degrees(ang))

@@ -190,7 +190,18 @@ class ControlAreasLayer(MapLayer):
             rows.append(("lost", f"lost {ch.lost_km2:,.0f} km²"))
         return rows
 
-    def draw_legend(self, p: QPainter, vp: Viewport) -> None:
+    def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The built-in legend's box when this layer draws it: map labels keep out of it."""
+        r = self.legend_rect(vp) if self.show_legend else None
+        return [] if r is None else [("control_legend", (r.left(), r.top(), r.right(), r.bottom()))]
+
+    def legend_rect(self, vp: Viewport) -> QRectF | None:
+        """Where :meth:`draw_legend` draws its box in ``vp``, without drawing (None: no legend)."""
+        if self.snapshot is None and self.change is None:
+            return None
+        return self._legend_layout(vp)[0]
+
+    def _legend_layout(self, vp: Viewport) -> tuple[QRectF, list[tuple[str | None, str]], QFont, float]:
         u = vp.ui_scale
         rows = self.legend_lines()
         font = QFont("DejaVu Sans")
@@ -216,6 +227,13 @@ class ControlAreasLayer(MapLayer):
         if need > cap:
             cap = min(need, vp.width * 0.45)
         box = QRectF(12 * u, vp.height - height - 64 * u, min(max(min(width, 300 * u), need), cap), height)
+        return box, rows, font, line_h
+
+    def draw_legend(self, p: QPainter, vp: Viewport) -> None:
+        u = vp.ui_scale
+        box, rows, font, line_h = self._legend_layout(vp)
+        sw = 12 * u
+        pad = 7 * u
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(QColor(0, 0, 0, 60), 1.0 * u))
@@ -286,6 +304,11 @@ class ControlLegendLayer(MapLayer):
     def draw(self, p: QPainter, vp: Viewport) -> None:
         if self.areas.visible and (self.areas.snapshot is not None or self.areas.change is not None):
             self.areas.draw_legend(p, vp)
+
+    def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The legend's box: map labels keep out of it (LabelLayout)."""
+        r = self.areas.legend_rect(vp) if self.areas.visible else None
+        return [] if r is None else [("control_legend", (r.left(), r.top(), r.right(), r.bottom()))]
 
 
 def add_control_layers(scene: object) -> tuple[ControlAreasLayer, ControlLegendLayer]:

@@ -74,6 +74,39 @@ def _font(px: float, bold: bool = False) -> QFont:
     return f
 
 
+def _scale_note(spec: ScaleBarSpec) -> str:
+    return f"true at {abs(spec.lat):.1f}° {'N' if spec.lat >= 0 else 'S'}"
+
+
+def _scale_bar_layout(vp: Viewport, origin: QPointF, max_px: float | None) -> tuple[ScaleBarSpec, QRectF]:
+    u = vp.ui_scale
+    spec = scale_bar_spec(vp, max_px if max_px is not None else min(vp.width * 0.25, 220 * u))
+    h = 6 * u
+    fm, fms = QFontMetricsF(_font(11 * u, bold=True)), QFontMetricsF(_font(9 * u))
+    x0, y0 = origin.x(), origin.y()
+    bounds = QRectF(x0 - 6 * u, y0 - h - fm.height() - 4 * u,
+                    max(spec.length_px + fm.horizontalAdvance(spec.label) / 2, fms.horizontalAdvance(_scale_note(spec))) + 14 * u,
+                    h + fm.height() + fms.height() + 8 * u)
+    return spec, bounds
+
+
+def scale_bar_rect(vp: Viewport, origin: QPointF, max_px: float | None = None) -> QRectF:
+    """Where :func:`draw_scale_bar` would draw (its plate), without drawing."""
+    return _scale_bar_layout(vp, origin, max_px)[1]
+
+
+def north_arrow_rect(vp: Viewport, centre: QPointF, size: float | None = None) -> QRectF:
+    """Where :func:`draw_north_arrow` would draw (its plate), without drawing."""
+    u = vp.ui_scale
+    s = size if size is not None else 34 * u
+    fm = QFontMetricsF(_font(12 * u, bold=True))
+    return QRectF(centre.x() - s * 0.5, centre.y() - s * 0.5 - fm.height(), s, s + fm.height() + 2 * u)
+
+
+def _box(r: QRectF) -> tuple[float, float, float, float]:
+    return (r.left(), r.top(), r.right(), r.bottom())
+
+
 def draw_scale_bar(p: QPainter, vp: Viewport, origin: QPointF, max_px: float | None = None,
                    plate: bool = True) -> QRectF:
     """Draw the bar with its left end at ``origin`` (the bar's baseline); returns its bounds.
@@ -81,16 +114,13 @@ def draw_scale_bar(p: QPainter, vp: Viewport, origin: QPointF, max_px: float | N
     Alternating black and white segments, the distance above the right end, and "at 51.2° N"
     (where it is true) below."""
     u = vp.ui_scale
-    spec = scale_bar_spec(vp, max_px if max_px is not None else min(vp.width * 0.25, 220 * u))
+    spec, bounds = _scale_bar_layout(vp, origin, max_px)
     h = 6 * u
     f = _font(11 * u, bold=True)
     fs = _font(9 * u)
     fm, fms = QFontMetricsF(f), QFontMetricsF(fs)
-    note = f"true at {abs(spec.lat):.1f}° {'N' if spec.lat >= 0 else 'S'}"
+    note = _scale_note(spec)
     x0, y0 = origin.x(), origin.y()
-    bounds = QRectF(x0 - 6 * u, y0 - h - fm.height() - 4 * u,
-                    max(spec.length_px + fm.horizontalAdvance(spec.label) / 2, fms.horizontalAdvance(note)) + 14 * u,
-                    h + fm.height() + fms.height() + 8 * u)
     if plate:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 215))
@@ -118,7 +148,7 @@ def draw_north_arrow(p: QPainter, vp: Viewport, centre: QPointF, size: float | N
     f = _font(12 * u, bold=True)
     fm = QFontMetricsF(f)
     cx, cy = centre.x(), centre.y()
-    bounds = QRectF(cx - s * 0.5, cy - s * 0.5 - fm.height(), s, s + fm.height() + 2 * u)
+    bounds = north_arrow_rect(vp, centre, size)
     if plate:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 215))
@@ -146,12 +176,19 @@ class ScaleBarLayer(MapLayer):
         self.corner = corner
         self.margin = margin
 
-    def draw(self, p: QPainter, vp: Viewport) -> None:
+    def _origin(self, vp: Viewport) -> QPointF:
         u = vp.ui_scale
         m = self.margin * u
         x = m if "left" in self.corner else vp.width * 0.7
         y = vp.height - m - 14 * u if "bottom" in self.corner else m + 40 * u
-        draw_scale_bar(p, vp, QPointF(x, y))
+        return QPointF(x, y)
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        draw_scale_bar(p, vp, self._origin(vp))
+
+    def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The bar's plate: map labels keep out of it (LabelLayout)."""
+        return [("scale_bar", _box(scale_bar_rect(vp, self._origin(vp))))]
 
 
 class NorthArrowLayer(MapLayer):
@@ -164,9 +201,16 @@ class NorthArrowLayer(MapLayer):
         self.corner = corner
         self.margin = margin
 
-    def draw(self, p: QPainter, vp: Viewport) -> None:
+    def _centre(self, vp: Viewport) -> QPointF:
         u = vp.ui_scale
         m = self.margin * u + 20 * u
         x = vp.width - m if "right" in self.corner else m
         y = m + 14 * u if "top" in self.corner else vp.height - m
-        draw_north_arrow(p, vp, QPointF(x, y))
+        return QPointF(x, y)
+
+    def draw(self, p: QPainter, vp: Viewport) -> None:
+        draw_north_arrow(p, vp, self._centre(vp))
+
+    def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The arrow's plate: map labels keep out of it (LabelLayout)."""
+        return [("north_arrow", _box(north_arrow_rect(vp, self._centre(vp))))]

@@ -43,6 +43,7 @@ from . import style, vector_text
 from .annotations_layer import AnnotationsLayer
 from .decorations import draw_north_arrow, draw_scale_bar
 from .layers import MapLayer, draw_marker_shapes
+from .page_layout import PageLayout, page_layout
 from .scene import MapScene
 from .viewport import Viewport
 
@@ -133,6 +134,20 @@ class PageInfo:
     inset_rect: QRectF | None = None
     footer_lines: list[str] = field(default_factory=list)
     shown_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
+    title_rect: QRectF | None = None
+    footer_rect: QRectF | None = None
+    #: Other layers' legends placed on the page (the areas of control's), page pixels.
+    layer_legend_rects: list[tuple[str, QRectF]] = field(default_factory=list)
+    #: Where every name, marker and decoration went (atlas.render.page_layout), page pixels.
+    layout: PageLayout | None = None
+
+    def decorations(self) -> list[tuple[str, QRectF]]:
+        """The page's decorations as (kind, rect in page pixels), in drawing order."""
+        out: list[tuple[str, QRectF | None]] = [
+            ("title", self.title_rect), ("footer", self.footer_rect), ("legend", self.legend_rect),
+            ("scale_bar", self.scale_bar_rect), ("north_arrow", self.north_arrow_rect),
+            *self.layer_legend_rects, ("inset", self.inset_rect)]
+        return [(k, r) for k, r in out if r is not None]
 
 
 # ---------------------------------------------------------------------------- content
@@ -380,37 +395,79 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     mvp = view.with_size(int(map_rect.width()), int(map_rect.height()), u).as_vector(vector)
     info = PageInfo(map_rect, mvp)
 
-    legend_layers, legends = _draw_map(p, scene, model, mvp, map_rect, device_scale)
+    scene.sync_to(model)
+    sync_annotations(scene, model)
+    legend_layers, legends = _legend_layers(scene)
     rows = rows_in_view(model, mvp)
     info.shown_rows = rows
+    # Where the decorations will go, before the map is drawn: the names keep out of them. The
+    # same drawing functions run once on a scratch image (cheap: text and a few shapes), so the
+    # boxes are the drawn boxes, not a second estimate of them.
+    planned = PageInfo(map_rect, mvp)
+    scratch = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+    sp = QPainter(scratch)
+    try:
+        _draw_decorations(sp, spec, model, rows, planned, mvp, legend_layers, legends, dry=True)
+    finally:
+        sp.end()
+    off = map_rect.topLeft()
+    scene.label_reserved = tuple((k, (r.left() - off.x(), r.top() - off.y(), r.right() - off.x(), r.bottom() - off.y()))
+                                 for k, r in planned.decorations())
+    if scene.basemap is not None:
+        scene.basemap.layout.names_placed = []
+    try:
+        _draw_map(p, scene, mvp, map_rect, device_scale, legend_layers, legends)
+        info.layout = page_layout(scene, model, mvp, off.x(), off.y())
+        info.layout.width, info.layout.height = W, H
+    finally:
+        scene.label_reserved = ()
+    _draw_decorations(p, spec, model, rows, info, mvp, legend_layers, legends)
+    info.layout.decorations = [(k, _rect_box(r)) for k, r in info.decorations()]
+    if spec.banner:
+        _draw_banners(p, spec, band, pad=10 * u)
+        info.layout.decorations += [("banner", (0.0, 0.0, float(W), float(band))),
+                                    ("banner", (0.0, float(H - band), float(W), float(H)))]
+    return info
+
+
+def _rect_box(r: QRectF) -> tuple[float, float, float, float]:
+    return (r.left(), r.top(), r.right(), r.bottom())
+
+
+def _draw_decorations(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, info: PageInfo,
+                      mvp: Viewport, legend_layers: list[MapLayer], legends: list[MapLayer], dry: bool = False) -> None:
+    """Title, footer, legend and the corners over the map; ``dry`` skips the inset's drawing (its
+    box is all a dry run needs)."""
+    u = spec.ui_scale
+    map_rect = info.map_rect
     pad = 10 * u
     p.save()
     p.translate(map_rect.topLeft())
     p.setClipRect(QRectF(0, 0, map_rect.width(), map_rect.height()))
-    title_bottom = _draw_title_block(p, spec, model, rows, map_rect.width(), pad)
+    title_bottom = _draw_title_block(p, spec, model, rows, map_rect.width(), pad, info)
     foot_top = _draw_footer(p, spec, model, rows, info, map_rect.width(), map_rect.height(), pad)
     legend_bottom = _draw_legend(p, spec, model, rows, info, map_rect.width(), pad)
-    _draw_corners(p, spec, mvp, info, legend_layers, legends, foot_top, max(legend_bottom, title_bottom), pad)
+    _draw_corners(p, spec, mvp, info, legend_layers, legends, foot_top, max(legend_bottom, title_bottom), pad, dry)
     p.restore()
-    if spec.banner:
-        _draw_banners(p, spec, band, pad)
-    return info
 
 
-def _draw_map(p: QPainter, scene: MapScene, model: AtlasModel, mvp: Viewport, map_rect: QRectF,
-              k: float) -> tuple[list[MapLayer], list[MapLayer]]:
-    """The scene in the map area, brought up to date with ``model`` first; returns the layers
-    whose legends the page places itself (legend layers, and layers with a built-in legend)."""
-    scene.sync_to(model)
-    sync_annotations(scene, model)
-    # The page draws its own scale bar and north arrow, and places the in-map legends of other
-    # layers (control areas) where they do not collide with them: the scene's copies step aside.
-    # Legend layers (key "..._legend") draw bottom left, anchored 64 px above the viewport's
-    # bottom; layers with a built-in legend (``show_legend`` + ``draw_legend``) likewise.
+def _legend_layers(scene: MapScene) -> tuple[list[MapLayer], list[MapLayer]]:
+    """The layers whose legends the page places itself: legend layers (key "..._legend"), and
+    layers with a built-in legend (``show_legend`` + ``draw_legend``)."""
     legend_layers = [lyr for lyr in scene.layers if lyr.visible and lyr.key.endswith("_legend")]
-    hidden = [lyr for lyr in scene.layers if lyr.key in SCENE_DECORATIONS and lyr.visible] + legend_layers
     legends = [lyr for lyr in scene.layers if lyr.visible and getattr(lyr, "show_legend", False)
                and callable(getattr(lyr, "draw_legend", None))]
+    return legend_layers, legends
+
+
+def _draw_map(p: QPainter, scene: MapScene, mvp: Viewport, map_rect: QRectF, k: float,
+              legend_layers: list[MapLayer], legends: list[MapLayer]) -> None:
+    """The scene (already brought up to date with the model) in the map area."""
+    # The page draws its own scale bar and north arrow, and places the in-map legends of other
+    # layers (control areas) where they do not collide with them: the scene's copies step aside.
+    # Legend layers draw bottom left, anchored 64 px above the viewport's bottom; layers with a
+    # built-in legend likewise.
+    hidden = [lyr for lyr in scene.layers if lyr.key in SCENE_DECORATIONS and lyr.visible] + legend_layers
     for lyr in hidden:
         lyr.visible = False
     for lyr in legends:
@@ -430,11 +487,10 @@ def _draw_map(p: QPainter, scene: MapScene, model: AtlasModel, mvp: Viewport, ma
             lyr.visible = True
         for lyr in legends:
             lyr.show_legend = True  # type: ignore[attr-defined]
-    return legend_layers, legends
 
 
 def _draw_title_block(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, mw: float,
-                      pad: float) -> float:
+                      pad: float, info: PageInfo | None = None) -> float:
     """Title, subtitle and date line on a plate, top left; returns the plate's bottom."""
     u = spec.ui_scale
     stamp = spec.date_stamp if spec.date_stamp is not None else auto_date_stamp(model, rows)
@@ -459,6 +515,8 @@ def _draw_title_block(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.n
             p.drawText(QPointF(box.left() + pad, y + fm.ascent()), fm.elidedText(s, Qt.TextElideMode.ElideRight, max_w))
             y += fm.height()
         title_bottom = box.bottom()
+        if info is not None:
+            info.title_rect = box.translated(info.map_rect.topLeft())
     return title_bottom
 
 
@@ -494,6 +552,7 @@ def _draw_footer(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
             p.drawText(QPointF(pad, y + fm.ascent()), fm.elidedText(s, Qt.TextElideMode.ElideRight, mw - 2 * pad))
             y += fm.height()
         foot_top = r.top()
+        info.footer_rect = r.translated(info.map_rect.topLeft())
     return foot_top
 
 
@@ -537,7 +596,7 @@ def _draw_legend(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
 
 
 def _draw_corners(p: QPainter, spec: PageSpec, mvp: Viewport, info: PageInfo, legend_layers: list[MapLayer],
-                  legends: list[MapLayer], foot_top: float, top_bottom: float, pad: float) -> None:
+                  legends: list[MapLayer], foot_top: float, top_bottom: float, pad: float, dry: bool = False) -> None:
     """Bottom left: scale bar, north arrow beside it, other layers' legends stacked above them.
     Bottom right: the inset locator, when it fits under the title and legend (``top_bottom``)."""
     u = spec.ui_scale
@@ -561,18 +620,31 @@ def _draw_corners(p: QPainter, spec: PageSpec, mvp: Viewport, info: PageInfo, le
     for lyr in legends:
         if getattr(lyr, "legend_lines", lambda: [None])():
             lyr.draw_legend(p, sub)  # type: ignore[attr-defined]
+            _note_legend(info, lyr, sub)
     for lyr in legend_layers:
         p.save()
         lyr.draw(p, sub)
         p.restore()
+        _note_legend(info, lyr, sub)
     if spec.inset:
         iw = min(max(mw * 0.2, 120 * u), 300 * u)
         ih = iw * 0.72
         avail = base_y - top_bottom - pad
         if ih <= avail and iw < mw * 0.45:
             r = QRectF(mw - pad - iw, base_y - ih, iw, ih)
-            draw_inset(p, r, mvp, u)
+            if not dry:
+                draw_inset(p, r, mvp, u)
             info.inset_rect = r.translated(map_rect.topLeft())
+
+
+def _note_legend(info: PageInfo, lyr: MapLayer, vp: Viewport) -> None:
+    """Record where a layer's legend went (its ``label_reserved`` boxes), in page pixels."""
+    reserved = getattr(lyr, "label_reserved", None)
+    if not callable(reserved):
+        return
+    off = info.map_rect.topLeft()
+    for kind, (x0, y0, x1, y1) in reserved(vp):
+        info.layer_legend_rects.append((kind, QRectF(QPointF(x0, y0), QPointF(x1, y1)).translated(off)))
 
 
 def _draw_banners(p: QPainter, spec: PageSpec, band: float, pad: float) -> None:

@@ -15,6 +15,14 @@ from atlas.model import AtlasModel
 from atlas.model.session import LayerState, LayerStack, MapStyle
 
 from .basemap_layers import BasemapLayers, make_basemap_layers
+from .label_obstacles import (
+    Box,
+    LabelObstacles,
+    MarkerGrid,
+    MarkerObstacles,
+    event_marker_obstacles,
+    selection_obstacles,
+)
 
 #: Called before each layer is drawn with (layer index, layer count); raises to stop the picture.
 Interrupt = Callable[[int, int], None]
@@ -45,7 +53,11 @@ class MapScene:
         self.layers: list[MapLayer] = [self.background, *under, self.frame, self.graticule, self.events,
                                        *names, self.selection]
         if self.basemap is not None:
-            self.basemap.layout.obstacles = self.events
+            self.basemap.layout.obstacles = self
+        #: Boxes the page's decorations will cover (title, legend, scale bar, ...), in the map's
+        #: pixels: set by the page around its map drawing, so names keep out of them.
+        self.label_reserved: tuple[tuple[str, Box], ...] = ()
+        self._marker_cache: tuple[tuple[object, ...], MarkerObstacles] | None = None
         self.theme: Theme = LIGHT
         #: Each layer's visibility and opacity as its feature made it (what a layer the model's
         #: stack does not name shows), recorded the first time the stack is applied to it.
@@ -110,7 +122,8 @@ class MapScene:
         for attr in ("background", "graticule", "frame", "events", "selection"):
             setattr(snap, attr, fresh[id(getattr(self, attr))])
         if snap.basemap is not None:
-            snap.basemap.layout.obstacles = snap.events
+            snap.basemap.layout.obstacles = snap
+        snap._marker_cache = None
         snap.interrupt = None
         snap._defaults = dict(self._defaults)
         return snap
@@ -191,17 +204,62 @@ class MapScene:
         if self.model is not None:
             self.selection.set_selection(self.model.table, self.model.selected_rows(), self.model.current_row())
 
+    # ------------------------------------------------------------------ what names keep clear of
+    def label_obstacles(self, vp: Viewport) -> LabelObstacles:
+        """Everything drawn in ``vp`` that map names must not cover: the event markers (a raster
+        of occupied cells, rebuilt only when the events or the view change), the selection rings
+        and focus marker, the annotations, the decorations of the scene's own layers (scale bar,
+        north arrow, areas-of-control legend) and the page's (:attr:`label_reserved`)."""
+        ev = self.events
+        mkey = (vp, ev.version, ev.visible and ev.opacity > 0, ev.showing_density, ev.marker_size)
+        if self._marker_cache is None or self._marker_cache[0] != mkey:
+            shown = ev if (ev.visible and ev.opacity > 0) else None
+            self._marker_cache = (mkey, event_marker_obstacles(shown, vp))
+        markers = self._marker_cache[1]
+        sel = self.selection if (self.selection.visible and self.selection.opacity > 0) else None
+        sel_boxes, sx, sy, reach = selection_obstacles(sel, vp)
+        sel_grid = MarkerGrid.build(sx, sy, reach, vp.width, vp.height, markers.grid.cell) if sx.size else None
+        annotations: list[tuple[str, Box]] = []
+        decorations: list[tuple[str, Box]] = list(self.label_reserved)
+        layer_key: list[object] = []
+        for lyr in self.layers:
+            if not lyr.visible or lyr.opacity <= 0:
+                continue
+            found = getattr(lyr, "label_obstacles", None)
+            if callable(found):
+                annotations.extend(found(vp))
+                layer_key.append((lyr.key, lyr.version))
+            reserved = getattr(lyr, "label_reserved", None)
+            if callable(reserved):
+                decorations.extend(reserved(vp))
+        key = (mkey, self.selection.version if sel is not None else None, tuple(layer_key), tuple(decorations),
+               tuple(sel_boxes[-1:]))
+        return LabelObstacles(markers, sel_boxes, sel_grid, annotations, decorations, key)
+
     # ------------------------------------------------------------------ painting
-    def paint(self, p: QPainter, vp: Viewport, static: bool = True, dynamic: bool = True) -> None:
+    #: The layers of names: placed clear of the selection, so redrawn when it changes.
+    LABEL_KEYS = ("names", "places")
+
+    def _label_start(self) -> int:
+        return min((i for i, lyr in enumerate(self.layers) if lyr.key in self.LABEL_KEYS), default=len(self.layers))
+
+    def paint(self, p: QPainter, vp: Viewport, static: bool = True, dynamic: bool = True,
+              part: str | None = None) -> None:
         """Draw the visible layers in order in pixel coordinates (the painter's transform must be
-        the identity). ``static``/``dynamic`` let the canvas cache the slow, rarely-changing part.
+        the identity). ``static``/``dynamic`` let the canvas cache the slow, rarely-changing part;
+        ``part`` splits the static layers in two: "base" (below the names) and "labels" (the names
+        and what lies above them), so a new selection, which the names keep clear of, redraws the
+        names without the map and events under them.
 
         With :attr:`interrupt` set (an export on a worker), it is called before each layer: it
         reports progress and raises to cancel between layers."""
         n = len(self.layers)
+        start = self._label_start() if part is not None else 0
         for i, layer in enumerate(self.layers):
             if self.interrupt is not None:
                 self.interrupt(i, n)
+            if (part == "base" and i >= start) or (part == "labels" and i < start):
+                continue
             if not layer.visible or layer.opacity <= 0:
                 continue
             if (layer.dynamic and not dynamic) or (not layer.dynamic and not static):
@@ -213,5 +271,12 @@ class MapScene:
             layer.draw(p, vp)
             p.restore()
 
-    def static_key(self) -> tuple[object, ...]:
-        return tuple((lyr.key, lyr.version, lyr.visible, lyr.opacity) for lyr in self.layers if not lyr.dynamic)
+    def static_key(self, part: str | None = None) -> tuple[object, ...]:
+        """What the cached static layers depend on (all of them, or one ``part`` of :meth:`paint`);
+        the names also depend on the selection they keep clear of."""
+        start = self._label_start() if part is not None else 0
+        key = tuple((lyr.key, lyr.version, lyr.visible, lyr.opacity) for i, lyr in enumerate(self.layers)
+                    if not lyr.dynamic and not (part == "base" and i >= start) and not (part == "labels" and i < start))
+        if part != "base":
+            key += (("selection", self.selection.version, self.selection.visible),)
+        return key
