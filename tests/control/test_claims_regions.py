@@ -34,7 +34,7 @@ def test_area_claims_of_the_bundled_dataset() -> None:
     by_id = {c.event_id: c for c in claims}
     syrskyi = by_id["KA-0030"]
     assert (syrskyi.date.isoformat(), syrskyi.km2, syrskyi.kind) == ("2024-08-27", 1294.0, "held")
-    assert "Ukrinform" in syrskyi.sources_text() and "1,294 km²" in syrskyi.tooltip()
+    assert "UNN 2024-08-27 <https://unn.ua/" in syrskyi.sources_text() and "1,294 km²" in syrskyi.tooltip()
     nyt = by_id["KA-0031"]
     assert nyt.sq_mi == pytest.approx(500, abs=1) and "New York Times" in nyt.tooltip()
     assert by_id["KA-0079"].kind == "change"  # "over 100 km2 in a day": not a held area

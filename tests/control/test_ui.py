@@ -138,7 +138,7 @@ def test_panel_change_chart_and_export(panel, tmp_path: Path) -> None:
     n_claims = sum(len(item.data) for item in panel.claim_items)
     assert n_claims == len(panel.claims()) >= 8
     tips = [spot.data().tooltip() for item in panel.claim_items for spot in item.points()]
-    assert any("1,294 km²" in t and "Ukrinform" in t for t in tips)
+    assert any("1,294 km²" in t and "UNN" in t for t in tips)
     from atlas.render.area_chart import plain_tip as _plain_tip
 
     shown = _plain_tip(0, 0, panel.claims()[0])
