@@ -167,7 +167,10 @@ class Occupancy:
             for o in self.grid.get(k, ()):
                 if r[0] < o[2] and r[2] > o[0] and r[1] < o[3] and r[3] > o[1]:
                     return False
-        return all(g.free(r) for g in self.grids)
+        for g in self.grids:
+            if not g.free(r):
+                return False
+        return True
 
     def take(self, r: tuple[float, float, float, float]) -> None:
         for k in self._cells(r):
@@ -293,9 +296,9 @@ class LabelLayout:
         px, py = vp.to_px(pl.x[cand], pl.y[cand])
         # Priority: larger places first; within a class, places with an event on or next to them
         # (the ones a reader looks for); at village scale places of unknown population last.
-        near = np.array([not markers.free((x - marker_r - 2 * u, y - marker_r - 2 * u, x + marker_r + 2 * u,
-                                           y + marker_r + 2 * u), inside=False)
-                         for x, y in zip(px.tolist(), py.tolist())], dtype=bool)
+        near = np.zeros(cand.size, dtype=bool)
+        for g in markers.grids:
+            near |= g.near(px, py, marker_r + 2 * u)
         order = label_order(pl.population[cand], near)
         cand, px, py = cand[order], px[order], py[order]
         names = pl.names_local if self.options.cyrillic else pl.names
@@ -320,7 +323,9 @@ class LabelLayout:
             show_dot = markers.free(dot_rect, inside=False)
             # An event marker on the place: set the name off the marker instead of the dot.
             rr = r if show_dot else max(r, marker_r)
-            for sx, sy in _spots(x, y, rr, sw, sh, halo, gap, marker_r):
+            # Spots further out only help a place crowded by markers or the selection.
+            crowded = bool(near[k]) or not show_dot or bool(found.selection)
+            for sx, sy in _spots(x, y, rr, sw, sh, halo, gap, marker_r, crowded):
                 rect = (sx + halo * 0.5, sy + halo * 0.5, sx + sw - halo * 0.5, sy + sh - halo * 0.5)
                 if occ.free(rect) and markers.free(rect, inside=False):
                     occ.take(rect)
@@ -333,13 +338,13 @@ class LabelLayout:
 
 
 def _spots(x: float, y: float, rr: float, sw: float, sh: float, halo: float, gap: float,
-           step: float) -> list[tuple[float, float]]:
+           step: float, further: bool = True) -> list[tuple[float, float]]:
     """Top-left corners for a name of ``sw`` x ``sh`` beside a symbol of radius ``rr`` at (x, y),
     best first: right, left, above-right, below-right, above-left, below-left, above, below (the
     usual cartographic order), then the same sides a marker's width further out, for a place
     crowded by events, and last clear of a focus ring (about five markers' width)."""
     out: list[tuple[float, float]] = []
-    for extra in (0.0, 2 * step, 5 * step):
+    for extra in (0.0, 2 * step, 5 * step) if further else (0.0,):
         d = rr + extra
         out += [
             (x + d + gap - halo, y - sh / 2),

@@ -48,6 +48,7 @@ class MarkerGrid:
         self.cols = max(1, math.ceil(width / self.cell))
         self.rows = max(1, math.ceil(height / self.cell))
         self.occupied = np.zeros((self.rows, self.cols), dtype=bool)
+        self.empty = True  # nothing marked yet: every box is free, at no cost
 
     @classmethod
     def build(cls, px: FloatArray, py: FloatArray, r: float | FloatArray, width: float, height: float,
@@ -80,6 +81,7 @@ class MarkerGrid:
                 for di in range(k):
                     grown[dj:, di:] |= origin[:origin.shape[0] - dj, :origin.shape[1] - di]
             self.occupied |= grown[k:k + self.rows, k:k + self.cols]
+        self.empty = not bool(self.occupied.any())
 
     def _span(self, box: Box) -> tuple[int, int, int, int] | None:
         c = self.cell
@@ -90,8 +92,33 @@ class MarkerGrid:
         return i0, i1, j0, j1
 
     def free(self, box: Box) -> bool:
+        if self.empty:
+            return True
         s = self._span(box)
         return s is None or not bool(self.occupied[s[2]:s[3] + 1, s[0]:s[1] + 1].any())
+
+    def near(self, px: FloatArray, py: FloatArray, reach: float) -> npt.NDArray[np.bool_]:
+        """For each point, whether a marked cell lies within ``reach`` px of its cell (a marker on
+        or beside it), in one pass: the raster is grown by ``reach`` and read at the points."""
+        px = np.asarray(px, dtype=np.float64)
+        out = np.zeros(px.shape, dtype=bool)
+        if self.empty or px.size == 0:
+            return out
+        k = math.ceil(reach / self.cell)
+        grown = np.zeros((self.rows + 2 * k, self.cols + 2 * k), dtype=bool)
+        grown[k:k + self.rows, k:k + self.cols] = self.occupied
+        acc = np.zeros_like(grown)
+        # Separable dilation: along rows, then along columns (2 x (2k+1) shifts, not (2k+1)²).
+        for d in range(-k, k + 1):
+            acc[:, max(0, d):grown.shape[1] + min(0, d)] |= grown[:, max(0, -d):grown.shape[1] - max(0, d)]
+        grown = acc.copy()
+        for d in range(-k, k + 1):
+            acc[max(0, d):grown.shape[0] + min(0, d), :] |= grown[max(0, -d):grown.shape[0] - max(0, d), :]
+        i = np.floor(px / self.cell).astype(np.int64) + k
+        j = np.floor(np.asarray(py, dtype=np.float64) / self.cell).astype(np.int64) + k
+        ok = (i >= 0) & (i < acc.shape[1]) & (j >= 0) & (j < acc.shape[0])
+        out[ok] = acc[j[ok], i[ok]]
+        return out
 
     def count(self) -> int:
         return int(self.occupied.sum())
@@ -121,10 +148,13 @@ class MarkerObstacles:
     boxes: list[Box] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     count: int = 0
+    #: The events layer drew one marker per occupied cell (atlas.render.point_aggregate): the
+    #: grid holds those markers, and the layout file lists aggregate boxes.
+    aggregated: bool = False
 
     @property
     def exact(self) -> bool:
-        return self.count <= EXACT_MARKER_LIMIT
+        return not self.aggregated and self.count <= EXACT_MARKER_LIMIT
 
 
 def event_marker_obstacles(events: object, vp: Viewport, exact_limit: int = EXACT_MARKER_LIMIT) -> MarkerObstacles:
@@ -136,6 +166,16 @@ def event_marker_obstacles(events: object, vp: Viewport, exact_limit: int = EXAC
     grid = MarkerGrid(vp.width, vp.height, max(2.0, 3.0 * u))
     if events is None or not getattr(events, "visible", False) or getattr(events, "showing_density", False):
         return MarkerObstacles(grid)
+    aggregate_for = getattr(events, "aggregate_for", None)
+    agg = aggregate_for(vp, float(getattr(events, "marker_size", style.MARKER_SIZE_PX)) * u) \
+        if callable(aggregate_for) else None
+    if agg is not None:
+        # More events in view than cells: the layer stamps the event on top of each occupied
+        # cell, and so many markers are bound by the cells, not by the events.
+        m = agg.in_view(vp, pad_px=r)
+        px, py = vp.to_px(agg.x[m], agg.y[m])
+        grid.add(px, py, r)
+        return MarkerObstacles(grid, count=int(px.size), aggregated=True)
     xs: list[FloatArray] = []
     ys: list[FloatArray] = []
     rows: list[IntArray] = []

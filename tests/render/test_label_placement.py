@@ -190,3 +190,35 @@ def test_render_scale_option_gives_the_ground_resolution(scale: float) -> None:
     assert ground_m_per_px(vp) == pytest.approx(scale * 0.0254 / 96, rel=1e-6)
     lon, lat = vp.center_lonlat
     assert lon == pytest.approx(SUDZHA[0], abs=0.01) and lat == pytest.approx(SUDZHA[1], abs=0.01)
+
+
+def test_aggregated_markers_are_the_obstacles_at_a_hundred_thousand_events(qapp) -> None:
+    """More events in view than cells: the layer draws one marker per occupied cell, and names
+    keep clear of exactly those, at a cost bound by the cells."""
+    from atlas.render.label_obstacles import marker_radius
+
+    vp = sudzha_view()
+    rng = np.random.default_rng(11)
+    n = 100_000
+    xs, ys = rng.uniform(0, vp.width, n), rng.uniform(0, vp.height * 0.4, n)
+    lon, lat = vp.px_to_lonlat(xs, ys)
+    table = EventTable.from_columns(n, {"longitude": lon, "latitude": lat, "event_date": ["2024-08-10"] * n,
+                                        "event_type": ["Battles"] * n})
+    s = MapScene(AtlasModel(table))
+    s.events.set_density_mode("points")
+    t = time.perf_counter()
+    found = s.label_obstacles(vp)
+    took = time.perf_counter() - t
+    assert found.markers.aggregated and not found.markers.exact
+    agg = s.events.aggregate_for(vp, s.events.marker_size)
+    assert agg is not None
+    m = agg.in_view(vp)
+    assert found.markers.count >= int(m.sum()) and found.markers.count < n / 2
+    assert took < 2.0, f"{took:.2f} s"
+    placed = s.basemap.layout.places(vp)[0]
+    assert placed
+    r = marker_radius(s.events.marker_size, 1.0)
+    ax, ay = vp.to_px(agg.x[m], agg.y[m])
+    for p in placed:
+        for a, b in zip(ax.tolist(), ay.tolist()):
+            assert not overlaps(p.box, (a - r, b - r, a + r, b + r)), p.text
