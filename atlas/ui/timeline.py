@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -41,9 +40,13 @@ from atlas.model.part_masks import PartMasks
 from atlas.render.style import event_type_colour
 
 from .details_panel import plain_tooltip
+from .fitting_label import FittingLabel
 from .timeline_axes import CountAxis, DayAxis
 
 DAY_S = 86400.0
+#: What the bar says before a range is chosen, longest first (FittingLabel shows what fits).
+HINT_WORDINGS = ("Drag on the timeline to choose dates; double-click clears.",
+                 "Drag to choose dates; double-click clears", "Drag to choose dates", "Drag: dates")
 #: Speeds offered for playback, in days of data per second of wall time.
 SPEEDS: tuple[float, ...] = (1, 2, 4, 7, 14, 30)
 #: Playback never ticks faster than this (ms); faster speeds move more than a day per tick.
@@ -178,10 +181,8 @@ class TimelinePanel(QWidget):
         self.speed.setCurrentIndex(2)
         self.speed.setToolTip("Playback speed")
         self.speed.currentIndexChanged.connect(self._retime)
-        self.range_label = QLabel("Drag on the timeline to choose dates; double-click clears.")
-        self.range_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.range_label.setMinimumWidth(40)
-        self.range_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.range_label = FittingLabel()
+        self.range_label.set_wordings(HINT_WORDINGS)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         for w in (self.back_btn, self.play_btn, self.fwd_btn, QLabel("Window"), self.length, self.mode, self.speed):
@@ -377,10 +378,14 @@ class TimelinePanel(QWidget):
 
     def _label(self, rng: tuple[_dt.date, _dt.date] | None) -> None:
         if rng is None:
-            self.range_label.setText("Drag on the timeline to choose dates; double-click clears.")
+            self.range_label.set_wordings(HINT_WORDINGS)
             return
         n = (rng[1] - rng[0]).days + 1
-        self.range_label.setText(f"{rng[0]:%d %b %Y} – {rng[1]:%d %b %Y}  ({n} day{'s' if n != 1 else ''}, {len(self.atlas.visible_rows):,} events)")
+        a, b = rng
+        self.range_label.set_wordings((
+            f"{a:%d %b %Y} – {b:%d %b %Y}  ({n} day{'s' if n != 1 else ''}, {len(self.atlas.visible_rows):,} events)",
+            f"{a:%d %b %Y} – {b:%d %b %Y}  ({n} day{'s' if n != 1 else ''})",
+            f"{a:%d %b %Y} – {b:%d %b %Y}", f"{a:%d %b} – {b:%d %b %y}", f"{a:%d.%m} – {b:%d.%m.%y}"))
 
     def region_days(self) -> tuple[_dt.date, _dt.date]:
         """The region snapped to whole days (the end day inclusive)."""
@@ -399,12 +404,14 @@ class TimelinePanel(QWidget):
         finally:
             self._applying = False
         a, b = self.region_days()
-        self.range_label.setText(f"{a:%d %b %Y} – {b:%d %b %Y}  (release to apply)")
+        self.range_label.set_wordings((f"{a:%d %b %Y} – {b:%d %b %Y}  (release to apply)",
+                                       f"{a:%d %b %Y} – {b:%d %b %Y}", f"{a:%d %b} – {b:%d %b %y}"))
 
     def _region_moving(self) -> None:
         if not self._applying:
             a, b = self.region_days()
-            self.range_label.setText(f"{a:%d %b %Y} – {b:%d %b %Y}  (release to apply)")
+            self.range_label.set_wordings((f"{a:%d %b %Y} – {b:%d %b %Y}  (release to apply)",
+                                       f"{a:%d %b %Y} – {b:%d %b %Y}", f"{a:%d %b} – {b:%d %b %y}"))
 
     def apply_region(self, *_args: object) -> None:
         if self._applying or not self.region.isVisible():
