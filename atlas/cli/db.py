@@ -73,10 +73,15 @@ def run(args: argparse.Namespace) -> int:
                     raise CliError("the database has no current atlas layout: run `db init` or `db migrate` first",
                                    EX_CANTCREAT)
                 source = ", ".join(r.path for r in reports) if files else "(bundled dataset)"
+                conn.commit()  # the version check's read: the publish is a transaction of its own
                 t1 = time.perf_counter()
-                import_id = push.push(conn, table, source)
-                print(f"pushed {len(table):,} events as import {import_id} "
-                      f"(read {read_s:.1f} s, push {time.perf_counter() - t1:.1f} s)")
+                result = push.push(conn, table, source)
+                total = time.perf_counter() - t1
+                search = result.timings.get("search_index")
+                after = f"; search index rebuilt in {search:.1f} s more" if search is not None else ""
+                print(f"pushed {len(table):,} events as import {result.import_id} "
+                      f"(read {read_s:.1f} s, stored and committed in {result.committed_s:.1f} s{after}; "
+                      f"{total:.1f} s in all)")
             else:
                 assert flt is not None
                 print(query.count(conn, flt))

@@ -1,17 +1,31 @@
-"""Publishing an EventTable to the store: COPY into a staging table, then one INSERT … SELECT.
+"""Publishing an EventTable to the store: one COPY of CSV built by Arrow, then one INSERT … SELECT.
 
-COPY streams the rows (one statement, not one INSERT per row); the staging step lets a re-push of
-an event update it in place (``ON CONFLICT``) and builds the PostGIS point on the server. Each row
-records who wrote it, when and from which file; the publish itself is a row of ``katlas.imports``.
+The rows travel as CSV that Arrow writes column by column (no Python loop per row) into a staging
+table; one ``INSERT … ON CONFLICT`` then lets a re-push of an event update it in place and builds
+the PostGIS point on the server. Each row records who wrote it, when and from which file; the
+publish itself is a row of ``katlas.imports``.
+
+A large publish (into an empty store, or at least half the store's size) would spend most of its
+time keeping the secondary indexes up to date row by row, so when the pushing role owns the table
+they are dropped first and built once at the end, which is several times cheaper. The B-tree and
+GiST indexes are rebuilt inside the transaction; the trigram (GIN) search index, the slowest by far,
+is rebuilt after the commit with ``CREATE INDEX CONCURRENTLY`` so colleagues can read the new rows
+meanwhile (a text filter scans without it until it is back). ``db migrate`` recreates any layout
+index a publish interrupted between the two left missing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from psycopg.pq import TransactionStatus
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
@@ -20,36 +34,111 @@ PLAIN_COLUMNS: tuple[str, ...] = (
     "event_id", "event_date", "time_precision", "geo_precision", "coord_approximate",
     "fatalities", "claim_area_km2", *CATEGORICAL_FIELDS, *TEXT_FIELDS, "search_text",
 )
+#: Columns of the staging table, in the CSV's order.
+STAGED_COLUMNS: tuple[str, ...] = (*PLAIN_COLUMNS, "lon", "lat")
+#: Columns of a COPY straight into an empty store (written_by/written_at take their defaults).
+DIRECT_COLUMNS: tuple[str, ...] = (*PLAIN_COLUMNS, "geom", "source_file", "import_id")
+#: Rows per CSV block sent through COPY (bounds the transient CSV text in memory).
+BLOCK_ROWS = 100_000
+#: A publish of at least this share of the store's rows rebuilds the secondary indexes at the end.
+BULK_SHARE = 0.5
 
 
-def _floats(a: np.ndarray) -> list[Any]:
-    out = a.astype(object)
-    out[~np.isfinite(a)] = None
-    return out.tolist()  # type: ignore[no-any-return]
+@dataclass
+class PushResult:
+    """What a publish did and where its time went (seconds)."""
+
+    import_id: int
+    rows: int
+    bulk: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def committed_s(self) -> float:
+        """From the start until the rows were committed (visible to everyone)."""
+        return sum(v for k, v in self.timings.items() if k != "search_index")
 
 
-def _columns(table: EventTable) -> dict[str, list[Any]]:
-    """Every staged column as a Python list (None for missing), built with array operations."""
-    cols: dict[str, list[Any]] = {
-        "event_id": [str(v) for v in table.ids],
-        "event_date": table.date.astype(object).tolist(),  # NaT → None
-        "time_precision": table.date_precision.astype(int).tolist(),
-        "geo_precision": table.geo_precision.astype(int).tolist(),
-        "coord_approximate": table.coord_approximate.astype(bool).tolist(),
-        "fatalities": _floats(table.fatalities),
-        "claim_area_km2": _floats(table.claim_area_km2),
-        "lon": _floats(table.lon),
-        "lat": _floats(table.lat),
+def _floats(a: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    a = np.asarray(a, dtype=np.float64)
+    return pa.array(a, mask=~np.isfinite(a))
+
+
+def _strings(values: Any) -> Any:
+    """Text values as an Arrow string array, empty strings as NULL (the store's 'missing')."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.string(), from_pandas=True)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _points_ewkb(lon: np.ndarray, lat: np.ndarray) -> Any:
+    """PostGIS points (SRID 4326) as hex EWKB, which COPY reads into a geometry column; NULL without a point."""
+    import pyarrow as pa
+    import shapely
+
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    out = np.full(len(lon), None, dtype=object)
+    if ok.any():
+        pts = shapely.set_srid(shapely.points(lon[ok], lat[ok]), 4326)
+        out[ok] = shapely.to_wkb(pts, hex=True, include_srid=True)
+    return pa.array(out, type=pa.string())
+
+
+def arrow_rows(table: EventTable, rows: slice, direct: tuple[str, int] | None = None) -> Any:
+    """The staged columns of ``table[rows]`` as an Arrow table (array operations only).
+
+    ``direct`` = (source file, import id): the columns of ``katlas.events`` itself instead
+    (the point as EWKB and the provenance), for a COPY straight into an empty store."""
+    import pyarrow as pa
+
+    n = len(table)
+    idx = np.arange(n)[rows]
+    cols: dict[str, Any] = {
+        "event_id": _strings(np.asarray([str(v) for v in table.ids[rows]], dtype=object)),
+        "event_date": pa.array(table.date[rows].astype("datetime64[D]"), type=pa.date32(),
+                               mask=np.isnat(table.date[rows])),
+        "time_precision": pa.array(table.date_precision[rows].astype(np.int16)),
+        "geo_precision": pa.array(table.geo_precision[rows].astype(np.int16)),
+        "coord_approximate": pa.array(table.coord_approximate[rows].astype(bool)),
+        "fatalities": _floats(table.fatalities[rows]),
+        "claim_area_km2": _floats(table.claim_area_km2[rows]),
     }
     for name in CATEGORICAL_FIELDS:
         cat = table.categorical[name]
-        lookup = np.array([*cat.categories, None], dtype=object)
-        cols[name] = lookup[np.where(cat.codes < 0, len(cat.categories), cat.codes)].tolist()
+        codes = cat.codes[rows]
+        lookup = pa.array(list(cat.categories) or [""], type=pa.string())
+        taken = lookup.take(pa.array(np.where(codes < 0, 0, codes), mask=codes < 0))
+        cols[name] = _strings(taken)
     for name in TEXT_FIELDS:
-        vals = table.text[name]
-        cols[name] = [None if v is None or v == "" else str(v) for v in vals]
-    cols["search_text"] = table.search_column().to_pylist() if len(table) else []
-    return cols
+        cols[name] = _strings(table.text[name][rows])
+    search = table.search_column()
+    cols["search_text"] = search.slice(int(idx[0]), len(idx)).combine_chunks() if len(idx) else pa.array([], pa.string())
+    if direct is not None:
+        cols["geom"] = _points_ewkb(np.asarray(table.lon[rows], np.float64), np.asarray(table.lat[rows], np.float64))
+        cols["source_file"] = pa.array([direct[0]] * len(idx), type=pa.string())
+        cols["import_id"] = pa.array(np.full(len(idx), direct[1], dtype=np.int64))
+        return pa.table({c: cols[c] for c in DIRECT_COLUMNS})
+    cols["lon"] = _floats(table.lon[rows])
+    cols["lat"] = _floats(table.lat[rows])
+    return pa.table({c: cols[c] for c in STAGED_COLUMNS})
+
+
+def csv_blocks(table: EventTable, block_rows: int = BLOCK_ROWS, direct: tuple[str, int] | None = None) -> Any:
+    """The staged rows as CSV bytes in PostgreSQL's CSV dialect, ``block_rows`` rows at a time.
+
+    Arrow quotes every string and leaves NULL as an unquoted empty field: exactly COPY's CSV
+    convention (a quoted "" is an empty string, an unquoted empty field is NULL)."""
+    import pyarrow.csv as pacsv
+
+    opts = pacsv.WriteOptions(include_header=False)
+    for start in range(0, len(table), block_rows):
+        buf = io.BytesIO()
+        pacsv.write_csv(arrow_rows(table, slice(start, min(start + block_rows, len(table))), direct), buf, opts)
+        yield buf.getvalue()
 
 
 def _sha256(path: Path) -> str | None:
@@ -63,40 +152,129 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def push(conn: Any, table: EventTable, source_file: str | Path) -> int:
-    """Publish ``table`` (read from ``source_file``) in one transaction; returns the import id.
+def _secondary_indexes(conn: Any) -> list[tuple[str, str, str]]:
+    """(name, access method, CREATE INDEX statement) of the events table's non-unique indexes."""
+    rows = conn.execute(
+        "SELECT c.relname, am.amname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+        "WHERE i.indrelid = 'katlas.events'::regclass AND NOT i.indisunique ORDER BY c.relname").fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def _bulk(conn: Any, rows: int) -> bool:
+    """Whether to rebuild the secondary indexes at the end: a large publish by the table's owner."""
+    owner = conn.execute(
+        "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'katlas.events'::regclass").fetchone()
+    if not (owner and owner[0]):
+        return False  # only the owner may drop indexes; an editor's publish keeps them up to date
+    if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0]:
+        return True
+    est = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'katlas.events'::regclass").fetchone()
+    return rows >= BULK_SHARE * max(float(est[0]) if est else 0.0, 1.0)
+
+
+def _copy_sources(cur: Any, table: EventTable) -> None:
+    """The events' sources into the child table (one row per source, in their order)."""
+    with cur.copy("COPY katlas.sources (event_id, ord, outlet, date, url, title) FROM STDIN") as copy:
+        for event_id, srcs in zip(table.ids, table.sources):
+            for k, s in enumerate(srcs or ()):
+                copy.write_row((str(event_id), k, s.get("outlet") or None, s.get("date") or None,
+                                s.get("url") or None, s.get("title") or None))
+
+
+def _stage_and_merge(cur: Any, table: EventTable, source: str, import_id: int,
+                     lap: Callable[[str], None]) -> None:
+    """COPY into a staging table, then one INSERT … ON CONFLICT: re-pushed events are replaced."""
+    cur.execute("CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, lon double precision, "
+                "lat double precision) ON COMMIT DROP")
+    with cur.copy(f"COPY push_stage ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
+        for block in csv_blocks(table):
+            copy.write(block)
+    lap("copy")
+    names = ", ".join(PLAIN_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*PLAIN_COLUMNS[1:], "geom", "written_by",
+                                                        "written_at", "source_file", "import_id"))
+    cur.execute(
+        f"INSERT INTO katlas.events ({names}, geom, written_by, written_at, source_file, import_id) "
+        f"SELECT {names}, CASE WHEN lon IS NULL OR lat IS NULL THEN NULL "
+        "ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, current_user, now(), %s, %s "
+        f"FROM push_stage ON CONFLICT (event_id) DO UPDATE SET {updates}",
+        (source, import_id))
+    lap("insert")
+    cur.execute("DELETE FROM katlas.sources s USING push_stage p WHERE s.event_id = p.event_id")
+
+
+def push(conn: Any, table: EventTable, source_file: str | Path,
+         progress: Callable[[str], None] | None = None) -> PushResult:
+    """Publish ``table`` (read from ``source_file``) in one transaction.
 
     Events whose id is already in the store are replaced (with their sources); the row's
-    provenance then names this publish.
+    provenance then names this publish. ``progress`` hears each phase as it starts.
     """
+    say = progress or (lambda _msg: None)
     source = str(source_file)
-    cols = _columns(table)
-    staged = [*PLAIN_COLUMNS, "lon", "lat"]
-    with conn.transaction():
-        row = conn.execute(
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - t
+        t = now
+
+    deferred: list[str] = []
+    nested = conn.info.transaction_status != TransactionStatus.IDLE
+    with conn.transaction(), conn.cursor() as cur:
+        # Sorting and index builds of this publish may use more memory than a query (this session only).
+        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        row = cur.execute(
             "INSERT INTO katlas.imports (source_file, file_sha256, rows_pushed) VALUES (%s, %s, %s) "
             "RETURNING import_id", (source, _sha256(Path(source)), len(table))).fetchone()
         import_id = int(row[0])
-        conn.execute(
-            "CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, lon double precision, "
-            "lat double precision) ON COMMIT DROP")
-        with conn.cursor() as cur:
-            with cur.copy(f"COPY push_stage ({', '.join(staged)}) FROM STDIN") as copy:  # fixed names
-                for rec in zip(*(cols[c] for c in staged)):
-                    copy.write_row(rec)
-            names = ", ".join(PLAIN_COLUMNS)
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*PLAIN_COLUMNS[1:], "geom", "written_by",
-                                                                "written_at", "source_file", "import_id"))
-            cur.execute(
-                f"INSERT INTO katlas.events ({names}, geom, written_by, written_at, source_file, import_id) "
-                f"SELECT {names}, CASE WHEN lon IS NULL OR lat IS NULL THEN NULL "
-                "ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, current_user, now(), %s, %s "
-                f"FROM push_stage ON CONFLICT (event_id) DO UPDATE SET {updates}",
-                (source, import_id))
-            cur.execute("DELETE FROM katlas.sources s USING push_stage p WHERE s.event_id = p.event_id")
-            with cur.copy("COPY katlas.sources (event_id, ord, outlet, date, url, title) FROM STDIN") as copy:
-                for event_id, srcs in zip(cols["event_id"], table.sources):
-                    for k, s in enumerate(srcs or ()):
-                        copy.write_row((event_id, k, s.get("outlet") or None, s.get("date") or None,
-                                        s.get("url") or None, s.get("title") or None))
-    return import_id
+        bulk = _bulk(conn, len(table))
+        empty = bulk and bool(cur.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0])
+        indexes = _secondary_indexes(conn) if bulk else []
+        for name, _am, _ddl in indexes:
+            cur.execute(f'DROP INDEX katlas."{name}"')  # names read from the catalogue
+        lap("prepare")
+        say(f"sending {len(table):,} events")
+        if empty:
+            # Nothing to replace: the rows go straight into the table (no staging copy, no second write).
+            with cur.copy(f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
+                for block in csv_blocks(table, direct=(source, import_id)):
+                    copy.write(block)
+            lap("copy")
+        else:
+            _stage_and_merge(cur, table, source, import_id, lap)
+        _copy_sources(cur, table)
+        lap("sources")
+        # CONCURRENTLY needs the connection idle after our commit; inside a caller's transaction
+        # (our block is then a savepoint) the search index is rebuilt here like the others.
+        for _name, am, ddl in indexes:
+            if am == "gin" and not nested:
+                deferred.append(ddl)
+                continue
+            say("indexing")
+            cur.execute(ddl)
+        lap("indexes")
+    lap("commit")
+    if deferred:
+        # After the commit, without blocking readers: CONCURRENTLY may not run in a transaction.
+        say("rebuilding the search index")
+        was = conn.autocommit
+        conn.autocommit = True
+        try:
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            for ddl in deferred:
+                conn.execute(ddl.replace("CREATE INDEX ", "CREATE INDEX CONCURRENTLY IF NOT EXISTS ", 1))
+            conn.execute("RESET maintenance_work_mem")
+            conn.execute("ANALYZE katlas.events")
+        finally:
+            conn.autocommit = was
+        lap("search_index")
+    elif bulk:
+        conn.execute("ANALYZE katlas.events")  # inside the caller's transaction when nested
+        if not nested:
+            conn.commit()
+        lap("commit")
+    return PushResult(import_id, len(table), bulk, timings)

@@ -78,6 +78,16 @@ CREATE TABLE katlas.sources (
 );
 """
 
+#: The secondary indexes of the current layout. A large publish drops and rebuilds them (push.py);
+#: ``db migrate`` recreates any that a publish interrupted after its commit left missing.
+LAYOUT_INDEXES: dict[str, str] = {
+    "events_geom_gist": "CREATE INDEX IF NOT EXISTS events_geom_gist ON katlas.events USING gist (geom)",
+    "events_date": "CREATE INDEX IF NOT EXISTS events_date ON katlas.events (event_date)",
+    "events_type": "CREATE INDEX IF NOT EXISTS events_type ON katlas.events (event_type)",
+    "events_search_trgm": "CREATE INDEX IF NOT EXISTS events_search_trgm ON katlas.events "
+                          "USING gin (search_text gin_trgm_ops)",
+}
+
 #: MIGRATIONS[i] takes the layout from version i to version i + 1.
 MIGRATIONS: tuple[str, ...] = (_V1,)
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -111,7 +121,8 @@ def _grant(conn: Any) -> None:
 
 def migrate(conn: Any) -> tuple[int, int]:
     """Apply the missing migrations (each in a transaction); returns (version before, after)."""
-    before = current_version(conn)
+    with conn.transaction():  # a transaction of its own, so each migration below is one too
+        before = current_version(conn)
     if before > SCHEMA_VERSION:
         raise RuntimeError(f"the database's layout is version {before}, newer than this atlas "
                            f"(version {SCHEMA_VERSION}): update the atlas")
@@ -122,11 +133,25 @@ def migrate(conn: Any) -> tuple[int, int]:
             conn.execute(MIGRATIONS[version])
             conn.execute("INSERT INTO katlas.schema_version (version) VALUES (%s)", (version + 1,))
             _grant(conn)
+    if before == SCHEMA_VERSION:
+        ensure_indexes(conn)
     return before, SCHEMA_VERSION
+
+
+def ensure_indexes(conn: Any) -> list[str]:
+    """Create the layout's secondary indexes that are missing; returns their names."""
+    with conn.transaction():
+        missing = [name for name in LAYOUT_INDEXES
+                   if conn.execute("SELECT to_regclass(%s) IS NULL", (f"katlas.{name}",)).fetchone()[0]]
+        for name in missing:
+            conn.execute(LAYOUT_INDEXES[name])
+    return missing
 
 
 def init(conn: Any) -> int:
     """Create the layout in an empty database; refuses a database that already has one."""
-    if current_version(conn) != 0:
+    with conn.transaction():
+        version = current_version(conn)
+    if version != 0:
         raise RuntimeError("this database already has the atlas's tables (use `db migrate` to update them)")
     return migrate(conn)[1]

@@ -17,20 +17,6 @@ from atlas.model.filters import (
 )
 
 
-@pytest.fixture(scope="module")
-def bundled():
-    return load([])[0]
-
-
-@pytest.fixture()
-def store(pg_db, bundled):
-    """A database with the layout and the bundled dataset pushed to it."""
-    with psycopg.connect(pg_db) as conn:
-        schema.init(conn)
-        push.push(conn, bundled, BUNDLED_EVENTS)
-    return pg_db
-
-
 def _ids(table, flt: Filter) -> list[str]:
     return sorted(str(i) for i in table.ids[flt.mask(table)])
 
@@ -75,9 +61,55 @@ def test_a_second_push_of_the_same_events_replaces_them(store, bundled):
         second = push.push(conn, bundled, "again.geojson")
         assert query.count(conn) == len(bundled)
         assert conn.execute("SELECT DISTINCT import_id, source_file FROM katlas.events").fetchall() == \
-            [(second, "again.geojson")]
+            [(second.import_id, "again.geojson")]
         assert conn.execute("SELECT count(*) FROM katlas.sources").fetchone()[0] == \
             sum(len(s) for s in bundled.sources)
+
+
+def _index_names(conn) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'katlas' "
+                                       "AND tablename = 'events'").fetchall()}
+
+
+def test_a_large_publish_rebuilds_the_indexes_once_and_a_small_one_keeps_them(pg_db, bundled):
+    with psycopg.connect(pg_db) as conn:
+        schema.init(conn)
+        first = push.push(conn, bundled, "first.geojson")
+        assert first.bulk and "search_index" in first.timings  # into an empty store
+        assert set(schema.LAYOUT_INDEXES) <= _index_names(conn)
+        valid = conn.execute("SELECT bool_and(indisvalid) FROM pg_index "
+                             "WHERE indrelid = 'katlas.events'::regclass").fetchone()[0]
+        assert valid
+        small = push.push(conn, bundled.take(np.arange(5)), "small.geojson")
+        assert not small.bulk and "search_index" not in small.timings
+        assert set(schema.LAYOUT_INDEXES) <= _index_names(conn)
+        # A publish interrupted after its commit leaves the search index missing: migrate restores it.
+        conn.execute("DROP INDEX katlas.events_search_trgm")
+        conn.commit()
+        assert schema.migrate(conn) == (schema.SCHEMA_VERSION, schema.SCHEMA_VERSION)
+        assert set(schema.LAYOUT_INDEXES) <= _index_names(conn)
+        assert query.count(conn, Text("sudzha")) == int(Text("sudzha").mask(bundled).sum())
+
+
+def test_awkward_text_survives_the_csv_copy(pg_db):
+    from atlas.model import EventTable
+
+    awkward = ['a "quoted", comma', "line\nbreak\r\nand\ttab", "", "Суджа — «ёлка»", "back\\slash \\N", ",", '"']
+    records = [{"event_id": f"q{i}", "event_date": "2024-08-10", "title": t, "notes": t, "location": t,
+                "longitude": 35.0 + i / 100, "latitude": 51.0, "event_type": t or "Battles"}
+               for i, t in enumerate(awkward)]
+    records.append({"event_id": "no-point", "title": "nowhere", "event_type": "Battles"})
+    table = EventTable.from_records(records)
+    with psycopg.connect(pg_db) as conn:
+        schema.init(conn)
+        push.push(conn, table, "awkward.csv")
+        back = query.read(conn)
+    order = np.argsort(table.ids.astype(str))
+    assert list(back.ids) == list(table.ids[order])
+    for field in ("title", "notes", "location", "event_type"):
+        assert list(back.values(field)) == list(table.values(field, order)), field
+    np.testing.assert_array_equal(back.date, table.date[order])
+    np.testing.assert_allclose(back.lon, table.lon[order], equal_nan=True)
 
 
 FILTERS: list[Filter] = [
