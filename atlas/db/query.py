@@ -51,12 +51,13 @@ def _where(flt: Filter, params: list[Any]) -> sql.Composable:
         # SQL's NULL would make NOT(unknown) unknown; the model's masks are two-valued.
         return sql.SQL("NOT coalesce(") + _where(flt.term, params) + sql.SQL(", FALSE)")
     if isinstance(flt, DateRange):
-        parts: list[sql.Composable] = [sql.SQL("event_date IS NOT NULL")]
-        if flt.start is not None:
-            parts.append(sql.SQL("event_date >= {}").format(_bind(params, _day(flt.start))))
-        if flt.end is not None:
-            parts.append(sql.SQL("event_date <= {}").format(_bind(params, _day(flt.end))))
-        return sql.SQL("(") + sql.SQL(" AND ").join(parts) + sql.SQL(")")
+        # The day as the keyset index orders it (undated = infinity, never in a range), so a date
+        # range is a range scan of events_keyset: [start, end + 1 day).
+        lo = _day(flt.start).isoformat() if flt.start is not None else "-infinity"
+        hi = (_day(flt.end) + dt.timedelta(days=1)).isoformat() if flt.end is not None else "infinity"
+        return sql.SQL("(coalesce(event_date, 'infinity'::date) >= {}::date "
+                       "AND coalesce(event_date, 'infinity'::date) < {}::date)").format(
+            _bind(params, lo), _bind(params, hi))
     if isinstance(flt, MinConfidence):
         if flt.level not in CONFIDENCE_LEVELS:
             raise ValueError(f"unknown confidence level {flt.level!r}; use one of {', '.join(CONFIDENCE_LEVELS)}")
@@ -74,8 +75,10 @@ def _where(flt: Filter, params: list[Any]) -> sql.Composable:
             return sql.SQL("TRUE")
         conds = []
         for term in terms:
-            # strpos, not LIKE: no wildcard in a search word can mean anything to the server.
-            alts = [sql.SQL("strpos(search_text, {}) > 0").format(_bind(params, a)) for a in alternatives(term)]
+            # LIKE '%word%' so the trigram index can answer; the word's own %, _ and \ are escaped
+            # in the bound value, so no character a user types acts as a wildcard.
+            alts = [sql.SQL("search_text LIKE {}").format(_bind(params, "%" + _like_escape(a) + "%"))
+                    for a in alternatives(term)]
             conds.append(sql.SQL("(") + sql.SQL(" OR ").join(alts) + sql.SQL(")"))
         return sql.SQL("(") + sql.SQL(" AND ").join(conds) + sql.SQL(")")
     if isinstance(flt, BBox):  # also InView
@@ -93,6 +96,11 @@ def _where(flt: Filter, params: list[Any]) -> sql.Composable:
     raise TypeError(f"no SQL for the filter {type(flt).__name__}")
 
 
+def _like_escape(word: str) -> str:
+    """``word`` matched literally by LIKE (whose default escape character is the backslash)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _day(d: Any) -> dt.date:
     if isinstance(d, dt.datetime):
         return d.date()
@@ -106,8 +114,11 @@ _SELECT = sql.SQL(
     "e.fatalities, e.claim_area_km2, ST_X(e.geom), ST_Y(e.geom), {cats}, {texts}, "
     "(SELECT coalesce(json_agg(json_build_object('outlet', s.outlet, 'date', s.date, 'url', s.url, "
     "'title', s.title) ORDER BY s.ord), '[]') FROM katlas.sources s WHERE s.event_id = e.event_id) "
-    "FROM katlas.events e WHERE {where} ORDER BY e.event_id"
+    "FROM katlas.events e WHERE ({where})"
 )
+#: The list's order and the keyset pager's key: the day (undated events last), then the id. The
+#: expression matches the index ``events_keyset`` so a page is an index range scan.
+ORDER_KEY = sql.SQL("coalesce(e.event_date, 'infinity'::date), e.event_id")
 
 
 def count(conn: Any, flt: Filter = All()) -> int:
@@ -116,15 +127,25 @@ def count(conn: Any, flt: Filter = All()) -> int:
     return int(row[0])
 
 
-def read(conn: Any, flt: Filter = All()) -> EventTable:
-    """The events that pass ``flt``, filtered by the server, as an EventTable (ordered by id)."""
+def select(flt: Filter, tail: sql.Composable = sql.SQL(" ORDER BY e.event_id"),
+           tail_params: tuple[Any, ...] = ()) -> tuple[sql.Composed, list[Any]]:
+    """The statement reading the events that pass ``flt`` (then ``tail``: order, keyset, limit)."""
     cats = sql.SQL(", ").join(sql.SQL("e.") + sql.Identifier(c) for c in CATEGORICAL_FIELDS)
     texts = sql.SQL(", ").join(sql.SQL("e.") + sql.Identifier(c) for c in TEXT_FIELDS)
     cond, params = where(flt)
-    query = _SELECT.format(cats=cats, texts=texts, where=cond)
+    return _SELECT.format(cats=cats, texts=texts, where=cond) + tail, [*params, *tail_params]
+
+
+def read(conn: Any, flt: Filter = All()) -> EventTable:
+    """The events that pass ``flt``, filtered by the server, as an EventTable (ordered by id)."""
+    query, params = select(flt)
     with conn.cursor() as cur:
         cur.execute(query, params)
-        rows = cur.fetchall()
+        return rows_to_table(cur.fetchall())
+
+
+def rows_to_table(rows: list[tuple[Any, ...]]) -> EventTable:
+    """Rows of :func:`select` as an EventTable (in their order)."""
     n = len(rows)
     cols = list(zip(*rows)) if rows else [()] * (9 + len(CATEGORICAL_FIELDS) + len(TEXT_FIELDS) + 1)
 

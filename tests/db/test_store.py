@@ -146,7 +146,7 @@ def test_filters_reach_the_server_as_bound_parameters():
                                & DateRange(dt.date(2024, 8, 6), None) & BBox(1, 2, 3, 4))
     text = cond.as_string(None)
     assert "DROP" not in text and "a'b" not in text and "2024" not in text
-    assert text.count("%s") == len(params) == 5 + 1 + 1 + 4  # five search words, a side, a day, a box
+    assert text.count("%s") == len(params) == 5 + 1 + 2 + 4  # five search words, a side, two days, a box
 
 
 INJECTIONS = [

@@ -1,0 +1,91 @@
+"""What the map asks the server for: individual points in a sparse view, counted cells in a dense one.
+
+Above :data:`DENSITY_THRESHOLD` events in the view the server groups them with ``ST_SnapToGrid`` on
+a grid whose step follows the zoom (about :data:`CELL_PIXELS` screen pixels per cell), so a view of
+ten million events travels as a few thousand (cell, count) rows; below it the points themselves come
+back. Counting stops at the threshold (``LIMIT`` in a subquery), so deciding costs little in a
+sparse view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from atlas.model.filters import All, Filter
+
+from .query import where
+
+#: Above this many events in view the map gets cells, not points.
+DENSITY_THRESHOLD = 20_000
+#: The side of a cell on screen, in pixels, at any zoom.
+CELL_PIXELS = 16
+
+
+def cell_size_deg(zoom: float, cell_pixels: int = CELL_PIXELS) -> float:
+    """The grid step in degrees at a web-map ``zoom`` (256-pixel tiles, 360° at zoom 0)."""
+    return 360.0 / (256.0 * 2.0 ** float(zoom)) * cell_pixels
+
+
+@dataclass
+class MapData:
+    """The map's events for one view: ``kind`` 'points' (ids, lon, lat) or 'cells' (lon, lat, count)."""
+
+    kind: str
+    lon: np.ndarray
+    lat: np.ndarray
+    count: np.ndarray
+    ids: np.ndarray
+    cell_deg: float | None = None
+
+    @property
+    def events(self) -> int:
+        return int(self.count.sum())
+
+
+def _view(flt: Filter, bbox: tuple[float, float, float, float]) -> tuple[sql.Composable, list[Any]]:
+    cond, params = where(flt)
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    params = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), *params]  # the envelope comes first
+    return sql.SQL("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ({})").format(cond), params
+
+
+def cells(conn: Any, flt: Filter, bbox: tuple[float, float, float, float], cell_deg: float) -> MapData:
+    """The events in ``bbox`` that pass ``flt``, counted per grid cell (a cell's point: its centre)."""
+    if not cell_deg > 0:
+        raise ValueError("the cell size must be positive")
+    cond, params = _view(flt, bbox)
+    query = sql.SQL(
+        "SELECT ST_X(c), ST_Y(c), n FROM (SELECT ST_SnapToGrid(geom, %s) AS c, count(*) AS n "
+        "FROM katlas.events WHERE {} GROUP BY 1) g").format(cond)
+    rows = conn.execute(query, [float(cell_deg), *params]).fetchall()
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return MapData("cells", arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64), np.empty(0, dtype=object), cell_deg)
+
+
+def points(conn: Any, flt: Filter, bbox: tuple[float, float, float, float]) -> MapData:
+    """The events in ``bbox`` that pass ``flt``, one by one."""
+    cond, params = _view(flt, bbox)
+    rows = conn.execute(sql.SQL("SELECT event_id, ST_X(geom), ST_Y(geom) FROM katlas.events WHERE {}").format(cond),
+                        params).fetchall()
+    ids = np.array([r[0] for r in rows], dtype=object)
+    xy = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 2)
+    return MapData("points", xy[:, 0], xy[:, 1], np.ones(len(rows), dtype=np.int64), ids)
+
+
+def in_view_at_most(conn: Any, flt: Filter, bbox: tuple[float, float, float, float], limit: int) -> int:
+    """How many events in ``bbox`` pass ``flt``, counting no further than ``limit + 1``."""
+    cond, params = _view(flt, bbox)
+    query = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM katlas.events WHERE {} LIMIT %s) t").format(cond)
+    return int(conn.execute(query, [*params, int(limit) + 1]).fetchone()[0])
+
+
+def map_data(conn: Any, bbox: tuple[float, float, float, float], zoom: float, flt: Filter = All(),
+             threshold: int = DENSITY_THRESHOLD) -> MapData:
+    """Points when at most ``threshold`` events are in view, else cells sized for ``zoom``."""
+    if in_view_at_most(conn, flt, bbox, threshold) <= threshold:
+        return points(conn, flt, bbox)
+    return cells(conn, flt, bbox, cell_size_deg(zoom))

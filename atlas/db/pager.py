@@ -1,0 +1,83 @@
+"""Keyset pagination of the stored events, for a list that never loads the whole store.
+
+A page is the next ``size`` events after a key in the list's order (day, undated last, then id):
+``WHERE (day, id) > (key) ORDER BY day, id LIMIT size``, a range scan of the ``events_keyset``
+index however deep the page. An OFFSET would read and throw away every earlier row. The keys travel
+as bound parameters like every filter value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from atlas.model.filters import All, Filter
+from atlas.model.table import EventTable
+
+from .query import ORDER_KEY, rows_to_table, select
+
+
+@dataclass(frozen=True)
+class Key:
+    """A position in the list's order: the event's day (None: undated, which sort last) and id."""
+
+    day: dt.date | None
+    event_id: str
+
+    def params(self) -> tuple[str, str]:
+        return ("infinity" if self.day is None else self.day.isoformat(), self.event_id)
+
+
+def key_of(table: EventTable, row: int) -> Key:
+    """The key of ``table``'s row (a row of a page)."""
+    d = table.date[row]
+    day = None if np.isnat(d) else d.astype("datetime64[D]").item()
+    return Key(day, str(table.ids[row]))
+
+
+class KeysetPager:
+    """Pages of the events that pass one filter, in the list's order."""
+
+    def __init__(self, conn: Any, flt: Filter = All(), size: int = 200) -> None:
+        if size < 1:
+            raise ValueError("a page has at least one row")
+        self.conn = conn
+        self.filter = flt
+        self.size = size
+
+    def _page(self, key: Key | None, forward: bool) -> EventTable:
+        direction = sql.SQL("" if forward else " DESC")
+        order = sql.SQL(" ORDER BY coalesce(e.event_date, 'infinity'::date){d}, e.event_id{d}").format(d=direction)
+        limit = sql.SQL(" LIMIT {}").format(sql.Literal(int(self.size)))  # an int we checked
+        if key is None:
+            query, params = select(self.filter, order + limit)
+        else:
+            cmp = sql.SQL(">" if forward else "<")
+            tail = sql.SQL(" AND ({key}) {cmp} (%s::date, %s)").format(key=ORDER_KEY, cmp=cmp) + order + limit
+            query, params = select(self.filter, tail, key.params())
+        with self.conn.cursor() as cur:
+            cur.execute(query, params)
+            rows = cur.fetchall()
+        if not forward:
+            rows.reverse()
+        return rows_to_table(rows)
+
+    def first(self) -> EventTable:
+        """The first page."""
+        return self._page(None, True)
+
+    def after(self, key: Key) -> EventTable:
+        """The page that follows ``key`` (empty past the end)."""
+        return self._page(key, True)
+
+    def before(self, key: Key) -> EventTable:
+        """The page that ends just before ``key``, in the list's order."""
+        return self._page(key, False)
+
+    def last(self) -> EventTable:
+        """The last page."""
+        return self._page(None, False)

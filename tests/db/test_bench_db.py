@@ -1,0 +1,30 @@
+"""``main.py bench --db``: the store's cases run against a real server (figures not asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from atlas.cli import main as cli
+
+
+def test_bench_db_prints_push_filter_and_clear_lines_and_leaves_the_database_empty(pg_db, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert cli(["bench", "--db", pg_db, "--events", "3000", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for case in ("db_push", "db_filter_change", "db_filter_clear"):
+        assert case in printed
+    cases = {c["case"]: c for c in json.loads(out.read_text())["cases"]}
+    assert cases["db_push"]["goal_s"] == 60.0 * 3000 / 1_000_000
+    assert cases["db_filter_change"]["goal_s"] == cases["db_filter_clear"]["goal_s"] == 0.3
+    assert all(c["floor_s"] and c["floor_s"] > 0 for k, c in cases.items() if k != "db_push_search_index")
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('katlas')").fetchone()[0] is None
+
+
+def test_bench_db_refuses_a_database_that_holds_the_atlas_tables(store, capsys):
+    assert cli(["bench", "--db", store, "--events", "1000"]) != 0
+    assert "without the atlas's tables" in capsys.readouterr().err
+    with psycopg.connect(store) as conn:
+        assert conn.execute("SELECT count(*) FROM katlas.events").fetchone()[0] > 0
