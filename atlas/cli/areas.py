@@ -1,4 +1,8 @@
-"""``main.py areas``: the geodesic area per control status of each snapshot, optionally clipped."""
+"""``main.py areas``: the geodesic area per control status of each snapshot, optionally clipped.
+
+Without files it lists the dataset's dated area claims by kind of source (Ukrainian claims, Russian
+claims, independent estimates) and ``--chart`` draws them; the bundled reconstruction is a model and
+only used when asked for (``--reconstruction``), drawn on the chart as a range."""
 
 from __future__ import annotations
 
@@ -17,7 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="control-area files: DeepStateMap GeoJSON, GeoJSON with status + date, KML/KMZ, GeoPackage "
-                        "(none: the bundled approximate reconstruction of the Ukrainian-held area)")
+                        "(none: the dataset's area claims only)")
+    p.add_argument("--reconstruction", action="store_true",
+                   help="also use the bundled MODEL of the Ukrainian-held area (an approximate reconstruction "
+                        "from dated settlements, not a survey; the chart draws it as the range of its parameters)")
     p.add_argument("--clip", choices=CLI_REGIONS, help="only count the area inside this oblast or country")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--date", dest="as_of", type=parse_date, metavar="YYYY-MM-DD",
@@ -46,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from atlas.control.regions import RegionError, region_geometry, region_label
     from atlas.io.report import InputError
 
-    paths = [Path(f) for f in args.files] or [BUNDLED_RECONSTRUCTION]
+    paths = [Path(f) for f in args.files] + ([BUNDLED_RECONSTRUCTION] if args.reconstruction else [])
+    if not paths and (args.map or args.change or args.export):
+        raise CliError("--map, --change and --export need areas: give control-area FILES or --reconstruction")
     snaps = []
     for path in paths:
         try:
@@ -104,18 +113,27 @@ def run(args: argparse.Namespace) -> int:
             draw_chart(paths, snaps, args.clip, args.chart, args.size)
         if args.map:
             draw_map(series, region, args.clip, args.at, args.change, args.map, args.size)
+    claims = _claims() if not paths else []
     if args.json:
         doc = {"clip": args.clip, "clip_label": region_label(args.clip), "method":
                "geodesic (WGS84 ellipsoid, pyproj.Geod)", "snapshots": rows}
         if change:
             doc["change"] = change
+        if not paths:
+            doc["claims"] = [_claim_json(c) for c in claims]
         print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    if not paths:
+        _print_claims(claims)
+        for out in (args.chart,):
+            if out:
+                print(f"wrote {out}")
         return 0
     print(f"area of control, km² (geodesic), {region_label(args.clip)}")
     head = f"{'date':<10}  " + "  ".join(f"{STATUS_LABELS[s]:>15}" for s in STATUSES) + "  file"
     print(head)
     for r in rows:
-        mark = "  ≈ approximate reconstruction" if r["approximate"] else ""
+        mark = "  ≈ MODEL: approximate reconstruction, not a survey" if r["approximate"] else ""
         print(f"{r['date']:<10}  " + "  ".join(f"{r['areas_km2'][s]:>15,.1f}" for s in STATUSES)
               + f"  {r['file']}{mark}")
     if change:
@@ -126,3 +144,29 @@ def run(args: argparse.Namespace) -> int:
         if out:
             print(f"wrote {out}")
     return 0
+
+
+def _claims() -> list:
+    from atlas.control.claims import area_claims
+    from atlas.io import BUNDLED_EVENTS, read_events
+
+    table, _ = read_events(BUNDLED_EVENTS)
+    return area_claims(table)
+
+
+def _claim_json(c: object) -> dict[str, object]:
+    return {"event_id": c.event_id, "date": c.date.isoformat(), "date_precision": c.date_precision,  # type: ignore[attr-defined]
+            "km2": c.km2, "kind": c.kind, "source_kind": c.source_kind, "claimed_by": c.claimed_by,  # type: ignore[attr-defined]
+            "label": c.label, "title": c.title, "sources": list(c.sources)}  # type: ignore[attr-defined]
+
+
+def _print_claims(claims: list) -> None:
+    from atlas.control.claims import SOURCE_KIND_LABELS
+
+    print("area held by Ukraine in Kursk oblast, as claimed or estimated (km²), dated when said; "
+          "no files given, so no areas are computed (--reconstruction adds the bundled model)")
+    print(f"{'date':<10}  {'km²':>7}  {'kind of source':<22}  {'who':<26}  event")
+    for c in claims:
+        kind = SOURCE_KIND_LABELS[c.source_kind] + ("" if c.kind == "held" else ", change")
+        approx = "~" if c.date_precision > 1 else " "
+        print(f"{c.date.isoformat():<10}{approx} {c.km2:>7,.0f}  {kind:<22}  {c.label[:26]:<26}  {c.event_id}")

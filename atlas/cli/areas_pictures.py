@@ -35,10 +35,13 @@ def _events_model() -> object:
 def draw_chart(paths: list[Path], snaps: list[ControlSnapshot], clip: str | None, out: str,
                size: tuple[int, int]) -> None:
     """The dock's chart (atlas.render.area_chart) with the dock's default choices, alone, at the
-    requested size: the computed areas of each source and the dataset's claims."""
+    requested size: the dataset's claims by kind of source, the computed areas of each loaded source,
+    and the bundled reconstruction, when given, as its range."""
     app = _app()
     from atlas.control.chart_data import CHART_STATUSES_DEFAULT, chart_curves, group_by_source
     from atlas.control.claims import area_claims
+    from atlas.control.reconstruction import SOURCE as MODEL_SOURCE
+    from atlas.control.reconstruction import bundled_ranges
     from atlas.control.regions import region_geometry, region_label
     from atlas.render.area_chart import AreaChart
 
@@ -48,17 +51,22 @@ def draw_chart(paths: list[Path], snaps: list[ControlSnapshot], clip: str | None
         groups = {src: ControlSeries.of(s.clipped(region) for s in ser) for src, ser in groups.items()}
     model = _events_model()
     plot = AreaChart()
-    plot.setTitle(f"Areas of control, {region_label(clip)}: computed (geodesic) and claimed (stars)",
-                  size="11pt", color="#222")
+    ranges = {MODEL_SOURCE: bundled_ranges(clip)} if MODEL_SOURCE in groups else {}
+    what = "claims and estimates by kind of source, dated when said"
+    if groups:
+        what += "; areas computed from the loaded maps" if set(groups) - set(ranges) else ""
+        what += "; the reconstruction is a MODEL (its range)" if ranges else ""
+    where = region_label(clip) if clip else "in Kursk oblast"
+    plot.setTitle(f"Area held by Ukraine {where}: {what}", size="11pt", color="#222")
     curves = chart_curves(groups, CHART_STATUSES_DEFAULT, True)
     claims = area_claims(model.table)  # type: ignore[attr-defined]
-    plot.show_curves(curves, lambda src: groups[src].approximate, claims)  # the axes size to the data
+    plot.show_curves(curves, lambda src: groups[src].approximate, claims, ranges)  # the axes size to the data
     plot.resize(size[0], max(300, int(size[0] * 0.5)))
     plot.show()
     for _ in range(3):
         app.processEvents()  # type: ignore[attr-defined]
     # Again at the final size, so the legend and the headroom are anchored as on screen.
-    plot.show_curves(curves, lambda src: groups[src].approximate, claims)
+    plot.show_curves(curves, lambda src: groups[src].approximate, claims, ranges)
     app.processEvents()  # type: ignore[attr-defined]
     if not plot.grab().save(out):
         raise CliError(f"{out}: could not write the picture")

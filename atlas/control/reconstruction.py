@@ -11,6 +11,10 @@ Method (documented in data/control/SOURCES.md; ``tools/build_control_reconstruct
    vertices, and the buffers are added back (the hull never cuts a settlement's disc).
 4. The result is projected back to lon/lat and clipped to Kursk oblast from the bundled basemap
    (so nothing spills across the border into Sumy oblast).
+
+4 km and 0.35 are choices, not findings: :func:`area_range` recomputes each date with every buffer
+of :data:`BUFFER_CHOICES_KM` and every ratio of :data:`HULL_RATIO_CHOICES`, and the chart draws the
+model as the band between the smallest and the largest area, never as one line.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ HULL_RATIO = 0.35
 CENTRE = (35.2, 51.2)  # lon, lat of the projection centre (the Sudzha salient)
 DATES: tuple[str, ...] = ("2024-08-15", "2024-08-27", "2024-10-01", "2024-12-01", "2025-01-15",
                           "2025-02-15", "2025-03-08", "2025-03-13", "2025-03-20", "2025-04-26")
+#: The parameter choices whose spread is the model's range on the chart.
+BUFFER_CHOICES_KM: tuple[float, ...] = (3.0, 4.0, 5.0)
+HULL_RATIO_CHOICES: tuple[float, ...] = (0.2, 0.35, 0.5)
 LABEL = "approximate reconstruction, not a survey"
 SOURCE = "Kursk Atlas reconstruction from data/control/ua_held_settlements.csv (dated, sourced settlements)"
 
@@ -111,9 +118,47 @@ def held_area(points: list[tuple[float, float]], clip: BaseGeometry | None,
     return polygonal(lonlat)
 
 
+@dataclass(frozen=True)
+class ModelRange:
+    """The reconstruction's area on one date: its central parameter choice and the smallest and
+    largest over :data:`BUFFER_CHOICES_KM` × :data:`HULL_RATIO_CHOICES` (km², geodesic)."""
+
+    day: dt.date
+    low_km2: float
+    central_km2: float
+    high_km2: float
+
+
+def _held_points(rows: list[HeldSettlement], day: dt.date) -> list[tuple[float, float]]:
+    return [(r.lon, r.lat) for r in rows  # type: ignore[misc]
+            if r.use_in_geometry and r.lon is not None and r.lat is not None and r.held_on(day)]
+
+
+def area_range(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> ModelRange:
+    """The model's area on ``day`` under each of its parameter choices (see :class:`ModelRange`)."""
+    points = _held_points(rows, day)
+    areas = [geodesic_area_km2(held_area(points, clip, b, r))
+             for b in BUFFER_CHOICES_KM for r in HULL_RATIO_CHOICES]
+    central = geodesic_area_km2(held_area(points, clip))
+    return ModelRange(day, min(areas + [central]), central, max(areas + [central]))
+
+
+@lru_cache(maxsize=8)
+def bundled_ranges(region_key: str | None = None) -> tuple[ModelRange, ...]:
+    """The bundled model's range on each of its dates, inside Kursk oblast and, with ``region_key``
+    (a :mod:`atlas.control.regions` key), inside that region too."""
+    from .regions import region_geometry
+
+    clip = region_geometry("kursk")
+    if region_key:
+        clip = shapely.intersection(clip, region_geometry(region_key))
+    rows = load_settlements()
+    return tuple(area_range(rows, dt.date.fromisoformat(d), clip) for d in DATES)
+
+
 def snapshot_on(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> ControlSnapshot:
     held = [r for r in rows if r.use_in_geometry and r.lon is not None and r.lat is not None and r.held_on(day)]
-    geom = held_area([(r.lon, r.lat) for r in held], clip)  # type: ignore[misc]
+    geom = held_area(_held_points(rows, day), clip)
     names = ", ".join(r.name for r in held) or "none"
     return ControlSnapshot(day, {"ukrainian": geom} if not geom.is_empty else {}, SOURCE, LABEL,
                            approximate=True, notes=(f"settlements held: {names}",))
@@ -129,6 +174,7 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
         geom = snap.geometry("ukrainian")
         km2 = geodesic_area_km2(geom)
         held = [r.name for r in rows if r.use_in_geometry and r.lon is not None and r.held_on(day)]
+        rng = area_range(rows, day, clip)
         geom_json = mapping(shapely.set_precision(geom, 1e-5)) if not geom.is_empty else {
             "type": "MultiPolygon", "coordinates": []}
         feats.append({
@@ -136,6 +182,7 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
             "properties": {
                 "as_of": d, "status": "ukrainian", "approximate": True, "label": LABEL,
                 "area_km2": round(km2, 1), "area_sq_mi": round(km2_to_sq_mi(km2), 1),
+                "area_km2_low": round(rng.low_km2, 1), "area_km2_high": round(rng.high_km2, 1),
                 "settlements_held": held, "n_settlements_held": len(held),
                 "source": SOURCE,
             },
@@ -149,6 +196,8 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
         "source": SOURCE,
         "method": (f"held settlements on each date, each buffered {BUFFER_KM:g} km (azimuthal equidistant), "
                    f"concave hull (shapely.concave_hull, ratio {HULL_RATIO}) of the buffers plus the buffers, "
-                   "clipped to Kursk oblast (data/basemap/oblasts.geojson); see data/control/SOURCES.md"),
+                   "clipped to Kursk oblast (data/basemap/oblasts.geojson); area_km2_low/high: the smallest and "
+                   f"largest area over buffers {', '.join(f'{b:g}' for b in BUFFER_CHOICES_KM)} km and ratios "
+                   f"{', '.join(f'{r:g}' for r in HULL_RATIO_CHOICES)}; see data/control/SOURCES.md"),
         "features": feats,
     }

@@ -1,23 +1,39 @@
-"""The areas-of-control chart: area over time per source and status, with the dataset's dated
-area claims as stars (hover for their sources). One widget for the dock and for ``main.py areas
---chart``, so the picture a script writes is the chart the analyst sees."""
+"""The areas-of-control chart: who said how much ground Ukraine held in Kursk oblast, and when.
+
+By default it draws the dataset's dated area claims as one series per kind of source (the Ukrainian
+side's claims, the Russian side's, independent estimates), each point labelled with who said it and
+hoverable for its sources. Areas computed from loaded maps (DeepState, ISW KML) are curves per source
+and status; the bundled reconstruction, when the user opts in, is drawn as a range: the band between
+the smallest and largest areas its parameter choices give, labelled a model. One widget for the dock
+and for ``main.py areas --chart``, so the picture a script writes is the chart the analyst sees."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 
 from atlas.control.chart_data import Curves, day_timestamp
-from atlas.control.claims import AreaClaim
+from atlas.control.claims import SOURCE_KIND_LABELS, AreaClaim, claim_series, group_label, label_groups
 from atlas.control.model import STATUS_LABELS
+from atlas.control.reconstruction import ModelRange
 
 from .control_layer import STATUS_STYLE
 
 _PEN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+#: colour and symbol of each kind of source; the sides' colours follow the map (Ukrainian blue,
+#: Russian red), independent estimates are green.
+KIND_STYLE: dict[str, tuple[str, str]] = {"ukrainian": ("#1f5fbf", "o"), "russian": ("#c62828", "s"),
+                                          "independent": ("#2e7d32", "t1")}
+#: Where a kind's labels sit: the sides' above their points, the independent estimates' below, so
+#: that a side's claim and an estimate of the same days do not print over each other.
+_LABEL_ANCHOR = {"ukrainian": (0.5, 1.15), "russian": (0.5, 1.15), "independent": (0.5, -0.2)}
+MODEL_COLOUR = "#6a3fb5"
 
 
 def plain_tip(x: float, y: float, data: AreaClaim) -> str:
@@ -32,34 +48,42 @@ class AreaChart(pg.PlotWidget):
         super().__init__(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.setBackground("w")
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.setLabel("left", "area, km² (geodesic)")
+        self.setLabel("left", "area held by Ukraine, km²")
         self.legend = self.addLegend(offset=(-6, 6), labelTextSize="8pt", labelTextColor="#222",
                                      brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
         self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#444", width=1, style=Qt.PenStyle.DashLine))
         self.addItem(self.cursor_line, ignoreBounds=True)
         self.claim_items: list[pg.ScatterPlotItem] = []
-        self.curve_items: list[pg.PlotDataItem] = []
+        self.curve_items: list[pg.GraphicsObject] = []
+        self.label_items: list[pg.TextItem] = []
 
     def set_cursor(self, day: dt.date | None) -> None:
         if day is not None:
             self.cursor_line.setValue(day_timestamp(day))
 
     def show_curves(self, curves: Curves, approximate: Callable[[str], bool],
-                    claims: Sequence[AreaClaim] | None) -> None:
-        """Plot ``curves`` (atlas.control.chart_data); a survey-like source (a map) draws solid, a
-        modelled one (``approximate``) dashed with diamonds; ``claims`` as symbols (None: none)."""
-        for item in self.curve_items + self.claim_items:
+                    claims: Sequence[AreaClaim] | None,
+                    model_ranges: Mapping[str, Sequence[ModelRange]] | None = None) -> None:
+        """Plot ``curves`` (atlas.control.chart_data): a survey-like source (a map) solid, a modelled
+        one (``approximate``) dashed, or as its range where ``model_ranges`` has it; ``claims`` as one
+        labelled series per kind of source (None: none)."""
+        for item in self.curve_items + self.claim_items + self.label_items:
             self.removeItem(item)
-        self.curve_items, self.claim_items = [], []
+        self.curve_items, self.claim_items, self.label_items = [], [], []
         self.legend.clear()
+        ranges = model_ranges or {}
         sources = list(dict.fromkeys(src for src, _status in curves))
         surveys = [src for src in sources if not approximate(src)]
         styles = {src: _PEN_STYLES[[0, 2, 3][i % 3]] for i, src in enumerate(surveys)}
         top = 0.0
+        for src, rs in ranges.items():
+            top = max(top, self._draw_range(rs))
         for (src, status), (xs, ys) in curves.items():
-            colour = STATUS_STYLE[status][0] if status in STATUS_STYLE else "#6a3fb5"
+            if src in ranges:
+                continue  # the model is drawn as its range
+            colour = STATUS_STYLE[status][0] if status in STATUS_STYLE else MODEL_COLOUR
             approx = approximate(src)
-            short = "bundled reconstruction (≈ approximate)" if approx else (src if len(src) <= 34 else src[:33] + "…")
+            short = "model (reconstruction, ≈)" if approx else (src if len(src) <= 34 else src[:33] + "…")
             curve = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine if approx
                                                          else styles.get(src, Qt.PenStyle.SolidLine)),
                                     symbol="d" if approx else "o", symbolSize=7,
@@ -68,19 +92,64 @@ class AreaChart(pg.PlotWidget):
             self.addItem(curve)
             self.curve_items.append(curve)
             top = max(top, float(ys.max()))
-        for kind, symbol, colour, label in (("held", "star", "#111111", "claimed held area (dataset)"),
-                                            ("change", "t", "#7b1fa2", "claimed change, not a held area")):
-            cs = [c for c in claims or () if c.kind == kind]
-            if not cs:
-                continue
-            scatter = pg.ScatterPlotItem(
-                x=[day_timestamp(c.date) for c in cs], y=[c.km2 for c in cs], data=cs, symbol=symbol, size=13,
-                brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8), hoverable=True,
-                hoverSize=17, tip=plain_tip, name=label)
-            self.addItem(scatter)
-            self.claim_items.append(scatter)
-            top = max(top, max(c.km2 for c in cs))
+        if claims:
+            top = max(top, self._draw_claims(list(claims)))
         # Headroom above the data for the legend, which sits in the top right corner.
         if top > 0:
             self.setYRange(-0.02 * top, top * (1.25 + 0.09 * len(self.legend.items)), padding=0)
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+
+    def _draw_range(self, rs: Sequence[ModelRange]) -> float:
+        """The reconstruction as a band from its smallest to its largest area over the parameter
+        choices, with its central choice dashed: a model's spread, not a measurement."""
+        if not rs:
+            return 0.0
+        xs = np.array([day_timestamp(r.day) for r in rs])
+        lo = pg.PlotDataItem(xs, [r.low_km2 for r in rs], pen=pg.mkPen(MODEL_COLOUR, width=0.8))
+        hi = pg.PlotDataItem(xs, [r.high_km2 for r in rs], pen=pg.mkPen(MODEL_COLOUR, width=0.8))
+        band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(106, 63, 181, 55))
+        mid = pg.PlotDataItem(xs, [r.central_km2 for r in rs], symbol="d", symbolSize=6,
+                              symbolBrush=MODEL_COLOUR, symbolPen=MODEL_COLOUR,
+                              pen=pg.mkPen(MODEL_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
+                              name="MODEL (reconstruction): range over its parameter choices")
+        for item in (band, lo, hi, mid):
+            self.addItem(item)
+            self.curve_items.append(item)
+        return max(r.high_km2 for r in rs)
+
+    def _draw_claims(self, claims: list[AreaClaim]) -> float:
+        top = 0.0
+        font = QFont()
+        font.setPointSizeF(7.5)
+        for kind, cs in claim_series(claims).items():
+            colour, symbol = KIND_STYLE[kind]
+            xs = [day_timestamp(c.date) for c in cs]
+            ys = [c.km2 for c in cs]
+            line = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=1.2))
+            scatter = pg.ScatterPlotItem(x=xs, y=ys, data=cs, symbol=symbol, size=10,
+                                         brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8),
+                                         hoverable=True, hoverSize=14, tip=plain_tip,
+                                         name=f"{SOURCE_KIND_LABELS[kind]} (dated when said)")
+            self.addItem(line)
+            self.addItem(scatter)
+            self.curve_items.append(line)
+            self.claim_items.append(scatter)
+            below = _LABEL_ANCHOR[kind][1] < 0
+            for group in label_groups(cs):
+                peak = (min if below else max)(group, key=lambda c: c.km2)
+                text = pg.TextItem(group_label(group), color=colour, anchor=_LABEL_ANCHOR[kind])
+                text.setFont(font)
+                text.setPos(day_timestamp(peak.date), peak.km2)
+                self.addItem(text)
+                self.label_items.append(text)
+            top = max(top, max(ys))
+        changes = [c for c in claims if c.kind == "change"]
+        if changes:
+            scatter = pg.ScatterPlotItem(
+                x=[day_timestamp(c.date) for c in changes], y=[c.km2 for c in changes], data=changes,
+                symbol="t", size=11, brush=pg.mkBrush("#7b1fa2"), pen=pg.mkPen("w", width=0.8),
+                hoverable=True, hoverSize=15, tip=plain_tip, name="claimed change (retaken), not a held area")
+            self.addItem(scatter)
+            self.claim_items.append(scatter)
+            top = max(top, max(c.km2 for c in changes))
+        return top

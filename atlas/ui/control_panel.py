@@ -52,7 +52,8 @@ from atlas.control.model import (
     ControlSnapshot,
     km2_to_sq_mi,
 )
-from atlas.control.reconstruction import RECONSTRUCTION
+from atlas.control.reconstruction import RECONSTRUCTION, ModelRange, bundled_ranges
+from atlas.control.reconstruction import SOURCE as MODEL_SOURCE
 from atlas.control.regions import REGIONS, region_label
 from atlas.io.report import ImportReport
 from atlas.model import AtlasModel
@@ -479,14 +480,24 @@ class ControlAreasPanel(QWidget):
         return chart_curves({src: self.series(src) for src in self.groups}, statuses, self.state.chart_sum,
                             self.areas)
 
+    def model_ranges(self) -> dict[str, tuple[ModelRange, ...]]:
+        """The bundled reconstruction's range (its parameter choices' spread), when it is loaded."""
+        if MODEL_SOURCE not in self.groups:
+            return {}
+        return {MODEL_SOURCE: bundled_ranges(self.clip or None)}
+
     def refresh_chart(self, *_: object) -> None:
+        ranges = self.model_ranges()
         self.plot.show_curves(self.chart_data(), lambda src: self.groups[src].approximate,
-                              self.claims() if self.state.chart_claims else None)
+                              self.claims() if self.state.chart_claims else None, ranges)
         where = region_label(self.clip or None)
         approx = any(self.groups[s].approximate for s in self.groups)
         self.chart_title.setText(
-            f"Area per status {where} (computed, geodesic) and the dataset's claims (stars; hover for "
-            f"sources)." + (f" Dashed, diamonds: the bundled {APPROX_TEXT}." if approx else ""))
+            f"Area held by Ukraine {where}: claims and estimates by kind of source, dated when said "
+            f"(hover for sources)"
+            + ("; areas computed from the loaded maps (geodesic)" if set(self.groups) - set(ranges) else "")
+            + (f". Band: the bundled {APPROX_TEXT}, a MODEL, as the range of its parameter choices."
+               if ranges else (f". Dashed, diamonds: the bundled {APPROX_TEXT}." if approx else ".")))
         self.plot.set_cursor(self.date)
 
     @property

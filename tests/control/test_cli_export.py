@@ -46,15 +46,16 @@ def test_areas_json_for_a_deepstate_file_clipped_to_kursk(tmp_path: Path) -> Non
     assert unclipped["areas_km2"]["russian"] > 1000
 
 
-def test_areas_without_files_reports_the_bundled_reconstruction() -> None:
-    r = run("--json")
+def test_areas_reconstruction_only_when_asked() -> None:
+    r = run("--reconstruction", "--json")
     assert r.returncode == 0, r.stderr
     snaps = json.loads(r.stdout)["snapshots"]
     assert len(snaps) >= 10 and all(s["approximate"] for s in snaps)
     by_date = {s["date"]: s["areas_km2"]["ukrainian"] for s in snaps}
-    assert by_date["2024-08-27"] > by_date["2025-03-13"] > by_date["2025-04-26"] == 0.0
-    table = run()
-    assert table.returncode == 0 and "approximate reconstruction" in table.stdout
+    assert by_date["2024-08-27"] > by_date["2025-03-13"] > by_date["2025-04-26"] > 0.0
+    table = run("--reconstruction")
+    assert table.returncode == 0 and "MODEL: approximate reconstruction" in table.stdout
+    assert "reconstruction" not in run().stdout.split("(--reconstruction")[0]
 
 
 def test_areas_exit_with_one_line_for_undated_unreadable_or_missing_files(tmp_path: Path) -> None:

@@ -78,7 +78,9 @@ def test_bundled_file_is_what_the_build_writes_and_is_labelled_approximate() -> 
         assert g.is_empty or kursk.buffer(1e-4).contains(g)  # clipped to the oblast
         assert geodesic_area_km2(g) == pytest.approx(p["area_km2"], abs=0.2)
     areas = [f["properties"]["area_km2"] for f in doc["features"]]
-    assert areas[0] > 500 and areas[-1] == 0.0
+    # Never empty while a source still reports ground held: Russia's claim of 26 Apr 2025 to have retaken
+    # Gornal was denied by Ukraine (KA-0104) and DeepState still showed about 56 km² on 30 Apr.
+    assert areas[0] > 500 and 10 < areas[-1] < 60
     assert areas == sorted(areas, reverse=True)  # the table only ever loses settlements after August
     snaps, _ = read_control(RECONSTRUCTION)
     assert len(snaps) == len(DATES) and all(s.approximate for s in snaps)
