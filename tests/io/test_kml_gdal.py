@@ -188,7 +188,7 @@ def test_areas_cli_exports_kml(tmp_path: Path) -> None:
     from atlas.launcher import main
 
     out = tmp_path / "areas.kml"
-    assert main(["areas", "--export", str(out)]) == 0
+    assert main(["areas", "--reconstruction", "--export", str(out)]) == 0
     snaps, _ = read_control(out)
     assert len(snaps) >= 5 and all(s.statuses == ("ukrainian",) for s in snaps)
     assert np.all(np.diff([s.as_of.toordinal() for s in snaps]) > 0)
