@@ -107,3 +107,9 @@ def test_layout_is_for_one_picture(tmp_path: Path, extra: list[str]) -> None:
                        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode != 0 and "--layout" in r.stderr
     assert not (tmp_path / "l.json").exists()
+
+
+def test_names_keep_out_of_the_areas_of_control_legend(tmp_path: Path) -> None:
+    data = render_layout(tmp_path, "control", "--control", "2024-09-01")
+    assert "control_legend" in {d["kind"] for d in data["decorations"]}
+    check_page(data, "Sudzha")
