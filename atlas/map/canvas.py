@@ -88,7 +88,7 @@ class SceneItem(pg.GraphicsObject):
         p.resetTransform()
         dpr = widget.devicePixelRatioF()
         for part in ("base", "labels"):
-            key = (vp, dpr, self.scene_layers.static_key(part))
+            key = (vp, dpr, self.scene_layers.static_key(part, vp))
             got = self._caches.get(part)
             if got is None or got[0] != key:
                 img = QImage(int(w * dpr), int(h * dpr), QImage.Format.Format_ARGB32_Premultiplied)

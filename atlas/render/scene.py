@@ -271,12 +271,18 @@ class MapScene:
             layer.draw(p, vp)
             p.restore()
 
-    def static_key(self, part: str | None = None) -> tuple[object, ...]:
+    def static_key(self, part: str | None = None, vp: Viewport | None = None) -> tuple[object, ...]:
         """What the cached static layers depend on (all of them, or one ``part`` of :meth:`paint`);
-        the names also depend on the selection they keep clear of."""
+        the names also depend on the selection they keep clear of and, given the viewport, on
+        where dynamic layers put their boxes (the areas-of-control legend grows with its date line)."""
         start = self._label_start() if part is not None else 0
         key = tuple((lyr.key, lyr.version, lyr.visible, lyr.opacity) for i, lyr in enumerate(self.layers)
                     if not lyr.dynamic and not (part == "base" and i >= start) and not (part == "labels" and i < start))
         if part != "base":
             key += (("selection", self.selection.version, self.selection.visible),)
+            if vp is not None:
+                for lyr in self.layers:
+                    reserved = getattr(lyr, "label_reserved", None)
+                    if lyr.dynamic and lyr.visible and lyr.opacity > 0 and callable(reserved):
+                        key += (tuple(reserved(vp)),)
         return key

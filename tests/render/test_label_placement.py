@@ -222,3 +222,34 @@ def test_aggregated_markers_are_the_obstacles_at_a_hundred_thousand_events(qapp)
     for p in placed:
         for a, b in zip(ax.tolist(), ay.tolist()):
             assert not overlaps(p.box, (a - r, b - r, a + r, b + r)), p.text
+
+
+def test_a_dynamic_legend_that_grows_re_places_the_names(qapp) -> None:
+    """The areas-of-control legend is redrawn on every paint (its date line follows the
+    timeline): when its box changes, the names' cache key changes, and the names move out."""
+    from atlas.render.layers import MapLayer
+
+    class Legend(MapLayer):
+        key, dynamic = "test_legend", True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.box = (0.0, 0.0, 10.0, 10.0)
+
+        def draw(self, p, vp) -> None:
+            pass
+
+        def label_reserved(self, vp):
+            return [("control_legend", self.box)]
+
+    vp = sudzha_view()
+    s = MapScene(None)
+    legend = Legend()
+    s.insert(legend)
+    lab0 = sudzha_label(s, vp)
+    before = s.static_key("labels", vp)
+    base = s.static_key("base", vp)
+    legend.box = lab0.box
+    assert s.static_key("labels", vp) != before and s.static_key("base", vp) == base
+    lab = sudzha_label(s, vp)
+    assert lab is not None and not overlaps(lab.box, lab0.box)
