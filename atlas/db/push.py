@@ -194,11 +194,12 @@ def _stage_and_merge(cur: Any, table: EventTable, source: str, import_id: int,
     names = ", ".join(PLAIN_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*PLAIN_COLUMNS[1:], "geom", "written_by",
                                                         "written_at", "source_file", "import_id"))
+    # A replaced event's version moves on, so an edit begun before this publish is a conflict.
     cur.execute(
         f"INSERT INTO katlas.events ({names}, geom, written_by, written_at, source_file, import_id) "
         f"SELECT {names}, CASE WHEN lon IS NULL OR lat IS NULL THEN NULL "
         "ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END, current_user, now(), %s, %s "
-        f"FROM push_stage ON CONFLICT (event_id) DO UPDATE SET {updates}",
+        f"FROM push_stage ON CONFLICT (event_id) DO UPDATE SET {updates}, version = katlas.events.version + 1",
         (source, import_id))
     lap("insert")
     cur.execute("DELETE FROM katlas.sources s USING push_stage p WHERE s.event_id = p.event_id")

@@ -85,6 +85,31 @@ CREATE INDEX events_keyset ON katlas.events ((coalesce(event_date, 'infinity'::d
 DROP INDEX katlas.events_date;
 """
 
+# Version 3: editing with history and live updates. Each event has a version that every change
+# moves on (an edit names the version it started from: atlas/db/edit.py); events_history keeps
+# each edit's previous and new values; a statement-level trigger tells listening windows that
+# events changed (one notification per statement, so a 1M-row publish is one, not a million).
+_V3 = """
+ALTER TABLE katlas.events ADD COLUMN version integer NOT NULL DEFAULT 1;
+CREATE TABLE katlas.events_history (
+    history_id  bigserial PRIMARY KEY,
+    event_id    text NOT NULL,
+    version     integer NOT NULL,
+    changed_by  text NOT NULL DEFAULT current_user,
+    changed_at  timestamptz NOT NULL DEFAULT now(),
+    old_values  jsonb NOT NULL,
+    new_values  jsonb NOT NULL
+);
+CREATE INDEX events_history_event ON katlas.events_history (event_id, history_id);
+CREATE FUNCTION katlas.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('katlas_events', TG_OP);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON katlas.events
+    FOR EACH STATEMENT EXECUTE FUNCTION katlas.notify_events();
+"""
+
 #: The secondary indexes of the current layout. A large publish drops and rebuilds them (push.py);
 #: ``db migrate`` recreates any that a publish interrupted after its commit left missing.
 LAYOUT_INDEXES: dict[str, str] = {
@@ -97,7 +122,7 @@ LAYOUT_INDEXES: dict[str, str] = {
 }
 
 #: MIGRATIONS[i] takes the layout from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -124,6 +149,9 @@ def _grant(conn: Any) -> None:
         conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA katlas TO {role}")
     if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (EDIT_ROLE,)).fetchone():
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON katlas.events, katlas.sources, katlas.imports TO {EDIT_ROLE}")
+        if conn.execute("SELECT to_regclass('katlas.events_history') IS NOT NULL").fetchone()[0]:
+            # The history is appended to, never rewritten, by editors.
+            conn.execute(f"GRANT INSERT ON katlas.events_history TO {EDIT_ROLE}")
         conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA katlas TO {EDIT_ROLE}")
 
 
