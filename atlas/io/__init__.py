@@ -9,7 +9,9 @@ from atlas.model.table import EventTable
 
 from .csv_events import MappingNeeded, read_csv
 from .geojson_events import read_geojson
-from .export import WRITERS, write_events
+from .export import WRITERS, write_events, writer_for
+from .geoparquet_events import read_geoparquet
+from .ogr_events import read_ogr
 from .gpkg_events import read_gpkg
 from .kml_events import read_kml
 from .input_guard import check_regular_file
@@ -27,6 +29,12 @@ READERS: dict[str, Reader] = {
     ".kml": read_kml,
     ".kmz": read_kml,
     ".gpkg": read_gpkg,
+    ".fgb": read_ogr,
+    ".shp": read_ogr,
+    ".shp.zip": read_ogr,
+    ".zip": read_ogr,
+    ".parquet": read_geoparquet,
+    ".geoparquet": read_geoparquet,
 }
 
 #: The bundled curated dataset, opened when the app starts with no files.
@@ -56,4 +64,4 @@ def read_many(paths: Sequence[str | Path]) -> tuple[EventTable, list[ImportRepor
 
 
 __all__ = ["BUNDLED_EVENTS", "READERS", "WRITERS", "ImportReport", "InputError", "MappingNeeded", "Problem",
-           "read_events", "read_many", "write_events"]
+           "read_events", "read_many", "write_events", "writer_for"]

@@ -1,4 +1,5 @@
-"""Write events: CSV (ACLED-compatible), GeoJSON (RFC 7946, the project schema), KML, KMZ, GeoPackage.
+"""Write events: CSV (ACLED-compatible), GeoJSON (RFC 7946, the project schema), KML, KMZ, GeoPackage;
+FlatGeobuf and Shapefile (atlas.io.ogr_events), GeoParquet (atlas.io.geoparquet_events).
 
 Every writer writes every field and every extra column, so that reading an export back gives the
 same events (tests/io/test_roundtrip.py checks this per format with hypothesis). Files are written
@@ -319,7 +320,32 @@ def _gpkg_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None
     return write_gpkg(table, path, rows)
 
 
-#: Output suffix → writer(table, path, rows) -> rows written.
+def _fgb_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .ogr_events import write_fgb
+
+    return write_fgb(table, path, rows)
+
+
+def _shp_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .ogr_events import write_shp
+
+    return write_shp(table, path, rows)
+
+
+def _shp_zip_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .ogr_events import write_shp_zip
+
+    return write_shp_zip(table, path, rows)
+
+
+def _geoparquet_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .geoparquet_events import write_geoparquet
+
+    return write_geoparquet(table, path, rows)
+
+
+#: Output suffix → writer(table, path, rows) -> rows written. A two-part suffix (``.shp.zip``)
+#: is looked up before the last one.
 WRITERS: dict[str, Writer] = {
     ".csv": write_csv,
     ".geojson": write_geojson,
@@ -327,7 +353,19 @@ WRITERS: dict[str, Writer] = {
     ".kml": write_kml,
     ".kmz": write_kmz,
     ".gpkg": _gpkg_writer,
+    ".fgb": _fgb_writer,
+    ".shp": _shp_writer,
+    ".shp.zip": _shp_zip_writer,
+    ".zip": _shp_zip_writer,
+    ".parquet": _geoparquet_writer,
+    ".geoparquet": _geoparquet_writer,
 }
+
+
+def writer_for(path: str | Path) -> Writer | None:
+    """The writer of a file name's suffix (``.shp.zip`` before ``.zip``), or None."""
+    p = Path(path)
+    return WRITERS.get("".join(p.suffixes[-2:]).lower()) or WRITERS.get(p.suffix.lower())
 
 
 def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
@@ -335,7 +373,7 @@ def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None
     """Write the rows (all when None) in the format of the path's suffix. Returns rows written.
     ``excel`` asks for the Excel dialect of CSV (:func:`write_csv`); other formats refuse it."""
     path = Path(path)
-    writer = WRITERS.get(path.suffix.lower())
+    writer = writer_for(path)
     if writer is None:
         raise ValueError(f"cannot write {path.suffix or 'files without a suffix'}; writable: {', '.join(sorted(WRITERS))}")
     if not path.parent.exists():

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.io import READERS, WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io import READERS, ImportReport, InputError, read_events, write_events, writer_for
 from atlas.io.csv_events import peek_columns, read_csv
 from atlas.io.progress import ImportCancelled, reporting
 from atlas.io.report import loaded_message
@@ -334,6 +334,10 @@ EXPORT_FILTERS: dict[str, str] = {
     "KML (*.kml)": ".kml",
     "KMZ (*.kmz)": ".kmz",
     "GeoPackage (*.gpkg)": ".gpkg",
+    "FlatGeobuf (*.fgb)": ".fgb",
+    "Shapefile (*.shp)": ".shp",
+    "Shapefile, zipped (*.shp.zip)": ".shp.zip",
+    "GeoParquet (*.parquet)": ".parquet",
 }
 
 
@@ -351,7 +355,7 @@ def export_events_dialog(parent: QWidget, model: AtlasModel) -> Path | None:
     if not path_s:
         return None
     path = Path(path_s)
-    if path.suffix.lower() not in WRITERS:
+    if writer_for(path) is None:
         path = path.with_suffix(EXPORT_FILTERS.get(flt, ".geojson"))
     s.setValue("paths/last_export_dir", str(path.parent))
     s.setValue("paths/last_export_filter", flt)
@@ -387,7 +391,7 @@ class ImportFeature(Feature):
                                           "Open more event files beside the loaded ones (each is a source of its own)")
         self.act_export_events = host.action("Export &events…", "Ctrl+Shift+E",
                                              lambda: export_events_dialog(window, host.model),  # type: ignore[arg-type]
-                                             "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ or GeoPackage")
+                                             "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ, GeoPackage, FlatGeobuf, Shapefile or GeoParquet")
         self.act_dedupe = host.action("Resolve &duplicate ids (keep newest)", "Ctrl+Alt+U", self.dedupe,
                                       "Imports keep duplicates as ID#2, ID#3; this keeps one row per id: the newest timestamp")
         menu = host.menu("file")

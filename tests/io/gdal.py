@@ -22,7 +22,8 @@ _RIVALS = {"KML": ["LIBKML"], "LIBKML": ["KML"], "GPKG": []}
 @functools.cache
 def _drivers() -> frozenset[str]:
     out = subprocess.run([str(OGRINFO), "--formats"], capture_output=True, text=True, timeout=60).stdout
-    return frozenset(m.group(1) for m in re.finditer(r"^\s*(\S+)\s+-", out, re.MULTILINE))
+    # Names may hold spaces ("ESRI Shapefile -vector- (rw+v): ...").
+    return frozenset(m.group(1) for m in re.finditer(r"^\s*(\S.*?)\s+-(?:raster|vector|multidimensional|gnm)", out, re.MULTILINE))
 
 
 def require(driver: str) -> None:

@@ -1,0 +1,162 @@
+"""GeoParquet events (``.parquet``, ``.geoparquet``), read and written with pyarrow and shapely.
+
+GeoParquet 1.1 (geoparquet.org): a Parquet file whose key/value metadata ``geo`` names the
+primary geometry column, its encoding and CRS. The GDAL in pyogrio's wheel has no Parquet driver,
+so the atlas reads and writes the format itself — Arrow is already its CSV parser and search index.
+
+Reading: the ``geo`` metadata is required (a plain Parquet file is refused: it has no geometry to
+place an event); the primary column's geometries are WKB (``encoding: WKB``) or GeoArrow's native
+``point``/``multipoint`` encodings; a CRS other than WGS 84 longitude/latitude (PROJJSON) is
+transformed with pyproj; no ``crs`` member means OGC:CRS84 as the specification says. The file is
+checked by the shared guard (a regular file of bounded size) and its row count and column count
+are bounded before anything is decoded.
+
+Writing: the typed columns of atlas.io.feature_events (dates as Parquet dates, precisions as
+integers, ACLED's numeric extras as numbers), a WKB ``geometry`` column and the ``geo`` metadata
+(version 1.1.0, ``geometry_types: ["Point"]``, the bounding box; the CRS left out, which means
+OGC:CRS84, WGS 84 longitude/latitude).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+from atlas.model.table import EventTable
+
+from .atomic import atomic_path
+from .feature_events import cell_text, events_from_features, geometries, point_wkb, typed_columns, wgs84_bounds
+from .input_guard import check_regular_file
+from .report import ImportReport, InputError
+
+GEOPARQUET_VERSION = "1.1.0"
+MAX_PARQUET_BYTES = 2 << 30
+MAX_PARQUET_ROWS = 20_000_000
+MAX_PARQUET_COLUMNS = 2_000
+#: The ``geo`` metadata is a small JSON document; a huge one is not GeoParquet.
+MAX_GEO_METADATA_BYTES = 1 << 20
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def _geo_metadata(pf: pq.ParquetFile, path: Path) -> dict[str, Any]:
+    kv = pf.schema_arrow.metadata or {}
+    raw = kv.get(b"geo")
+    if raw is None:
+        raise InputError(path, "a Parquet file without GeoParquet 'geo' metadata: no geometry column to place events")
+    if len(raw) > MAX_GEO_METADATA_BYTES:
+        raise InputError(path, "its 'geo' metadata is larger than 1 MB; refused")
+    from .input_guard import parse_json
+
+    geo = parse_json(raw, path, "GeoParquet 'geo' metadata")
+    if not isinstance(geo, dict) or not isinstance(geo.get("columns"), dict) or not geo["columns"]:
+        raise InputError(path, "its 'geo' metadata names no geometry columns")
+    return geo
+
+
+def _transform(crs: Any, path: Path, report: ImportReport) -> Any:
+    if crs is None:
+        return None  # OGC:CRS84
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        src = CRS.from_json_dict(crs) if isinstance(crs, dict) else CRS.from_user_input(crs)
+    except (CRSError, TypeError, ValueError) as exc:
+        raise InputError(path, f"its geometry CRS is not one pyproj knows ({_one_line(exc)})") from None
+    wgs84 = CRS.from_epsg(4326)
+    if src.equals(wgs84, ignore_axis_order=True) or src == CRS.from_user_input("OGC:CRS84"):
+        return None
+    report.notes.append(f"coordinates transformed from {src.name} to WGS 84")
+    return Transformer.from_crs(src, wgs84, always_xy=True).transform
+
+
+def _native_points(col: pa.ChunkedArray, encoding: str) -> list[Any]:
+    """GeoArrow ``point`` (struct x, y) or ``multipoint`` (list of them) as shapely geometries."""
+    out: list[Any] = []
+    for v in col.to_pylist():
+        if v is None:
+            out.append(None)
+        elif encoding == "point":
+            out.append(shapely.Point(v["x"], v["y"]) if v.get("x") is not None else shapely.Point())
+        else:
+            out.append(shapely.MultiPoint([(p["x"], p["y"]) for p in v]) if v else shapely.MultiPoint())
+    return out
+
+
+def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
+    path = Path(path)
+    st = check_regular_file(path)
+    if st.st_size > MAX_PARQUET_BYTES:
+        raise InputError(path, f"is {st.st_size / 2**20:,.0f} MB, more than the {MAX_PARQUET_BYTES / 2**20:,.0f} MB the atlas reads")
+    report = ImportReport(str(path), "GeoParquet")
+    try:
+        pf = pq.ParquetFile(path)
+        if pf.metadata.num_rows > MAX_PARQUET_ROWS or pf.metadata.num_columns > MAX_PARQUET_COLUMNS:
+            raise InputError(path, f"has {pf.metadata.num_rows:,} rows and {pf.metadata.num_columns:,} columns, more than "
+                                   f"the {MAX_PARQUET_ROWS:,} and {MAX_PARQUET_COLUMNS:,} the atlas reads")
+        geo = _geo_metadata(pf, path)
+        primary = geo.get("primary_column")
+        if not isinstance(primary, str) or primary not in geo["columns"]:
+            primary = next(iter(geo["columns"]))
+        spec = geo["columns"][primary]
+        if not isinstance(spec, dict):
+            raise InputError(path, f"its 'geo' metadata for column {primary!r} is not an object")
+        encoding = str(spec.get("encoding", "WKB"))
+        if encoding not in ("WKB", "point", "multipoint"):
+            raise InputError(path, f"geometry encoding {encoding!r} holds no points (WKB, point and multipoint are read)")
+        if primary not in pf.schema_arrow.names:
+            raise InputError(path, f"the geometry column {primary!r} named in its 'geo' metadata is missing")
+        tbl = pf.read()
+    except InputError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(path, f"is not a readable Parquet file ({_one_line(exc)})") from None
+    if geo.get("version"):
+        report.format = f"GeoParquet {geo['version']}"
+    others = [c for c in geo["columns"] if c != primary]
+    if others:
+        report.notes.append(f"geometry column {primary!r} read; {', '.join(map(repr, others))} kept as text")
+    gcol = tbl.column(primary)
+    if encoding == "WKB":
+        raw = gcol.to_pylist()
+        geoms = geometries(raw, path)
+        had = [b is not None for b in raw]
+    else:
+        geoms = _native_points(gcol, encoding)
+        had = None
+    columns = {name: [cell_text(v) for v in tbl.column(name).to_pylist()]
+               for name in tbl.column_names if name != primary and name not in ("bbox",)}
+    transform = _transform(spec.get("crs"), path, report)
+    table = events_from_features(path, report, columns, geoms, lambda i: f"row {i + 1}", transform, had_geometry=had)
+    return table, report
+
+
+def write_geoparquet(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **_: Any) -> int:
+    """GeoParquet 1.1: typed columns, WKB points, the ``geo`` metadata (CRS84)."""
+    sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
+    cols: dict[str, pa.Array] = {}
+    for name, _kind, arr in typed_columns(table, sel):
+        key = name
+        while key in cols or key == "geometry":
+            key = f"{key}_extra"
+        cols[key] = arr
+    cols["geometry"] = point_wkb(table, sel)
+    column_meta: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"]}
+    bbox = wgs84_bounds(table, sel)
+    if bbox is not None:
+        column_meta["bbox"] = bbox
+    geo = {"version": GEOPARQUET_VERSION, "primary_column": "geometry", "columns": {"geometry": column_meta}}
+    tbl = pa.table(cols).replace_schema_metadata({b"geo": json.dumps(geo).encode("utf-8")})
+    with atomic_path(Path(path)) as tmp:
+        pq.write_table(tbl, tmp, compression="zstd")
+    return len(sel)
