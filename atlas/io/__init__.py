@@ -12,6 +12,7 @@ from .geojson_events import read_geojson
 from .export import WRITERS, write_events, writer_for
 from .geoparquet_events import read_geoparquet
 from .ogr_events import read_ogr
+from .spreadsheet_events import read_ods, read_xlsx
 from .gpkg_events import read_gpkg
 from .kml_events import read_kml
 from .input_guard import check_regular_file
@@ -35,6 +36,8 @@ READERS: dict[str, Reader] = {
     ".zip": read_ogr,
     ".parquet": read_geoparquet,
     ".geoparquet": read_geoparquet,
+    ".xlsx": read_xlsx,
+    ".ods": read_ods,
 }
 
 #: The bundled curated dataset, opened when the app starts with no files.

@@ -344,6 +344,18 @@ def _geoparquet_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike 
     return write_geoparquet(table, path, rows)
 
 
+def _xlsx_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .spreadsheet_events import write_xlsx
+
+    return write_xlsx(table, path, rows)
+
+
+def _ods_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
+    from .spreadsheet_events import write_ods
+
+    return write_ods(table, path, rows)
+
+
 #: Output suffix → writer(table, path, rows) -> rows written. A two-part suffix (``.shp.zip``)
 #: is looked up before the last one.
 WRITERS: dict[str, Writer] = {
@@ -359,6 +371,8 @@ WRITERS: dict[str, Writer] = {
     ".zip": _shp_zip_writer,
     ".parquet": _geoparquet_writer,
     ".geoparquet": _geoparquet_writer,
+    ".xlsx": _xlsx_writer,
+    ".ods": _ods_writer,
 }
 
 
