@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 from atlas.geo.projection import REGION, lonlat_to_merc
 from atlas.io.atomic import atomic_path
 from atlas.model import AtlasModel
+from atlas.model.attribution import attribution
 from atlas.model.filters import All, DateRange, find_part
 
 from . import style, vector_text
@@ -226,11 +227,15 @@ def filter_line(model: AtlasModel, rows_on_map: int) -> str:
     return f"Filter: {desc} · {shown:,} of {total:,} events pass, {rows_on_map:,} on this map"
 
 
-def attribution_text(spec: PageSpec) -> str:
+def attribution_text(spec: PageSpec, model: AtlasModel | None = None) -> str:
+    """The spec's own attribution, else the credits of the loaded events (an ACLED file credits
+    ACLED, the bundled dataset the atlas's compilation: atlas.model.attribution) and the basemap's."""
     if spec.attribution is not None:
         return spec.attribution
     base = basemap_attribution()
-    return f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
+    if model is None:
+        return f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
+    return attribution(model.table, model.sources, base)
 
 
 # ---------------------------------------------------------------------------- the inset
@@ -532,7 +537,7 @@ def _draw_footer(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
         s = sources_line(model, rows)
         if s:
             foot.append(s)
-    attr = attribution_text(spec)
+    attr = attribution_text(spec, model)
     if attr:
         foot.append(attr)
     info.footer_lines = foot
@@ -734,7 +739,7 @@ def _write_svg(path: Path, spec: PageSpec, scene: MapScene, model: AtlasModel, v
     gen.setViewBox(QRectF(0, 0, spec.width, spec.height))
     gen.setResolution(round(spec.dpi))
     gen.setTitle(spec.title or "Kursk Atlas")
-    gen.setDescription(attribution_text(spec))
+    gen.setDescription(attribution_text(spec, model))
     p = QPainter()
     if not p.begin(gen):
         raise ExportError(f"{path}: could not write the SVG")

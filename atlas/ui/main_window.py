@@ -32,9 +32,11 @@ from atlas.io import BUNDLED_EVENTS, READERS, ImportReport, InputError, read_eve
 from atlas.io.report import loaded_message
 from atlas.map.canvas import MapCanvas
 from atlas.model import AtlasModel, EventTable
-from atlas.render.compose import BASEMAP_ATTRIBUTION, DEFAULT_ATTRIBUTION
+from atlas.model.attribution import attribution
+from atlas.render.compose import BASEMAP_ATTRIBUTION
 from atlas.render.layers import MapLayer
 
+from .details_panel import plain_tooltip
 from .event_list import EventListPanel
 from .feature import Feature, FileOpener, ImportCheck, load_feature_class
 from .icons import app_icon, decorate_actions
@@ -97,9 +99,9 @@ class MainWindow(QMainWindow):
         self.cursor_label.setMinimumWidth(260)
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        # The licences (ODbL, CC BY) require the attribution to be visible in the app.
+        # The licences (ODbL, CC BY, ACLED's terms) require the attribution to be visible in the
+        # app: it names who made the loaded events and the basemap (_update_attribution).
         self.attribution_label = QLabel(BASEMAP_ATTRIBUTION)
-        self.attribution_label.setToolTip(DEFAULT_ATTRIBUTION)
         self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
         self.attribution_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted, in either theme
         sb = self.statusBar()
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.model.filter_changed.connect(self._update_count)
         self.model.table_changed.connect(self._update_count)
         self.model.table_changed.connect(self._forget_reports)
+        self.model.table_changed.connect(self._update_attribution)
 
         self._build_actions()
         # Every feature of atlas/features.py, in list order, through the host interface below.
@@ -121,6 +124,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()  # what the features set up is no step of the user's
         self.setWindowIcon(app_icon())
         self._update_count()
+        self._update_attribution()
         self.resize(1500, 900)
         self._default_layout_pending = False
         self.restore_state()
@@ -276,6 +280,14 @@ class MainWindow(QMainWindow):
         shown, total = len(self.model.visible_rows), len(self.model.table)
         self.count_label.setText(f"{shown:,} of {total:,} events shown")
 
+    def attribution(self) -> str:
+        """Who made the loaded events and the basemap (the same line as a picture's footer)."""
+        return attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION)
+
+    def _update_attribution(self) -> None:
+        self.attribution_label.setText(attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True))
+        self.attribution_label.setToolTip(plain_tooltip(self.attribution()))  # file names are the user's text
+
     def _forget_reports(self) -> None:
         if not self.model.sources:
             self.reports = []  # the events were cleared (File ▸ New): no import report applies
@@ -391,11 +403,14 @@ class MainWindow(QMainWindow):
         box.show()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"{APP_NAME} {__version__}\nAn offline atlas of the 2024–25 Kursk incursion and counter-offensive.\n\n{DEFAULT_ATTRIBUTION}",
-        )
+        # Plain text: the attribution names imported files, whose names could look like markup.
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{APP_NAME} {__version__}\nAn offline atlas of the 2024–25 Kursk incursion and counter-offensive."
+                    f"\n\n{self.attribution()}")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.show()
 
     # ------------------------------------------------------------------ persistence
     def restore_state(self) -> None:

@@ -1,0 +1,91 @@
+"""Who to credit for the events that are loaded: the footer of every picture and the status bar.
+
+The credit follows the data, not the app: a picture of an ACLED file credits ACLED (its terms of use
+ask for it), a UCDP GED file the Uppsala Conflict Data Program, the bundled dataset the atlas's own
+compilation, and any other file is named. Each loaded file is a dataset (the table's ``dataset``
+column, one value per file read, see atlas.io); a dataset is recognised by the columns its rows
+carry (ACLED's and UCDP's own columns stay in the table as extra columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePath
+
+import numpy as np
+
+from .table import EventTable
+
+#: The ``dataset`` value of the bundled curated events (the file's stem; tests keep it in step).
+CURATED_DATASET = "kursk_2024_25"
+CURATED_CREDIT = "Kursk Atlas curated dataset (CC BY 4.0) and the sources each event names"
+ACLED_CREDIT = "ACLED, Armed Conflict Location & Event Data (acleddata.com)"
+UCDP_CREDIT = "UCDP Georeferenced Event Dataset, Uppsala Conflict Data Program (ucdp.uu.se)"
+#: Columns only ACLED's exports have (every generation: current, 2020, 1997), lower-cased.
+ACLED_COLUMNS = frozenset({"disorder_type", "inter1", "inter2", "interaction", "iso", "iso3", "source_scale",
+                           "timestamp", "civilian_targeting", "data_id", "gwno", "ally_actor_1", "assoc_actor_1"})
+#: Columns only UCDP GED has (the ones the reader keeps as extras).
+UCDP_COLUMNS = frozenset({"relid", "conflict_new_id", "dyad_new_id", "side_a_new_id", "deaths_a", "deaths_b",
+                          "deaths_civilians", "deaths_unknown", "where_prec", "date_prec"})
+#: The short credits of the status bar (the full ones are its tooltip and every picture's footer).
+SHORT = {CURATED_CREDIT: "Kursk Atlas dataset (CC BY 4.0)", ACLED_CREDIT: "ACLED", UCDP_CREDIT: "UCDP GED"}
+#: Named files listed before the rest are counted.
+MAX_NAMED = 3
+
+
+def _kind(table: EventTable, rows: np.ndarray) -> str | None:
+    """"acled", "ucdp" or None for the rows of one dataset, by the extra columns that hold values there."""
+    filled = {name.lower() for name, col in table.extras.items()
+              if any(v not in (None, "") for v in col[rows].tolist())}
+    if len(filled & UCDP_COLUMNS) >= 2:
+        return "ucdp"
+    if len(filled & ACLED_COLUMNS) >= 2:
+        return "acled"
+    return None
+
+
+def event_credits(table: EventTable, sources: Sequence[str] = ()) -> list[str]:
+    """One credit per kind of data loaded, in the order the datasets first appear. ``sources`` are
+    the files read (AtlasModel.sources): a file's name is shown rather than its dataset's stem."""
+    if len(table) == 0:
+        return []
+    datasets = np.array(["" if d is None else str(d) for d in table.values("dataset").tolist()], dtype=object)
+    names = {PurePath(s).stem: PurePath(s).name for s in sources}
+    order: list[str] = []
+    seen: set[str] = set()
+    for d in datasets.tolist():
+        if d not in seen:
+            seen.add(d)
+            order.append(d)
+    credits: list[str] = []
+    others: list[str] = []
+    for d in order:
+        rows = np.flatnonzero(datasets == d)
+        if d == CURATED_DATASET:
+            credit = CURATED_CREDIT
+        else:
+            kind = _kind(table, rows)
+            credit = ACLED_CREDIT if kind == "acled" else UCDP_CREDIT if kind == "ucdp" else ""
+        if credit:
+            if credit not in credits:
+                credits.append(credit)
+        else:
+            others.append(names.get(d, d) or "an unnamed file")
+    if others:
+        shown = ", ".join(others[:MAX_NAMED])
+        more = f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else ""
+        credits.append(f"{shown}{more} (imported {'file' if len(others) == 1 else 'files'})")
+    return credits
+
+
+def attribution(table: EventTable, sources: Sequence[str] = (), basemap: str = "", short: bool = False) -> str:
+    """``Events: … · Basemap: …``: the line every picture carries; ``short``: the status bar's."""
+    parts: list[str] = []
+    credits = event_credits(table, sources)
+    if short:
+        credits = [SHORT.get(c, c) for c in credits]
+    if credits:
+        parts.append("Events: " + "; ".join(credits))
+    if basemap:
+        parts.append(f"Basemap: {basemap}")
+    return " · ".join(parts)
