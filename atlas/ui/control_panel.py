@@ -101,6 +101,17 @@ def ask_date_dialog(parent: QWidget, path: Path) -> dt.date | None:
     return _pydate(edit.date()) if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
+#: The areas dialogs offer every format the reader and the writer know (atlas.control.io/export).
+CONTROL_OPEN_FILTER = ("Control areas (*.geojson *.json *.gpkg *.kml *.kmz);;GeoPackage (*.gpkg);;"
+                       "KML / KMZ (*.kml *.kmz);;GeoJSON (*.geojson *.json);;All files (*)")
+CONTROL_EXPORT_FILTERS: dict[str, str] = {
+    "GeoPackage (*.gpkg)": ".gpkg",
+    "KML (*.kml)": ".kml",
+    "KMZ (*.kmz)": ".kmz",
+    "GeoJSON (*.geojson)": ".geojson",
+}
+
+
 class ControlAreasPanel(QWidget):
     """The dock's widget.
 
@@ -540,9 +551,7 @@ class ControlAreasPanel(QWidget):
     def open_dialog(self) -> None:
         s = QSettings()
         start = str(s.value("paths/last_control_dir", str(Path.home())))
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Open areas of control", start,
-            "Control areas (*.geojson *.json *.kml *.kmz);;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open areas of control", start, CONTROL_OPEN_FILTER)
         if paths:
             s.setValue("paths/last_control_dir", str(Path(paths[0]).parent))
             self.load_files(paths)
@@ -554,7 +563,9 @@ class ControlAreasPanel(QWidget):
             return
         path, chosen = QFileDialog.getSaveFileName(
             self, "Export areas of control", str(Path.home() / "control_areas.gpkg"),
-            "GeoPackage (*.gpkg);;GeoJSON (*.geojson)")
+            ";;".join(CONTROL_EXPORT_FILTERS))
+        if path and Path(path).suffix.lower() not in CONTROL_EXPORT_FILTERS.values():
+            path = str(Path(path).with_suffix(CONTROL_EXPORT_FILTERS.get(chosen, ".gpkg")))  # the chosen filter's
         if path:
             try:
                 msg = self.export_to(path)

@@ -328,8 +328,11 @@ def open_filter() -> str:
     return f"Event files ({exts});;All files (*)"
 
 
+#: The Excel dialect of CSV: UTF-8 with a byte-order mark, so Cyrillic opens right in Excel.
+EXCEL_CSV_FILTER = "CSV for Excel, UTF-8 with BOM (*.csv)"
 EXPORT_FILTERS: dict[str, str] = {
     "CSV, ACLED-compatible (*.csv)": ".csv",
+    EXCEL_CSV_FILTER: ".csv",
     "GeoJSON (*.geojson)": ".geojson",
     "KML (*.kml)": ".kml",
     "KMZ (*.kmz)": ".kmz",
@@ -338,6 +341,8 @@ EXPORT_FILTERS: dict[str, str] = {
     "Shapefile (*.shp)": ".shp",
     "Shapefile, zipped (*.shp.zip)": ".shp.zip",
     "GeoParquet (*.parquet)": ".parquet",
+    "Excel workbook (*.xlsx)": ".xlsx",
+    "OpenDocument spreadsheet (*.ods)": ".ods",
 }
 
 
@@ -359,13 +364,14 @@ def export_events_dialog(parent: QWidget, model: AtlasModel) -> Path | None:
         path = path.with_suffix(EXPORT_FILTERS.get(flt, ".geojson"))
     s.setValue("paths/last_export_dir", str(path.parent))
     s.setValue("paths/last_export_filter", flt)
+    excel = flt == EXCEL_CSV_FILTER and path.suffix.lower() == ".csv"
     try:
-        n = write_events(model.table, path, rows)
+        n = write_events(model.table, path, rows, excel=excel)
     except (OSError, ValueError) as exc:
         QMessageBox.warning(parent, "Export events", f"Could not write {path}:\n{exc}")
         return None
     if hasattr(parent, "statusBar"):
-        parent.statusBar().showMessage(f"Exported {n:,} events to {path}", 8000)
+        parent.statusBar().showMessage(f"Exported {n:,} events to {path}" + (" (CSV for Excel)" if excel else ""), 8000)
     return path
 
 
@@ -391,7 +397,8 @@ class ImportFeature(Feature):
                                           "Open more event files beside the loaded ones (each is a source of its own)")
         self.act_export_events = host.action("Export &events…", "Ctrl+Shift+E",
                                              lambda: export_events_dialog(window, host.model),  # type: ignore[arg-type]
-                                             "Write the shown (filtered) events as CSV, GeoJSON, KML, KMZ, GeoPackage, FlatGeobuf, Shapefile or GeoParquet")
+                                             "Write the shown (filtered) events as CSV (also for Excel), GeoJSON, KML, KMZ, GeoPackage, FlatGeobuf, "
+                                             "Shapefile, GeoParquet, XLSX or ODS")
         self.act_dedupe = host.action("Resolve &duplicate ids (keep newest)", "Ctrl+Alt+U", self.dedupe,
                                       "Imports keep duplicates as ID#2, ID#3; this keeps one row per id: the newest timestamp")
         menu = host.menu("file")
