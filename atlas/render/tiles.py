@@ -1,14 +1,17 @@
 """An optional XYZ raster tile layer under the vector basemap (off by default).
 
 Sources: a URL template (``https://host/{z}/{x}/{y}.png``; ``{s}`` is not supported) or a local
-MBTiles file. Fetched tiles go to a disk cache and are read from there from then on, so a view seen
-once stays available offline. Painting never waits for the network: the layer draws what is in
-memory or on disk (or a coarser parent tile, scaled), and asks a small thread pool for the rest;
-when a tile arrives ``on_tile`` is called (the canvas repaints). When the server cannot be reached
-the layer quietly draws nothing more and says so in ``status`` — no dialogs, no exceptions.
+MBTiles file. Tiles are fetched with Qt's QNetworkAccessManager through a QNetworkDiskCache: HTTP
+cache semantics (``Cache-Control``, ``Expires``, validation with ``ETag``/``Last-Modified``) and a
+size limit (:data:`DEFAULT_CACHE_BYTES`, oldest entries dropped first). A tile once fetched draws
+from the cache from then on, also offline; an expired one still draws and is revalidated in the
+background. Painting never waits for the network: the layer draws what is in memory or in the cache
+(or a coarser parent tile, scaled) and asks for the rest; when a tile arrives ``on_tile`` is called
+(the canvas repaints). When the server cannot be reached the layer quietly draws nothing more and
+says so in ``status`` — no dialogs, no exceptions.
 
-The atlas is offline by design: this layer exists for users who have a tile server (often a local
-one) and turn it on themselves (View ▸ Raster tiles…).
+The atlas is offline by design: no tile layer exists, and so nothing is ever contacted, until the
+user turns one on (View ▸ Raster tiles…); requests go only to the template the user gave.
 """
 
 from __future__ import annotations
@@ -18,18 +21,15 @@ import math
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QDateTime, QEventLoop, QRectF, QThread, QTimer, QUrl
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkDiskCache, QNetworkReply, QNetworkRequest
 
 from atlas.geo.projection import R
-from atlas.io.atomic import atomic_write_bytes
 
 from .layers import MapLayer
 from .viewport import Viewport
@@ -37,6 +37,10 @@ from .viewport import Viewport
 TILE_PX = 256
 WORLD = 2 * math.pi * R  # width of the EPSG:3857 world in metres
 USER_AGENT = "KurskAtlas/0.1 (offline desktop atlas; tile layer enabled by the user)"
+#: The disk cache's size limit; the oldest tiles are dropped beyond it (QNetworkDiskCache's expiry).
+DEFAULT_CACHE_BYTES = 256 << 20
+#: A tile larger than this is no tile.
+MAX_TILE_BYTES = 4 << 20
 
 
 class TileSourceError(ValueError):
@@ -93,12 +97,16 @@ class MBTilesReader:
 
 
 class TileLayer(MapLayer):
-    """XYZ raster tiles from a URL template or an MBTiles file, drawn under the vector basemap."""
+    """XYZ raster tiles from a URL template or an MBTiles file, drawn under the vector basemap.
+
+    The network side lives in the thread that created the layer (the GUI thread): requests are made
+    only there; a draw from another thread (a background export) uses what is cached."""
 
     key, title = "tiles", "Raster tiles"
 
     def __init__(self, source: str, cache_dir: str | Path | None = None, on_tile: Callable[[], None] | None = None,
-                 max_zoom: int = 19, timeout_s: float = 6.0, memory_tiles: int = 384) -> None:
+                 max_zoom: int = 19, timeout_s: float = 6.0, memory_tiles: int = 384,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         super().__init__()
         self.source = source.strip()
         self.max_zoom = max_zoom
@@ -116,10 +124,20 @@ class TileLayer(MapLayer):
         self.cache_dir = Path(cache_dir) / digest if cache_dir else None
         self._mem: OrderedDict[tuple[int, int, int], QImage] = OrderedDict()
         self._mem_limit = memory_tiles
-        self._pending: set[tuple[int, int, int]] = set()
+        self._pending: dict[tuple[int, int, int], QNetworkReply] = {}
         self._failed: dict[tuple[int, int, int], float] = {}
+        self._revalidated: set[tuple[int, int, int]] = set()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tiles") if self.url else None
+        self._nam: QNetworkAccessManager | None = None
+        self._cache: QNetworkDiskCache | None = None
+        if self.url is not None:
+            self._nam = QNetworkAccessManager()
+            self._nam.setAutoDeleteReplies(True)
+            if self.cache_dir is not None:
+                self._cache = QNetworkDiskCache()
+                self._cache.setCacheDirectory(str(self.cache_dir))
+                self._cache.setMaximumCacheSize(int(cache_bytes))
+                self._nam.setCache(self._cache)
         self.consecutive_failures = 0
         self.status = "ready"
 
@@ -129,22 +147,55 @@ class TileLayer(MapLayer):
         """True after repeated failures to reach the server (cached tiles still draw)."""
         return self.consecutive_failures >= 3
 
+    @property
+    def cache_size(self) -> int:
+        """Bytes the disk cache holds now (0 without one)."""
+        return int(self._cache.cacheSize()) if self._cache is not None else 0
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for reply in list(self._pending.values()):
+            reply.abort()
+        self._pending.clear()
+        if self._nam is not None:
+            self._nam.deleteLater()
+            self._nam = self._cache = None
         if self.mbtiles is not None:
             self.mbtiles.close()
 
-    # ------------------------------------------------------------------ cache
-    def _cache_path(self, z: int, x: int, y: int) -> Path | None:
-        return None if self.cache_dir is None else self.cache_dir / str(z) / str(x) / f"{y}.tile"
+    def _tile_url(self, z: int, x: int, y: int) -> QUrl:
+        assert self.url is not None
+        return QUrl(self.url.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y)))
 
+    def _in_owner_thread(self) -> bool:
+        return self._nam is not None and QThread.currentThread() is self._nam.thread()
+
+    # ------------------------------------------------------------------ cache
     def _remember(self, key: tuple[int, int, int], img: QImage) -> None:
         with self._lock:
             self._mem[key] = img
             self._mem.move_to_end(key)
             while len(self._mem) > self._mem_limit:
                 self._mem.popitem(last=False)
+
+    def _from_disk_cache(self, key: tuple[int, int, int]) -> bytes | None:
+        """A tile's bytes from the HTTP disk cache, fresh or not (drawing a stale tile beats drawing
+        none; :meth:`draw` asks for its revalidation)."""
+        if self._cache is None or not self._in_owner_thread():
+            return None
+        dev = self._cache.data(self._tile_url(*key))
+        if dev is None:
+            return None
+        try:
+            return bytes(dev.read(MAX_TILE_BYTES).data())
+        finally:
+            dev.close()
+
+    def _expired(self, key: tuple[int, int, int]) -> bool:
+        if self._cache is None or not self._in_owner_thread():
+            return False
+        meta = self._cache.metaData(self._tile_url(*key))
+        exp = meta.expirationDate()
+        return meta.isValid() and exp.isValid() and exp < QDateTime.currentDateTimeUtc()
 
     def cached(self, z: int, x: int, y: int) -> QImage | None:
         """The tile from memory, the disk cache or the MBTiles file; never from the network."""
@@ -153,16 +204,7 @@ class TileLayer(MapLayer):
             img = self._mem.get(key)
         if img is not None:
             return img
-        data: bytes | None = None
-        if self.mbtiles is not None:
-            data = self.mbtiles.read(z, x, y)
-        else:
-            path = self._cache_path(z, x, y)
-            if path is not None and path.is_file():
-                try:
-                    data = path.read_bytes()
-                except OSError:
-                    data = None
+        data = self.mbtiles.read(z, x, y) if self.mbtiles is not None else self._from_disk_cache(key)
         if data:
             img = QImage.fromData(data)
             if not img.isNull():
@@ -171,76 +213,79 @@ class TileLayer(MapLayer):
         return None
 
     # ------------------------------------------------------------------ network
-    def _fetch(self, key: tuple[int, int, int]) -> bool:
-        z, x, y = key
-        assert self.url is not None
-        url = self.url.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
-        ok = False
-        try:
-            req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310 - user's template
-                data = resp.read(4 * 1024 * 1024)
-            img = QImage.fromData(data)
-            if not img.isNull():
-                path = self._cache_path(z, x, y)
-                if path is not None:
-                    try:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        atomic_write_bytes(path, data)
-                    except OSError:
-                        pass  # a read-only cache still lets the tile show this session
-                self._remember(key, img)
-                ok = True
-        except (urllib.error.URLError, OSError, ValueError):
-            ok = False
-        with self._lock:
-            self._pending.discard(key)
-            if ok:
-                self.consecutive_failures = 0
-                self._failed.pop(key, None)
-                self.status = "online"
-            else:
-                self.consecutive_failures += 1
-                self._failed[key] = time.monotonic()
-                if self.offline:
-                    self.status = "offline: showing cached tiles only"
-        if ok:
-            self.changed()
-            if self.on_tile is not None:
-                self.on_tile()
-        return ok
-
-    def request(self, keys: list[tuple[int, int, int]]) -> list[object]:
-        """Ask for tiles not cached yet (non-blocking); returns the futures started."""
-        if self._pool is None:
+    def request(self, keys: list[tuple[int, int, int]], revalidate: bool = False) -> list[QNetworkReply]:
+        """Ask for tiles (non-blocking; only in the layer's own thread); returns the replies started.
+        ``revalidate``: tiles the cache holds but that expired (a conditional request)."""
+        if self._nam is None or not self._in_owner_thread():
             return []
         now = time.monotonic()
-        futures = []
+        started = []
         # Offline: retry a failed tile only after a while, and only a few at a time.
         backoff = 30.0 if self.offline else 5.0
         for key in keys:
-            with self._lock:
-                if key in self._pending or now - self._failed.get(key, -1e9) < backoff:
-                    continue
-                if self.offline and self._pending:
-                    break
-                self._pending.add(key)
-            futures.append(self._pool.submit(self._fetch, key))
-        return futures
+            if key in self._pending or now - self._failed.get(key, -1e9) < backoff:
+                continue
+            if self.offline and self._pending:
+                break
+            req = QNetworkRequest(self._tile_url(*key))
+            req.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, USER_AGENT)
+            req.setTransferTimeout(int(self.timeout_s * 1000))
+            # PreferNetwork: a fresh cached copy is used as is, a stale one revalidated (HTTP caching).
+            req.setAttribute(QNetworkRequest.Attribute.CacheLoadControlAttribute,
+                             QNetworkRequest.CacheLoadControl.PreferNetwork)
+            reply = self._nam.get(req)
+            reply.setReadBufferSize(MAX_TILE_BYTES)
+            self._pending[key] = reply
+            if revalidate:
+                self._revalidated.add(key)
+            reply.finished.connect(lambda key=key, reply=reply: self._arrived(key, reply))
+            started.append(reply)
+        return started
+
+    def _arrived(self, key: tuple[int, int, int], reply: QNetworkReply) -> None:
+        self._pending.pop(key, None)
+        ok = False
+        if reply.error() == QNetworkReply.NetworkError.NoError:
+            data = bytes(reply.read(MAX_TILE_BYTES).data())
+            img = QImage.fromData(data)
+            if not img.isNull():
+                self._remember(key, img)
+                ok = True
+        if ok:
+            self.consecutive_failures = 0
+            self._failed.pop(key, None)
+            self.status = "online"
+            self.changed()
+            if self.on_tile is not None:
+                self.on_tile()
+        else:
+            self.consecutive_failures += 1
+            self._failed[key] = time.monotonic()
+            if self.offline:
+                self.status = "offline: showing cached tiles only"
 
     def fetch_view(self, vp: Viewport, timeout_s: float | None = None) -> int:
-        """Fetch the view's missing tiles and wait for them (headless export); returns how many arrived."""
+        """Fetch the view's missing tiles and wait for them (an event loop runs meanwhile); returns
+        how many arrived."""
         z = tile_zoom(vp, self.max_zoom)
         missing = [k for k in tiles_in_view(vp, z) if self.cached(*k) is None]
-        futs = self.request(missing)
-        deadline = time.monotonic() + (timeout_s if timeout_s is not None else self.timeout_s + 1)
-        got = 0
-        for f in futs:
-            try:
-                got += bool(f.result(timeout=max(0.0, deadline - time.monotonic())))  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - a timeout or a failed fetch is not an error here
-                pass
-        return got
+        replies = self.request(missing)
+        if not replies:
+            return 0
+        loop = QEventLoop()
+        left = [len(replies)]
+
+        def one_done() -> None:
+            left[0] -= 1
+            if left[0] <= 0:
+                loop.quit()
+
+        for r in replies:
+            r.finished.connect(one_done)
+        QTimer.singleShot(int(1000 * (timeout_s if timeout_s is not None else self.timeout_s + 1)), loop.quit)
+        if any(not r.isFinished() for r in replies):
+            loop.exec()
+        return sum(1 for k in missing if k in self._mem)
 
     # ------------------------------------------------------------------ drawing
     def draw(self, p: QPainter, vp: Viewport) -> None:
@@ -251,6 +296,8 @@ class TileLayer(MapLayer):
             img = self.cached(*key)
             if img is not None:
                 self._draw_tile(p, vp, key, img, key)
+                if key not in self._revalidated and self._expired(key):
+                    self.request([key], revalidate=True)
                 continue
             missing.append(key)
             # Meanwhile, a coarser tile already cached stands in, scaled up.
