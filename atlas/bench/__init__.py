@@ -267,7 +267,6 @@ def text_index_build(ctx: BenchContext) -> Result:
 def filter_floor(table: Any) -> Callable[[], Any]:
     """The bare work under :func:`_filter`: the date and type mask in NumPy, then the text term's
     one regex scan of the search column over the rows those two left (the least any search does)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     d0, d1 = np.datetime64("2024-08-20"), np.datetime64("2024-12-31")
@@ -280,7 +279,8 @@ def filter_floor(table: Any) -> Callable[[], Any]:
 
     def run() -> Any:
         rows = np.flatnonzero((table.date >= d0) & (table.date <= d1) & np.isin(table.categorical["event_type"].codes, codes))
-        hit = pc.match_substring_regex(pc.take(col, pa.array(rows)), pattern).to_numpy(zero_copy_only=False)
+        # The rows' strings taken chunk by chunk (Arrow's take on the chunked column is ~3x slower).
+        hit = pc.match_substring_regex(table.search_rows(rows), pattern).to_numpy(zero_copy_only=False)
         return rows[hit]
 
     return run
@@ -299,7 +299,10 @@ def _switch_times(model: Any, before: Any, after: Any, repeats: int) -> float:
 
 @case
 def filter_date_type_text(ctx: BenchContext) -> Result:
-    """The model alone applying date + type + text (no view attached; the workflow case has them)."""
+    """The model alone applying date + type + text (no view attached; the workflow case has them).
+    The text term's answers are remembered per row (filters.term_hits), so re-applying the filter
+    scans nothing: this is a filter applied again (undo, a facet toggled back); a term never
+    typed before is the workflow_search_keystroke case."""
     from atlas.model import All, AtlasModel
 
     table = _table(ctx)

@@ -92,6 +92,13 @@ class Categorical:
             wanted.append(-1)
         return np.array(sorted(set(wanted)), dtype=np.int32)
 
+    def mask_for(self, values: Iterable[str]) -> npt.NDArray[np.bool_]:
+        """Which rows hold one of ``values`` ("" for a missing value): one lookup per row in a
+        table of the categories (``np.isin`` on the codes took ~10 ms per million rows)."""
+        lut = np.zeros(len(self.categories) + 1, dtype=bool)
+        lut[self.codes_for(values) + 1] = True  # missing (-1) is slot 0
+        return lut[self.codes + 1]
+
     def take(self, rows: npt.ArrayLike) -> Categorical:
         return Categorical(self.codes[rows], self.categories)
 

@@ -319,7 +319,7 @@ class EventListPanel(QWidget):
             sm = self.view.selectionModel()
             rows = self.atlas.selected_rows()
             pos = self.table_model.position_of_rows(rows)
-            pos = np.sort(pos[pos >= 0])
+            pos = sorted_unique(pos[pos >= 0])
             sel = QItemSelection()
             breaks = np.flatnonzero(np.diff(pos) != 1) + 1 if pos.size else np.zeros(0, np.intp)
             if breaks.size + 1 > MAX_MIRRORED_RUNS:
