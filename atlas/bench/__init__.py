@@ -102,6 +102,10 @@ INTERACTION_GOAL_S = 0.050
 #: Issue 16's goals for the shared store (``bench --db``), in seconds; the push scales per million.
 DB_GOALS: dict[str, float] = {"db_filter_change": 0.300, "db_filter_clear": 0.300}
 DB_PUSH_GOAL_S_PER_M = 60.0
+#: Goals relative to the floor (issue 15: convert within 2× DuckDB's COPY of the same query).
+GOAL_RATIOS: dict[str, float] = {"convert_acled_csv": 2.0}
+#: Peak memory goals (MB) on the case's own process, read from its ``peak_mb`` figure.
+PEAK_GOALS_MB: dict[str, float] = {"convert_acled_csv": 1024.0}
 
 
 def goal_for(case_name: str, n: int) -> float | None:
@@ -139,12 +143,20 @@ class Result:
 
     @property
     def goal_s(self) -> float | None:
+        ratio = GOAL_RATIOS.get(self.case)
+        if ratio is not None:
+            return None if self.floor_s is None else ratio * self.floor_s
         return goal_for(self.case, self.n)
 
     @property
     def meets_goal(self) -> bool | None:
         goal = self.goal_s
-        return None if goal is None else self.median_s <= goal
+        if goal is None:
+            return None
+        peak_goal = PEAK_GOALS_MB.get(self.case)
+        if peak_goal is not None and self.extra.get("peak_mb", 0.0) > peak_goal:
+            return False
+        return self.median_s <= goal
 
     def as_dict(self) -> dict[str, Any]:
         ratio = self.ratio
@@ -428,6 +440,7 @@ EXTRA_CASE_MODULES: list[str] = [
     "atlas.bench.io_cases",
     "atlas.bench.basemap",
     "atlas.bench.export",
+    "atlas.bench.convert_cases",
 ]
 
 

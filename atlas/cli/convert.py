@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
 from atlas.io import WRITERS, ImportReport, InputError, read_events, write_events
+from atlas.io.export import CsvAppender
 from atlas.io.report import MISSING, shown_name
 from atlas.io.csv_events import read_csv
 from atlas.io.dedupe import resolve_duplicates
-from atlas.model import EventTable
+from atlas.model import EventTable, Filter
 
 from .common import CliError, add_filter_options, filter_from_args, load
 
@@ -68,6 +70,57 @@ def load_for_convert(files: list[str], columns: dict[str, str] | None) -> tuple[
     return load(files, read)
 
 
+def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int | None:
+    """One ACLED CSV through a filter, read and written in blocks (atlas/io/csv_stream.py): the
+    memory of one block, not of the file. None when the input needs the whole read (several
+    files, another format, a CSV that is not ACLED's or not UTF-8): ``run`` reads it whole."""
+    from atlas.io.csv_stream import NotStreamable, stream_csv
+
+    if len(args.files) != 1 or Path(args.files[0]).suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    path = Path(args.files[0])
+    if not path.is_file():
+        return None  # the whole read says what is wrong with it
+    suffix = out.suffix.lower()
+    parts: list[EventTable] = []
+    try:
+        with ExitStack() as stack:
+            if suffix == ".csv":
+                appender = stack.enter_context(CsvAppender(out, excel=args.excel))
+                sink = appender.write
+            else:
+                # Other formats are written whole, from the kept rows only.
+                def sink(table: EventTable, rows: np.ndarray) -> None:
+                    parts.append(table.take(rows))
+            try:
+                report = stream_csv(path, flt, sink, args.columns, merge=bool(args.columns))
+            except NotStreamable:
+                if suffix == ".csv":
+                    appender.discard()
+                return None
+            except InputError as exc:
+                raise CliError.from_input(exc) from None
+            n = appender.rows if suffix == ".csv" else -1
+        if suffix != ".csv":
+            table = EventTable.concat(parts) if parts else EventTable.empty()
+            n = write_events(table, out, None, excel=args.excel)
+    except OSError as exc:
+        raise CliError.cannot_create(f"{shown_name(out)}: cannot write: {exc.strerror or exc}") from None
+    _print_reports([report], args.report)
+    print(f"wrote {n:,} of {report.rows_read - len(report.rejected):,} events to {out}")
+    return 0
+
+
+def _print_reports(reports: list[ImportReport], detail: bool) -> None:
+    for r in reports:
+        print(r.summary(), file=sys.stderr)
+        if detail:
+            for note in r.notes:
+                print(f"  note: {note}", file=sys.stderr)
+            for pr in r.problems:
+                print(f"  {pr.where}: {pr.what} ({pr.action})", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in WRITERS:
@@ -77,17 +130,15 @@ def run(args: argparse.Namespace) -> int:
     if not out.resolve().parent.is_dir():
         raise CliError.cannot_create(f"{shown_name(out)}: no such folder {str(out.parent)!r}")
     flt = filter_from_args(args)
+    if not args.dedupe:
+        streamed = convert_streaming(args, flt, out)
+        if streamed is not None:
+            return streamed
     table, reports = load_for_convert(args.files, args.columns)
     if args.dedupe:
         table, dropped = resolve_duplicates(table)
         print(f"--dedupe newest: {dropped:,} older duplicate rows dropped", file=sys.stderr)
-    for r in reports:
-        print(r.summary(), file=sys.stderr)
-        if args.report:
-            for note in r.notes:
-                print(f"  note: {note}", file=sys.stderr)
-            for pr in r.problems:
-                print(f"  {pr.where}: {pr.what} ({pr.action})", file=sys.stderr)
+    _print_reports(reports, args.report)
     rows = np.flatnonzero(flt.mask(table))
     try:
         n = write_events(table, out, rows, excel=args.excel)

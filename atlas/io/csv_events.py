@@ -22,6 +22,7 @@ import codecs
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -206,13 +207,23 @@ def peek_columns(path: str | Path, rows: int = 5) -> tuple[list[str], dict[str, 
     return lay.headers, guess_mapping(lay.headers), lay.kind.startswith("ACLED"), sample
 
 
-def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
-              merge: bool = False) -> tuple[EventTable, ImportReport]:
-    """Read a CSV file (ACLED or any CSV with coordinate columns).
+@dataclass
+class CsvPlan:
+    """What reading a CSV starts from: the file, its layout, the column mapping, the preset, the
+    report begun (shared by the whole read and the streamed one, atlas/io/csv_stream.py)."""
 
-    ``mapping`` (schema field → column name) overrides the automatic recognition; without one, a file
-    whose coordinate columns cannot be recognised raises :class:`MappingNeeded`.
-    """
+    path: Path
+    report: ImportReport
+    lay: CsvLayout
+    headers: list[str]
+    mapping: dict[str, str]
+    preset: Any
+    source: Any
+    data: bytes | None
+
+
+def csv_plan(path: Path, mapping: Mapping[str, str] | None = None, merge: bool = False) -> CsvPlan:
+    """Sniff ``path``'s head: encoding, delimiter, header, layout, mapping (raises as read_csv)."""
     path = Path(path)
     report = ImportReport(str(path), "CSV")
     try:
@@ -276,6 +287,19 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
         else:
             mapping = dict(mapping)
     report.notes.append("columns: " + ", ".join(f"{f}←{c!r}" for f, c in mapping.items() if c and normalise_header(c) != f))
+    return CsvPlan(path, report, lay, headers, dict(mapping), preset, source, data)
+
+
+def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
+              merge: bool = False) -> tuple[EventTable, ImportReport]:
+    """Read a CSV file (ACLED or any CSV with coordinate columns).
+
+    ``mapping`` (schema field → column name) overrides the automatic recognition; without one, a file
+    whose coordinate columns cannot be recognised raises :class:`MappingNeeded`.
+    """
+    plan = csv_plan(Path(path), mapping, merge)
+    path, report, lay, headers, mapping = plan.path, plan.report, plan.lay, plan.headers, plan.mapping
+    preset, source, data = plan.preset, plan.source, plan.data
 
     # Text columns that become Python strings anyway (notes, unmapped extras) are converted batch by
     # batch while Arrow parses the next blocks on its own threads: the two overlap, and each batch's
@@ -371,6 +395,9 @@ def _mostly_distinct_batch(col: pa.Array) -> bool:
 
 class _NotUtf8(Exception):
     pass
+
+
+NotUtf8 = _NotUtf8
 
 
 def _line_labeller(path: Path, data: bytes | None, lay: CsvLayout, first_line: int, bad_lines: list[int], n: int) -> Any:

@@ -94,10 +94,21 @@ def field_text(table: EventTable, name: str, rows: npt.NDArray[np.intp]) -> list
         return ["true" if x else "false" for x in table.coord_approximate[rows].tolist()]
     if name in ("fatalities", "claim_area_km2"):
         return _num_text(getattr(table, name)[rows])
-    if name == "source":
-        return ["; ".join(str(s.get("outlet", "")) for s in src if s.get("outlet")) for src in table.sources[rows]]
-    if name == "sources":
-        return [json.dumps([dict(s) for s in src], ensure_ascii=False) if src else "" for src in table.sources[rows]]
+    if name in ("source", "sources"):
+        # Rows citing the same sources share one tuple (the reader caches them): each is
+        # written out once per call (a JSON dump per row was most of a large export's time).
+        memo: dict[int, str] = {}
+        out: list[str] = []
+        for src in table.sources[rows]:
+            text = memo.get(id(src))
+            if text is None:
+                if name == "source":
+                    text = "; ".join(str(s.get("outlet", "")) for s in src if s.get("outlet"))
+                else:
+                    text = json.dumps([dict(s) for s in src], ensure_ascii=False) if src else ""
+                memo[id(src)] = text
+            out.append(text)
+        return out
     if name == "year":
         years = table.date[rows].astype("datetime64[Y]").astype(np.int64) + 1970
         return [str(y) if not nat else "" for y, nat in zip(years.tolist(), np.isnat(table.date[rows]).tolist(), strict=True)]
@@ -146,6 +157,21 @@ def _excel_safe(vals: list[Any]) -> list[Any]:
             for v in vals]
 
 
+def csv_arrow_table(table: EventTable, sel: npt.NDArray[np.intp], excel: bool = False) -> pa.Table:
+    """The chosen rows as the CSV's text columns (every column a string)."""
+    cols = {}
+    for header, src in csv_columns(table):
+        vals = table.extras[src[6:]][sel] if src.startswith("extra:") else field_text(table, src, sel)
+        if excel:
+            vals = _excel_safe(list(vals))
+        # An object array goes to Arrow as it is (a list of it first was a third of the time).
+        cols[header] = pa.array(vals, pa.string())
+    return pa.table(cols)
+
+
+_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+
+
 def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, excel: bool = False) -> int:
     """ACLED-compatible CSV: ACLED's columns in ACLED's order, then the atlas's, then the extras.
 
@@ -153,20 +179,70 @@ def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = 
     ``excel``: the Excel dialect, UTF-8 with a byte-order mark (without one Excel reads UTF-8 as the
     system's ANSI code page and Cyrillic comes out as mojibake) and formula-like text defused."""
     sel = _rows(table, rows)
-    cols = {}
-    for header, src in csv_columns(table):
-        vals = table.extras[src[6:]][sel] if src.startswith("extra:") else field_text(table, src, sel)
-        vals = list(vals) if not isinstance(vals, list) else vals
-        cols[header] = pa.array(_excel_safe(vals) if excel else vals, pa.string())
-    tbl = pa.table(cols)
+    tbl = csv_arrow_table(table, sel, excel)
     with atomic_path(Path(path)) as tmp:
         if excel:
             with tmp.open("wb") as fh:
                 fh.write(b"\xef\xbb\xbf")
-                pacsv.write_csv(tbl, fh, pacsv.WriteOptions(quoting_style="needed"))
+                pacsv.write_csv(tbl, fh, _CSV_OPTIONS)
         else:
-            pacsv.write_csv(tbl, tmp, pacsv.WriteOptions(quoting_style="needed"))
+            pacsv.write_csv(tbl, tmp, _CSV_OPTIONS)
     return len(sel)
+
+
+class CsvAppender:
+    """:func:`write_csv` block by block (``convert`` streaming a large file): the same bytes as
+    one ``write_csv`` of all the blocks' rows, written atomically when the ``with`` ends without
+    an error (or :meth:`discard` was called: then nothing is written)."""
+
+    def __init__(self, path: str | Path, excel: bool = False) -> None:
+        self.path, self.excel = Path(path), excel
+        self.rows = 0
+        self._writer: pacsv.CSVWriter | None = None
+        self._discard = False
+
+    def __enter__(self) -> CsvAppender:
+        self._atomic = atomic_path(self.path)
+        tmp = self._atomic.__enter__()
+        self._fh = tmp.open("wb")
+        if self.excel:
+            self._fh.write(b"\xef\xbb\xbf")
+        return self
+
+    def write(self, table: EventTable, rows: npt.ArrayLike | None = None) -> None:
+        tbl = csv_arrow_table(table, _rows(table, rows), self.excel)
+        if self._writer is None:
+            self._schema = tbl.schema
+            self._writer = pacsv.CSVWriter(self._fh, tbl.schema, write_options=_CSV_OPTIONS)
+        elif tbl.schema.names != self._schema.names:
+            raise ValueError("a block's columns differ from the first block's")
+        self._writer.write_table(tbl)
+        self.rows += tbl.num_rows
+
+    def discard(self) -> None:
+        self._discard = True
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+            elif exc_type is None and not self._discard:
+                # No block: the header of an empty table, as write_csv writes it.
+                pacsv.write_csv(csv_arrow_table(EventTable.empty(), np.zeros(0, np.intp), self.excel), self._fh,
+                                _CSV_OPTIONS)
+            self._fh.close()
+        finally:
+            if self._discard and exc_type is None:
+                exc_type, exc = _Discarded, _Discarded()
+            try:
+                self._atomic.__exit__(exc_type, exc, tb)
+            except _Discarded:
+                pass
+        return None
+
+
+class _Discarded(Exception):
+    pass
 
 
 # --------------------------------------------------------------------------- GeoJSON
