@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from pyqtgraph.Qt import internals as pg_internals
 
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
-from atlas.model.table import EventTable
+from atlas.model.table import CONFIDENCE_LEVELS, EventTable
 
 from . import point_aggregate, style, uncertainty
 from .themes import LIGHT, Theme
@@ -198,6 +198,9 @@ class _Group:
     y: npt.NDArray[np.float64]
     rows: IntArray
     halo: npt.NDArray[np.float64] | None = None  # uncertainty radius in Mercator metres (0: none)
+    #: Confidence grade per event (index into CONFIDENCE_LEVELS, -1: none), for the fill of the
+    #: approximate location; None when the group has no halo.
+    grade: npt.NDArray[np.int8] | None = None
 
 
 #: Each table's located events grouped per sprite, in row order within a group (tables are not
@@ -221,6 +224,10 @@ def table_groups(table: EventTable) -> list[_Group]:
     stated = table.extras.get(uncertainty.RADIUS_COLUMN)
     radius_km = uncertainty.stated_radius_km(None if stated is None else stated[rows], rows.size)
     halo = uncertainty.halo_radius_merc(table.geo_precision[rows], table.lat[rows], radius_km)
+    # The confidence grade by its place in CONFIDENCE_LEVELS (the vocabulary's own codes may differ).
+    level = {name: i for i, name in enumerate(CONFIDENCE_LEVELS)}
+    grade_of_code = np.array([level.get(str(c), -1) for c in conf.categories] + [-1], np.int8)
+    grade = grade_of_code[conf.codes[rows]]
     key = ((codes.astype(np.int64) + 1) * 2 + claimed) * 2 + vague
     groups: list[_Group] = []
     if rows.size:
@@ -231,8 +238,9 @@ def table_groups(table: EventTable) -> list[_Group]:
             name = etype.categories[code] if code >= 0 else ""
             shape = "diamond" if vague[chunk[0]] else "circle"
             hr = halo[chunk]
+            has = bool(hr.any())
             groups.append(_Group((name, bool(claimed[chunk[0]]), shape), x[chunk], y[chunk], rows[chunk],
-                                 hr if hr.any() else None))
+                                 hr if has else None, grade[chunk] if has else None))
     _TABLE_GROUPS[table] = groups
     return groups
 
@@ -333,6 +341,9 @@ class EventsLayer(MapLayer):
         #: Whether the last points draw stamped one sprite per occupied cell (point_aggregate).
         self.showing_aggregate = False
         self.show_halos = True
+        #: How many approximate-location discs the last draw showed (the page legend explains
+        #: the symbol only when the map shows it).
+        self.discs_drawn = 0
         self.aggregates = point_aggregate.AggregateCache(self.groups)
 
     def set_density_mode(self, mode: str) -> None:
@@ -369,8 +380,9 @@ class EventsLayer(MapLayer):
                 if not keep.any():
                     continue
                 halo = None if g.halo is None else g.halo[keep]
-                groups.append(_Group(g.key, g.x[keep], g.y[keep], g.rows[keep],
-                                     halo if halo is not None and halo.any() else None))
+                has = halo is not None and bool(halo.any())
+                groups.append(_Group(g.key, g.x[keep], g.y[keep], g.rows[keep], halo if has else None,
+                                     g.grade[keep] if has and g.grade is not None else None))
         # Claims draw above confirmed events of the same type; rarer types above common ones.
         groups.sort(key=lambda g: (-len(g.rows), g.key[1]))
         self.groups = groups
@@ -387,6 +399,16 @@ class EventsLayer(MapLayer):
             pm = make_marker(style.event_type_colour(name), claimed, size, shape=shape)
             self._sprites[k] = pm
         return pm
+
+    def draws_uncertainty(self, vp: Viewport) -> bool:
+        """Whether a draw of this view shows approximate-location discs (the page's legend is
+        worked out before the map is drawn, and explains them only when they are there)."""
+        if not (self.visible and self.opacity > 0 and self.show_halos):
+            return False
+        size = self.marker_size * vp.ui_scale
+        if (not vp.vector and self._density_wanted(vp)) or self.aggregate_for(vp, size) is not None:
+            return False
+        return len(uncertainty.uncertainty_discs(vp, self.groups, style.event_type_colour, size / 2)) > 0
 
     def aggregate_for(self, vp: Viewport, size: float) -> point_aggregate.CellAggregate | None:
         """The per-zoom aggregate to draw instead of every point, or None when the events in
@@ -429,6 +451,7 @@ class EventsLayer(MapLayer):
             self.draw_vector(p, vp)
             return
         size = self.marker_size * vp.ui_scale
+        self.discs_drawn = 0
         self.showing_density = self._density_wanted(vp)
         if self.showing_density:
             self.showing_aggregate = False
@@ -443,7 +466,7 @@ class EventsLayer(MapLayer):
                 self._stamp(p, vp, g, x, y, size)
             return
         if self.show_halos:
-            uncertainty.draw_halos(p, vp, self.groups, self._frags, style.event_type_colour, size / 2)
+            self.discs_drawn = uncertainty.draw_uncertainty(p, vp, self.groups, style.event_type_colour, size / 2)
         for g in self.groups:
             inview = vp.contains_mask(g.x, g.y, pad=size)
             if not inview.any():
@@ -455,13 +478,14 @@ class EventsLayer(MapLayer):
         same per-cell aggregate above the density threshold (a file of a million circles helps
         no reader)."""
         size = self.marker_size * vp.ui_scale
+        self.discs_drawn = 0
         agg = self.aggregate_for(vp, size)
         self.showing_aggregate = agg is not None
         if agg is not None:  # no halos under the carpet, as in draw
             parts = self._aggregate_parts(vp, agg, size)
         else:
             if self.show_halos:
-                uncertainty.draw_halo_shapes(p, vp, self.groups, style.event_type_colour, size / 2)
+                self.discs_drawn = uncertainty.draw_uncertainty(p, vp, self.groups, style.event_type_colour, size / 2)
             parts = []
             for g in self.groups:
                 inview = vp.contains_mask(g.x, g.y, pad=size)

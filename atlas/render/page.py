@@ -40,7 +40,7 @@ from atlas.model import AtlasModel
 from atlas.model.attribution import attribution
 from atlas.model.filters import All, DateRange, find_part
 
-from . import style, vector_text
+from . import style, uncertainty, vector_text
 from .annotations_layer import AnnotationsLayer
 from .decorations import draw_north_arrow, draw_scale_bar
 from .layers import MapLayer, draw_marker_shapes
@@ -128,6 +128,8 @@ class PageInfo:
     map_rect: QRectF
     map_viewport: Viewport
     legend: list[tuple[str, int]] = field(default_factory=list)
+    #: The legend's symbol lines below the types (claims, approximate locations).
+    symbols: list[str] = field(default_factory=list)
     legend_rect: QRectF | None = None
     scale_bar_rect: QRectF | None = None
     scale_bar_origin: QPointF | None = None
@@ -405,6 +407,8 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     legend_layers, legends = _legend_layers(scene)
     rows = rows_in_view(model, mvp)
     info.shown_rows = rows
+    # The legend explains the approximate-location discs only when the map draws them.
+    approx = uncertainty.approximate_count(model.table, rows) if scene.events.draws_uncertainty(mvp) else 0
     # Where the decorations will go, before the map is drawn: the names keep out of them. The
     # same drawing functions run once on a scratch image (cheap: text and a few shapes), so the
     # boxes are the drawn boxes, not a second estimate of them.
@@ -412,7 +416,7 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
     scratch = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
     sp = QPainter(scratch)
     try:
-        _draw_decorations(sp, spec, model, rows, planned, mvp, legend_layers, legends, dry=True)
+        _draw_decorations(sp, spec, model, rows, planned, mvp, legend_layers, legends, dry=True, approx=approx)
     finally:
         sp.end()
     off = map_rect.topLeft()
@@ -426,7 +430,7 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
         info.layout.width, info.layout.height = W, H
     finally:
         scene.label_reserved = ()
-    _draw_decorations(p, spec, model, rows, info, mvp, legend_layers, legends)
+    _draw_decorations(p, spec, model, rows, info, mvp, legend_layers, legends, approx=approx)
     info.layout.decorations = [(k, _rect_box(r)) for k, r in info.decorations()]
     if spec.banner:
         _draw_banners(p, spec, band, pad=10 * u)
@@ -440,7 +444,8 @@ def _rect_box(r: QRectF) -> tuple[float, float, float, float]:
 
 
 def _draw_decorations(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, info: PageInfo,
-                      mvp: Viewport, legend_layers: list[MapLayer], legends: list[MapLayer], dry: bool = False) -> None:
+                      mvp: Viewport, legend_layers: list[MapLayer], legends: list[MapLayer], dry: bool = False,
+                      approx: int = 0) -> None:
     """Title, footer, legend and the corners over the map; ``dry`` skips the inset's drawing (its
     box is all a dry run needs)."""
     u = spec.ui_scale
@@ -451,7 +456,7 @@ def _draw_decorations(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.n
     p.setClipRect(QRectF(0, 0, map_rect.width(), map_rect.height()))
     title_bottom = _draw_title_block(p, spec, model, rows, map_rect.width(), pad, info)
     foot_top = _draw_footer(p, spec, model, rows, info, map_rect.width(), map_rect.height(), pad)
-    legend_bottom = _draw_legend(p, spec, model, rows, info, map_rect.width(), pad)
+    legend_bottom = _draw_legend(p, spec, model, rows, info, map_rect.width(), pad, approx)
     _draw_corners(p, spec, mvp, info, legend_layers, legends, foot_top, max(legend_bottom, title_bottom), pad, dry)
     p.restore()
 
@@ -562,8 +567,9 @@ def _draw_footer(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
 
 
 def _draw_legend(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarray, info: PageInfo,
-                 mw: float, pad: float) -> float:
-    """The event types on this map with their counts, top right; returns the legend's bottom."""
+                 mw: float, pad: float, approx: int = 0) -> float:
+    """The event types on this map with their counts, top right, then the symbols the map uses
+    (claims, approximate locations drawn: ``approx`` events); returns the legend's bottom."""
     u = spec.ui_scale
     legend_bottom = pad
     if spec.legend:
@@ -573,9 +579,12 @@ def _draw_legend(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
         if entries:
             f, fb = _font(11 * u), _font(11.5 * u, True)
             fm, fmb = QFontMetricsF(f), QFontMetricsF(fb)
-            items = [(f"{name} ({n:,})", name, False) for name, n in entries]
+            items = [(f"{name} ({n:,})", name, "type") for name, n in entries]
             if n_claim:
-                items.append((f"claimed or disputed ({n_claim:,})", "", True))
+                items.append((f"claimed or disputed ({n_claim:,})", "", "claim"))
+            if approx:
+                items.append((f"{uncertainty.LEGEND_TEXT}: {approx:,}", "", "approx"))
+            info.symbols = [text for text, _, kind in items if kind != "type"]
             msize = style.MARKER_SIZE_PX * u
             row_h = max(fm.height(), msize + 4 * u)
             w = max(fm.horizontalAdvance(s) for s, _, _ in items) + msize + 3 * pad
@@ -587,10 +596,15 @@ def _draw_legend(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
             p.setPen(QColor("#111820"))
             p.drawText(QPointF(r.left() + pad, r.top() + 0.7 * pad + fmb.ascent()), "Events on this map")
             y = r.top() + 0.7 * pad + fmb.height()
-            for text, name, claim in items:
+            for text, name, kind in items:
                 cy = y + row_h / 2
-                draw_marker_shapes(p, [r.left() + pad + msize / 2], [cy],
-                                   "#555555" if claim else style.event_type_colour(name), claim, msize)
+                cx = r.left() + pad + msize / 2
+                if kind == "approx":  # the map's own disc, a little wider than a marker
+                    uncertainty.draw_disc(p, cx, cy, msize * 0.62, "#555555", "confirmed", u)
+                    draw_marker_shapes(p, [cx], [cy], "#555555", False, msize * 0.45)
+                else:
+                    draw_marker_shapes(p, [cx], [cy], "#555555" if kind == "claim" else style.event_type_colour(name),
+                                       kind == "claim", msize)
                 p.setFont(f)
                 p.setPen(QColor("#111820"))
                 p.drawText(QPointF(r.left() + 2 * pad + msize, cy - fm.height() / 2 + fm.ascent()), text)

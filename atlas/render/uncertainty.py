@@ -1,10 +1,13 @@
 """How the map shows what is uncertain, and the density view that replaces points when crowded.
 
-* Geo precision above 1 (the point is "near" a place, or only the region is known) draws a
-  translucent halo of the uncertainty radius, in ground metres converted to pixels at the view,
-  so it grows as you zoom in: the event's own radius where it states one (the curated dataset's
-  ``coord_uncertainty_km``, e.g. 8 km for a village placed from a description), else the default
-  of its precision (:data:`HALO_RADIUS_M`).
+* Geo precision above 1 (the point is "near" a place, or only the region is known) draws an
+  *approximate location*: a light disc of the uncertainty radius with a dashed edge, in the event
+  type's colour, its fill stronger for a better confidence grade (:class:`UncertaintyStyle`). The
+  radius is in ground metres converted to pixels at the view, so it grows as you zoom in: the
+  event's own radius where it states one (the curated dataset's ``coord_uncertainty_km``, e.g.
+  8 km for a village placed from a description), else the default of its precision
+  (:data:`HALO_RADIUS_M`). Shapes, not stretched sprites: the same calls draw the screen, PNG,
+  SVG and PDF, and a 20 km edge stays crisp.
 * Date precision above 1 (about a week, or a month) draws the event as a diamond instead of a dot
   (the sprite shape, see :func:`atlas.render.layers.make_marker`).
 * Claims (claimed or disputed) are rings, confirmed or reported events filled dots.
@@ -18,12 +21,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QRadialGradient
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+from atlas.model.table import CONFIDENCE_LEVELS
 
 from .viewport import Viewport
 
@@ -36,15 +42,10 @@ DENSITY_AUTO_THRESHOLD = 20_000
 #: Density cell size in pixels (× ui_scale).
 DENSITY_CELL_PX = 6
 DENSITY_MODES: tuple[str, ...] = ("auto", "points", "density")
-HALO_SPRITE_PX = 128
 #: Above this many haloed events in view the halos are left out: thousands of overlapping discs
 #: only fog the map (and cost ~20 µs each to blend); zooming in brings them back.
 HALO_MAX_IN_VIEW = 800
 EARTH_R = 6_378_137.0
-#: The halo sprite's opacity: at the centre, at 95 % of the radius, and of its rim.
-HALO_INNER_ALPHA, HALO_OUTER_ALPHA, HALO_RIM_ALPHA = 34, 20, 120
-#: The sprite's linear fade averaged over the disc's area (what the vector halo fills with).
-HALO_FILL_ALPHA = round(HALO_INNER_ALPHA + (HALO_OUTER_ALPHA - HALO_INNER_ALPHA) * (2 / 3) / 0.95)
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -84,43 +85,67 @@ def halo_radius_merc(geo_precision: npt.NDArray[np.int8], lat: npt.NDArray[np.fl
     return r
 
 
-_HALO_SPRITES: dict[str, QPixmap] = {}
+@dataclass(frozen=True)
+class UncertaintyStyle:
+    """How an approximate location looks: a light disc of its radius with a dashed edge, both in
+    the event type's colour. The fill is stronger the better the report is graded, so a confirmed
+    event placed within 8 km reads firmer than a claim placed within 8 km; the dashed edge is what
+    tells it apart from a ring annotation (a solid line) and from a claim's marker ring."""
 
+    #: Fill opacity (0-255) by confidence grade; events without a grade use the weakest.
+    fill_alpha: tuple[tuple[str, int], ...] = (
+        ("confirmed", 30), ("reported", 22), ("claimed", 14), ("disputed", 9))
+    #: The edge's opacity (0-255) and width in pixels (x ui_scale).
+    edge_alpha: int = 175
+    edge_width_px: float = 1.3
+    #: Dash and gap lengths in units of the edge's width (QPen.setDashPattern).
+    dashes: tuple[float, ...] = (4.0, 3.0)
 
-def halo_sprite(colour: str) -> QPixmap:
-    """A soft translucent disc with a faint rim, scaled per event when stamped."""
-    pm = _HALO_SPRITES.get(colour)
-    if pm is None:
-        n = HALO_SPRITE_PX
-        pm = QPixmap(n, n)
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def fill_alpha_of(self, grade: str) -> int:
+        return dict(self.fill_alpha).get(grade, self.fill_alpha[-1][1])
+
+    def edge_pen(self, colour: str | QColor, ui_scale: float) -> QPen:
         c = QColor(colour)
-        g = QRadialGradient(n / 2, n / 2, n / 2)
-        inner, outer = QColor(c), QColor(c)
-        inner.setAlpha(HALO_INNER_ALPHA)
-        outer.setAlpha(HALO_OUTER_ALPHA)
-        g.setColorAt(0.0, inner)
-        g.setColorAt(0.95, outer)
-        g.setColorAt(1.0, QColor(c.red(), c.green(), c.blue(), 0))
-        p.setBrush(g)
-        rim = QColor(c)
-        rim.setAlpha(HALO_RIM_ALPHA)
-        p.setPen(QPen(rim, 1.0))
-        p.drawEllipse(QRectF(1, 1, n - 2, n - 2))
-        p.end()
-        _HALO_SPRITES[colour] = pm
-    return pm
+        c.setAlpha(self.edge_alpha)
+        pen = QPen(c, self.edge_width_px * ui_scale)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        pen.setDashPattern(list(self.dashes))
+        return pen
+
+    def fill(self, colour: str | QColor, grade: str) -> QColor:
+        c = QColor(colour)
+        c.setAlpha(self.fill_alpha_of(grade))
+        return c
 
 
-def halo_discs(vp: Viewport, groups: Sequence[Any], min_px: float) -> list[tuple[Any, FloatArray, FloatArray, FloatArray]]:
-    """The halos to draw: per group, the pixel centres and radii of its haloed events in view, one
-    per place and radius across all groups (a dozen events at a town's coordinate share one halo,
-    whatever their types, or stacked translucent discs turn into an opaque blot over the map).
-    Empty when more than :data:`HALO_MAX_IN_VIEW` would be drawn. Shared by the raster and the
-    vector (SVG/PDF) drawing so both show the same discs."""
-    todo = []
+UNCERTAINTY = UncertaintyStyle()
+#: What the legends call it.
+LEGEND_TEXT = "approximate location (radius)"
+#: The grades in order, as the table's confidence codes index them (-1: no grade).
+GRADES: tuple[str, ...] = CONFIDENCE_LEVELS
+
+
+@dataclass(frozen=True)
+class Discs:
+    """The approximate locations to draw, in pixels: centre, radius, colour and grade per disc."""
+
+    px: FloatArray
+    py: FloatArray
+    r: FloatArray
+    colour: tuple[str, ...]
+    grade: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.px)
+
+
+def uncertainty_discs(vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float) -> Discs:
+    """The discs to draw: the haloed events of every group that are in view and wider than
+    ``min_px``, one per place and radius across all groups (a dozen events at a town's
+    coordinate share one disc, whatever their types, or stacked translucent discs turn into an
+    opaque blot over the map); of events sharing a disc the best-graded one gives its fill.
+    Empty when more than :data:`HALO_MAX_IN_VIEW` would be drawn."""
+    xs, ys, rs, cols, grades = [], [], [], [], []
     total = 0
     for g in groups:
         hr = getattr(g, "halo", None)
@@ -131,72 +156,75 @@ def halo_discs(vp: Viewport, groups: Sequence[Any], min_px: float) -> list[tuple
             continue
         x, y, r = g.x[has], g.y[has], hr[has]
         rad_px = r * vp.sx
-        pad = float(rad_px.max())
-        inview = vp.contains_mask(x, y, pad=pad) & (rad_px > min_px)
+        inview = vp.contains_mask(x, y, pad=float(rad_px.max())) & (rad_px > min_px)
         n = int(np.count_nonzero(inview))
         if n == 0:
             continue
         total += n
         if total > HALO_MAX_IN_VIEW:
-            return []
-        todo.append((g, x[inview], y[inview], rad_px[inview]))
-    out = []
-    seen: set[tuple[float, float, float]] = set()
-    for g, hx, hy, hr in todo:
-        px, py = vp.to_px(hx, hy)
-        key = np.round(np.column_stack((px, py, hr)) * 2.0)
-        _, first = np.unique(key, axis=0, return_index=True)
-        keep = [i for i in sorted(first.tolist()) if tuple(key[i]) not in seen]
-        seen.update(tuple(key[i]) for i in keep)
-        if keep:
-            out.append((g, px[keep], py[keep], hr[keep]))
-    return out
+            return Discs(np.zeros(0), np.zeros(0), np.zeros(0), (), ())
+        px, py = vp.to_px(x[inview], y[inview])
+        xs.append(px)
+        ys.append(py)
+        rs.append(rad_px[inview])
+        colour = colour_of(g.key[0])
+        cols.extend([colour] * n)
+        gr = getattr(g, "grade", None)
+        grades.append(np.full(n, len(GRADES), np.int64) if gr is None
+                      else np.where(gr[has][inview] >= 0, gr[has][inview], len(GRADES)).astype(np.int64))
+    if not xs:
+        return Discs(np.zeros(0), np.zeros(0), np.zeros(0), (), ())
+    px, py, r, gi = np.concatenate(xs), np.concatenate(ys), np.concatenate(rs), np.concatenate(grades)
+    # The best grade first, then one disc per (place, radius) at half-pixel resolution.
+    order = np.argsort(gi, kind="stable")
+    key = np.round(np.column_stack((px, py, r))[order] * 2.0)
+    _, first = np.unique(key, axis=0, return_index=True)
+    keep = np.sort(order[first])
+    # Wide discs under narrow ones, so a small stated radius is not buried under a big one.
+    keep = keep[np.argsort(-r[keep], kind="stable")]
+    names = [*GRADES, ""]
+    return Discs(px[keep], py[keep], r[keep], tuple(cols[i] for i in keep.tolist()),
+                 tuple(names[int(gi[i])] for i in keep.tolist()))
 
 
-def draw_halos(p: QPainter, vp: Viewport, groups: Sequence[Any], frags: Any, colour_of: Any, min_px: float) -> int:
-    """Stamp the halos of every group (before any marker, so markers sit on top). Returns how many
-    (0 when more than :data:`HALO_MAX_IN_VIEW` would be drawn)."""
-    drawn = 0
-    # Halos are scaled far beyond their sprite's size: smooth them, or they look like mosaics.
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    for g, px, py, hr in halo_discs(vp, groups, min_px):
-        n = len(px)
-        pm = halo_sprite(colour_of(g.key[0]))
-        scale = 2.0 * hr / HALO_SPRITE_PX
-        frags.resize(n)
-        a = frags.ndarray()
-        a[:, 0] = px
-        a[:, 1] = py
-        a[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
-        a[:, 6] = scale
-        a[:, 7] = scale
-        a[:, 8] = 0.0
-        a[:, 9] = 1.0
-        p.drawPixmapFragments(*frags.drawargs(), pm)
-        drawn += n
-    return drawn
+def draw_disc(p: QPainter, cx: float, cy: float, r: float, colour: str | QColor, grade: str,
+              ui_scale: float, st: UncertaintyStyle = UNCERTAINTY) -> None:
+    """One approximate location: the light fill of its grade and the dashed edge (the legend's
+    symbol is drawn by this too)."""
+    p.setBrush(st.fill(colour, grade))
+    p.setPen(st.edge_pen(colour, ui_scale))
+    p.drawEllipse(QPointF(cx, cy), r, r)
 
 
-def draw_halo_shapes(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float) -> int:
-    """Vector twin of :func:`draw_halos` for SVG and PDF: the same discs as shapes, each filled
-    flat with the sprite's mean opacity (its radial fade averages :data:`HALO_FILL_ALPHA` over the
-    disc) and rimmed like the sprite, whose 1-px rim scales (and blurs) with the disc. Flat translucent fills
-    survive every PDF and SVG reader; a gradient with alpha does not."""
-    drawn = 0
-    for g, px, py, hr in halo_discs(vp, groups, min_px):
-        c = QColor(colour_of(g.key[0]))
-        fill, rim = QColor(c), QColor(c)
-        fill.setAlpha(HALO_FILL_ALPHA)
-        # The sprite's rim, scaled up smoothly, spreads over about twice its width at half its
-        # opacity: the same ink as a crisp rim, and the same soft look at a large radius.
-        rim.setAlpha(HALO_RIM_ALPHA // 2)
-        p.setBrush(fill)
-        for cx, cy, rr in zip(px.tolist(), py.tolist(), hr.tolist()):
-            p.setPen(QPen(rim, max(0.3, 4.0 * rr / HALO_SPRITE_PX)))
-            p.drawEllipse(QPointF(cx, cy), rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX,
-                          rr * (HALO_SPRITE_PX - 2) / HALO_SPRITE_PX)
-        drawn += len(px)
-    return drawn
+def draw_uncertainty(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float,
+                     st: UncertaintyStyle = UNCERTAINTY) -> int:
+    """Draw every approximate location in view (before any marker, so markers sit on top) as
+    shapes: the one path for the screen, PNG, SVG and PDF. Returns how many discs (0 when more
+    than :data:`HALO_MAX_IN_VIEW` would be drawn)."""
+    discs = uncertainty_discs(vp, groups, colour_of, min_px)
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    for cx, cy, r, c, gr in zip(discs.px.tolist(), discs.py.tolist(), discs.r.tolist(), discs.colour, discs.grade):
+        draw_disc(p, cx, cy, r, c, gr, vp.ui_scale, st)
+    p.restore()
+    return len(discs)
+
+
+def approximate_count(table: Any, rows: npt.NDArray[np.intp]) -> int:
+    """How many of ``rows`` of an event table draw an approximate location."""
+    if rows.size == 0:
+        return 0
+    stated = table.extras.get(RADIUS_COLUMN)
+    radius = stated_radius_km(None if stated is None else stated[rows], rows.size)
+    return int(np.count_nonzero(uncertain_mask(table.geo_precision[rows], radius)))
+
+
+def uncertain_mask(geo_precision: npt.NDArray[np.int8], radius_km: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.bool_]:
+    """Which events draw an approximate location (the rows :func:`halo_radius_merc` gives a radius)."""
+    m = np.isin(geo_precision, tuple(HALO_RADIUS_M))
+    if radius_km is not None:
+        m |= np.isfinite(radius_km) & (geo_precision >= 2)
+    return m
 
 
 def _ramp() -> npt.NDArray[np.uint32]:

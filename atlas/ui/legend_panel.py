@@ -16,7 +16,7 @@ from atlas.model.facets import Facet, facet_index, find_facet, replace_facet
 from atlas.model.part_masks import PartMasks
 from atlas.render import style
 from atlas.render.layers import make_marker
-from atlas.render.uncertainty import HALO_MAX_IN_VIEW, HALO_RADIUS_M, halo_sprite
+from atlas.render.uncertainty import HALO_MAX_IN_VIEW, HALO_RADIUS_M, LEGEND_TEXT, draw_disc
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 ICON = 18
@@ -38,8 +38,9 @@ def explanations() -> list[tuple[QIcon, str]]:
     halo = QPixmap(ICON, ICON)
     halo.fill(Qt.GlobalColor.transparent)
     p = QPainter(halo)
-    p.drawPixmap(0, 0, ICON, ICON, halo_sprite(grey))
-    dot = make_marker(grey, False, 7)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    draw_disc(p, ICON / 2, ICON / 2, ICON / 2 - 1, grey, "confirmed", 1.0)  # the map's own symbol
+    dot = make_marker(grey, False, 5)
     p.drawPixmap((ICON - dot.width()) // 2, (ICON - dot.height()) // 2, dot)
     p.end()
     radii = ", ".join(f"{'near a place' if k == 2 else 'region only'} ≈ {v / 1000:g} km" for k, v in HALO_RADIUS_M.items())
@@ -47,7 +48,9 @@ def explanations() -> list[tuple[QIcon, str]]:
         (_icon(make_marker(grey, False, style.MARKER_SIZE_PX)), "Filled dot: confirmed or reported event"),
         (_icon(make_marker(grey, True, style.MARKER_SIZE_PX)), "Ring: a claim (claimed or disputed), not confirmed"),
         (_icon(make_marker(grey, False, style.MARKER_SIZE_PX, shape="diamond")), "Diamond: date known only to the week or month"),
-        (QIcon(halo), f"Halo: the location is uncertain ({radii}; grows as you zoom in; left out while more than {HALO_MAX_IN_VIEW:,} are in view)"),
+        (QIcon(halo), f"Dashed circle: {LEGEND_TEXT}, the stated radius or by precision ({radii}); "
+                      "fill stronger for confirmed, fainter for claims; grows as you zoom in; left out while "
+                      f"more than {HALO_MAX_IN_VIEW:,} are in view"),
         (_icon(_density_swatch()), "Colour cells: density view (many events in view); zoom in for points"),
     ]
 

@@ -159,3 +159,108 @@ def test_density_replaces_points_when_crowded(qtbot) -> None:
     assert scene.events.showing_density
     with pytest.raises(ValueError):
         scene.events.set_density_mode("heat")
+
+
+# ---------------------------------------------------------------------------- the visual language
+def test_uncertainty_style_is_dashed_and_graded() -> None:
+    from PySide6.QtCore import Qt
+
+    from atlas.model.annotations import Annotation
+    from atlas.render.annotations_layer import _pen
+    from atlas.render.uncertainty import UNCERTAINTY
+
+    # the edge is dashed with real gaps; a ring annotation's edge is a solid line
+    pen = UNCERTAINTY.edge_pen("#d55e00", 2.0)
+    assert pen.style() == Qt.PenStyle.CustomDashLine
+    dashes = pen.dashPattern()
+    assert len(dashes) >= 2 and all(d > 0 for d in dashes)
+    assert pen.widthF() == pytest.approx(UNCERTAINTY.edge_width_px * 2.0)
+    ring = Annotation("ring", ((35.0, 51.2),), radius_km=10.0)
+    assert _pen(ring, 1.0).style() == Qt.PenStyle.SolidLine
+    # the fill is light and fades with the grade: confirmed > reported > claimed > disputed > 0
+    alphas = [UNCERTAINTY.fill_alpha_of(g) for g in ("confirmed", "reported", "claimed", "disputed")]
+    assert alphas == sorted(alphas, reverse=True) and len(set(alphas)) == 4
+    assert 0 < alphas[-1] and alphas[0] <= 64
+    assert UNCERTAINTY.fill_alpha_of("") == alphas[-1]  # no grade: the weakest
+    assert UNCERTAINTY.fill("#d55e00", "reported").alpha() == alphas[1]
+
+
+def _disc_scene(conf: str) -> tuple[MapScene, Viewport, tuple[int, int], float]:
+    recs = [ev("a", 35.0, 51.2, gp=2, conf=conf)]
+    recs[0]["coord_uncertainty_km"] = "10"
+    model = AtlasModel(EventTable.from_records(recs, extra_fields=("coord_uncertainty_km",)))
+    scene = MapScene(model)
+    scene.layers = [BackgroundLayer("#f4f1ea"), scene.events]
+    vp = view(35.0, 51.2, 60_000.0, 600)  # 100 Mercator m per pixel
+    r_px = 10_000 / np.cos(np.radians(51.2)) / 100.0
+    return scene, vp, px_of(QImage(), vp, 35.0, 51.2), r_px
+
+
+def test_the_edge_is_dashed_on_screen_and_in_vector_exports(qtbot) -> None:
+    for vector in (False, True):
+        scene, vp, (cx, cy), r_px = _disc_scene("confirmed")
+        img = render_map(scene, vp.as_vector(vector))
+        # walk the circumference: dashes (edge ink) alternate with gaps (only the light fill)
+        ink = []
+        for t in np.linspace(0, 2 * np.pi, 720, endpoint=False):
+            c = img.pixelColor(int(round(cx + r_px * np.cos(t))), int(round(cy + r_px * np.sin(t))))
+            ink.append(redness(c) > 60)
+        ink_share = sum(ink) / len(ink)
+        runs = sum(1 for a, b in zip(ink, ink[1:] + ink[:1]) if a and not b)
+        assert 0.3 < ink_share < 0.85, (vector, ink_share)
+        assert runs > 20, (vector, runs)  # many dashes, not one solid ring
+        # inside: the light fill; outside: nothing
+        assert 5 < redness(img.pixelColor(int(cx - r_px * 0.6), cy)) < 60
+        assert img.pixelColor(int(cx - r_px - 6), cy) == BG
+
+
+def test_the_fill_follows_the_confidence_grade(qtbot) -> None:
+    tint = {}
+    for conf in ("confirmed", "reported", "claimed", "disputed"):
+        scene, vp, (cx, cy), r_px = _disc_scene(conf)
+        img = render_map(scene, vp)
+        tint[conf] = redness(img.pixelColor(int(cx - r_px * 0.6), cy))
+    assert tint["confirmed"] > tint["reported"] > tint["claimed"] > tint["disputed"] > 0, tint
+
+
+def test_one_disc_per_place_keeps_the_best_grade(qtbot) -> None:
+    from atlas.render.uncertainty import uncertainty_discs
+
+    recs = [ev("a", 35.0, 51.2, gp=2, conf="claimed"), ev("b", 35.0, 51.2, gp=2, conf="confirmed")]
+    recs[1]["event_type"] = "Protests"
+    scene, _ = scene_for(recs)
+    vp = view(35.0, 51.2, 60_000.0, 600)
+    discs = uncertainty_discs(vp, scene.events.groups, lambda name: name, 1.0)
+    assert len(discs) == 1 and discs.grade == ("confirmed",) and discs.colour == ("Protests",)
+
+
+def test_the_page_legend_explains_approximate_locations(qtbot) -> None:
+    from atlas.io import BUNDLED_EVENTS, read_events
+    from atlas.render.page import PageSpec, render_page, rows_in_view
+    from atlas.render.uncertainty import LEGEND_TEXT, approximate_count
+
+    table, _ = read_events(BUNDLED_EVENTS)
+    model = AtlasModel(table)
+    scene = MapScene(model)
+    view_ = Viewport.fit_lonlat(34.9, 51.05, 35.6, 51.35, 1200, 800)
+    _, info = render_page(PageSpec(width=1200, height=800), scene, model, view_)
+    n = approximate_count(table, rows_in_view(model, info.map_viewport))
+    assert n > 0 and scene.events.discs_drawn > 0 and scene.events.draws_uncertainty(info.map_viewport)
+    assert f"{LEGEND_TEXT}: {n:,}" in info.symbols
+    # no approximate location on the map (only exact points shown): no such line
+    exact = AtlasModel(EventTable.from_records([ev("a", 35.2, 51.2, gp=1)]))
+    _, info = render_page(PageSpec(width=1200, height=800), MapScene(exact), exact, view_)
+    assert not any(LEGEND_TEXT in s for s in info.symbols)
+    # halos switched off: the legend does not promise them
+    scene.events.show_halos = False
+    _, info = render_page(PageSpec(width=1200, height=800), scene, model, view_)
+    assert not any(LEGEND_TEXT in s for s in info.symbols)
+
+
+def test_the_legend_dock_explains_approximate_locations(qtbot) -> None:
+    from atlas.render.uncertainty import LEGEND_TEXT
+    from atlas.ui.legend_panel import explanations
+
+    texts = [t for _, t in explanations()]
+    line = next(t for t in texts if LEGEND_TEXT in t)
+    assert line.startswith("Dashed circle") and "confirmed" in line
