@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from atlas.model.table import CONFIDENCE_LEVELS
@@ -105,12 +105,18 @@ class UncertaintyStyle:
         return dict(self.fill_alpha).get(grade, self.fill_alpha[-1][1])
 
     def edge_pen(self, colour: str | QColor, ui_scale: float) -> QPen:
+        """The pen of the edge's dashes (each dash is a short stroke of its own: see
+        :func:`dash_segments`)."""
         c = QColor(colour)
         c.setAlpha(self.edge_alpha)
         pen = QPen(c, self.edge_width_px * ui_scale)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        pen.setDashPattern(list(self.dashes))
         return pen
+
+    def dash_gap_px(self, ui_scale: float) -> tuple[float, float]:
+        """The length of a dash and of a gap, in pixels."""
+        w = self.edge_width_px * ui_scale
+        return self.dashes[0] * w, self.dashes[1] * w
 
     def fill(self, colour: str | QColor, grade: str) -> QColor:
         c = QColor(colour)
@@ -187,13 +193,40 @@ def uncertainty_discs(vp: Viewport, groups: Sequence[Any], colour_of: Any, min_p
                  tuple(names[int(gi[i])] for i in keep.tolist()))
 
 
+def dash_segments(cx: float, cy: float, r: float, dash: float, gap: float,
+                  clip: tuple[float, float, float, float] | None = None) -> FloatArray:
+    """The dashes of a circle's edge as straight segments (n, 4: x0, y0, x1, y1): a whole number
+    of dash-and-gap periods round the circle (no stub where it closes), the dashes' ends on the
+    circle, those outside ``clip`` (x0, y0, x1, y1, pixels) left out. Drawn as strokes of their
+    own, so the screen, PNG, SVG and PDF show the same dashes: a renderer's own dash pattern
+    drifts along a long edge (poppler's and Qt's differed by half a dash after a turn)."""
+    n = max(6, int(round(2 * math.pi * r / (dash + gap))))
+    period = 2 * math.pi / n
+    on = period * dash / (dash + gap)
+    a0 = np.arange(n) * period
+    a1 = a0 + on
+    segs = np.column_stack([cx + r * np.cos(a0), cy + r * np.sin(a0), cx + r * np.cos(a1), cy + r * np.sin(a1)])
+    if clip is not None:
+        x0, y0, x1, y1 = clip
+        mx, my = (segs[:, 0] + segs[:, 2]) / 2, (segs[:, 1] + segs[:, 3]) / 2
+        segs = segs[(mx >= x0) & (mx <= x1) & (my >= y0) & (my <= y1)]
+    return segs
+
+
 def draw_disc(p: QPainter, cx: float, cy: float, r: float, colour: str | QColor, grade: str,
-              ui_scale: float, st: UncertaintyStyle = UNCERTAINTY) -> None:
+              ui_scale: float, st: UncertaintyStyle = UNCERTAINTY,
+              clip: tuple[float, float, float, float] | None = None) -> int:
     """One approximate location: the light fill of its grade and the dashed edge (the legend's
-    symbol is drawn by this too)."""
+    symbol is drawn by this too). Returns how many dashes were drawn."""
+    p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(st.fill(colour, grade))
-    p.setPen(st.edge_pen(colour, ui_scale))
     p.drawEllipse(QPointF(cx, cy), r, r)
+    dash, gap = st.dash_gap_px(ui_scale)
+    segs = dash_segments(cx, cy, r, dash, gap, clip)
+    if len(segs):
+        p.setPen(st.edge_pen(colour, ui_scale))
+        p.drawLines([QLineF(*s) for s in segs.tolist()])
+    return len(segs)
 
 
 def draw_uncertainty(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of: Any, min_px: float,
@@ -204,8 +237,10 @@ def draw_uncertainty(p: QPainter, vp: Viewport, groups: Sequence[Any], colour_of
     discs = uncertainty_discs(vp, groups, colour_of, min_px)
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    pad = 4 * vp.ui_scale
+    clip = (-pad, -pad, vp.width + pad, vp.height + pad)
     for cx, cy, r, c, gr in zip(discs.px.tolist(), discs.py.tolist(), discs.r.tolist(), discs.colour, discs.grade):
-        draw_disc(p, cx, cy, r, c, gr, vp.ui_scale, st)
+        draw_disc(p, cx, cy, r, c, gr, vp.ui_scale, st, clip)
     p.restore()
     return len(discs)
 

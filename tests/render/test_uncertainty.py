@@ -167,14 +167,17 @@ def test_uncertainty_style_is_dashed_and_graded() -> None:
 
     from atlas.model.annotations import Annotation
     from atlas.render.annotations_layer import _pen
-    from atlas.render.uncertainty import UNCERTAINTY
+    from atlas.render.uncertainty import UNCERTAINTY, dash_segments
 
     # the edge is dashed with real gaps; a ring annotation's edge is a solid line
-    pen = UNCERTAINTY.edge_pen("#d55e00", 2.0)
-    assert pen.style() == Qt.PenStyle.CustomDashLine
-    dashes = pen.dashPattern()
-    assert len(dashes) >= 2 and all(d > 0 for d in dashes)
-    assert pen.widthF() == pytest.approx(UNCERTAINTY.edge_width_px * 2.0)
+    dash, gap = UNCERTAINTY.dash_gap_px(2.0)
+    assert dash > 0 and gap > 0
+    assert UNCERTAINTY.edge_pen("#d55e00", 2.0).widthF() == pytest.approx(UNCERTAINTY.edge_width_px * 2.0)
+    segs = dash_segments(100.0, 100.0, 50.0, dash, gap)
+    lengths = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    assert len(segs) == round(2 * np.pi * 50 / (dash + gap)) and lengths.sum() < 0.75 * 2 * np.pi * 50
+    assert np.allclose(np.hypot(segs[:, 0] - 100, segs[:, 1] - 100), 50)  # the dashes lie on the circle
+    assert len(dash_segments(100.0, 100.0, 50.0, dash, gap, clip=(0, 0, 100, 200))) < len(segs) * 0.6
     ring = Annotation("ring", ((35.0, 51.2),), radius_km=10.0)
     assert _pen(ring, 1.0).style() == Qt.PenStyle.SolidLine
     # the fill is light and fades with the grade: confirmed > reported > claimed > disputed > 0
