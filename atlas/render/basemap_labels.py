@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 from shapely.ops import polylabel
 
 from .basemap_base import BasemapOptions, _BasemapLayer, ground_m_per_px
@@ -494,92 +494,213 @@ class NamesLayer(_BasemapLayer):
             text = river.name_local if self.options.cyrillic else river.name_en
             if not text:
                 continue
-            img = _SPRITES.get(text, RIVER_STYLE, self.theme, u, dpr)
-            w, h = img.width() / dpr, img.height() / dpr
-            spacing = max(420 * u, 3 * w)
+            glyphs = RiverText(text, u)
+            spacing = max(420 * u, 3 * glyphs.width)
             for xy in river.xy:
-                for window in _label_spots(vp, xy, w, spacing):
-                    self._place_river_label(p, vp, occ, text, w, h, window, dpr)
+                for line, window in curved_spots(vp, xy, glyphs.width, glyphs.height, spacing):
+                    self._place_river_label(p, vp, occ, glyphs, line, window)
 
-    def _place_river_label(self, p: QPainter, vp: Viewport, occ: Occupancy, text: str, w: float, h: float,
-                           window: list[tuple[float, float, float]], dpr: float) -> None:
-        for cx, cy, ang in window:
-            # A rotated label's bounding box is mostly empty: test a row of small squares
-            # along the text instead, so a slanted name fits between places.
-            c, s = math.cos(ang), math.sin(ang)
-            k = max(1, math.ceil(w / (0.8 * h)))
-            half = 0.4 * h
-            # The text sits above the line: centre the boxes half a line height off it.
-            ox, oy = 0.35 * h * s, -0.35 * h * c
-            boxes = []
-            for j in range(k):
-                t = (j + 0.5) / k * w - w / 2
-                bx, by = cx + t * c + ox, cy + t * s + oy
-                boxes.append((bx - half, by - half, bx + half, by + half))
+    def _place_river_label(self, p: QPainter, vp: Viewport, occ: Occupancy, glyphs: RiverText,
+                           line: RiverStretch, window: list[tuple[float, int]]) -> None:
+        for mid, direction in window:
+            placed = glyphs.along(line, mid, direction)
+            # The glyphs' squares, not the bounding box of a curved name (mostly empty), are
+            # what must be free: a name bending with the river fits between places.
+            boxes = placed.boxes()
             if not all(occ.free(b) for b in boxes):
                 continue
             for b in boxes:
                 occ.take(b)
-            self.layout.names_placed.append(LaidOutLabel("river", text, tuple(boxes)))
-            p.save()
-            p.translate(cx, cy)
-            p.rotate(math.degrees(ang))
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            # Offset the name off the line so it sits beside the river, not on it.
-            draw_name(p, vp, -w / 2, -h + 0.3 * h, text, RIVER_STYLE, self.theme, dpr)
-            p.restore()
+            self.layout.names_placed.append(LaidOutLabel("river", glyphs.text, tuple(boxes)))
+            placed.draw(p, vp, self.theme)
             return
 
 
-def _label_spots(vp: Viewport, xy: FloatArray, width: float, spacing: float) -> list[list[tuple[float, float, float]]]:
-    """Points (px) and angles where a straight label of ``width`` px lies along a river line.
+# ============================================================================ names along rivers
+@dataclass(frozen=True)
+class RiverStretch:
+    """A visible run of a river line in pixels with its arc length at each vertex."""
 
-    Walks the visible stretches of the line; at every ``spacing`` px of arc length takes the chord
-    of the label's length and keeps it if the line stays close to the chord (a straight-ish reach).
-    Returns, per stretch, the candidate spots in order of preference (the caller takes the first
-    that collides with nothing)."""
+    x: FloatArray
+    y: FloatArray
+    s: FloatArray
+
+    @property
+    def length(self) -> float:
+        return float(self.s[-1])
+
+    def at(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return np.interp(t, self.s, self.x), np.interp(t, self.s, self.y)
+
+    def direction(self, t: FloatArray, reach: float) -> FloatArray:
+        """The line's heading (radians, y down) at arc lengths ``t``, taken over ``2 * reach`` px
+        so a glyph follows the river's bend, not every wiggle of its vertices."""
+        xa, ya = self.at(np.clip(t - reach, 0.0, self.length))
+        xb, yb = self.at(np.clip(t + reach, 0.0, self.length))
+        return np.arctan2(yb - ya, xb - xa)
+
+
+#: How much a river name may bend: between neighbouring glyphs, and from its first glyph to its last.
+MAX_GLYPH_TURN_DEG = 24.0
+MAX_TOTAL_TURN_DEG = 80.0
+
+
+class RiverText:
+    """A river name set glyph by glyph (italic, letter-spaced), to be laid along a line."""
+
+    def __init__(self, text: str, ui_scale: float, style: LabelStyle | None = None) -> None:
+        self.style = style or RIVER_STYLE
+        self.text = text
+        self.ui_scale = ui_scale
+        plain = LabelStyle(self.style.size_px, self.style.bold, self.style.italic, 0.0, self.style.colour,
+                           self.style.halo, self.style.caps)
+        self.font = label_font(plain, ui_scale)
+        fm = QFontMetricsF(self.font)
+        spacing = self.style.letter_spacing * ui_scale
+        self.advances = np.array([fm.horizontalAdvance(ch) + spacing for ch in text], dtype=np.float64)
+        self.width = float(self.advances.sum() - spacing) if len(text) else 0.0
+        self.halo = self.style.halo * ui_scale
+        self.height = fm.height() + 2 * self.halo
+        # The glyphs sit beside the line, their halo just clear of it, not on it.
+        self.baseline = -0.9 * self.height + self.halo + fm.ascent()
+        self.offset = 0.45 * self.height
+
+    def along(self, line: RiverStretch, mid: float, direction: int) -> PlacedRiverText:
+        """The glyphs centred at arc length ``mid``, reading along ``direction`` (+1: the way the
+        line runs, -1: against it, so the name never reads upside down)."""
+        starts = np.concatenate(([0.0], np.cumsum(self.advances)[:-1]))
+        centres = mid + direction * (starts + self.advances / 2 - self.width / 2)
+        xs, ys = line.at(centres)
+        ang = line.direction(centres, 0.5 * self.height) + (math.pi if direction < 0 else 0.0)
+        return PlacedRiverText(self, xs, ys, ang)
+
+
+_GLYPHS: dict[tuple[str, str, int, bool, bool], QPainterPath] = {}
+
+
+def glyph_outline(ch: str, font: QFont) -> QPainterPath:
+    """One glyph's outline with its baseline origin at (0, 0), made once per glyph and font: the
+    same outline on the screen and on an export's worker thread (whose own font engine may hint
+    a freshly made outline a shade differently), so both draw the same pixels."""
+    key = (ch, font.family(), font.pixelSize(), font.italic(), font.bold())
+    path = _GLYPHS.get(key)
+    if path is None:
+        path = QPainterPath()
+        path.addText(QPointF(0.0, 0.0), font, ch)
+        if len(_GLYPHS) > 20_000:
+            _GLYPHS.clear()
+        _GLYPHS[key] = path
+    return path
+
+
+@dataclass(frozen=True)
+class PlacedRiverText:
+    """A river name's glyphs at their centres on the line (px) and headings (radians)."""
+
+    text: RiverText
+    x: FloatArray
+    y: FloatArray
+    angle: FloatArray
+
+    def boxes(self) -> list[tuple[float, float, float, float]]:
+        """Squares along the glyphs (beside the line, where they are drawn)."""
+        h = self.text.height
+        half = 0.4 * h
+        out = []
+        for x, y, a in zip(self.x.tolist(), self.y.tolist(), self.angle.tolist()):
+            # "Above" the text is -y in its own frame: (sin a, -cos a) on screen.
+            bx, by = x + self.text.offset * math.sin(a), y - self.text.offset * math.cos(a)
+            out.append((bx - half, by - half, bx + half, by + half))
+        return out
+
+    def _glyph_path(self) -> QPainterPath:
+        t = self.text
+        path = QPainterPath()
+        for ch, adv, x, y, a in zip(t.text, t.advances.tolist(), self.x.tolist(), self.y.tolist(), self.angle.tolist()):
+            gp = glyph_outline(ch, t.font).translated(-adv / 2, t.baseline)
+            path.addPath(QTransform().translate(x, y).rotateRadians(a).map(gp))
+        return path
+
+    def draw(self, p: QPainter, vp: Viewport, theme: Theme) -> None:
+        """The halo under all the glyphs, then the glyphs: as outlines on a raster; as real text
+        (one per glyph, rotated) over the halo's outline on SVG and PDF."""
+        t = self.text
+        colour = QColor(getattr(theme, t.style.colour))
+        path = self._glyph_path()
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if t.halo > 0:
+            pen = QPen(QColor(theme.text_halo), 2 * t.halo)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            p.strokePath(path, pen)
+        if not vp.vector:
+            p.fillPath(path, colour)
+        else:
+            p.setFont(t.font)
+            p.setPen(colour)
+            for ch, adv, x, y, a in zip(t.text, t.advances.tolist(), self.x.tolist(), self.y.tolist(), self.angle.tolist()):
+                p.save()
+                p.translate(x, y)
+                p.rotate(math.degrees(a))
+                p.drawText(QPointF(-adv / 2, t.baseline), ch)
+                p.restore()
+        p.restore()
+
+
+def river_stretches(vp: Viewport, xy: FloatArray) -> list[RiverStretch]:
+    """The runs of a river line (Mercator metres) inside the view, in pixels."""
     px, py = vp.to_px(xy[:, 0], xy[:, 1])
     margin = 10 * vp.ui_scale
     inside = (px > margin) & (px < vp.width - margin) & (py > margin) & (py < vp.height - margin)
     if inside.sum() < 2:
         return []
-    out: list[list[tuple[float, float, float]]] = []
-    # Split into runs of consecutive inside vertices.
+    out = []
     idx = np.flatnonzero(inside)
-    breaks = np.flatnonzero(np.diff(idx) > 1) + 1
-    for run in np.split(idx, breaks):
+    for run in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
         if len(run) < 2:
             continue
         rx, ry = px[run], py[run]
-        seg = np.hypot(np.diff(rx), np.diff(ry))
-        s = np.concatenate([[0.0], np.cumsum(seg)])
-        total = s[-1]
-        if total < width * 1.3:
+        s = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(rx), np.diff(ry)))])
+        out.append(RiverStretch(rx, ry, s))
+    return out
+
+
+def curved_spots(vp: Viewport, xy: FloatArray, width: float, height: float,
+                 spacing: float) -> list[tuple[RiverStretch, list[tuple[float, int]]]]:
+    """Where a name ``width`` px long can follow a river line: per visible stretch and every
+    ``spacing`` px of it, the candidate middles (arc length) and reading directions, in order of
+    preference (the caller takes the first that collides with nothing). A candidate is kept where
+    the river bends gently enough under the name (no more than :data:`MAX_GLYPH_TURN_DEG` over a
+    glyph's height, :data:`MAX_TOTAL_TURN_DEG` from end to end) and the name would not run
+    steeply up or down as a whole."""
+    out: list[tuple[RiverStretch, list[tuple[float, int]]]] = []
+    for line in river_stretches(vp, xy):
+        total = line.length
+        if total < width * 1.15:
             continue
         n = max(1, int(total // spacing))
         for k in range(n):
-            window: list[tuple[float, float, float]] = []
-            # Try the middle of each stretch first, then points either side of it.
+            window: list[tuple[float, int]] = []
             for f in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9):
                 mid = total * (k + f) / n
                 a, b = mid - width / 2, mid + width / 2
                 if a < 0 or b > total:
                     continue
-                xa, ya = np.interp(a, s, rx), np.interp(a, s, ry)
-                xb, yb = np.interp(b, s, rx), np.interp(b, s, ry)
-                chord = math.hypot(xb - xa, yb - ya)
-                if chord < width * 0.8:
-                    continue  # too curvy here
-                ang = math.atan2(yb - ya, xb - xa)
-                if ang > math.pi / 2:
-                    ang -= math.pi
-                elif ang < -math.pi / 2:
-                    ang += math.pi
-                if abs(ang) > math.radians(89):
-                    continue  # near-vertical text is hard to read
-                window.append(((xa + xb) / 2, (ya + yb) / 2, ang))
+                ts = np.linspace(a, b, max(3, int(math.ceil(width / (0.5 * height))) + 1))
+                heading = np.unwrap(line.direction(ts, 0.5 * height))
+                if np.degrees(np.abs(np.diff(heading))).max(initial=0.0) > MAX_GLYPH_TURN_DEG:
+                    continue
+                if math.degrees(float(heading.max() - heading.min())) > MAX_TOTAL_TURN_DEG:
+                    continue
+                (xa, xb), (ya, yb) = line.at(np.array([a, b]))
+                chord = math.atan2(yb - ya, xb - xa)
+                direction = 1 if math.cos(chord) >= 0 else -1  # read left to right
+                slope = chord if direction > 0 else chord - math.copysign(math.pi, chord)
+                if abs(slope) > math.radians(80):
+                    continue  # a name running up or down the page is hard to read
+                window.append((mid, direction))
             if window:
-                out.append(window)
+                out.append((line, window))
     return out
 
 
