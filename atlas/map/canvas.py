@@ -283,6 +283,8 @@ class MapCanvas(pg.GraphicsView):
 
     def _on_selection_changed(self, added: object, removed: object) -> None:
         self.scene_layers.sync_selection()
+        if not len(self.model.selected_rows()):
+            self.fold_stacks()  # Esc, a click on empty map: the spread stack folds with the selection
         self.item.update()
 
     def _on_current_changed(self, event_id: str) -> None:
@@ -296,8 +298,37 @@ class MapCanvas(pg.GraphicsView):
 
     # ------------------------------------------------------------------ gestures → model
     def pick_at(self, px: float, py: float) -> list[str]:
-        rows = self.scene_layers.events.pick(self.map_viewport(), px, py)
+        """Ids of the events under a pixel, nearest first: a marker of a spread-out stack where
+        there is one (it is drawn away from its spot), else the events drawn there."""
+        vp = self.map_viewport()
+        rows = self.scene_layers.stacks.pick(vp, px, py) or self.scene_layers.events.pick(vp, px, py)
         return [str(self.model.table.ids[r]) for r in rows]
+
+    def spread_stack_at(self, px: float, py: float) -> bool:
+        """Spread out the stack of events at one spot under a pixel (or fold it back when it is
+        the one spread already); returns whether there was a stack."""
+        vp = self.map_viewport()
+        stacks = self.scene_layers.stacks
+        rows = self.scene_layers.events.pick(vp, px, py)
+        if len(rows) < 2:
+            return False
+        t = self.model.table
+        x, y = lonlat_to_merc(t.lon[rows[0]], t.lat[rows[0]])
+        spot = stacks.spot_of(float(x), float(y))
+        if spot is None:
+            return False
+        if stacks.opened == spot:
+            stacks.close()
+        else:
+            stacks.open(*spot)
+        self.item.update()
+        return True
+
+    def fold_stacks(self) -> None:
+        """Fold a stack spread by a click back onto its spot."""
+        if self.scene_layers.stacks.opened is not None:
+            self.scene_layers.stacks.close()
+            self.item.update()
 
     def select_from_click(self, ids: list[str], modifiers: Qt.KeyboardModifier) -> None:
         """Apply a click on the map: replace, or with Shift/Ctrl extend/toggle the selection.

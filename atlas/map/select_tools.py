@@ -33,22 +33,42 @@ STACK_MENU_MAX = 25
 
 
 class StackPickTool(PickTool):
-    """The pick tool, plus a small pop-up list when several events lie under the click.
+    """The pick tool, for events that overlap.
 
-    The click still selects the nearest event (and repeated clicks still cycle through the
-    stack); the pop-up names every event there so one can be chosen directly.
+    * A click on events at one spot selects the nearest and spreads the stack out around its
+      spot (atlas.render.spiderfy); a click on a spread marker selects that event; a click on
+      the spot again, elsewhere on the map, or Esc folds it back.
+    * A click on events that overlap without sharing a spot selects the nearest (repeated
+      clicks cycle) and lists them all in a small pop-up, so one can be chosen directly; a
+      right click lists any overlapping events, a stack's too.
     """
 
     def __init__(self) -> None:
         self.menu: QMenu | None = None
 
     def click(self, canvas: MapCanvas, ev: Any) -> bool:
-        handled = super().click(canvas, ev)
-        if ev.button() == Qt.MouseButton.LeftButton and not (ev.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)):
-            pos = canvas.widget_pos(ev.scenePos())
+        pos = canvas.widget_pos(ev.scenePos())
+        if ev.button() == Qt.MouseButton.RightButton:
             ids = canvas.pick_at(pos.x(), pos.y())
             if len(ids) >= 2:
                 self.show_stack(canvas, ids, pos)
+                return True
+            return False
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return False
+        vp = canvas.map_viewport()
+        on_spread = bool(canvas.scene_layers.stacks.pick(vp, pos.x(), pos.y()))
+        plain = not (ev.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier))
+        handled = super().click(canvas, ev)
+        if on_spread:
+            return handled  # a spread marker: its event is selected, the stack stays spread
+        if plain and canvas.spread_stack_at(pos.x(), pos.y()):
+            return handled
+        ids = canvas.pick_at(pos.x(), pos.y())
+        if not ids:
+            canvas.fold_stacks()
+        if plain and len(ids) >= 2:
+            self.show_stack(canvas, ids, pos)
         return handled
 
     def show_stack(self, canvas: MapCanvas, ids: list[str], pos: QPointF) -> QMenu:

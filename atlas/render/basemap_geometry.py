@@ -274,7 +274,7 @@ class BasemapGeometry:
         self.country_iso = list(bm.countries["iso_a3"])
         self.country_fill = fill_lod(list(bm.countries.geoms), list(range(len(self.country_iso))))
         # --- context lines outside the ROI: borders (edges two countries share) and coasts.
-        ctx_borders, ctx_coast = _context_lines(list(bm.context.geoms), roi_box)
+        ctx_borders, ctx_coast = _context_lines(list(bm.context.geoms), roi_box, bm.context_bbox)
         self.context_border = line_lod([to_merc(ctx_borders)], [0])
         self.coast = line_lod([to_merc(ctx_coast)], [0])
         # --- detailed lines
@@ -309,8 +309,11 @@ class BasemapGeometry:
         self.places = Places(x, y, s.population, s.names, s.names_local, s.approximate)
 
 
-def _context_lines(polys: list[BaseGeometry], roi_box: BaseGeometry) -> tuple[BaseGeometry, BaseGeometry]:
+def _context_lines(polys: list[BaseGeometry], roi_box: BaseGeometry,
+                   extent: tuple[float, float, float, float] | None = None) -> tuple[BaseGeometry, BaseGeometry]:
     """Borders (edges two countries share) and coasts of the context countries, outside the ROI.
+    Edges along the layer's own ``extent`` are where it was cut, not coast: the world's land
+    continues beyond them (atlas.render.world_layer), so they are left out.
 
     The context polygons are noded on a 1e-4° grid so neighbours share vertices: a ring segment
     that occurs in two countries is a border, one that occurs once is coast. Counting segments by
@@ -347,6 +350,12 @@ def _context_lines(polys: list[BaseGeometry], roi_box: BaseGeometry) -> tuple[Ba
         is_border = shared[start:start + n]
         mid = (xy[:-1] + xy[1:]) / 2
         in_roi = (mid[:, 0] > x0) & (mid[:, 0] < x1) & (mid[:, 1] > y0) & (mid[:, 1] < y1)
+        if extent is not None:
+            # Both ends on the same side of the extent's box: a cut edge.
+            a, b = xy[:-1], xy[1:]
+            eps = 1e-6
+            for col, v in ((0, extent[0]), (1, extent[1]), (0, extent[2]), (1, extent[3])):
+                in_roi |= (np.abs(a[:, col] - v) < eps) & (np.abs(b[:, col] - v) < eps)
         start += n
         for flag, bucket in ((is_border & ~in_roi, borders), (~is_border & ~in_roi, coasts)):
             idx = np.flatnonzero(flag)

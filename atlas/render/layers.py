@@ -90,60 +90,136 @@ class ThemedLayer(MapLayer):
 
 
 # ---------------------------------------------------------------------------- graticule
-_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+#: Degree steps the graticule may take, finest first (1-2-5 below a degree, then the divisors of
+#: 90 and 180 a world map uses: 10, 15, 20, 30, 45, 60, 90).
+_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0)
+#: Room between two degree labels, in pixels (x ui_scale).
+LABEL_GAP_PX = 8.0
 
 
-def graticule_step(vp: Viewport, target_lines: int = 6) -> float:
-    lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
-    span = max(lon1 - lon0, 1e-9)
-    for s in _STEPS:
-        if span / s <= target_lines:
-            return s
-    return _STEPS[-1]
+def _graticule_font(u: float) -> QFont:
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(1, round(10 * u)))
+    return font
+
+
+def _decimals(step: float) -> int:
+    """As many decimals as the step has (0.25° steps need two: 35.25°E, not 35.2°E)."""
+    text = f"{step:g}"
+    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _deg_label(value: float, pos: str, neg: str, step: float) -> str:
-    decimals = 0 if step >= 1 else (1 if step >= 0.1 else 2)
-    hemi = pos if value >= 0 else neg
+    decimals = _decimals(step)
+    value = round(value, decimals)
+    hemi = "" if value == 0 else (pos if value > 0 else neg)
     return f"{abs(value):.{decimals}f}°{hemi}"
 
 
+def _lines(lo: float, hi: float, step: float) -> FloatArray:
+    return np.arange(math.ceil(lo / step - 1e-9) * step, hi + 1e-9, step)
+
+
+def graticule_step(vp: Viewport, target_lines: int | None = None) -> float:
+    """The line spacing in degrees: the finest step of :data:`_STEPS` that leaves at most about
+    ``target_lines`` lines across the view (default: one per 130 px) *and* room for every label, measured with the labels'
+    own font: longitude labels along the top need their widest text plus a gap between two
+    meridians; latitude labels down the side need a line of text plus a gap between the two
+    closest parallels (Mercator parallels are closest nearest the equator)."""
+    lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+    span = max(lon1 - lon0, 1e-9)
+    u = vp.ui_scale
+    if target_lines is None:  # about one meridian per 130 screen pixels, at least four
+        target_lines = max(4, int(vp.width / (130 * u)))
+    fm = QFontMetricsF(_graticule_font(u))
+    gap = LABEL_GAP_PX * u
+    px_per_deg = vp.width / span
+    for s in _STEPS:
+        if span / s > target_lines:
+            continue
+        lons = _lines(lon0, lon1, s)
+        widest = max((fm.horizontalAdvance(_deg_label(v, "E", "W", s)) for v in lons.tolist()), default=0.0)
+        if lons.size > 1 and s * px_per_deg < widest + gap:
+            continue
+        lats = _lines(max(lat0, -85.0), min(lat1, 85.0), s)
+        if lats.size > 1:
+            _, ys = vp.lonlat_to_px(np.zeros_like(lats), lats)
+            if float(np.min(np.abs(np.diff(ys)))) < fm.height() + gap / 2:
+                continue
+        return s
+    return _STEPS[-1]
+
+
+@dataclass(frozen=True)
+class DegreeLabel:
+    text: str
+    x: float  # baseline origin, pixels
+    y: float
+    rect: QRectF  # the text's box, pixels
+
+
+def graticule_lines(vp: Viewport) -> tuple[float, FloatArray, FloatArray]:
+    """(step, meridians, parallels) in degrees for this view."""
+    step = graticule_step(vp)
+    lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+    return step, _lines(lon0, lon1, step), _lines(max(lat0, -85.0), min(lat1, 85.0), step)
+
+
+def graticule_labels(vp: Viewport) -> list[DegreeLabel]:
+    """The degree labels of this view: longitudes along the top edge, latitudes at the right
+    edge, none outside the view and none on another (a label that would touch one already placed
+    is left out: longitudes first, then latitudes)."""
+    step, lons, lats = graticule_lines(vp)
+    u = vp.ui_scale
+    font = _graticule_font(u)
+    fm = QFontMetricsF(font)
+    asc, h = fm.ascent(), fm.height()
+    pad = 3 * u
+    gap = LABEL_GAP_PX * u / 2
+    placed: list[DegreeLabel] = []
+    cands: list[tuple[float, float, str]] = []
+    xs, _ = vp.lonlat_to_px(lons, np.zeros_like(lons))
+    for lon, x in zip(lons.tolist(), xs.tolist()):
+        cands.append((x + pad, pad + asc, _deg_label(lon, "E", "W", step)))
+    _, ys = vp.lonlat_to_px(np.zeros_like(lats), lats)
+    for lat, y in zip(lats.tolist(), ys.tolist()):
+        s = _deg_label(lat, "N", "S", step)
+        ty = y - pad if y - pad > 2 * asc + pad else y + asc + pad
+        cands.append((vp.width - pad - fm.horizontalAdvance(s), ty, s))
+    for x, y, s in cands:
+        r = QRectF(x, y - asc, fm.horizontalAdvance(s), h)
+        if r.left() < 0 or r.right() > vp.width or r.top() < 0 or r.bottom() > vp.height:
+            continue
+        grown = r.adjusted(-gap, -gap / 2, gap, gap / 2)
+        if any(grown.intersects(o.rect) for o in placed):
+            continue
+        placed.append(DegreeLabel(s, x, y, r))
+    return placed
+
+
 class GraticuleLayer(ThemedLayer):
-    """Dotted lon/lat lines at a step chosen by zoom, with haloed degree labels along the top and
-    right edges (the bottom-left corner belongs to the scale bar, the bottom-right to the
-    attribution)."""
+    """Dotted lon/lat lines at a step chosen by zoom and label room (:func:`graticule_step`), with
+    haloed degree labels along the top and right edges that never overlap (the bottom-left corner
+    belongs to the scale bar, the bottom-right to the attribution)."""
 
     key, title = "graticule", "Graticule"
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
-        step = graticule_step(vp)
-        lon0, lat0, lon1, lat1 = vp.lonlat_bounds()
+        _, lons, lats = graticule_lines(vp)
         u = vp.ui_scale
         line = QColor(t.graticule)
         line.setAlpha(190)
         p.setPen(QPen(line, 0.8 * u, Qt.PenStyle.DotLine))
-        lons = np.arange(math.ceil(lon0 / step) * step, lon1 + 1e-9, step)
-        lats = np.arange(math.ceil(lat0 / step) * step, lat1 + 1e-9, step)
         xs, _ = vp.lonlat_to_px(lons, np.zeros_like(lons))
         _, ys = vp.lonlat_to_px(np.zeros_like(lats), lats)
         for x in xs:
             p.drawLine(QPointF(x, 0), QPointF(x, vp.height))
         for y in ys:
             p.drawLine(QPointF(0, y), QPointF(vp.width, y))
-        font = QFont("DejaVu Sans")
-        font.setPixelSize(max(1, round(10 * u)))
+        font = _graticule_font(u)
         p.setFont(font)
-        fm = QFontMetricsF(font)
-        asc = fm.ascent()
-        pad = 3 * u
-        texts: list[tuple[float, float, str]] = []
-        for lon, x in zip(lons.tolist(), xs.tolist()):
-            texts.append((x + pad, pad + asc, _deg_label(lon, "E", "W", step)))
-        for lat, y in zip(lats.tolist(), ys.tolist()):
-            s = _deg_label(lat, "N", "S", step)
-            ty = y - pad if y - pad > 2 * asc + pad else y + asc + pad
-            texts.append((vp.width - pad - fm.horizontalAdvance(s), ty, s))
+        texts = [(lb.x, lb.y, lb.text) for lb in graticule_labels(vp)]
         halo = QColor(t.text_halo)
         halo.setAlpha(170)
         if vp.vector:  # one text per label over an outline halo: no copies for pdftotext to read
@@ -245,9 +321,20 @@ def table_groups(table: EventTable) -> list[_Group]:
     return groups
 
 
+def device_pixel_ratio(p: QPainter) -> float:
+    """Device pixels per pixel of what ``p`` paints on (2 on a 2× screen or image, 1 on a page)."""
+    dev = p.device()
+    try:
+        return max(1.0, float(dev.devicePixelRatioF())) if dev is not None else 1.0
+    except AttributeError:
+        return 1.0
+
+
 def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0, shape: str = "circle") -> QPixmap:
     """One pre-rendered sprite: a filled dot, or a ring with a light centre for a claim; a
-    ``"diamond"`` shape marks an event whose date is known only to the week or month."""
+    ``"diamond"`` shape marks an event whose date is known only to the week or month. It has
+    ``size * dpr`` device pixels and says so (``devicePixelRatio``), so a painter on a 2× device
+    draws it ``size`` pixels wide from twice the pixels: crisp."""
     if shape == "diamond":
         return _make_diamond(colour, claimed, size, dpr)
     px = int(math.ceil(size * dpr)) + 2
@@ -268,6 +355,7 @@ def make_marker(colour: str, claimed: bool, size: float, dpr: float = 1.0, shape
         p.setBrush(c)
         p.drawEllipse(r.adjusted(0.5, 0.5, -0.5, -0.5))
     p.end()
+    pm.setDevicePixelRatio(dpr)
     return pm
 
 
@@ -314,6 +402,7 @@ def _make_diamond(colour: str, claimed: bool, size: float, dpr: float = 1.0) -> 
         p.setBrush(c)
     p.drawPolygon(pts)
     p.end()
+    pm.setDevicePixelRatio(dpr)
     return pm
 
 
@@ -330,6 +419,7 @@ class EventsLayer(MapLayer):
     def __init__(self) -> None:
         super().__init__()
         self.groups: list[_Group] = []
+        self.table: EventTable | None = None
         self.marker_size = style.MARKER_SIZE_PX
         self._sprites: dict[tuple[str, bool, float], QPixmap] = {}
         self._frags = pg_internals.PrimitiveArray(QPainter.PixmapFragment, 10)
@@ -368,6 +458,7 @@ class EventsLayer(MapLayer):
         projected once per table) cut down by a row mask, so a filter change or clearing a filter
         costs a few passes over the rows, never a sort."""
         rows = np.asarray(rows, dtype=np.intp)
+        self.table = table  # the stacks layer reads the spread events' types from it
         full = table_groups(table)
         mask = np.zeros(len(table), dtype=bool)
         mask[rows] = True
@@ -392,11 +483,13 @@ class EventsLayer(MapLayer):
         self.colours = {g.key[0]: style.event_type_colour(g.key[0]) for g in groups}
         self.changed()
 
-    def sprite(self, name: str, claimed: bool, size: float, shape: str = "circle") -> QPixmap:
-        k = (name, claimed, round(size, 2), shape)
+    def sprite(self, name: str, claimed: bool, size: float, shape: str = "circle", dpr: float = 1.0) -> QPixmap:
+        """The marker of a (type, claim, shape) ``size`` px wide, rendered at ``dpr`` device
+        pixels per pixel (a 2× screen gets a sprite of twice the pixels, not a stretched one)."""
+        k = (name, claimed, round(size, 2), shape, round(dpr, 2))
         pm = self._sprites.get(k)
         if pm is None:
-            pm = make_marker(style.event_type_colour(name), claimed, size, shape=shape)
+            pm = make_marker(style.event_type_colour(name), claimed, size, dpr, shape=shape)
             self._sprites[k] = pm
         return pm
 
@@ -437,13 +530,16 @@ class EventsLayer(MapLayer):
 
     def _stamp(self, p: QPainter, vp: Viewport, g: _Group, x: FloatArray, y: FloatArray, size: float) -> None:
         px, py = vp.to_px(x, y)
-        pm = self.sprite(g.key[0], g.key[1], size, g.key[2])
+        dpr = device_pixel_ratio(p)
+        pm = self.sprite(g.key[0], g.key[1], size, g.key[2], dpr)
         self._frags.resize(len(px))
         frags = self._frags.ndarray()
         frags[:, 0] = px
         frags[:, 1] = py
         frags[:, 2:6] = (0.0, 0.0, float(pm.width()), float(pm.height()))
-        frags[:, 6:10] = (1.0, 1.0, 0.0, 1.0)
+        # The fragment's size is its source size times its scale, in the painter's (logical)
+        # pixels: a sprite of dpr device pixels per pixel is drawn at 1/dpr.
+        frags[:, 6:10] = (1.0 / dpr, 1.0 / dpr, 0.0, 1.0)
         p.drawPixmapFragments(*self._frags.drawargs(), pm)
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
@@ -528,17 +624,29 @@ class SelectionLayer(MapLayer):
         super().__init__()
         self.x = np.zeros(0)
         self.y = np.zeros(0)
+        self.rows: IntArray = np.zeros(0, np.intp)
         self.current: tuple[float, float] | None = None
+        self.current_row: int | None = None
+        #: Where spread-out stacks draw their events (atlas.render.spiderfy.StacksLayer): the
+        #: rings go round an event where it is drawn, not under the stack's hub.
+        self.spread: object | None = None
 
     def set_selection(self, table: EventTable, rows: npt.ArrayLike, current_row: int | None) -> None:
         rows = np.asarray(rows, dtype=np.intp)
         rows = rows[table.has_coords[rows]] if rows.size else rows
         self.x, self.y = lonlat_to_merc(table.lon[rows], table.lat[rows])
+        self.rows = rows
         self.current = None
+        self.current_row = None
         if current_row is not None and table.has_coords[current_row]:
             cx, cy = lonlat_to_merc(table.lon[current_row], table.lat[current_row])
             self.current = (float(cx), float(cy))
+            self.current_row = int(current_row)
         self.changed()
+
+    def _displaced(self, vp: Viewport, rows: IntArray, px: FloatArray, py: FloatArray) -> tuple[FloatArray, FloatArray]:
+        displace = getattr(self.spread, "displace", None)
+        return displace(vp, rows, px, py) if displace is not None else (px, py)
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         u = vp.ui_scale
@@ -547,6 +655,7 @@ class SelectionLayer(MapLayer):
         inview = vp.contains_mask(self.x, self.y, pad=r * 2)
         if inview.any():
             px, py = vp.to_px(self.x[inview], self.y[inview])
+            px, py = self._displaced(vp, self.rows[inview], px, py)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(QColor("#102030"), 3.5 * u))
             for x, y in zip(px.tolist(), py.tolist()):
@@ -555,7 +664,10 @@ class SelectionLayer(MapLayer):
             for x, y in zip(px.tolist(), py.tolist()):
                 p.drawEllipse(QPointF(x, y), r, r)
         if self.current is not None:
-            (cx,), (cy,) = vp.to_px([self.current[0]], [self.current[1]])
+            pcx, pcy = vp.to_px([self.current[0]], [self.current[1]])
+            if self.current_row is not None:
+                pcx, pcy = self._displaced(vp, np.array([self.current_row], np.intp), pcx, pcy)
+            cx, cy = float(pcx[0]), float(pcy[0])
             R = r * 1.9
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(QColor("#1a1a1a"), 5 * u))

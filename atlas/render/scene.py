@@ -27,6 +27,8 @@ from .label_obstacles import (
 #: Called before each layer is drawn with (layer index, layer count); raises to stop the picture.
 Interrupt = Callable[[int, int], None]
 from .layers import BackgroundLayer, EventsLayer, GraticuleLayer, MapLayer, RegionFrameLayer, SelectionLayer
+from .spiderfy import StacksLayer
+from .world_layer import WorldLayer
 from .themes import LIGHT, Theme, apply_theme, theme_named
 from .viewport import Viewport
 
@@ -41,17 +43,23 @@ class MapScene:
         # region frame stands in for it; with it the frame stays available but hidden.
         self.basemap: BasemapLayers | None = make_basemap_layers() if basemap else None
         self.background: BackgroundLayer = BackgroundLayer(land=self.basemap is None)
+        # The world's land and outlines (Natural Earth 1:50m) outside the regional basemap, for
+        # views zoomed out beyond it; without a regional basemap, everywhere.
+        self.world = WorldLayer(self.basemap.geo.basemap.context_bbox if self.basemap is not None else None)
         self.graticule = GraticuleLayer()
         self.frame = RegionFrameLayer()
         self.events = EventsLayer()
+        #: Count badges on events at one spot, and such stacks spread out (atlas.render.spiderfy).
+        self.stacks = StacksLayer(self.events)
         self.selection = SelectionLayer()
+        self.selection.spread = self.stacks
         under = self.basemap.below_frame if self.basemap else []
         names = self.basemap.labels if self.basemap else []
         self.frame.visible = self.basemap is None
         # Names go above the events so uncertainty halos and density shading do not veil them;
         # they are placed clear of the event markers (LabelLayout.obstacles).
-        self.layers: list[MapLayer] = [self.background, *under, self.frame, self.graticule, self.events,
-                                       *names, self.selection]
+        self.layers: list[MapLayer] = [self.background, self.world, *under, self.frame, self.graticule, self.events,
+                                       self.stacks, *names, self.selection]
         if self.basemap is not None:
             self.basemap.layout.obstacles = self
         #: Boxes the page's decorations will cover (title, legend, scale bar, ...), in the map's
@@ -119,8 +127,10 @@ class MapScene:
             if id(layer) not in fresh:
                 fresh[id(layer)] = copy.copy(layer)
         snap.layers = [fresh[id(layer)] for layer in self.layers]
-        for attr in ("background", "graticule", "frame", "events", "selection"):
+        for attr in ("background", "world", "graticule", "frame", "events", "stacks", "selection"):
             setattr(snap, attr, fresh[id(getattr(self, attr))])
+        snap.stacks.events = snap.events
+        snap.selection.spread = snap.stacks
         if snap.basemap is not None:
             snap.basemap.layout.obstacles = snap
         snap._marker_cache = None
@@ -285,4 +295,7 @@ class MapScene:
                     reserved = getattr(lyr, "label_reserved", None)
                     if lyr.dynamic and lyr.visible and lyr.opacity > 0 and callable(reserved):
                         key += (tuple(reserved(vp)),)
+            # The names keep clear of what other layers report (a stack spread by a click).
+            key += tuple((lyr.key, lyr.version, lyr.visible) for lyr in self.layers
+                         if callable(getattr(lyr, "label_obstacles", None)))
         return key

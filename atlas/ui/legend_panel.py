@@ -7,8 +7,8 @@ see the change like any other filter edit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from atlas.model import AtlasModel
@@ -22,32 +22,45 @@ TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 ICON = 18
 
 
-def _icon(pm: QPixmap) -> QIcon:
-    canvas = QPixmap(ICON, ICON)
-    canvas.fill(Qt.GlobalColor.transparent)
+def _screen_dpr() -> float:
+    """Device pixels per pixel of the screen (2 on a 2× screen): the icons are drawn at it."""
+    app = QGuiApplication.instance()
+    return max(1.0, float(app.devicePixelRatio())) if isinstance(app, QGuiApplication) else 1.0
+
+
+def _canvas(dpr: float) -> QPixmap:
+    pm = QPixmap(round(ICON * dpr), round(ICON * dpr))
+    pm.setDevicePixelRatio(dpr)
+    pm.fill(Qt.GlobalColor.transparent)
+    return pm
+
+
+def _icon(pm: QPixmap, dpr: float = 1.0) -> QIcon:
+    canvas = _canvas(dpr)
     p = QPainter(canvas)
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    s = min(ICON, max(pm.width(), 1))
-    p.drawPixmap((ICON - s) // 2, (ICON - s) // 2, s, s, pm)
+    s = min(float(ICON), max(pm.width() / pm.devicePixelRatio(), 1.0))
+    p.drawPixmap(QRectF((ICON - s) / 2, (ICON - s) / 2, s, s), pm, QRectF(pm.rect()))
     p.end()
     return QIcon(canvas)
 
 
 def explanations() -> list[tuple[QIcon, str]]:
     grey = "#5b6670"
-    halo = QPixmap(ICON, ICON)
-    halo.fill(Qt.GlobalColor.transparent)
+    dpr = _screen_dpr()
+    halo = _canvas(dpr)
     p = QPainter(halo)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     draw_disc(p, ICON / 2, ICON / 2, ICON / 2 - 1, grey, "confirmed", 1.0)  # the map's own symbol
-    dot = make_marker(grey, False, 5)
-    p.drawPixmap((ICON - dot.width()) // 2, (ICON - dot.height()) // 2, dot)
+    dot = make_marker(grey, False, 5, dpr)
+    p.drawPixmap(QPointF((ICON - dot.width() / dpr) / 2, (ICON - dot.height() / dpr) / 2), dot)
     p.end()
     radii = ", ".join(f"{'near a place' if k == 2 else 'region only'} ≈ {v / 1000:g} km" for k, v in HALO_RADIUS_M.items())
     return [
-        (_icon(make_marker(grey, False, style.MARKER_SIZE_PX)), "Filled dot: confirmed or reported event"),
-        (_icon(make_marker(grey, True, style.MARKER_SIZE_PX)), "Ring: a claim (claimed or disputed), not confirmed"),
-        (_icon(make_marker(grey, False, style.MARKER_SIZE_PX, shape="diamond")), "Diamond: date known only to the week or month"),
+        (_icon(make_marker(grey, False, style.MARKER_SIZE_PX, dpr), dpr), "Filled dot: confirmed or reported event"),
+        (_icon(make_marker(grey, True, style.MARKER_SIZE_PX, dpr), dpr), "Ring: a claim (claimed or disputed), not confirmed"),
+        (_icon(make_marker(grey, False, style.MARKER_SIZE_PX, dpr, shape="diamond"), dpr),
+         "Diamond: date known only to the week or month"),
         (QIcon(halo), f"Dashed circle: {LEGEND_TEXT}, the stated radius or by precision ({radii}); "
                       "fill stronger for confirmed, fainter for claims; grows as you zoom in; left out while "
                       f"more than {HALO_MAX_IN_VIEW:,} are in view"),

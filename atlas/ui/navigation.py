@@ -218,6 +218,7 @@ class Navigation(Feature):
         self.window.add_map_layer(layer, above="background")
         if scene.basemap is not None:
             scene.basemap.land.set_fill(False)  # the tiles show the land; keep borders and coasts
+        scene.world.set_fill(False)
         self.tile_layer = layer
         self.act_tiles.setChecked(True)
         self.canvas.item.update()
@@ -236,6 +237,7 @@ class Navigation(Feature):
             self.tile_layer = None
             if scene.basemap is not None:
                 scene.basemap.land.set_fill(True)
+            scene.world.set_fill(True)
             self.canvas.item.update()
         self.act_tiles.setChecked(False)
         if save:

@@ -79,6 +79,7 @@ def server(qapp):
 def tiles_only_scene(layer: TileLayer) -> MapScene:
     scene = MapScene(None, basemap=False)
     scene.graticule.visible = False
+    scene.world.visible = False  # the world's land would cover the tiles (the window turns its fill off)
     scene.insert(layer, above="background")
     return scene
 

@@ -191,6 +191,9 @@ def test_click_on_a_stack_lists_its_events(qtbot, win) -> None:
     (x,), (y,) = vp.lonlat_to_px([35.2706], [51.1914])  # T-1, T-2 and T-7 share Sudzha's point
     qtbot.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPointF(x, y).toPoint())
     assert win.model.current_id in {"T-1", "T-2", "T-7"}
+    # a left click spreads the stack out (tests/map/test_spiderfy_canvas.py); a right click lists it
+    assert tool.menu is None and win.canvas.scene_layers.stacks.opened is not None
+    qtbot.mouseClick(win.canvas.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPointF(x, y).toPoint())
     menu = tool.menu
     assert menu is not None
     acts = [a for a in menu.actions() if a.data()]
