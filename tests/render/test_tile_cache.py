@@ -89,6 +89,7 @@ def serve(qapp):
 def scene_of(layer: TileLayer) -> MapScene:
     scene = MapScene(None, basemap=False)
     scene.graticule.visible = False
+    scene.world.set_fill(False)  # as the window does when tiles are on: the tiles show the land
     scene.insert(layer, above="background")
     return scene
 
