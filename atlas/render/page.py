@@ -303,10 +303,25 @@ def _clipped_paths(vp: Viewport, arr: np.ndarray, close: bool) -> list[QPainterP
     return out
 
 
+def _overview_box() -> tuple[float, float, float, float]:
+    """What the inset shows at least: the border region with its neighbours around it."""
+    lon1, lat1, lon2, lat2 = REGION
+    return (lon1 - 2.5, lat1 - 1.2, lon2 + 2.5, lat2 + 1.2)
+
+
+def inset_adds_context(main_vp: Viewport) -> bool:
+    """Whether an inset locator tells the reader anything: not when the map itself already shows
+    all the inset would (zoomed out to Europe the inset drew a smaller map inside a red frame
+    that filled it)."""
+    ox0, oy0, ox1, oy1 = _overview_box()
+    vx0, vy0, vx1, vy1 = main_vp.lonlat_bounds()
+    return not (vx0 <= ox0 and vy0 <= oy0 and vx1 >= ox1 and vy1 >= oy1)
+
+
 def draw_inset(p: QPainter, rect: QRectF, main_vp: Viewport, u: float) -> None:
     """An overview of the border region with the main map's frame on it."""
     lon1, lat1, lon2, lat2 = REGION
-    ov = (lon1 - 2.5, lat1 - 1.2, lon2 + 2.5, lat2 + 1.2)
+    ov = _overview_box()
     vx0, vy0, vx1, vy1 = main_vp.lonlat_bounds()
     ov = (min(ov[0], vx0), min(ov[1], vy0), max(ov[2], vx1), max(ov[3], vy1))
     ivp = Viewport.fit_lonlat(*ov, max(1, int(rect.width())), max(1, int(rect.height())), u)
@@ -645,7 +660,7 @@ def _draw_corners(p: QPainter, spec: PageSpec, mvp: Viewport, info: PageInfo, le
         lyr.draw(p, sub)
         p.restore()
         _note_legend(info, lyr, sub)
-    if spec.inset:
+    if spec.inset and inset_adds_context(mvp):
         iw = min(max(mw * 0.2, 120 * u), 300 * u)
         ih = iw * 0.72
         avail = base_y - top_bottom - pad

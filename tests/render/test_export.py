@@ -359,3 +359,14 @@ def test_in_map_legend_layers_stack_above_the_scale_bar(model: AtlasModel) -> No
         assert ys.size > 30 * u
         assert ys.max() < info.scale_bar_rect.top() and ys.max() < info.north_arrow_rect.top()
         assert scene.layer("box_legend").visible  # restored after the page
+
+
+def test_the_inset_is_left_out_when_the_map_already_shows_all_it_would(model: AtlasModel) -> None:
+    spec = PageSpec(width=1200, height=800)
+    _img, regional = render_page(spec, MapScene(model, basemap=False), model, view())
+    assert regional.inset_rect is not None
+    europe = Viewport.fit_lonlat(10.0, 35.0, 60.0, 65.0, 1200, 800)
+    _img, zoomed_out = render_page(spec, MapScene(model, basemap=False), model, europe)
+    assert zoomed_out.inset_rect is None
+    assert "inset" not in [kind for kind, _box in zoomed_out.decorations()]
+    assert "inset" in [kind for kind, _box in regional.decorations()]
