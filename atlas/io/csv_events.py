@@ -330,28 +330,40 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
     return table, report
 
 
-def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, headers: list[str],
-                use_threads: bool, eager: list[str] | None = None,
-                ) -> tuple[dict[str, Any], int, list[tuple[int | None, int, int, str]]]:
-    """Parse the file into text columns (Arrow), some already as object arrays (see ``eager``)."""
-    ragged: list[tuple[int | None, int, int, str]] = []
+Ragged = list[tuple[int | None, int, int, str]]
+
+
+def open_text_reader(source: Any, lay: CsvLayout, headers: list[str], use_threads: bool,
+                     block_size: int = 4 << 20) -> tuple[Any, Ragged]:
+    """Arrow's block reader over the file's data rows, every column as text, and the list its
+    ragged rows (row number, expected and actual columns, text) are collected into as it reads.
+    Raises ``pa.ArrowInvalid`` as ``pyarrow.csv.open_csv`` does."""
+    ragged: Ragged = []
 
     def on_bad_row(row: Any) -> str:
         ragged.append((row.number, row.expected_columns, row.actual_columns, row.text or ""))
         return "skip"
 
     skip = lay.header_line if lay.headerless else lay.header_line + 1
+    # Streamed block by block: the parser's working set stays one block, not the whole file.
+    reader = pacsv.open_csv(
+        source,
+        read_options=pacsv.ReadOptions(use_threads=use_threads, skip_rows=skip, column_names=headers,
+                                       block_size=block_size),
+        parse_options=pacsv.ParseOptions(delimiter=lay.delimiter, newlines_in_values=True,
+                                         invalid_row_handler=on_bad_row),
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return reader, ragged
+
+
+def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, headers: list[str],
+                use_threads: bool, eager: list[str] | None = None,
+                ) -> tuple[dict[str, Any], int, Ragged]:
+    """Parse the file into text columns (Arrow), some already as object arrays (see ``eager``)."""
     try:
-        # Streamed block by block: the parser's working set stays one block, not the whole file.
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(use_threads=use_threads, skip_rows=skip, column_names=headers,
-                                           block_size=4 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=lay.delimiter, newlines_in_values=True,
-                                             invalid_row_handler=on_bad_row),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        reader, ragged = open_text_reader(source, lay, headers, use_threads)
         total = max(path.stat().st_size if data is None else len(data), 1)
         batches: list[pa.RecordBatch] = []
         seen = 0

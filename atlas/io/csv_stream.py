@@ -27,13 +27,12 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from atlas.model import Categories, DateRange, Filter
 from atlas.model.table import EventTable
 
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
-from .csv_events import CsvPlan, NotUtf8, csv_plan
+from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader
 from .progress import tick
 from .report import ImportReport
 
@@ -71,23 +70,8 @@ def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str
     report = plan.report
     lay, headers, mapping_ = plan.lay, plan.headers, plan.mapping
     pre = _raw_terms(flt, mapping_, headers)
-    ragged: list[tuple[int | None, int, int, str]] = []
-
-    def on_bad_row(row: Any) -> str:
-        ragged.append((row.number, row.expected_columns, row.actual_columns, row.text or ""))
-        return "skip"
-
-    skip = lay.header_line if lay.headerless else lay.header_line + 1
     try:
-        reader = pacsv.open_csv(
-            str(plan.path),
-            read_options=pacsv.ReadOptions(use_threads=True, skip_rows=skip, column_names=headers,
-                                           block_size=BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=lay.delimiter, newlines_in_values=True,
-                                             invalid_row_handler=on_bad_row),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        reader, ragged = open_text_reader(str(plan.path), lay, headers, True, BLOCK_BYTES)
     except pa.ArrowInvalid as exc:
         raise NotStreamable(str(exc)) from exc
     total = max(plan.path.stat().st_size, 1)
