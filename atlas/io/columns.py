@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +104,28 @@ def merge_mapping(guessed: Mapping[str, str], partial: Mapping[str, str]) -> dic
             del out[other]
         out[fld] = col
     return out
+
+
+#: Properties the schema knows; everything else an import brings is kept as an extra column.
+SCHEMA_FIELDS: frozenset[str] = frozenset(
+    {"event_id", "event_date", "time_precision", "geo_precision", "coord_approximate", "fatalities",
+     "claim_area_km2", "sources", "latitude", "longitude", *CATEGORICAL_FIELDS, *TEXT_FIELDS}
+)
+#: Column names the feature readers (GeoJSON, KML, GeoPackage, GDAL layers) give a feature's point;
+#: the NUL byte keeps them apart from any property a file can name.
+POINT_LON, POINT_LAT = "\x00lon", "\x00lat"
+
+
+def feature_mapping(names: Sequence[str], schema_named: Collection[str]) -> dict[str, str]:
+    """The mapping for a layer of features: properties named as schema fields (``schema_named``)
+    are those fields; foreign vocabularies (date, title, place, ...) recognised by name fill the
+    fields left empty; the geometry, never a property, gives the point."""
+    mapping = {f: f for f in SCHEMA_FIELDS if f in schema_named and f not in ("latitude", "longitude")}
+    for f, c in guess_mapping([k for k in names if k not in (POINT_LON, POINT_LAT)]).items():
+        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
+            mapping[f] = c
+    mapping["longitude"], mapping["latitude"] = POINT_LON, POINT_LAT
+    return mapping
 
 
 def has_coordinates(mapping: Mapping[str, str]) -> bool:

@@ -24,11 +24,9 @@ import shapely
 
 from atlas.model.table import EventTable
 
-from .columns import BuildOptions, build_events, guess_mapping
-from .geojson_events import SCHEMA_FIELDS
+from .columns import POINT_LAT, POINT_LON, BuildOptions, build_events, feature_mapping
 from .report import ImportReport, InputError
 
-_LON, _LAT = "\x00lon", "\x00lat"
 
 #: Arrow types of the schema fields in binary formats (the rest are text).
 FIELD_TYPES: dict[str, pa.DataType] = {
@@ -128,22 +126,18 @@ def events_from_features(path: Path, report: ImportReport, columns: Mapping[str,
     cols: dict[str, list[str]] = {}
     for name, vals in zip(names, values, strict=True):
         key = name
-        while key in cols or key in (_LON, _LAT):
+        while key in cols or key in (POINT_LON, POINT_LAT):
             key = f"{key}_extra"
         cols[key] = [vals[i] for i in src]
-    mapping = {f: f for f in SCHEMA_FIELDS if f in cols and f not in ("latitude", "longitude")}
-    for f, c in guess_mapping(list(cols)).items():
-        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
-            mapping[f] = c
-    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    mapping = feature_mapping(list(cols), cols)
     if multipart:
         report.notes.append(f"{multipart:,} MultiPoint features: one event per point")
         id_col = mapping.get("event_id")
         if id_col:
             cols[id_col] = [f"{v}#{k}" if m > 1 and v else v for v, (k, m) in zip(cols[id_col], parts, strict=True)]
     arrow = {k: pa.chunked_array([pa.array(v, pa.string())]) for k, v in cols.items()}
-    arrow[_LON] = pa.chunked_array([pa.array(lon, pa.string())])
-    arrow[_LAT] = pa.chunked_array([pa.array(lat, pa.string())])
+    arrow[POINT_LON] = pa.chunked_array([pa.array(lon, pa.string())])
+    arrow[POINT_LAT] = pa.chunked_array([pa.array(lat, pa.string())])
     opts = BuildOptions(dataset=path.stem.removesuffix(".shp"), where=lambda r: label(src[r]))
     return build_events(arrow, mapping, report, opts)
 

@@ -26,19 +26,13 @@ import pyarrow as pa
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
-from .columns import BuildOptions, build_events, guess_mapping, has_coordinates
+from .columns import (POINT_LAT, POINT_LON, BuildOptions, build_events, feature_mapping, guess_mapping,
+                      has_coordinates)
 from .geojson_crs import CrsError, DeclaredCrs, parse_crs_member, to_lonlat
 from .input_guard import parse_json, read_input_bytes
 from .presets import preset_for
 from .report import ImportReport, InputError
 
-#: Properties the schema knows; everything else an import brings is kept as an extra column.
-SCHEMA_FIELDS: frozenset[str] = frozenset(
-    {"event_id", "event_date", "time_precision", "geo_precision", "coord_approximate", "fatalities",
-     "claim_area_km2", "sources", "latitude", "longitude", *CATEGORICAL_FIELDS, *TEXT_FIELDS}
-)
-#: Column names the readers use internally for a feature's point.
-_LON, _LAT = "\x00lon", "\x00lat"
 #: Largest JSON file read (the whole document is parsed in memory).
 MAX_JSON_BYTES = 1 << 30
 
@@ -156,13 +150,13 @@ def _number(text: str) -> float:
 def _reproject(rows: list[dict[str, str]], declared: DeclaredCrs, report: ImportReport) -> None:
     """Rewrite the rows' positions (as written in the file) as WGS 84 longitude/latitude. A
     position that is not a number is left as it is, for the point check to report."""
-    x = np.array([_number(r[_LON]) if r[_LON] else math.nan for r in rows], dtype=np.float64)
-    y = np.array([_number(r[_LAT]) if r[_LAT] else math.nan for r in rows], dtype=np.float64)
+    x = np.array([_number(r[POINT_LON]) if r[POINT_LON] else math.nan for r in rows], dtype=np.float64)
+    y = np.array([_number(r[POINT_LAT]) if r[POINT_LAT] else math.nan for r in rows], dtype=np.float64)
     lon, lat, notes = to_lonlat(declared, x, y)
     report.notes.extend(notes)
     for r, xi, yi, lo, la in zip(rows, x.tolist(), y.tolist(), lon.tolist(), lat.tolist(), strict=True):
         if not (math.isnan(xi) or math.isnan(yi)):
-            r[_LON], r[_LAT] = repr(lo), repr(la)
+            r[POINT_LON], r[POINT_LAT] = repr(lo), repr(la)
 
 
 def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tuple[EventTable, ImportReport]:
@@ -204,7 +198,7 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
         if geom is None or _empty_geometry(geom):
             # An empty geometry (RFC 7946 §3.1: an empty GeometryCollection, a Point with no
             # coordinates) says "no place", as null does: the event is kept without a point.
-            row[_LON] = row[_LAT] = ""
+            row[POINT_LON] = row[POINT_LAT] = ""
             if geom is not None:
                 empty_count += 1
         elif isinstance(geom, dict) and geom.get("type") == "Point":
@@ -214,7 +208,7 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
                 continue
             if len(c) > 2:
                 z_count += 1
-            row[_LON], row[_LAT] = _text(c[0]), _text(c[1])
+            row[POINT_LON], row[POINT_LAT] = _text(c[0]), _text(c[1])
         else:
             kind = geom.get("type") if isinstance(geom, dict) else type(geom).__name__
             kinds[str(kind)] = kinds.get(str(kind), 0) + 1
@@ -245,13 +239,7 @@ def table_from_geojson(doc: Any, path: str | Path, report: ImportReport) -> tupl
     if declared is not None:
         _reproject(rows, declared, report)
     cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
-    prop_names = [k for k in names if k not in (_LON, _LAT)]
-    mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
-    # Foreign vocabularies (date, title, place, description, ...) fill schema fields left empty.
-    for f, c in guess_mapping(prop_names).items():
-        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
-            mapping[f] = c
-    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    mapping = feature_mapping(names, seen)
     if "latitude" in seen or "longitude" in seen:
         report.notes.append("'latitude'/'longitude' properties kept as extras; the geometry gives the point")
     opts = BuildOptions(dataset=path.stem, where=lambda r: f"feature {feature_no[r]}")

@@ -29,13 +29,11 @@ import shapely
 
 from atlas.model.table import EventTable
 
-from .columns import BuildOptions, build_events, guess_mapping
-from .geojson_events import SCHEMA_FIELDS
+from .columns import POINT_LAT, POINT_LON, BuildOptions, build_events, feature_mapping
 from .gpkg_writer import GPKG_APPLICATION_ID, GpkgLayer, point_blob, write_geopackage
 from .report import ImportReport, InputError
 from .safety import open_sqlite_input
 
-_LON, _LAT = "\x00lon", "\x00lat"
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
@@ -184,7 +182,7 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
             if pk:
                 values.pop(pk, None)
             row = {k: _cell(v) for k, v in values.items()}
-            row[_LON] = row[_LAT] = ""
+            row[POINT_LON] = row[POINT_LAT] = ""
             if len(point_layers) > 1:
                 row.setdefault("layer", table_name)
             for k in row:
@@ -210,7 +208,7 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
                 if not math.isnan(x):
                     if transform is not None:
                         x, y = transform(x, y)
-                    part[_LON], part[_LAT] = repr(float(x)), repr(float(y))
+                    part[POINT_LON], part[POINT_LAT] = repr(float(x)), repr(float(y))
                 rows.append(part)
                 where.append(label)
                 parts.append((k, len(points)))
@@ -219,11 +217,7 @@ def _read(con: sqlite3.Connection, path: Path, report: ImportReport) -> tuple[Ev
             raise InputError(path, "no point features could be read" + (f": {report.problems[0].what}" if report.problems else ""))
         report.notes.append("the point layer holds no features")
         return EventTable.empty(), report
-    mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
-    for f, c in guess_mapping([k for k in names if k not in (_LON, _LAT)]).items():
-        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
-            mapping[f] = c
-    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    mapping = feature_mapping(names, seen)
     if multipart:
         report.notes.append(f"{multipart:,} MultiPoint features: one event per point")
         id_col = mapping.get("event_id")

@@ -25,8 +25,7 @@ import pyarrow as pa
 from atlas.model.palette import event_type_colour
 from atlas.model.table import EventTable
 
-from .columns import BuildOptions, build_events, guess_mapping
-from .geojson_events import SCHEMA_FIELDS
+from .columns import POINT_LAT, POINT_LON, BuildOptions, build_events, feature_mapping
 from .kml_style import ICON_HREF, StyleIndex
 from .report import ImportReport, InputError
 
@@ -35,7 +34,6 @@ MAX_KML_BYTES = 256 << 20
 #: KMZ limits: members, and how much smaller than its content a member may be compressed.
 MAX_KMZ_MEMBERS = 2000
 MAX_COMPRESSION_RATIO = 200
-_LON, _LAT = "\x00lon", "\x00lat"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -295,7 +293,7 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
             row["\x00colour"] = colour_icon.colour or ""
             row["\x00icon"] = colour_icon.icon or ""
         if not points:
-            row[_LON] = row[_LAT] = ""
+            row[POINT_LON] = row[POINT_LAT] = ""
             rows.append(row)
             numbers.append(no)
             return
@@ -305,9 +303,9 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
             xy = coords[0].split(",") if coords else []
             if len(xy) < 2:
                 report.flag(where, f"Point coordinates {' '.join(coords)[:40]!r} are not 'lon,lat'", "kept without a point")
-                part[_LON] = part[_LAT] = ""
+                part[POINT_LON] = part[POINT_LAT] = ""
             else:
-                part[_LON], part[_LAT] = xy[0].strip(), xy[1].strip()
+                part[POINT_LON], part[POINT_LAT] = xy[0].strip(), xy[1].strip()
             if len(points) > 1:
                 for key in ("event_id", "\x00id"):
                     if part.get(key):
@@ -358,11 +356,7 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
             seen.discard(internal)
             seen.add(fld)
     cols = {k: pa.chunked_array([pa.array([r.get(k, "") for r in rows], pa.string())]) for k in names}
-    mapping = {f: f for f in SCHEMA_FIELDS if f in seen and f not in ("latitude", "longitude")}
-    for f, c in guess_mapping([k for k in names if k not in (_LON, _LAT)]).items():
-        if f not in mapping and c not in mapping.values() and f not in ("latitude", "longitude"):
-            mapping[f] = c
-    mapping["longitude"], mapping["latitude"] = _LON, _LAT
+    mapping = feature_mapping(names, seen)
     opts = BuildOptions(dataset=path.stem, where=lambda r: f"placemark {numbers[r]}")
     table = build_events(cols, mapping, report, opts)
     return table, report
