@@ -17,7 +17,18 @@ from PySide6.QtCore import QObject, Signal
 from .annotations import Annotation, AnnotationCommand, Annotations
 from .filters import All, DateRange, Filter, find_part
 from .selection import Selection
-from .session import Bookmark, ControlDisplay, ExportSettings, LayerStack, MapStyle, MapView, ViewState
+from .session import (
+    Bookmark,
+    ControlDisplay,
+    ExportSettings,
+    FileLayer,
+    FileLayers,
+    LayerStack,
+    MapStyle,
+    MapView,
+    ViewState,
+    check_file_layers,
+)
 from .table import EventTable
 
 
@@ -63,8 +74,11 @@ class AtlasModel(QObject):
         The export dialog's choices (:attr:`export_settings`).
     style_changed()
         The basemap's theme and label script (:attr:`style`).
+    file_layers_changed()
+        The vector files drawn as extra basemap layers (:attr:`file_layers`: path, layer, style,
+        visibility, order).
 
-    The last six are the session's :class:`~atlas.model.session.ViewState`, one value per kind
+    The last seven are the session's :class:`~atlas.model.session.ViewState`, one value per kind
     (atlas/model/session.py); :meth:`view_state` and :meth:`set_view_state` take them as a whole.
     """
 
@@ -81,6 +95,7 @@ class AtlasModel(QObject):
     bookmarks_changed = Signal()
     export_settings_changed = Signal()
     style_changed = Signal()
+    file_layers_changed = Signal()
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -349,6 +364,7 @@ class AtlasModel(QObject):
         self.set_control(vs.control)
         self.set_bookmarks(vs.bookmarks)
         self.set_export_settings(vs.export)
+        self.set_file_layers(vs.file_layers)
         self.set_view(vs.view)
 
     def _set(self, name: str, value: object, signal: Signal) -> None:
@@ -424,6 +440,15 @@ class AtlasModel(QObject):
         if not isinstance(style, MapStyle):
             raise TypeError("set_style takes a MapStyle")
         self._set("style", style, self.style_changed)
+
+
+    @property
+    def file_layers(self) -> FileLayers:
+        """Vector files drawn as extra basemap layers, bottom to top (session.FileLayer)."""
+        return self._vs.file_layers
+
+    def set_file_layers(self, layers: Iterable[FileLayer]) -> None:
+        self._set("file_layers", check_file_layers(layers), self.file_layers_changed)
 
 
 def sorted_unique(values: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:

@@ -250,6 +250,148 @@ class MapStyle:
         object.__setattr__(self, "cyrillic", bool(self.cyrillic))
 
 
+# ---------------------------------------------------------------------------- basemap layers from files
+#: Point symbols a file layer may draw.
+SYMBOLS: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross")
+
+
+def _hex_colour(value: object, what: str, empty: bool = False) -> str:
+    if empty and value == "":
+        return ""
+    if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"
+            and all(ch in "0123456789abcdefABCDEF" for ch in value[1:])):
+        raise ValueError(f"{what} {value!r} is not #rrggbb" + (" or empty" if empty else ""))
+    return value.lower()
+
+
+def _number(value: object, what: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not lo <= value <= hi:
+        raise ValueError(f"{what} {value!r} is not within {lo:g}..{hi:g}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How a file layer is drawn. Widths and sizes are pixels at 96 dpi (they scale with the
+    picture's dpi like every other line of the map); ``fill`` "" draws polygons unfilled."""
+
+    stroke: str = "#555555"
+    width: float = 1.0
+    fill: str = ""
+    fill_opacity: float = 0.35
+    opacity: float = 1.0
+    symbol: str = "circle"
+    size: float = 6.0
+    #: the attribute whose value names each feature on the map ("" = no names)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stroke", _hex_colour(self.stroke, "stroke colour"))
+        object.__setattr__(self, "fill", _hex_colour(self.fill, "fill colour", empty=True))
+        object.__setattr__(self, "width", _number(self.width, "line width", 0.0, 20.0))
+        object.__setattr__(self, "fill_opacity", _number(self.fill_opacity, "fill opacity", 0.0, 1.0))
+        object.__setattr__(self, "opacity", _number(self.opacity, "opacity", 0.0, 1.0))
+        object.__setattr__(self, "size", _number(self.size, "symbol size", 1.0, 40.0))
+        if self.symbol not in SYMBOLS:
+            raise ValueError(f"unknown point symbol {self.symbol!r} (one of {', '.join(SYMBOLS)})")
+        if not isinstance(self.label, str) or len(self.label) > 200:
+            raise ValueError("a label field is the name of an attribute")
+
+    def replace(self, **changes: object) -> LayerStyle:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class FileLayer:
+    """A vector file (or one layer of it; of an OSM extract, one theme such as roads) drawn as an
+    extra basemap layer: above the bundled basemap, under the events. ``id`` is unique in the
+    session and names the map layer (``file.<id>``)."""
+
+    id: str
+    path: str
+    #: the layer inside the file ("" = its first); for an OSM extract a theme (atlas.io.osm_themes)
+    layer: str = ""
+    title: str = ""
+    style: LayerStyle = field(default_factory=LayerStyle)
+    visible: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id or len(self.id) > 200 or any(c in self.id for c in "\n\r\t"):
+            raise ValueError(f"file layer id {self.id!r} is not a short name")
+        if not isinstance(self.path, str) or not self.path or "\x00" in self.path:
+            raise ValueError("a file layer needs the path of its file")
+        if not isinstance(self.layer, str) or not isinstance(self.title, str):
+            raise ValueError(f"file layer {self.id!r}: layer and title are text")
+        if not isinstance(self.style, LayerStyle):
+            raise ValueError(f"file layer {self.id!r}: style is not a LayerStyle")
+        object.__setattr__(self, "visible", bool(self.visible))
+
+    @property
+    def key(self) -> str:
+        """The map layer's key (the scene's, a workspace's)."""
+        return f"file.{self.id}"
+
+    @property
+    def file_name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return f"{self.file_name} — {self.layer}" if self.layer else self.file_name
+
+    def replace(self, **changes: object) -> FileLayer:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+FileLayers = tuple[FileLayer, ...]
+
+
+def check_file_layers(layers: Iterable[FileLayer]) -> FileLayers:
+    """The layers as a tuple, bottom to top; refuses anything but FileLayers and repeated ids."""
+    out = tuple(layers)
+    if not all(isinstance(x, FileLayer) for x in out):
+        raise TypeError("file layers are FileLayer values")
+    ids = [x.id for x in out]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a file layer id appears twice")
+    return out
+
+
+def new_layer_id(layers: Iterable[FileLayer], stem: str) -> str:
+    """An id for a new layer from ``stem`` (a file's name, a theme) not taken in ``layers``."""
+    base = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem)[:60].strip("-.") or "layer"
+    taken = {x.id for x in layers}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def replace_layer(layers: FileLayers, layer_id: str, **changes: object) -> FileLayers:
+    """``layers`` with the one named ``layer_id`` changed (style, visibility, title)."""
+    return tuple(x.replace(**changes) if x.id == layer_id else x for x in layers)
+
+
+def remove_layer(layers: FileLayers, layer_id: str) -> FileLayers:
+    return tuple(x for x in layers if x.id != layer_id)
+
+
+def move_layer(layers: FileLayers, layer_id: str, step: int) -> FileLayers:
+    """``layers`` with one moved ``step`` places up (towards the top, drawn later) or down."""
+    items = list(layers)
+    i = next((k for k, x in enumerate(items) if x.id == layer_id), None)
+    if i is None:
+        return layers
+    j = max(0, min(len(items) - 1, i + step))
+    items.insert(j, items.pop(i))
+    return tuple(items)
+
+
 # ---------------------------------------------------------------------------- the whole
 @dataclass(frozen=True)
 class ViewState:
@@ -262,3 +404,5 @@ class ViewState:
     bookmarks: tuple[Bookmark, ...] = DEFAULT_BOOKMARKS
     export: ExportSettings = field(default_factory=ExportSettings)
     style: MapStyle = field(default_factory=lambda: MapStyle())
+    #: vector files drawn as extra basemap layers, bottom to top
+    file_layers: FileLayers = ()

@@ -127,10 +127,14 @@ class FilterUndo(StateUndo):
 
 
 def record_session_changes(model: AtlasModel, stack: QUndoStack, parent: QObject | None = None) -> list[StateUndo]:
-    """The layer stack and the areas-of-control display on the undo stack (each a merging step)."""
+    """The layer stack, the areas-of-control display (each a merging step) and the file layers on the undo stack."""
     return [
         StateUndo(stack, lambda: model.layers, model.set_layers, model.layers_changed,
                   lambda _v: "map layers", 1, parent),
         StateUndo(stack, lambda: model.control, model.set_control, model.control_changed,
                   lambda _v: "areas of control", 2, parent),
+        # Adding, removing, restyling a file layer: each its own step (no merging: undoing a
+        # colour must not also remove the layer added just before).
+        StateUndo(stack, lambda: model.file_layers, model.set_file_layers, model.file_layers_changed,
+                  lambda _v: "basemap layers from files", -1, parent),
     ]
