@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from atlas.io.report import ImportReport, InputError
 
-from .model import STATUSES, ControlSnapshot, polygonal
+from .model import STATUS_LABELS, STATUSES, ControlSnapshot, polygonal
 
 MAX_BYTES = 512 * 1024 * 1024
 SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".gpkg")
@@ -199,10 +199,12 @@ def _as_polygons(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _snapshot(as_of: dt.date, parts: dict[str, list[BaseGeometry]], source: str, label: str,
-              approximate: bool, notes: list[str]) -> ControlSnapshot:
+              approximate: bool, notes: list[str],
+              colours: dict[str, tuple[str, int, str]] | None = None) -> ControlSnapshot:
     polys = {s: polygonal(shapely.union_all(g)) for s, g in parts.items() if g}
+    kept = {s: c for s, c in (colours or {}).items() if s in polys}
     return ControlSnapshot(as_of, {s: polys[s] for s in STATUSES if s in polys}, source, label,
-                           approximate, tuple(notes))
+                           approximate, tuple(notes), kept)
 
 
 def read_control(path: str | Path, as_of: dt.date | None = None,
@@ -438,6 +440,12 @@ def _coords(text: str | None) -> list[tuple[float, float]]:
     return out
 
 
+def _text(el: ET.Element) -> str:
+    """A Data's <value> or a SimpleData's text."""
+    value = next((c for c in el if _local(c.tag) == "value"), None)
+    return ((value.text if value is not None else el.text) or "").strip()
+
+
 def _kml_polygon(el: ET.Element) -> Polygon | None:
     outer: list[tuple[float, float]] = []
     holes: list[list[tuple[float, float]]] = []
@@ -491,6 +499,13 @@ def _read_kml(p: Path, as_of: dt.date | None,
     # writes it); placemarks without one take the file's date.
     parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
     changes = 0
+    from atlas.io.kml_style import StyleIndex
+
+    # The file's own colours per status (PolyStyle fill, LineStyle edge): an analyst's KML keeps
+    # the look it was drawn with. The first placemark of a status decides; others that differ are noted.
+    styles = StyleIndex(root)
+    colours: dict[str, tuple[str, int, str]] = {}
+    clashes: set[str] = set()
     for i, pm in enumerate((e for e in root.iter() if _local(e.tag) == "Placemark"), start=1):
         fields = {_local(c.tag): (c.text or "").strip() for c in pm}
         if any(_local(d.tag) in ("Data", "SimpleData") and d.get("name") == "change" for d in pm.iter()):
@@ -516,7 +531,9 @@ def _read_kml(p: Path, as_of: dt.date | None,
                 polys.append(polygonal(poly))
         if not polys:
             continue
-        status = (_tokens_status(fields.get("styleUrl", "").lstrip("#"), fields.get("name"))
+        declared = next((_text(d) for d in pm.iter() if _local(d.tag) in ("Data", "SimpleData")
+                         and (d.get("name") or "").lower() in ("status", "control")), None)
+        status = (normalize_status(declared) or _tokens_status(fields.get("styleUrl", "").lstrip("#"), fields.get("name"))
                   or default_status)
         if status is None:
             report.reject(f"placemark {i}", f"cannot tell the status of {fields.get('name')!r} "
@@ -524,6 +541,22 @@ def _read_kml(p: Path, as_of: dt.date | None,
             continue
         parts[own_date or date][status].extend(polys)
         report.rows_loaded += len(polys)
+        look = styles.resolve_area(pm)
+        if look:
+            fill = look.fill or look.edge or "#808080"
+            colour = (fill, look.fill_alpha if look.fill else 0, look.edge or fill)
+            if colours.setdefault(status, colour) != colour:
+                clashes.add(status)
+    # The atlas's own export writes its palette: nothing to keep then.
+    from atlas.model.palette import STATUS_STYLE
+
+    colours = {s: c for s, c in colours.items() if (c[0], c[2]) != (STATUS_STYLE[s][0], STATUS_STYLE[s][2])}
+    if colours:
+        report.notes.append("colours from the file (" + ", ".join(
+            f"{STATUS_LABELS[s]} {c[0]}" for s, c in colours.items()) + ")")
+    if clashes:
+        report.notes.append("placemarks of one status in several colours: the first one's is used for "
+                            + ", ".join(STATUS_LABELS[s] for s in sorted(clashes)))
     if changes:
         report.notes.append(f"{changes} change placemark(s) (area gained/lost) skipped: not snapshots")
     if not parts:
@@ -533,7 +566,7 @@ def _read_kml(p: Path, as_of: dt.date | None,
         raise UndatedError(p, "has no date (none in the file name, e.g. Control_24_09_01, and no "
                               "TimeStamp); give the snapshot date")
     source = f"KML {series_name(p.name)}"
-    snaps = [_snapshot(d, parts[d], source, p.name, False, list(report.notes))  # type: ignore[arg-type]
+    snaps = [_snapshot(d, parts[d], source, p.name, False, list(report.notes), colours)  # type: ignore[arg-type]
              for d in sorted(parts)]  # type: ignore[type-var]
     return snaps, report
 

@@ -89,11 +89,16 @@ class ControlSnapshot:
     label: str = ""
     approximate: bool = False
     notes: tuple[str, ...] = ()
+    #: status → (fill ``#rrggbb``, fill opacity 0-255, edge ``#rrggbb``) the file itself gave (a
+    #: KML's PolyStyle/LineStyle); statuses missing here are drawn in the atlas's own colours.
+    colours: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.polygons) - set(STATUSES)
         if unknown:
             raise ValueError(f"unknown control status {sorted(unknown)}; expected one of {STATUSES}")
+        if set(self.colours) - set(STATUSES):
+            raise ValueError(f"colours for unknown control status {sorted(set(self.colours) - set(STATUSES))}")
 
     def geometry(self, status: str) -> BaseGeometry:
         return self.polygons.get(status, EMPTY)

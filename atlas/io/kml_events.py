@@ -37,6 +37,15 @@ MAX_COMPRESSION_RATIO = 200
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
+class AreasOnlyError(InputError):
+    """A KML without point placemarks but with polygons: not an events file, though the window
+    imports its polygons as areas of control (``report`` says how many)."""
+
+    def __init__(self, path: Path, what: str, report: ImportReport) -> None:
+        super().__init__(path, what)
+        self.report = report
+
+
 def _local(tag: Any) -> str:
     """Tag name without namespace ("{http://www.opengis.net/kml/2.2}Placemark" → "Placemark")."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -198,6 +207,7 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
     counter = [0]
     html_count = [0]
     multi = [0]
+    areas = [0]
 
     def walk(el: ET.Element, inherited: tuple[str, str] | None, folders: tuple[str, ...]) -> None:
         for c in el:
@@ -235,8 +245,17 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
                 elif others:
                     report.flag(where, f"MultiGeometry: its {'/'.join(others)} parts are not events; "
                                        f"its {len(points)} point(s) are read")
+                if "Polygon" in others:
+                    areas[0] += 1
+            elif kind == "Polygon":
+                areas[0] += 1
             if not points:
                 kinds[kind] = kinds.get(kind, 0) + 1
+                if "Polygon" in kind:
+                    # An area, not an event and not a fault of the file: counted for the window,
+                    # which reads the polygons as areas of control.
+                    report.rows_read -= 1
+                    return
                 report.reject(where, f"geometry is {kind}, not a point")
                 return
         if len(points) > 1:
@@ -318,11 +337,16 @@ def _table(root: ET.Element, path: Path, report: ImportReport) -> tuple[EventTab
         _placemark(root, 1, _time_of(root), ())
     else:
         walk(root if _local(root.tag) != "kml" else root, _time_of(root), ())
+    report.area_placemarks = areas[0]
+    if areas[0]:
+        report.notes.append(f"{areas[0]:,} polygon placemark{'s' if areas[0] != 1 else ''} (areas, not events)")
     if not rows:
         if kinds:
             listed = ", ".join(f"{v:,} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
-            raise InputError(path, f"no point placemarks to import as events ({listed}): an area or line layer, "
-                                   "not an events file")
+            what = f"no point placemarks to import as events ({listed}): an area or line layer, not an events file"
+            if areas[0]:
+                raise AreasOnlyError(path, what, report)
+            raise InputError(path, what)
         others = sorted({_local(e.tag) for e in root.iter() if _local(e.tag) in ("GroundOverlay", "ScreenOverlay", "PhotoOverlay", "NetworkLink")})
         if others or counter[0]:
             raise InputError(path, "no placemarks in the document" + (f" (only {', '.join(others)})" if others else ""))

@@ -60,11 +60,47 @@ def _point_style(style: ET.Element) -> PointStyle:
     return PointStyle(colour, href or None)
 
 
+@dataclass(frozen=True)
+class AreaStyle:
+    """What a style says about a polygon: fill (``#rrggbb`` and 0-255 opacity; KML's ``<fill>0``
+    turns it off) and outline colour. None where the style says nothing."""
+
+    fill: str | None = None
+    fill_alpha: int = 255
+    edge: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.fill is not None or self.edge is not None
+
+
+def _alpha(text: str) -> int:
+    s = text.strip().lstrip("#")
+    return int(s[:2], 16) if _HEX8.match(s) else 255
+
+
+def _area_style(style: ET.Element) -> AreaStyle:
+    poly, line = _child(style, "PolyStyle"), _child(style, "LineStyle")
+    fill = alpha = edge = None
+    if poly is not None:
+        c = _child(poly, "color")
+        if c is not None and (fill := from_kml_colour(c.text or "")):
+            alpha = _alpha(c.text or "")
+        f = _child(poly, "fill")
+        if f is not None and (f.text or "").strip() in ("0", "false"):
+            alpha = 0
+            fill = fill or "#000000"
+    if line is not None:
+        c = _child(line, "color")
+        edge = from_kml_colour(c.text or "") if c is not None else None
+    return AreaStyle(fill, 255 if alpha is None else alpha, edge)
+
+
 class StyleIndex:
     """The shared styles of one KML document, by id; resolves a placemark's effective style."""
 
     def __init__(self, root: ET.Element) -> None:
         self._styles: dict[str, PointStyle] = {}
+        self._areas: dict[str, AreaStyle] = {}
         self._maps: dict[str, str] = {}
         for el in root.iter():
             tag = _local(el.tag)
@@ -73,6 +109,7 @@ class StyleIndex:
                 continue
             if tag == "Style":
                 self._styles[sid] = _point_style(el)
+                self._areas[sid] = _area_style(el)
             elif tag == "StyleMap":
                 for pair in el:
                     key, url = _child(pair, "key"), _child(pair, "styleUrl")
@@ -82,6 +119,27 @@ class StyleIndex:
     def __bool__(self) -> bool:
         return bool(self._styles)
 
+    def _named(self, placemark: ET.Element) -> str | None:
+        """The id of the shared Style a placemark's ``styleUrl`` leads to (through a StyleMap)."""
+        url_el = _child(placemark, "styleUrl")
+        url = (url_el.text or "").strip() if url_el is not None else ""
+        for _ in range(4):  # a StyleMap names a Style; anything deeper is a loop or a mistake
+            if not url.startswith("#"):
+                return None  # a style in another file: not fetched
+            sid = url[1:]
+            if sid in self._styles:
+                return sid
+            url = self._maps.get(sid, "")
+        return None
+
+    def resolve_area(self, placemark: ET.Element) -> AreaStyle:
+        """A polygon placemark's colours: its inline style where it says any, else its shared style."""
+        inline = _child(placemark, "Style")
+        if inline is not None and (got := _area_style(inline)):
+            return got
+        sid = self._named(placemark)
+        return self._areas.get(sid, AreaStyle()) if sid else AreaStyle()
+
     def resolve(self, placemark: ET.Element) -> PointStyle:
         """The inline style if it has an IconStyle, else the one its ``styleUrl`` names."""
         inline = _child(placemark, "Style")
@@ -89,13 +147,5 @@ class StyleIndex:
             got = _point_style(inline)
             if got.colour or got.icon:
                 return got
-        url_el = _child(placemark, "styleUrl")
-        url = (url_el.text or "").strip() if url_el is not None else ""
-        for _ in range(4):  # a StyleMap names a Style; anything deeper is a loop or a mistake
-            if not url.startswith("#"):
-                return PointStyle()  # a style in another file: not fetched
-            sid = url[1:]
-            if sid in self._styles:
-                return self._styles[sid]
-            url = self._maps.get(sid, "")
-        return PointStyle()
+        sid = self._named(placemark)
+        return self._styles[sid] if sid else PointStyle()

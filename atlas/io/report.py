@@ -60,6 +60,9 @@ class ImportReport:
     rows_loaded: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: polygon placemarks of an events file (KML): not events, but areas the window can read as
+    #: areas of control (atlas/control/from_events.py)
+    area_placemarks: int = 0
 
     def reject(self, where: str, what: str) -> None:
         self.problems.append(Problem(where, what, "rejected"))
@@ -100,9 +103,12 @@ class ImportReport:
         }
 
 
-def loaded_message(count: int, span: tuple[Any, Any] | None, reports: list[ImportReport]) -> str:
+def loaded_message(count: int, span: tuple[Any, Any] | None, reports: list[ImportReport], areas: int = 0,
+                   area_colours: bool = False, events: bool = True) -> str:
     """What a clean import says in the status bar: how many events, their dates, from which file:
-    "Loaded 107 events, 6 Aug 2024 – 28 Apr 2025, from kursk_events.csv"."""
+    "Loaded 107 events, 6 Aug 2024 – 28 Apr 2025, from kursk_events.csv"; with the polygons of a
+    KML read as areas of control "Loaded 12 events, 6 Aug 2024, and 3 areas (colours from the file),
+    from x.kml" (``events=False``: the file held areas only)."""
     names = [Path(r.path).name for r in reports]
     files = ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
     dates = ""
@@ -110,6 +116,11 @@ def loaded_message(count: int, span: tuple[Any, Any] | None, reports: list[Impor
         lo, hi = (d.astype(object) if hasattr(d, "astype") else d for d in span)
         dates = f", {lo.day} {lo:%b %Y}" + ("" if hi == lo else f" – {hi.day} {hi:%b %Y}")
     noun = "event" if count == 1 else "events"
-    notes = [n for r in reports for n in r.notes]
+    what = f"{count:,} {noun}{dates}" if events else ""
+    if areas:
+        area = f"{areas:,} area{'s' if areas != 1 else ''} of control" + (" (colours from the file)" if area_colours else "")
+        what = f"{what}, and {area}" if what else area
+    # The areas are named in the message: their notes would only repeat it.
+    notes = [n for r in reports for n in r.notes if not (areas and r.area_placemarks and "area" in n)]
     tail = f"; note: {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else "") if notes else ""
-    return f"Loaded {count:,} {noun}{dates}, from {files}{tail}"
+    return f"Loaded {what}, from {files}{tail}"

@@ -136,7 +136,7 @@ class ControlAreasLayer(MapLayer):
                 if path is None or path.isEmpty():
                     continue
                 path = page(path)
-                fill, alpha, edge = STATUS_STYLE[status]
+                fill, alpha, edge = snap.colours.get(status, STATUS_STYLE[status])
                 col = QColor(fill)
                 col.setAlpha(alpha)
                 pen = QPen(QColor(edge), 1.2 * u)
@@ -244,7 +244,8 @@ class ControlAreasLayer(MapLayer):
         for key, text in rows:
             x = box.left() + pad
             if key in STATUS_STYLE:
-                fill, alpha, edge = STATUS_STYLE[key]
+                own = self.snapshot.colours if self.snapshot is not None else {}
+                fill, alpha, edge = own.get(key, STATUS_STYLE[key])
                 c = QColor(fill)
                 c.setAlpha(min(255, alpha * 2))
                 p.setPen(QPen(QColor(edge), 1.0 * u))

@@ -8,6 +8,8 @@ after the whole read succeeded, so Cancel (or a failure) leaves the events alrea
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import time
@@ -32,11 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas.control.from_events import AreasFound, areas_note, has_areas, read_areas
 from atlas.io import READERS, ImportReport, InputError, read_events, write_events, writer_for
 from atlas.io.csv_events import peek_columns, read_csv
+from atlas.io.kml_events import AreasOnlyError
 from atlas.io.progress import ImportCancelled, reporting
 from atlas.io.report import loaded_message
 from atlas.model import AtlasModel, EventTable
+from atlas.model.session import ControlFile
 
 from .feature import Feature, FeatureHost
 
@@ -139,6 +144,19 @@ class ImportResult:
     tables: list[EventTable] = field(default_factory=list)
     reports: list[ImportReport] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: polygons found in event files (KML), read as areas of control, one per file
+    areas: list[AreasFound] = field(default_factory=list)
+    #: reports of files that held only areas (no table: the loaded events stay as they are)
+    area_reports: list[ImportReport] = field(default_factory=list)
+
+
+def _latest(table: EventTable) -> dt.date | None:
+    span = table.date_span()
+    if span is None:
+        return None
+    hi = span[1]
+    hi = hi.astype(object) if hasattr(hi, "astype") else hi
+    return hi if isinstance(hi, dt.date) else None
 
 
 class ImportWorker(QObject):
@@ -189,6 +207,11 @@ class ImportWorker(QObject):
                         t, r = read_csv(path, mapping) if mapping else read_events(path)
                         result.tables.append(t)
                         result.reports.append(r)
+                        if has_areas(r):
+                            result.areas.append(read_areas(path, _latest(t)))
+                    except AreasOnlyError as exc:
+                        result.area_reports.append(exc.report)
+                        result.areas.append(read_areas(path))
                     except InputError as exc:
                         result.errors.append(str(exc))
                     except ImportCancelled:
@@ -424,12 +447,44 @@ class ImportFeature(Feature):
             host.record_reports(result.reports, append=appending)
             model.set_table(new, sources=paths)
             host.canvas.home()
-        problems = [r for r in result.reports if r.problems or r.notes]
-        if result.errors or any(r.problems for r in result.reports):
-            host.show_load_problems(result.errors, problems)
-        elif result.reports and result.tables:
-            loaded = EventTable.concat(result.tables)
-            host.statusBar().showMessage(loaded_message(len(loaded), loaded.date_span(), result.reports), 15000)
+        areas = self._add_areas(result)
+        if result.area_reports:
+            host.record_reports(result.area_reports, append=True)
+        reports = [*result.reports, *result.area_reports]
+        problems = [r for r in reports if r.problems or r.notes]
+        errors = [*result.errors, *(f"{a.path.name}: {a.error}" for a in result.areas if a.error)]
+        if errors or any(r.problems for r in reports):
+            host.show_load_problems(errors, problems)
+        elif reports and (result.tables or areas):
+            loaded = EventTable.concat(result.tables) if result.tables else None
+            host.statusBar().showMessage(loaded_message(
+                len(loaded) if loaded is not None else 0, loaded.date_span() if loaded is not None else None,
+                reports, areas=sum(a.count for a in areas), area_colours=any(a.coloured for a in areas),
+                events=loaded is not None), 15000)
+
+    def _add_areas(self, result: ImportResult) -> list[AreasFound]:
+        """Polygons of the opened event files join the session's areas of control (the control
+        feature reads its files from the model, atlas/model/session.py), the last one on the map;
+        each file's import report says what became of them."""
+        by_path = {Path(r.path): r for r in [*result.reports, *result.area_reports]}
+        for found in result.areas:
+            report = by_path.get(found.path)
+            if report is not None:
+                report.notes.append(areas_note(found))
+        ok = [a for a in result.areas if not a.error and a.snapshots]
+        if not ok:
+            return []
+        model = self.host.model
+        files = list(model.control.files)
+        for a in ok:
+            entry = ControlFile(str(a.path), a.as_of)
+            files = [f for f in files if Path(f.path) != a.path] + [entry]  # opened again: read again
+        model.set_control(dataclasses.replace(model.control, files=tuple(files), source=ok[-1].source))
+        control = self.host.feature("control")
+        dock = getattr(control, "dock", None)
+        if dock is not None:
+            dock.raise_()  # where the user looks for them
+        return ok
 
     def add_dialog(self) -> None:
         start = QSettings().value("paths/last_open_dir", str(Path.home()))

@@ -109,7 +109,9 @@ def test_kml_points_time_inheritance_and_extended_data(tmp_path: Path) -> None:
     assert t.value("notes", 1) == "Bridge destroyed\nat Glushkovo"
     assert t.extras["Тип"][1] == "мост" and t.extras["Length"][1] == "3.5" and t.extras["folder"][0] == "Strikes"
     assert not t.has_coords[2] and t.date[2] == np.datetime64("2025-01-01")
-    assert ("placemark 3", "rejected") in [(q.where, q.action) for q in r.problems]
+    # The polygon is an area (the window reads it as an area of control), not a rejected event.
+    assert r.area_placemarks == 1 and "placemark 3" not in [q.where for q in r.problems]
+    assert "1 polygon placemark (areas, not events)" in r.notes and r.rows_read == 3
     assert any("year only" in q.what for q in r.problems)
 
 
