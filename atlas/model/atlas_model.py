@@ -50,7 +50,12 @@ class AtlasModel(QObject):
     table_changed()
         A new table was set; rows, filter result and selection were all reset.
     filter_changed()
-        The filter (and so :attr:`visible_rows`) changed.
+        The filter (and so :attr:`visible_rows`) changed. While a long text search is still
+        running (:attr:`filter_pending`) it is emitted for its first results and again when the
+        whole answer is in.
+    filter_extended(rows)
+        A running search found more rows (an array of table rows, in the list's order, all
+        after the ones shown so far in that order); :attr:`visible_rows` now includes them.
     selection_changed(added, removed)
         Two arrays of table rows (what was added and removed; after a new table, all rows).
     current_changed(event_id)
@@ -84,6 +89,7 @@ class AtlasModel(QObject):
 
     table_changed = Signal()
     filter_changed = Signal()
+    filter_extended = Signal(object)
     selection_changed = Signal(object, object)
     current_changed = Signal(str)
     time_window_changed = Signal()
@@ -104,8 +110,12 @@ class AtlasModel(QObject):
         self._sel_rows: npt.NDArray[np.intp] = np.empty(0, dtype=np.intp)
         self._cur_row: int | None = None
         self._selection_ids: Selection | None = Selection()
-        self._mask: npt.NDArray[np.bool_] = np.ones(len(self._table), dtype=bool)
-        self._visible: npt.NDArray[np.intp] = np.arange(len(self._table), dtype=np.intp)
+        self._mask: npt.NDArray[np.bool_] | None = np.ones(len(self._table), dtype=bool)
+        self._visible: npt.NDArray[np.intp] | None = np.arange(len(self._table), dtype=np.intp)
+        #: While a search streams in: the rows found so far, in batches (None: the filter's
+        #: answer is complete). _mask and _visible are then built from them when asked.
+        self._partial: list[npt.NDArray[np.intp]] | None = None
+        self._partial_count = 0
         self._time_window: tuple[_dt.date, _dt.date] | None = None
         self._annotations: Annotations = ()
         self._current_annotation: str | None = None
@@ -122,8 +132,8 @@ class AtlasModel(QObject):
         snap._sel_rows = self._sel_rows
         snap._cur_row = self._cur_row
         snap._selection_ids = self._selection_ids
-        snap._mask = self._mask
-        snap._visible = self._visible
+        snap._mask = self.visible_mask
+        snap._visible = self.visible_rows
         snap._time_window = self._time_window
         snap._annotations = self._annotations
         snap._current_annotation = self._current_annotation
@@ -173,25 +183,81 @@ class AtlasModel(QObject):
 
     @property
     def visible_mask(self) -> npt.NDArray[np.bool_]:
+        if self._mask is None:
+            self._materialise()
+        assert self._mask is not None
         return self._mask
 
     @property
     def visible_rows(self) -> npt.NDArray[np.intp]:
         """Row positions that pass the filter, ascending."""
+        if self._visible is None:
+            self._materialise()
+        assert self._visible is not None
         return self._visible
 
-    def set_filter(self, flt: Filter) -> None:
-        if flt == self._filter:
+    @property
+    def visible_count(self) -> int:
+        """How many rows pass the filter (found so far, while :attr:`filter_pending`)."""
+        return self._partial_count if self._partial is not None else len(self.visible_rows)
+
+    @property
+    def filter_pending(self) -> bool:
+        """True while a search is still finding the rows of :attr:`filter` (the visible rows are
+        the ones found so far; :meth:`set_filter` with the whole mask completes it)."""
+        return self._partial is not None
+
+    def set_filter(self, flt: Filter, mask: npt.ArrayLike | None = None) -> None:
+        """Make ``flt`` the filter. ``mask``: its mask over the table when the caller already
+        computed it (a search finished on a worker), else it is computed here."""
+        if flt == self._filter and self._partial is None:
             return
         # Compute first: a filter that fails (a term naming a column this table lacks) must leave
         # the model exactly as it was, not half-switched.
-        mask = np.asarray(flt.mask(self._table), dtype=bool)
+        if mask is None:
+            mask = flt.mask(self._table)
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (len(self._table),):
+            raise ValueError(f"a filter mask needs {len(self._table)} rows, got {mask.shape}")
         self._filter = flt
         self._mask = mask
         self._visible = np.flatnonzero(mask).astype(np.intp)
+        self._partial = None
         self.filter_changed.emit()
 
+    def show_partial_filter(self, flt: Filter, rows: npt.ArrayLike) -> None:
+        """Make ``flt`` the filter before its answer is complete: ``rows`` are the rows found so
+        far (they pass it). :meth:`extend_partial_filter` adds more; :meth:`set_filter` with the
+        whole mask ends it, as does any other filter."""
+        found = np.asarray(rows, dtype=np.intp).ravel()
+        self._filter = flt
+        self._partial = [found]
+        self._partial_count = int(found.size)
+        self._mask = self._visible = None
+        self.filter_changed.emit()
+
+    def extend_partial_filter(self, rows: npt.ArrayLike) -> None:
+        """More rows of the pending filter (ignored when none is pending: the search was
+        overtaken by another filter)."""
+        if self._partial is None:
+            return
+        found = np.asarray(rows, dtype=np.intp).ravel()
+        if not found.size:
+            return
+        self._partial.append(found)
+        self._partial_count += int(found.size)
+        self._mask = self._visible = None
+        self.filter_extended.emit(found)
+
+    def _materialise(self) -> None:
+        mask = np.zeros(len(self._table), dtype=bool)
+        for rows in self._partial or ():
+            mask[rows] = True
+        self._mask = mask
+        self._visible = np.flatnonzero(mask).astype(np.intp)
+
     def _recompute(self) -> None:
+        self._partial = None
         self._mask = np.asarray(self._filter.mask(self._table), dtype=bool)
         self._visible = np.flatnonzero(self._mask).astype(np.intp)
 

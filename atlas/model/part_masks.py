@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .filters import Filter
+from .filters import Filter, Text
 from .table import BoolArray, EventTable
 
 #: Masks kept for terms no longer in the filter (undo and redo bring them back).
@@ -47,9 +47,32 @@ class PartMasks:
         return m
 
     def mask_except(self, table: EventTable, flt: Filter, skip: Callable[[Filter], bool]) -> BoolArray:
-        """AND of the masks of ``flt``'s top-level terms for which ``skip(term)`` is false."""
+        """AND of the masks of ``flt``'s top-level terms for which ``skip(term)`` is false.
+
+        A text term whose whole mask is not kept is tested only on the rows the other terms
+        leave, as :class:`~atlas.model.filters.And` does: the search remembers its answers per
+        row, so the rows the filter's own scan already looked at cost nothing (a whole mask of
+        the term would scan every other row of the table on the GUI thread)."""
         out = np.ones(len(table), dtype=bool)
+        later: list[Filter] = []
         for p in flt.parts():
-            if not skip(p):
+            if skip(p):
+                continue
+            if isinstance(p, Text) and self._cached(table, p) is None:
+                later.append(p)
+            else:
                 out &= self.part_mask(table, p)
+        for p in later:
+            rows = np.flatnonzero(out)
+            if not rows.size:
+                break
+            out[rows] = p.mask_rows(table, rows)
         return out
+
+    def _cached(self, table: EventTable, part: Filter) -> BoolArray | None:
+        if table is not self._table:
+            return None
+        try:
+            return self._masks.get(part)
+        except TypeError:
+            return self._masks.get(id(part))

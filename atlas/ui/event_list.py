@@ -36,6 +36,8 @@ from atlas.model.atlas_model import sorted_unique
 from atlas.model.table import DATE_PRECISION_LABELS
 from atlas.render.style import event_type_colour
 
+from .search_runner import SearchRunner
+
 #: (header, field) of each column.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("Date", "event_date"),
@@ -55,7 +57,9 @@ TITLE_MIN_WIDTH = 130
 OPTIONAL_COLUMNS: tuple[int, ...] = (5, 4, 3, 1)
 NO_COORDS_MARK = "⌀ "  # shown before the location of an event that has no point on the map
 
-SEARCH_DEBOUNCE_MS = 180
+#: The search runs once typing pauses this long; a long search then streams in on a worker and
+#: the next keystroke cancels it, so the pause only saves scans of words half typed.
+SEARCH_DEBOUNCE_MS = 100
 #: A selection that falls into more separate runs of list rows than this is not mirrored into
 #: Qt's selection model (100,000 scattered rows took Qt 10 s to select and 2 s to clear): the
 #: list model marks those rows itself (background and text colour from the row mask) instead.
@@ -75,21 +79,68 @@ class EventTableModel(QAbstractTableModel):
         #: Table rows drawn as selected by the model itself (a selection too scattered for Qt's
         #: selection model), or None when Qt's selection model shows the selection.
         self.marked: npt.NDArray[np.bool_] | None = None
+        #: The filter and sort whose rows are streaming in (a long search), while they do.
+        self._streaming: tuple[object, int, Qt.SortOrder] | None = None
         model.table_changed.connect(self.reset_rows)
-        model.filter_changed.connect(self.reset_rows)
+        model.filter_changed.connect(self._on_filter)
+        model.filter_extended.connect(self._on_extended)
 
     # ------------------------------------------------------------------ rows
     def reset_rows(self) -> None:
+        self._streaming = None
         self.beginResetModel()
         self.order = self._sorted(self.atlas.visible_rows)
         self._position = None
         self.endResetModel()
 
+    def _on_filter(self) -> None:
+        m = self.atlas
+        state = (m.filter, self.sort_column, self.sort_order)
+        if m.filter_pending:
+            self.reset_rows()  # the first results: a screenful
+            self._streaming = state
+            return
+        if self._streaming == state and len(self.order) == m.visible_count:
+            # The search's rows all streamed in, in list order: the list already shows them.
+            self._streaming = None
+            return
+        self.reset_rows()
+
+    def _on_extended(self, rows: npt.NDArray[np.intp]) -> None:
+        """More rows of a running search: they come after every row shown, in list order."""
+        if self._streaming != (self.atlas.filter, self.sort_column, self.sort_order):
+            # Sorted another way meanwhile: the scan still goes in the old order, so each batch
+            # re-sorts what has been found so far (and the last one too).
+            self.reset_rows()
+            return
+        n = len(self.order)
+        self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
+        self.order = np.concatenate([self.order, rows])
+        self._position = None
+        self.endInsertRows()
+
+    def full_order(self) -> npt.NDArray[np.intp] | None:
+        """Every table row in the list's order (None: by row), for a search to go in that order."""
+        if self.sort_column < 0:
+            return None
+        return self.atlas.table.sort_order(COLUMNS[self.sort_column][1],
+                                           self.sort_order == Qt.SortOrder.DescendingOrder)
+
     def _sorted(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         if self.sort_column < 0 or rows.size == 0:
             return rows
-        key = self.atlas.table.sort_key(COLUMNS[self.sort_column][1])[rows]
-        if self.sort_order == Qt.SortOrder.DescendingOrder:
+        t = self.atlas.table
+        field = COLUMNS[self.sort_column][1]
+        descending = self.sort_order == Qt.SortOrder.DescendingOrder
+        if rows.size * 8 >= len(t):
+            # Many rows: the table's whole order (one sort per column, kept) with the others
+            # left out is one pass, where a sort of the rows' keys is n log n.
+            order = t.sort_order(field, descending)
+            keep = np.zeros(len(t), dtype=bool)
+            keep[rows] = True
+            return order[keep[order]]
+        key = t.sort_key(field)[rows]
+        if descending:
             key = -key
         return rows[np.argsort(key, kind="stable")]
 
@@ -252,6 +303,10 @@ class EventListPanel(QWidget):
         self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.apply_search)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        # Long searches stream in on a worker, in the list's order; the next keystroke cancels.
+        self.runner = SearchRunner(model, self.table_model.full_order, parent=self)
+        self.runner.progress.connect(self._on_progress)
+        model.filter_extended.connect(lambda _rows: self._update_count())
 
         self._syncing = False
         self.view.selectionModel().selectionChanged.connect(self._push_selection)
@@ -270,22 +325,32 @@ class EventListPanel(QWidget):
         self._debounce.stop()
         q = self.search.text().strip()
         new = Text(q) if q else None
-        if find_part(self.atlas.filter, Text) == new:
+        if find_part(self.atlas.filter, Text) == new and not self.atlas.filter_pending:
             return
-        self.atlas.set_filter(replace_part(self.atlas.filter, Text, new))
+        self.runner.apply(replace_part(self.atlas.filter, Text, new))
+
+    def _on_progress(self, scanned: int, total: int) -> None:
+        self._progress = (scanned, total)
+        self._update_count()
 
     def _after_reset(self) -> None:
         cur = find_part(self.atlas.filter, Text)
         text = cur.query if isinstance(cur, Text) else ""
-        if text.strip() != self.search.text().strip():
+        # While the user is typing (the debounce runs), a search finishing for an earlier
+        # keystroke must not put its shorter text back into the box.
+        if text.strip() != self.search.text().strip() and not self._debounce.isActive():
             self.search.blockSignals(True)
             self.search.setText(text)
             self.search.blockSignals(False)
         self._update_count()
 
     def _update_count(self) -> None:
-        shown, total = len(self.atlas.visible_rows), len(self.atlas.table)
-        self.count_label.setText(f"{shown:,} of {total:,} events")
+        shown, total = self.atlas.visible_count, len(self.atlas.table)
+        text = f"{shown:,} of {total:,} events"
+        scanned, of = getattr(self, "_progress", (0, 0))
+        if self.atlas.filter_pending and of:
+            text += f" (searching, {100 * scanned // of} %)"
+        self.count_label.setText(text)
 
     # ------------------------------------------------------------------ selection sync
     def _push_selection(self, *_args: object) -> None:

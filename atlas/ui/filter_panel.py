@@ -250,6 +250,8 @@ class FilterPanel(QWidget):
             self._stale = True  # a hidden dock counts nothing; showEvent catches up
             return
         self._stale = False
+        if self.atlas.filter_pending:
+            return  # a search still streaming in: counted when its whole answer is in
         fl = self.toolbox.currentWidget()
         if isinstance(fl, FacetList):
             self.ensure_facet(fl.field)

@@ -131,6 +131,8 @@ class LegendPanel(QWidget):
 
     def _refresh_now(self) -> None:
         self._stale = False
+        if self.atlas.filter_pending and self.types.count():
+            return  # a search still streaming in: counted when its whole answer is in
         t = self.atlas.table
         idx = facet_index(t, "event_type")
         shown = idx.counts(self.atlas.visible_mask)

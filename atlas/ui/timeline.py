@@ -324,6 +324,8 @@ class TimelinePanel(QWidget):
         flt = self.atlas.filter
         if self.bins is None or find_part(flt, DateRange) is None:
             return
+        if self.atlas.filter_pending:
+            return  # a search still streaming in: drawn when its whole answer is in
         dated = ~np.isnat(t.date)
         ctx_mask = self.part_masks.mask_except(t, flt, lambda p: isinstance(p, DateRange)) & dated
         ctx_rows = np.flatnonzero(ctx_mask)

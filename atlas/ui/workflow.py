@@ -55,6 +55,8 @@ class Workflow(Feature):
         self.win = win
         model = win.model
         self.part_masks = PartMasks()
+        # The search's candidates come from the same kept term masks as the facets' counts.
+        win.event_list.runner.part_masks = self.part_masks
         # Filter changes go on the window's one undo stack (Edit ▸ Undo, Ctrl+Z).
         self.history = FilterUndo(model, host.undo_stack, win)
 
