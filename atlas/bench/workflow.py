@@ -10,8 +10,20 @@ analyst waits for. Each floor does the same work on the same data with the bare 
   application (filters.term_hits), as after the analyst typed it. Floor: the date/type mask and
   the text scan of the rows left; clearing: every row's index.
 * ``workflow_search_keystroke``: one more letter typed into the search ("sudzh" → "sudzha") with
-  the date and type terms in place; "sudzha" is forgotten before each repeat, so only what
-  "sudzh" taught is known (its misses). Floor: as for the filter change.
+  the date and type terms in place, through the search box's runner (atlas/ui/search_runner.py),
+  until its first results are shown (a screenful, with the list, map and timeline following);
+  "sudzha" is forgotten before each repeat, so only what "sudzh" taught is known (its misses).
+  Floor: the same work bare: the date and type masks ANDed (both kept, as in the product), the
+  candidate rows, and one regex scan of the rows of the candidates the runner looked at whose
+  answer was not known. ``workflow_search_complete``: from the keystroke until the worker's whole
+  answer is in and shown. Floor: the same over every candidate, and the mask built.
+  ``workflow_search_backspace``: the other direction ("sudzha" → "sudzh": every answer known).
+  Floor: the masks ANDed and the candidate rows.
+* ``workflow_sort_title``: the list sorted by title the first time (nothing kept), with its view
+  attached. Floor: the same Arrow sort alone (atlas/model/sort_order.py's calls on the title
+  column already in Arrow: lower-case, and either the dictionary encoding and the sort of its
+  distinct values, or the sort of every value). ``workflow_sort_title_reverse``: the other
+  direction, sorted Z to A (the order kept). Floor: every row picked out of the reversed order.
 * ``workflow_facet_counts``: the deferred counts of all facets. Floor: one bincount per facet
   under the shown rows' mask, on the same facet index arrays.
 * ``workflow_list_reset``: the list model's reset with its view attached. Floor: a bare model of
@@ -46,6 +58,7 @@ import time
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Qt
 
 from atlas.bench import BenchContext, Result, case, peak_rss_mb, sprite_stamp_floor, timed
 
@@ -53,6 +66,8 @@ CASE_NAMES = (
     "workflow_filter_change",
     "workflow_filter_clear",
     "workflow_search_keystroke",
+    "workflow_search_complete",
+    "workflow_search_backspace",
     "workflow_facet_counts",
     "workflow_list_reset",
     "workflow_select_100k",
@@ -62,6 +77,8 @@ CASE_NAMES = (
     "workflow_map_redraw_auto",
     "workflow_list_scroll_frame",
     "workflow_timeline_drag_frame",
+    "workflow_sort_title",
+    "workflow_sort_title_reverse",
 )
 
 
@@ -185,6 +202,7 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     model = AtlasModel(table)
     masks = PartMasks()
     panel_list = EventListPanel(model)
+    panel_list.runner.part_masks = masks  # shared with the facets and timeline, as in the window
     panel_list.resize(900, 700)
     panel_list.show()
     tm = panel_list.table_model
@@ -224,7 +242,11 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     put("workflow_filter_change", switch(All(), flt), f_floor)
     put("workflow_filter_clear", switch(flt, All()), timed(lambda: np.arange(n, dtype=np.intp), repeats))
     shorter = replace_part(flt, Text, Text("sudzh"))
-    put("workflow_search_keystroke", switch(shorter, flt, new_term="sudzha"), f_floor)
+    first_s, complete_s, back_s, floors = search_keystrokes(app, model, table, masks, panel_list.runner, shorter,
+                                                            flt, repeats)
+    put("workflow_search_keystroke", first_s, floors[0])
+    put("workflow_search_complete", complete_s, floors[1])
+    put("workflow_search_backspace", back_s, floors[2])
 
     # -- facet counts of all facets (deferred after the change)
     model.set_filter(flt)
@@ -385,7 +407,120 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     worst_drag = _frames(drag, 30)
     # Floor: the same plot with the same bars repainted, the range not moved.
     put("workflow_timeline_drag_frame", worst_drag, _frames(lambda i: timeline.plot.viewport().repaint(), 30))
+
+    # -- the list sorted by title: the first time, and the other way
+    model.set_filter(All())
+    app.processEvents()
+    put("workflow_sort_title", *sort_title(app, tm, table, repeats))
+    times = []
+    for _ in range(repeats):
+        tm.sort(2, Qt.SortOrder.AscendingOrder)
+        t0 = time.perf_counter()
+        tm.sort(2, Qt.SortOrder.DescendingOrder)
+        times.append(time.perf_counter() - t0)
+    keep = model.visible_mask
+
+    def bare_reverse() -> Any:
+        o = table.sort_order("title")[::-1]
+        return o[keep[o]]
+
+    put("workflow_sort_title_reverse", float(np.median(times)), timed(bare_reverse, repeats))
+    tm.sort(-1)
     return out
+
+
+def search_keystrokes(app: Any, model: Any, table: Any, masks: Any, runner: Any, shorter: Any, longer: Any,
+                      repeats: int) -> tuple[float, float, float, tuple[float, float, float]]:
+    """The keystroke "sudzh" → "sudzha" through the search runner: (first results, whole answer,
+    backspace) and their floors (see the module's docstring)."""
+    import pyarrow.compute as pc
+
+    from atlas.model import Text
+    from atlas.model.filters import _re2_literal, alternatives, find_part, forget_search_terms
+
+    first, complete, back, scanned = [], [], [], []
+
+    def settle() -> None:
+        while runner.running:
+            app.processEvents()
+            time.sleep(0.001)
+
+    for _ in range(repeats):
+        runner.apply(shorter)
+        settle()
+        app.processEvents()
+        forget_search_terms(table, "sudzha")  # as if never typed: only what "sudzh" taught is known
+        t0 = time.perf_counter()
+        runner.apply(longer)
+        first.append(time.perf_counter() - t0)
+        scanned.append(runner._scan.scanned if runner._scan is not None else None)
+        settle()
+        complete.append(time.perf_counter() - t0)
+        app.processEvents()
+        t0 = time.perf_counter()
+        runner.apply(shorter)
+        back.append(time.perf_counter() - t0)
+        settle()
+    # The floors: the same rows scanned bare.
+    others = [p for p in longer.parts() if p is not find_part(longer, Text)]
+    part = [masks.part_mask(table, p) for p in others]
+    knew = Text("sudzh").mask(table)  # "sudzha" must look only at the rows "sudzh" matched
+    pattern = "|".join(_re2_literal(t) for t in alternatives("sudzha"))
+    seen = [s for s in scanned if s is not None]
+    upto = int(np.median(seen)) if seen else None
+
+    def bare(limit: int | None, build_mask: bool) -> Any:
+        base = part[0].copy()
+        for m in part[1:]:
+            base &= m
+        cand = np.flatnonzero(base)
+        look = cand[:limit] if limit is not None else cand
+        look = look[knew[look]]
+        hit = pc.match_substring_regex(table.search_rows(look), pattern).to_numpy(zero_copy_only=False)
+        if build_mask:
+            out = np.zeros(len(table), dtype=bool)
+            out[look[hit]] = True
+        return hit
+
+    def bare_candidates() -> Any:
+        base = part[0].copy()
+        for m in part[1:]:
+            base &= m
+        return np.flatnonzero(base)
+
+    first_floor = timed(lambda: bare(upto, False), repeats) if upto is not None else timed(lambda: bare(None, True), repeats)
+    floors = (first_floor, timed(lambda: bare(None, True), repeats), timed(bare_candidates, repeats))
+    return (float(np.median(first)), float(np.median(complete)), float(np.median(back)), floors)
+
+
+def sort_title(app: Any, tm: Any, table: Any, repeats: int) -> tuple[float, float]:
+    """The list's first sort by title (the table's kept orders dropped before each repeat) and
+    the same Arrow sort alone on the title column already in Arrow."""
+    import pyarrow.compute as pc
+
+    from atlas.model import sort_order as orders
+
+    times = []
+    for _ in range(repeats):
+        tm.sort(-1)
+        table._sort_keys.pop("title", None)
+        table._sort_orders.pop(("title", False), None)
+        table._sort_orders.pop(("title", True), None)
+        t0 = time.perf_counter()
+        tm.sort(2, Qt.SortOrder.AscendingOrder)
+        times.append(time.perf_counter() - t0)
+        app.processEvents()
+    arr = orders.arrow_text(table.text["title"])
+    dictionary = orders.repeats(pc.utf8_lower(arr))
+
+    def bare() -> Any:
+        low = pc.utf8_lower(arr)
+        if dictionary:
+            enc = pc.dictionary_encode(low)
+            return pc.sort_indices(enc.dictionary)
+        return pc.sort_indices(low)
+
+    return float(np.median(times)), timed(bare, repeats)
 
 
 if __name__ == "__main__":

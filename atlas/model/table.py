@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import sort_order as orders
+
 #: Fields stored as codes into a vocabulary (few distinct values, filtered often).
 CATEGORICAL_FIELDS: tuple[str, ...] = (
     "event_type",
@@ -414,22 +416,40 @@ class EventTable:
                 rank[order] = np.arange(len(order))
                 key = rank[np.where(cat.codes < 0, len(cat.categories), cat.codes)]
             else:
-                vals = self.values(field)
-                if vals.dtype == object:
-                    vals = np.array([str(v).casefold() if not isinstance(v, tuple) else ", ".join(s.get("outlet", "") for s in v) for v in vals], dtype=object)
-                elif np.issubdtype(vals.dtype, np.datetime64):
-                    vals = vals.astype("int64")
-                order = np.argsort(vals, kind="stable")
-                key = np.empty(len(order), np.int64)
-                key[order] = np.arange(len(order))
+                order = self._field_order(field)
+                order.flags.writeable = False
+                self._sort_orders[(field, False)] = order
+                key = orders.ranks(order)
             self._sort_keys[field] = key
         return key
+
+    def _field_order(self, field: str) -> npt.NDArray[np.intp]:
+        """Every row in ``field``'s order, stable: dates as day numbers, text by Arrow."""
+        # A text column as stored (a compact column hands its Arrow array or codes over as they
+        # are; values() would build every row's Python string first).
+        vals = self.text.get(field, self.extras.get(field))
+        if vals is None:
+            vals = self.values(field)
+        if np.issubdtype(vals.dtype, np.datetime64):
+            return orders.date_order(vals)
+        if vals.dtype == object:
+            try:
+                return orders.text_order(vals)
+            except (TypeError, ValueError):  # not all text (sources are tuples): Python below
+                vals = np.array([str(v).casefold() if not isinstance(v, tuple)
+                                 else ", ".join(s.get("outlet", "") for s in v) for v in vals], dtype=object)
+        return np.argsort(vals, kind="stable").astype(np.intp, copy=False)
 
     def sort_order(self, field: str, descending: bool = False) -> npt.NDArray[np.intp]:
         """Every row in the order of ``field`` (kept per field and direction): ties keep row
         order either way, as a stable sort of :meth:`sort_key` (or of its negation) would. The
         list sorts a large set of rows by picking them out of this, one pass instead of a sort."""
         got = self._sort_orders.get((field, descending))
+        if got is None and descending and field not in self.categorical:
+            # Every row has a rank of its own: the descending order is the ascending one reversed.
+            self.sort_key(field)
+            got = self._sort_orders[(field, False)][::-1]
+            self._sort_orders[(field, True)] = got
         if got is None:
             key = self.sort_key(field)
             if descending:
