@@ -35,7 +35,9 @@ class PageLayout:
     #: a row of squares along a slanted river name.
     labels: list[tuple[str, str, tuple[Box, ...]]] = field(default_factory=list)
     #: (kind, id, box): kind "event" (id = event id), "aggregate" (a run of grid cells standing for
-    #: the markers of a dense view; id ""), "selected" or "focus" (the selection's rings).
+    #: the markers of a dense view; id ""), "selected" or "focus" (the selection's rings); for
+    #: events at one spot "badge" (id = the count shown), and when spread "spread" (id = event id),
+    #: "hub" and "spread_leg" (squares along the legs).
     markers: list[tuple[str, str, Box]] = field(default_factory=list)
     #: (annotation id, box): text plates, symbols, squares along lines.
     annotations: list[tuple[str, Box]] = field(default_factory=list)
@@ -57,7 +59,8 @@ class PageLayout:
             "map": b(self.map_box),
             "labels": [{"kind": k, "text": t, "box": b(bound(bs)), "boxes": [b(x) for x in bs]}
                        for k, t, bs in self.labels if bs],
-            "markers": [{"kind": k, **({"event_id": i} if k == "event" else {}), "box": b(x)}
+            "markers": [{"kind": k, **({"event_id": i} if k in ("event", "spread") else
+                                        {"count": i} if k == "badge" else {}), "box": b(x)}
                         for k, i, x in self.markers],
             "annotations": [{"id": i, "box": b(x)} for i, x in self.annotations],
             "decorations": [{"kind": k, "box": b(x)} for k, x in self.decorations],
@@ -93,5 +96,12 @@ def page_layout(scene: MapScene, model: AtlasModel, mvp: Viewport, ox: float, oy
     out.markers += [(k, "", shift(x)) for k, x in found.selection]
     if found.selection_grid is not None and not any(k == "selected" for k, _ in found.selection):
         out.markers += [("selected", "", shift(x)) for x in found.selection_grid.boxes()]
-    out.annotations = [(k.removeprefix("annotation:"), shift(x)) for k, x in found.annotations]
+    # Count badges and spread stacks (atlas.render.spiderfy) are markers, not annotations.
+    stacks = scene.stacks
+    if stacks.visible and stacks.opacity > 0:
+        ids = model.table.ids
+        out.markers += [(k, str(ids[i]) if k == "spread" else str(i), shift(x)) for k, i, x in stacks.layout_items(mvp)]
+    stack_kinds = {k for k, _ in stacks.label_obstacles(mvp)} if stacks.visible else set()
+    out.annotations = [(k.removeprefix("annotation:"), shift(x)) for k, x in found.annotations
+                       if k not in stack_kinds]
     return out

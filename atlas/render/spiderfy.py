@@ -29,6 +29,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 
 from . import style
+from .label_obstacles import line_boxes
 from .layers import EventsLayer, MapLayer, device_pixel_ratio, draw_marker_shapes, make_marker
 from .uncertainty import DIAMOND_DATE_PRECISIONS
 from .viewport import Viewport
@@ -353,16 +354,35 @@ class StacksLayer(MapLayer):
             out.append((badge_rect(x, y, text, size, vp.ui_scale), text, x, y))
         return out
 
-    def label_obstacles(self, vp: Viewport) -> list[tuple[str, Box]]:
-        """The badges and spread markers, as boxes map names keep clear of."""
-        out: list[tuple[str, Box]] = []
-        for r, _, _, _ in self.badges(vp):
-            out.append(("stack badge", (r.left(), r.top(), r.right(), r.bottom())))
-        h = self.marker_size * vp.ui_scale / 2 + 1
+    def layout_items(self, vp: Viewport) -> list[tuple[str, int | str, Box]]:
+        """What the layer draws, as boxes in ``vp``'s pixels: ``("badge", count text, box)`` per
+        count badge, ``("spread", row, box)`` per spread marker, ``("hub", "", box)`` per spread
+        spot and ``("spread_leg", "", box)`` squares along each leg (a name may sit beside a
+        leg, not across it). Map names keep clear of all of them; ``render --layout`` lists them."""
+        out: list[tuple[str, int | str, Box]] = []
+        for r, text, _, _ in self.badges(vp):
+            out.append(("badge", text, (r.left(), r.top(), r.right(), r.bottom())))
+        size = self.marker_size * vp.ui_scale
+        h = size / 2 + 1
+        hub = size * 0.32 + 1
         for s in self.spreads(vp):
-            for x, y in zip(s.px.tolist(), s.py.tolist()):
-                out.append(("spread marker", (x - h, y - h, x + h, y + h)))
+            out.append(("hub", "", (s.cx - hub, s.cy - hub, s.cx + hub, s.cy + hub)))
+            for row, x, y in zip(s.rows.tolist(), s.px.tolist(), s.py.tolist()):
+                out.append(("spread", int(row), (x - h, y - h, x + h, y + h)))
+                # The leg between the hub and the marker, both ends left to their own boxes.
+                d = math.hypot(x - s.cx, y - s.cy)
+                if d > hub + h:
+                    f0, f1 = hub / d, 1 - h / d
+                    legs = line_boxes([s.cx + (x - s.cx) * f0, s.cx + (x - s.cx) * f1],
+                                      [s.cy + (y - s.cy) * f0, s.cy + (y - s.cy) * f1],
+                                      max(1.0, 0.6 * vp.ui_scale), 4 * vp.ui_scale)
+                    out += [("spread_leg", "", b) for b in legs]
         return out
+
+    def label_obstacles(self, vp: Viewport) -> list[tuple[str, Box]]:
+        """The badges, spread markers, hubs and legs, as boxes map names keep clear of."""
+        names = {"badge": "stack badge", "spread": "spread marker", "hub": "spread hub", "spread_leg": "spread leg"}
+        return [(names[k], b) for k, _, b in self.layout_items(vp)]
 
     # ------------------------------------------------------------------ drawing
     def draw(self, p: QPainter, vp: Viewport) -> None:

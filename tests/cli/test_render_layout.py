@@ -76,6 +76,29 @@ def test_sudzha_at_1_to_50000_layout_has_no_collisions(tmp_path: Path) -> None:
     data = render_layout(tmp_path, "sudzha", "--center", "Sudzha", "--scale", "1:50,000")
     check_page(data, "Sudzha")
     assert len(data["markers"]) >= 5
+    # Events are stacked here (several reports placed on one village's point): each stack's
+    # count badge is a box of its own, and no name covers it (check_page).
+    badges = [m for m in data["markers"] if m["kind"] == "badge"]
+    assert len(badges) >= 3 and all(int(m["count"]) >= 2 for m in badges)
+    events = [m["box"] for m in data["markers"] if m["kind"] == "event"]
+    for b in badges:  # each badge sits on its stack's marker
+        assert any(overlaps(b["box"], e) for e in events)
+
+
+def test_spread_stacks_are_in_the_layout_and_names_keep_clear(tmp_path: Path) -> None:
+    """Zoomed in beyond 1:22,000 every stack in view is spread out: the spread markers (with
+    their event ids), the hub and the legs are boxes, and the names keep clear of them."""
+    data = render_layout(tmp_path, "sudzha15k", "--center", "Sudzha", "--scale", "1:15,000")
+    check_page(data, "Sudzha")
+    kinds = [m["kind"] for m in data["markers"]]
+    assert kinds.count("spread") >= 5 and "hub" in kinds and "spread_leg" in kinds
+    assert "badge" not in kinds  # a spread stack shows its events, not a count
+    spread_ids = [m["event_id"] for m in data["markers"] if m["kind"] == "spread"]
+    assert all(spread_ids) and len(set(spread_ids)) == len(spread_ids)
+    # Sudzha's name sits beside the spread, not on it
+    sudzha = next(lab for lab in data["labels"] if lab["text"] == "Sudzha")
+    spread = [m["box"] for m in data["markers"] if m["kind"] in ("spread", "hub", "spread_leg")]
+    assert not any(overlaps(b, s) for b in sudzha["boxes"] for s in spread)
 
 
 def test_layout_with_annotations_focus_and_banner(tmp_path: Path) -> None:
