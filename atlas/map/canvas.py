@@ -292,7 +292,7 @@ class MapCanvas(pg.GraphicsView):
         self.item.update()
         if self._suppress_fly or not event_id:
             return
-        row = self.model.table.index_of(event_id)
+        row = self.model.current_row()  # the model keeps the row: no lookup by id
         if row is not None and self.model.table.has_coords[row]:
             self.fly_to(float(self.model.table.lon[row]), float(self.model.table.lat[row]))
 

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import sort_order as orders
+from .id_index import IdIndex
 
 #: Fields stored as codes into a vocabulary (few distinct values, filtered often).
 CATEGORICAL_FIELDS: tuple[str, ...] = (
@@ -184,7 +185,8 @@ class EventTable:
         self.text: dict[str, np.ndarray] = dict(text)
         self.sources = sources
         self.extras: dict[str, np.ndarray] = dict(extras or {})
-        self._index: dict[str, int] | None = None
+        self._index: IdIndex | None = None
+        self._index_lock = threading.Lock()
         self._search: Any = None
         self._search_lock = threading.Lock()
         self._search_starts: npt.NDArray[np.intp] = np.zeros(1, np.intp)
@@ -297,15 +299,21 @@ class EventTable:
             "confidence", "claimed_by", "claim_area_km2", "sources", "dataset", *self.extras,
         ]
 
+    def id_index(self) -> IdIndex:
+        """The id → row lookup (atlas/model/id_index.py: hashes sorted once, no dict of every
+        id); built on first lookup, or ahead of it by ``id_index().build()`` on a worker."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = IdIndex(self.ids)
+            return self._index
+
     def index_of(self, event_id: str) -> int | None:
-        """Row position of an event id (the dict is built on first use: ~0.3 s at 1M rows)."""
-        if self._index is None:
-            self._index = {str(e): i for i, e in enumerate(self.ids)}
-        return self._index.get(event_id)
+        """Row position of an event id (None when the table has no such event)."""
+        return self.id_index().row(str(event_id))
 
     def rows_of(self, ids: Iterable[str]) -> IntArray:
-        rows = [self.index_of(i) for i in ids]
-        return np.array(sorted(r for r in rows if r is not None), dtype=np.intp)
+        """The rows of the ``ids`` this table holds, ascending."""
+        return self.id_index().rows(ids)
 
     @property
     def has_coords(self) -> BoolArray:

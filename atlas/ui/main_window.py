@@ -325,8 +325,9 @@ class MainWindow(QMainWindow):
             self.model.set_table(table, sources=[str(Path(r.path)) for r in reports])
             self.reports = reports
             self.canvas.home()
-            # Build the text-search column off the GUI thread so the first keystroke is fast.
-            threading.Thread(target=table.search_column, name="search-index", daemon=True).start()
+            # Build the text-search column and the id lookup off the GUI thread, so that neither
+            # the first keystroke nor the first lookup by id (a workspace's selection) waits.
+            threading.Thread(target=_warm_up, args=(table,), name="search-index", daemon=True).start()
         problems = [r for r in reports if r.problems]
         if errors or problems:
             self.show_load_problems(errors, problems)
@@ -489,3 +490,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
         super().closeEvent(ev)
+
+
+def _warm_up(table: EventTable) -> None:
+    """The table's lazily built indexes, built ahead of use (on a worker thread)."""
+    table.search_column()
+    table.id_index().build()
