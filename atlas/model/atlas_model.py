@@ -184,16 +184,19 @@ class AtlasModel(QObject):
     @property
     def visible_mask(self) -> npt.NDArray[np.bool_]:
         if self._mask is None:
-            self._materialise()
-        assert self._mask is not None
+            mask = np.zeros(len(self._table), dtype=bool)
+            mask[self.visible_rows] = True
+            self._mask = mask
         return self._mask
 
     @property
     def visible_rows(self) -> npt.NDArray[np.intp]:
         """Row positions that pass the filter, ascending."""
         if self._visible is None:
-            self._materialise()
-        assert self._visible is not None
+            # The rows found so far by a search still running: sorted from the batches (a
+            # screenful at first), not from a mask over the whole table.
+            found = np.concatenate(self._partial) if self._partial else np.zeros(0, np.intp)
+            self._visible = sorted_unique(found.astype(np.intp, copy=False))
         return self._visible
 
     @property
@@ -221,7 +224,9 @@ class AtlasModel(QObject):
             raise ValueError(f"a filter mask needs {len(self._table)} rows, got {mask.shape}")
         self._filter = flt
         self._mask = mask
-        self._visible = np.flatnonzero(mask).astype(np.intp)
+        # Every row (a cleared filter): counting up is cheaper than a scan of the mask.
+        self._visible = np.arange(mask.size, dtype=np.intp) if isinstance(flt, All) \
+            else np.flatnonzero(mask).astype(np.intp)
         self._partial = None
         self.filter_changed.emit()
 
@@ -248,13 +253,6 @@ class AtlasModel(QObject):
         self._partial_count += int(found.size)
         self._mask = self._visible = None
         self.filter_extended.emit(found)
-
-    def _materialise(self) -> None:
-        mask = np.zeros(len(self._table), dtype=bool)
-        for rows in self._partial or ():
-            mask[rows] = True
-        self._mask = mask
-        self._visible = np.flatnonzero(mask).astype(np.intp)
 
     def _recompute(self) -> None:
         self._partial = None

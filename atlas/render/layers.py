@@ -453,16 +453,19 @@ class EventsLayer(MapLayer):
                 return True
         return False
 
-    def set_events(self, table: EventTable, rows: npt.ArrayLike) -> None:
+    def set_events(self, table: EventTable, rows: npt.ArrayLike,
+                   mask: npt.NDArray[np.bool_] | None = None) -> None:
         """Show ``rows`` of ``table``: the table's groups (:func:`table_groups`, sorted and
         projected once per table) cut down by a row mask, so a filter change or clearing a filter
-        costs a few passes over the rows, never a sort."""
+        costs a few passes over the rows, never a sort. ``mask``: the same rows as a mask over
+        the table when the caller has it (the model keeps one), saving a pass."""
         rows = np.asarray(rows, dtype=np.intp)
         self.table = table  # the stacks layer reads the spread events' types from it
         full = table_groups(table)
-        mask = np.zeros(len(table), dtype=bool)
-        mask[rows] = True
-        if mask.all():
+        if mask is None or mask.shape != (len(table),):
+            mask = np.zeros(len(table), dtype=bool)
+            mask[rows] = True
+        if rows.size == len(table) and bool(mask.all()):
             groups = list(full)
         else:
             groups = []

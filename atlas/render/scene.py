@@ -190,7 +190,7 @@ class MapScene:
     # ------------------------------------------------------------------ model sync
     def sync_events(self) -> None:
         if self.model is not None:
-            self.events.set_events(self.model.table, self.model.visible_rows)
+            self.events.set_events(self.model.table, self.model.visible_rows, self.model.visible_mask)
             self._events_source = (self.model.table, self.model.visible_rows)
 
     def sync_to(self, model: AtlasModel) -> None:
