@@ -116,6 +116,7 @@ class AtlasModel(QObject):
         #: answer is complete). _mask and _visible are then built from them when asked.
         self._partial: list[npt.NDArray[np.intp]] | None = None
         self._partial_count = 0
+        self._sel_mask: tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None = None
         self._time_window: tuple[_dt.date, _dt.date] | None = None
         self._annotations: Annotations = ()
         self._current_annotation: str | None = None
@@ -285,8 +286,15 @@ class AtlasModel(QObject):
         return self._sel_rows
 
     def selection_mask(self) -> npt.NDArray[np.bool_]:
+        """The selection as a mask over the table (read-only; made once per selection: at ten
+        million events each copy is a 10 MB allocation and a scatter)."""
+        got = self._sel_mask
+        if got is not None and got[0] is self._sel_rows and len(got[1]) == len(self._table):
+            return got[1]
         mask = np.zeros(len(self._table), dtype=bool)
         mask[self._sel_rows] = True
+        mask.flags.writeable = False
+        self._sel_mask = (self._sel_rows, mask)
         return mask
 
     def set_selection(self, selection: Selection) -> None:
