@@ -309,6 +309,7 @@ class EventListPanel(QWidget):
         model.filter_extended.connect(lambda _rows: self._update_count())
 
         self._syncing = False
+        self._pulled: tuple[object, object] | None = None
         self.view.selectionModel().selectionChanged.connect(self._push_selection)
         self.view.selectionModel().currentChanged.connect(self._push_selection)
         model.selection_changed.connect(self._pull_selection)
@@ -383,11 +384,17 @@ class EventListPanel(QWidget):
         try:
             sm = self.view.selectionModel()
             rows = self.atlas.selected_rows()
-            pos = self.table_model.position_of_rows(rows)
+            # The model says "selection changed" and then "current changed" for one click: the
+            # rows are mirrored once (at 10M rows each mirroring is a pass over 100k positions).
+            same = self._pulled is not None and self._pulled[0] is rows and self._pulled[1] is self.table_model.order
+            self._pulled = (rows, self.table_model.order)
+            pos = np.zeros(0, np.intp) if same else self.table_model.position_of_rows(rows)
             pos = sorted_unique(pos[pos >= 0])
             sel = QItemSelection()
             breaks = np.flatnonzero(np.diff(pos) != 1) + 1 if pos.size else np.zeros(0, np.intp)
-            if breaks.size + 1 > MAX_MIRRORED_RUNS:
+            if same:
+                pass
+            elif breaks.size + 1 > MAX_MIRRORED_RUNS:
                 sm.clearSelection()
                 self.table_model.set_marked(self.atlas.selection_mask())
             else:
