@@ -7,6 +7,7 @@ target from issue 4: 1,000,000 rows in 3 s or less at 1 GB peak RSS or less.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -108,13 +109,24 @@ def write_acled_csv(path: Path, n: int, seed: int = 11) -> Path:
 
 
 _TMP: list[Path] = []
+#: ``bench --csv-dir``: where the synthetic files are kept and reused (None: a temporary folder).
+CSV_DIR: Path | None = None
 
 
 def _csv_for(ctx: BenchContext) -> Path:
     if "acled_csv" not in ctx.cache:
-        tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
-        _TMP.append(tmp)
-        ctx.cache["acled_csv"] = write_acled_csv(tmp / f"acled_{ctx.n}.csv", ctx.n)
+        if CSV_DIR is not None:
+            path = CSV_DIR / f"acled_{ctx.n}.csv"
+            if not path.exists():
+                # Written under a name of this process, then moved: a reader never sees half a file.
+                part = CSV_DIR / f".acled_{ctx.n}.{os.getpid()}.part"
+                write_acled_csv(part, ctx.n)
+                os.replace(part, path)
+            ctx.cache["acled_csv"] = path
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+            _TMP.append(tmp)
+            ctx.cache["acled_csv"] = write_acled_csv(tmp / f"acled_{ctx.n}.csv", ctx.n)
     return ctx.cache["acled_csv"]
 
 
@@ -187,4 +199,5 @@ def import_acled_csv(ctx: BenchContext) -> Result:
           "(child process; a loaded machine inflates the wall times)", flush=True)
     held = float(np.median([r["held_bytes"] for r in runs]))
     return Result("import_acled_csv", ctx.n, med, floor, max(r["rss"] for r in runs),
-                  extra={"bytes_per_event": held / ctx.n, "resident_after_load_mb": held / 2**20})
+                  extra={"bytes_per_event": held / ctx.n, "resident_after_load_mb": held / 2**20,
+                         "peak_mb": max(r["rss"] for r in runs)})

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, Categorical, EventTable
+from atlas.model.text_column import ArrowText, CodedText, _TextBase
 
 from .country_boxes import COUNTRY_BOXES, far_outside
 from .dates import parse_dates
@@ -169,38 +170,71 @@ class _Lister:
         self.rows, self.tail = [], []
 
 
+def _is_dictionary(col: Any) -> bool:
+    return isinstance(col, (pa.Array, pa.ChunkedArray)) and pa.types.is_dictionary(col.type)
+
+
+def _decoded(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A column the reader dictionary-encoded, as plain strings again (block by block)."""
+    if not _is_dictionary(col):
+        return col
+    if isinstance(col, pa.Array):
+        return col.dictionary_decode()
+    return pa.chunked_array([c.dictionary_decode() for c in col.chunks], type=col.type.value_type)
+
+
 def _strings(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    col = _decoded(col)
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if arr.type != pa.string():
         arr = arr.cast(pa.string())
     return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
 
 
-def _encode(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
-    """(distinct values trimmed, int32 index per row): Arrow's hash encoding, chunk by chunk."""
+def dictionary_parts(col: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(distinct values as Arrow strings, int32 index per row with -1 for null) of a string column
+    or of one the reader already dictionary-encoded block by block (then only the blocks'
+    dictionaries are unified: no row is hashed again)."""
     if isinstance(col, pa.Array):
         col = pa.chunked_array([col])
-    if col.type != pa.string():
-        col = col.cast(pa.string())
     if col.num_chunks == 0:
-        return [], np.zeros(0, np.int32)
-    enc = pc.dictionary_encode(col)
-    # Arrow's hash kernel grows one dictionary across chunks; unify only if it did not.
-    if enc.num_chunks > 1 and len(enc.chunks[0].dictionary) != len(enc.chunks[-1].dictionary):
-        enc = enc.unify_dictionaries()
+        return pa.array([], pa.string()), np.zeros(0, np.int32)
+    if pa.types.is_dictionary(col.type):
+        enc = col.unify_dictionaries() if col.num_chunks > 1 else col
+    else:
+        if col.type != pa.string():
+            col = col.cast(pa.string())
+        enc = pc.dictionary_encode(col)
+        # Arrow's hash kernel grows one dictionary across chunks; unify only if it did not.
+        if enc.num_chunks > 1 and len(enc.chunks[0].dictionary) != len(enc.chunks[-1].dictionary):
+            enc = enc.unify_dictionaries()
     dictionary = enc.chunks[-1].dictionary
-    words = pc.utf8_trim_whitespace(pc.fill_null(dictionary, "")).to_pylist()
-    idx_arr = pa.chunked_array([ch.indices for ch in enc.chunks], type=pa.int32()).combine_chunks()
+    if dictionary.type != pa.string():
+        dictionary = dictionary.cast(pa.string())
+    idx_arr = pa.chunked_array([ch.indices for ch in enc.chunks]).combine_chunks().cast(pa.int32())
     if idx_arr.null_count:
-        idx_arr = pc.fill_null(idx_arr, len(words))
-    idx = idx_arr.to_numpy(zero_copy_only=False)
-    # Values equal once trimmed ("Kursk" and "Kursk ") share one entry.
+        idx_arr = pc.fill_null(idx_arr, -1)
+    return dictionary, np.asarray(idx_arr.to_numpy(zero_copy_only=False), dtype=np.int32)
+
+
+def _encode(col: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
+    """(distinct values trimmed, int32 index per row): Arrow's hash encoding, chunk by chunk."""
+    dictionary, idx = dictionary_parts(col)
+    words = pc.utf8_trim_whitespace(pc.fill_null(dictionary, "")).to_pylist()
+    if len(idx) == 0:
+        return [], idx
+    # Values equal once trimmed ("Kursk" and "Kursk ") share one entry; null reads as "".
     first: dict[str, int] = {}
     remap = np.empty(len(words) + 1, dtype=np.int32)
     for i, w in enumerate(words):
         remap[i] = first.setdefault(w, len(first))
     remap[len(words)] = first.setdefault("", len(first))
-    return list(first), remap[idx]
+    if idx.min() >= 0:
+        # The usual case: no nulls, and no two values equal once trimmed: the codes as they are.
+        if len(first) >= len(words) and np.array_equal(remap[:len(words)], np.arange(len(words))):
+            return list(first), idx
+        return list(first), remap[idx]
+    return list(first), remap[np.where(idx < 0, len(words), idx)]
 
 
 def _mostly_distinct(col: pa.ChunkedArray | pa.Array) -> bool:
@@ -216,6 +250,10 @@ def objects(col: pa.ChunkedArray | pa.Array, distinct: bool | None = None) -> np
     share one Python string per value: 8 bytes a row instead of ~60."""
     if isinstance(col, np.ndarray):
         return col  # already converted while the file was parsed
+    if isinstance(col, _TextBase):
+        return np.asarray(col)
+    if _is_dictionary(col):
+        distinct = True
     if distinct is None:
         distinct = not _mostly_distinct(col)
     if not distinct:
@@ -228,6 +266,42 @@ def objects(col: pa.ChunkedArray | pa.Array, distinct: bool | None = None) -> np
     table = np.empty(len(words), dtype=object)
     table[:] = words
     return table[idx]
+
+
+def trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``col`` with "" for null and its values trimmed; a chunk that needs no trimming is kept as it
+    is (trimming copies the text: a gigabyte of notes at ten million rows)."""
+    out = []
+    for chunk in col.chunks:
+        if chunk.null_count:
+            chunk = pc.fill_null(chunk, "")
+        # Looking at each value's first and last character is far cheaper than a regex over the text.
+        ends = pc.or_(pc.utf8_is_space(pc.utf8_slice_codeunits(chunk, 0, 1)),
+                      pc.utf8_is_space(pc.utf8_slice_codeunits(chunk, -1)))
+        if pc.any(ends).as_py():
+            chunk = pc.utf8_trim_whitespace(chunk)
+        out.append(chunk)
+    return pa.chunked_array(out, type=col.type)
+
+
+def compact_text(col: Any, distinct: bool | None = None) -> Any:
+    """A text column in the table's compact form (atlas/model/text_column.py), trimmed: codes into
+    its distinct values when it has few (``distinct=True``; None decides from a sample), else
+    Arrow's strings as parsed. Nothing is turned into a Python string per row."""
+    if isinstance(col, (np.ndarray, _TextBase)):
+        return col
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if _is_dictionary(col):
+        distinct = True
+    if distinct is None:
+        distinct = not _mostly_distinct(col)
+    if distinct or col.num_chunks == 0:
+        words, idx = _encode(col)
+        return CodedText(idx, words or [""])
+    if col.type != pa.string():
+        col = col.cast(pa.string())
+    return ArrowText(trimmed(col))
 
 
 def categorical(col: pa.ChunkedArray | pa.Array) -> Categorical:
@@ -257,7 +331,15 @@ def numbers(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.float64], n
     """(values, unreadable mask, decimal-comma mask): NaN where empty or unreadable.
     See :func:`numbers_and_empty` for the empty-cell mask too.
 
-    The fast path is one Arrow cast; only a column with a bad value pays for the regexes."""
+    The fast path is one Arrow cast; only a column with a bad value pays for the regexes. A column
+    the reader dictionary-encoded is read once per distinct value."""
+    if _is_dictionary(col):
+        dictionary, idx = dictionary_parts(col)
+        d_vals, d_bad, d_comma = numbers(dictionary)
+        d_empty = _LAST_EMPTY[0]
+        k = np.where(idx < 0, len(dictionary), idx)
+        _LAST_EMPTY[0] = np.append(d_empty, True)[k]
+        return np.append(d_vals, np.nan)[k], np.append(d_bad, False)[k], np.append(d_comma, False)[k]
     arr = _strings(col)
     empty = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
     nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
@@ -428,34 +510,41 @@ def build_events(
 
 
 class _EmptyText:
-    """Columns with nothing in them share one array (the table is immutable): 8 MB a column
-    saved at 1M rows."""
+    """Columns with nothing in them share one column (the table is immutable): a byte a row."""
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self._array: np.ndarray | None = None
+        self._array: CodedText | None = None
 
-    def __call__(self) -> np.ndarray:
+    def __call__(self) -> CodedText:
         if self._array is None:
-            self._array = np.full(self.n, "", dtype=object)
+            self._array = CodedText(np.zeros(self.n, np.int8), [""])
         return self._array
 
 
-def _ids(store: _Store, n: int, opts: BuildOptions, report: ImportReport, lister: _Lister) -> np.ndarray:
+def _ids(store: _Store, n: int, opts: BuildOptions, report: ImportReport, lister: _Lister) -> ArrowText:
     """The file's own ids; "<stem>-<row>" where missing; duplicates reported and made unique."""
     col = store.get
     id_col = col("event_id")
     prefix = opts.id_prefix or opts.dataset
     if id_col is not None and isinstance(id_col, np.ndarray):
         id_col = pa.chunked_array([pa.array(id_col, pa.string())])
+    if isinstance(id_col, pa.Array):
+        id_col = pa.chunked_array([id_col])
     if id_col is not None:
-        trimmed = pc.utf8_trim_whitespace(pc.fill_null(id_col, "")) if id_col.null_count else pc.utf8_trim_whitespace(id_col)
-        n_blank = pc.sum(pc.equal(trimmed, "")).as_py() or 0 if n else 0
-        # The common case, every id present and distinct, costs one C++ hash pass.
-        all_distinct = not n_blank and pc.count_distinct(trimmed).as_py() == n
-        ids = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
-        del trimmed
+        id_col = _decoded(id_col)
+        if id_col.type != pa.string():
+            id_col = id_col.cast(pa.string())
+        clean = trimmed(id_col)
+        n_blank = pc.sum(pc.equal(clean, "")).as_py() or 0 if n else 0
+        # The common case, every id present and distinct, costs one C++ hash pass and keeps the
+        # parsed text as it is (no Python string per id).
+        all_distinct = not n_blank and pc.count_distinct(clean).as_py() == n
         store.release("event_id")
+        if all_distinct:
+            return ArrowText(clean)
+        ids = np.asarray(clean.to_numpy(zero_copy_only=False), dtype=object)
+        del clean
         blank = np.flatnonzero(ids == "") if n_blank else np.zeros(0, np.intp)
         for r in blank:
             ids[r] = f"{prefix}-{r + 1}"
@@ -485,9 +574,9 @@ def _ids(store: _Store, n: int, opts: BuildOptions, report: ImportReport, lister
                 ids[r] = f"{ids[r]}#{seen[k]}"
             lister.add(later, lambda r: (f"duplicate id {originals[r]!r} (first at {opts.where(first[int(idx[r])])}); "
                                          f"kept as {ids[r]!r}"), "flagged", "duplicate ids")
-    else:
-        ids = np.array([f"{prefix}-{i + 1}" for i in range(n)], dtype=object)
-    return ids
+        return ArrowText(pa.array(ids, pa.string()))
+    seq = pa.array(np.arange(1, n + 1, dtype=np.int64)).cast(pa.string())
+    return ArrowText(pc.binary_join_element_wise(f"{prefix}-", seq, ""))
 
 
 def _coordinates(store: _Store, n: int, report: ImportReport, lister: _Lister) -> tuple[np.ndarray, np.ndarray]:
@@ -554,7 +643,7 @@ def _categories_and_text(store: _Store, n: int, opts: BuildOptions,
     for name in TEXT_FIELDS:
         c = col(name)
         if c is not None:
-            text[name] = objects(c, distinct=None)
+            text[name] = compact_text(c)
             store.release(name)
         else:
             text[name] = empty_text()
@@ -649,8 +738,9 @@ def _extras(store: _Store, n: int, empty_text: _EmptyText) -> dict[str, np.ndarr
         # An unmapped column must not shadow a schema field ("latitude" when another column was chosen).
         while key in extras or key in _SCHEMA_NAMES:
             key = f"{key}_original"
-        col_values = objects(store.columns.pop(name))
-        if n and col_values[0] == "" and not col_values.any():
+        col_values = compact_text(store.columns.pop(name))
+        # _encode's words are the values that occur (and ""): no other word means an empty column.
+        if isinstance(col_values, CodedText) and not any(col_values.words.tolist()):
             col_values = empty_text()
         extras[key] = col_values
     return extras

@@ -74,23 +74,17 @@ def parse_dates(
     ``day_first`` forces the order of ``nn/nn/yyyy`` dates (ACLED files: True); None lets the
     column decide. ``years`` (0 = unknown) resolves two-digit dates such as ``24-11-23``.
     """
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
-    # A file has few distinct dates: parse each once, then spread them over the rows.
-    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(values.cast(pa.string())))
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
-    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    uniq = _parse_values(enc.dictionary, day_first)
+    dictionary, idx = _distinct(values)
+    uniq = _parse_values(dictionary, day_first)
     lookup = np.append(uniq.days, np.datetime64("NaT"))
     result = ParsedDates(lookup[idx].astype("datetime64[D]"), notes=uniq.notes)
     if uniq.unreadable:
         bad = np.array(sorted(uniq.unreadable), dtype=np.int64)
         rows = np.flatnonzero(np.isin(idx, bad))
-        two = pc.fill_null(pc.match_substring_regex(enc.dictionary, _TWO_DIGIT), False).to_numpy(zero_copy_only=False)
+        two = pc.fill_null(pc.match_substring_regex(dictionary, _TWO_DIGIT), False).to_numpy(zero_copy_only=False)
         retry = rows[two[idx[rows]]] if years is not None else rows[:0]
         if retry.size:
-            sub = _parse_values(enc.dictionary.take(pa.array(idx[retry])), day_first, years[retry], two_digit_only=True)
+            sub = _parse_values(dictionary.take(pa.array(idx[retry])), day_first, years[retry], two_digit_only=True)
             for i, r in enumerate(retry):
                 if i in sub.resolved:
                     result.days[r] = sub.days[i]
@@ -99,6 +93,32 @@ def parse_dates(
             if int(r) not in result.resolved:
                 result.unreadable[int(r)] = uniq.unreadable[int(idx[r])]
     return result
+
+
+def _distinct(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, npt.NDArray[np.int64]]:
+    """(distinct trimmed values, index per row with -1 for null): a file has few distinct dates,
+    so each is parsed once and spread over the rows. A column the reader dictionary-encoded block
+    by block only has its blocks' dictionaries unified."""
+    if isinstance(values, pa.ChunkedArray) and pa.types.is_dictionary(values.type) and values.num_chunks:
+        enc0 = values.unify_dictionaries() if values.num_chunks > 1 else values
+        raw = enc0.chunk(0).dictionary.cast(pa.string())
+        idx0 = pa.chunked_array([c.indices for c in enc0.chunks]).combine_chunks().cast(pa.int64())
+        idx0_np = np.asarray(pc.fill_null(idx0, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        enc = pc.dictionary_encode(pc.utf8_trim_whitespace(raw))
+        merged = np.append(np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64), -1)
+        return enc.dictionary, merged[np.where(idx0_np < 0, len(raw), idx0_np)]
+    if isinstance(values, pa.ChunkedArray):
+        if pa.types.is_dictionary(values.type):
+            values = pa.array([], pa.string())
+        else:
+            values = values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(values.cast(pa.string())))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return enc.dictionary, idx
 
 
 def _parse_values(arr: pa.Array, day_first: bool | None, years: npt.NDArray[np.int64] | None = None,

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from . import sort_order as orders
 from .id_index import IdIndex
+from .text_column import CodedText, arrow_text, concat_text, take_rows
 
 #: Fields stored as codes into a vocabulary (few distinct values, filtered often).
 CATEGORICAL_FIELDS: tuple[str, ...] = (
@@ -104,6 +105,15 @@ class Categorical:
 
     def take(self, rows: npt.ArrayLike) -> Categorical:
         return Categorical(self.codes[rows], self.categories)
+
+    def arrow_slice(self, start: int, stop: int) -> Any:
+        """Rows ``start:stop`` decoded to Arrow strings ("" where missing), without Python strings."""
+        import pyarrow as pa
+
+        words = pa.array(list(self.categories) + [""], type=pa.string())
+        codes = self.codes[start:stop]
+        idx = np.where(codes < 0, len(self.categories), codes).astype(np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(idx), words).dictionary_decode()
 
     @staticmethod
     def concat(parts: Sequence[Categorical]) -> Categorical:
@@ -384,8 +394,9 @@ class EventTable:
                 chunks = []
                 step = 100_000
                 for start in range(0, len(self), step):
-                    sl = slice(start, start + step)
-                    parts = [pa.array(self.values(f)[sl] if f in self.text else self.categorical[f].decode(np.arange(start, min(start + step, len(self)))), type=pa.string(), from_pandas=True) for f in SEARCH_FIELDS]
+                    stop = min(start + step, len(self))
+                    parts = [arrow_text(self.text[f], start, stop) if f in self.text
+                             else self.categorical[f].arrow_slice(start, stop) for f in SEARCH_FIELDS]
                     chunks.append(pc.utf8_lower(pc.binary_join_element_wise(*parts, "\x1f")))
                 # Kept as chunks (no second, combined copy: peak memory matters at 1M rows);
                 # search_rows() takes subsets chunk by chunk, which is as fast as on one array.
@@ -473,13 +484,13 @@ class EventTable:
     def take(self, rows: npt.ArrayLike) -> EventTable:
         rows = np.asarray(rows, dtype=np.intp)
         return EventTable(
-            ids=self.ids[rows], lon=self.lon[rows], lat=self.lat[rows], date=self.date[rows],
+            ids=take_rows(self.ids, rows), lon=self.lon[rows], lat=self.lat[rows], date=self.date[rows],
             date_precision=self.date_precision[rows], geo_precision=self.geo_precision[rows],
             coord_approximate=self.coord_approximate[rows], fatalities=self.fatalities[rows],
             claim_area_km2=self.claim_area_km2[rows],
             categorical={k: c.take(rows) for k, c in self.categorical.items()},
-            text={k: v[rows] for k, v in self.text.items()}, sources=self.sources[rows],
-            extras={k: v[rows] for k, v in self.extras.items()},
+            text={k: take_rows(v, rows) for k, v in self.text.items()}, sources=self.sources[rows],
+            extras={k: take_rows(v, rows) for k, v in self.extras.items()},
         )
 
     @staticmethod
@@ -498,19 +509,15 @@ class EventTable:
 
         extras = {}
         for k in extra_names:
-            col = np.empty(sum(len(t) for t in tables), dtype=object)
-            pos = 0
-            for t in tables:
-                col[pos : pos + len(t)] = t.extras[k] if k in t.extras else ""
-                pos += len(t)
-            extras[k] = col
+            extras[k] = concat_text([t.extras[k] if k in t.extras else CodedText(np.zeros(len(t), np.int8), [""])
+                                     for t in tables])
         return EventTable(
-            ids=cat("ids"), lon=cat("lon"), lat=cat("lat"), date=cat("date"),
+            ids=concat_text([t.ids for t in tables]), lon=cat("lon"), lat=cat("lat"), date=cat("date"),
             date_precision=cat("date_precision"), geo_precision=cat("geo_precision"),
             coord_approximate=cat("coord_approximate"), fatalities=cat("fatalities"),
             claim_area_km2=cat("claim_area_km2"),
             categorical={k: Categorical.concat([t.categorical[k] for t in tables]) for k in CATEGORICAL_FIELDS},
-            text={k: np.concatenate([t.text[k] for t in tables]) for k in TEXT_FIELDS},
+            text={k: concat_text([t.text[k] for t in tables]) for k in TEXT_FIELDS},
             sources=cat("sources"), extras=extras,
         )
 

@@ -221,3 +221,34 @@ def test_monitor_csv_fixture_flags_swapped_points() -> None:
     assert len(t) == 6650
     assert any("far outside Ukraine" in p.what for p in r.problems)
     assert any("duplicate id" in p.what for p in r.problems)
+
+
+def _table_rows(table) -> list[tuple]:
+    return [tuple(str(v) for v in table.record(r).values()) for r in range(len(table))]
+
+
+def test_small_blocks_read_the_same_as_one_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader dictionary-encodes repetitive columns block by block (each block its own
+    dictionary); over many tiny blocks the table and every reported problem equal one block's."""
+    import atlas.io.csv_events as ce
+
+    lines = [ACLED_HEADER]
+    for i in range(400):
+        date = "2024-08-1" + str(i % 10) if i % 97 else "13/13/2024"  # some unreadable dates
+        lat, lon = ("51.19", "35.27") if i % 53 else ("abc", "35.27")  # some bad coordinates
+        eid = f"RUS{i}" if i % 71 else "RUS5"  # some duplicate ids
+        lines.append(acled_row(eid, date, lat, lon, notes=f" Note {i} with , comma ", inter1=str(i % 3),
+                               source=["A; B", "C", " D "][i % 3]))
+    lines.insert(120, "1,2,3")  # a ragged row
+    path = write(tmp_path, "blocks.csv", "\n".join(lines) + "\n")
+    whole, rep_whole = read_csv(path)
+    monkeypatch.setattr(ce, "READ_BLOCK_BYTES", 2048)
+    blocks, rep_blocks = read_csv(path)
+    assert len(blocks) == len(whole) == 400
+    assert _table_rows(blocks) == _table_rows(whole)
+    assert [(p.where, p.what, p.action) for p in rep_blocks.problems] == \
+        [(p.where, p.what, p.action) for p in rep_whole.problems]
+    assert rep_blocks.notes == rep_whole.notes
+    assert blocks.text["notes"][3] == "Note 3 with , comma"  # trimmed
+    assert any("line 121" in p.where for p in rep_whole.problems)
+    assert any("duplicate id" in p.what for p in rep_whole.problems)
