@@ -35,7 +35,7 @@ for _ in range(5):
 gc.collect()
 empty = status("VmRSS")
 t0 = time.perf_counter()
-assert win.load_files([sys.argv[1]])
+assert win.load_files([sys.argv[1]], checked=True)  # the large-file question answered: open it
 for t in threading.enumerate():
     if t.name == "search-index":
         t.join()

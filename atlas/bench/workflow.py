@@ -433,8 +433,6 @@ def search_keystrokes(app: Any, model: Any, table: Any, masks: Any, runner: Any,
                       repeats: int) -> tuple[float, float, float, tuple[float, float, float]]:
     """The keystroke "sudzh" → "sudzha" through the search runner: (first results, whole answer,
     backspace) and their floors (see the module's docstring)."""
-    import pyarrow.compute as pc
-
     from atlas.model import Text
     from atlas.model.filters import _re2_literal, alternatives, find_part, forget_search_terms
 
@@ -476,7 +474,7 @@ def search_keystrokes(app: Any, model: Any, table: Any, masks: Any, runner: Any,
         cand = np.flatnonzero(base)
         look = cand[:limit] if limit is not None else cand
         look = look[knew[look]]
-        hit = pc.match_substring_regex(table.search_rows(look), pattern).to_numpy(zero_copy_only=False)
+        hit = table.search_hits(look, pattern)
         if build_mask:
             out = np.zeros(len(table), dtype=bool)
             out[look[hit]] = True

@@ -115,8 +115,8 @@ def arrow_rows(table: EventTable, rows: slice, direct: tuple[str, int] | None = 
         cols[name] = _strings(taken)
     for name in TEXT_FIELDS:
         cols[name] = _strings(table.text[name][rows])
-    search = table.search_column()
-    cols["search_text"] = search.slice(int(idx[0]), len(idx)).combine_chunks() if len(idx) else pa.array([], pa.string())
+    # Every searched field joined (the window's search column leaves the coded fields out).
+    cols["search_text"] = table.search_text(int(idx[0]), int(idx[0]) + len(idx)) if len(idx) else pa.array([], pa.string())
     if direct is not None:
         cols["geom"] = _points_ewkb(np.asarray(table.lon[rows], np.float64), np.asarray(table.lat[rows], np.float64))
         cols["source_file"] = pa.array([direct[0]] * len(idx), type=pa.string())

@@ -69,6 +69,28 @@ def _use_returning_allocator() -> None:
 
 
 _use_returning_allocator()
+
+
+def _fixed_mmap_threshold() -> None:
+    """glibc raises its mmap threshold to the size of each large block freed (up to 32 MB), so
+    NumPy's column-sized temporaries of an import then come from the heap, whose freed pages
+    mostly stay resident. A fixed 1 MB threshold keeps every large array in its own mapping,
+    returned when freed (measured with the window open on 1M ACLED rows: 775 → 721 MB resident).
+    Process-wide by design, like the Arrow pool above; a no-op without glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(ctypes.c_int(-3), ctypes.c_int(1 << 20))  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_fixed_mmap_threshold()
 _KNOWN_HEADERS = {a for names in ALIASES.values() for a in names}
 _HEAD_BYTES = 256 * 1024
 #: Arrow's block size for the whole read (4 MB blocks parse in a fifth of the CPU of 32 MB ones).

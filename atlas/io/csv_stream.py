@@ -233,15 +233,14 @@ def _ids_for(col: pa.ChunkedArray | None, rows: npt.NDArray[np.int64], prefix: s
 def _renamed_duplicates(table: EventTable, kept: npt.NDArray[np.intp], seen: dict[str, int],
                         rep: ImportReport, where: Callable[[int], str]) -> EventTable:
     """Kept rows whose id an earlier block's kept row had get "#k", as the whole read names them."""
-    ids = table.ids
-    dup = [int(r) for r in kept.tolist() if ids[r] in seen]
-    for r in kept.tolist():
-        name = ids[r]
+    names = table.ids[kept].tolist()  # the kept rows' ids at once (one Arrow take, not a lookup per row)
+    dup = [int(r) for r, name in zip(kept.tolist(), names, strict=True) if name in seen]
+    for name in names:
         if name not in seen:
             seen[name] = 1
     if not dup:
         return table
-    ids = ids.copy()
+    ids = np.asarray(table.ids, dtype=object).copy()
     for r in dup:
         base = ids[r]
         seen[base] += 1

@@ -83,3 +83,32 @@ def test_a_table_of_compact_columns_takes_concats_and_searches() -> None:
     assert np.asarray(both.ids).tolist() == ["E0", "E1", "E2", "E3"] * 2
     assert both.values("iso").tolist() == ["643", "804", "643", "804", "", "", "", ""]
     assert t.search_column().to_pylist()[1].startswith("\x1fnote 1\x1f")
+
+
+def test_search_hits_match_every_field_joined() -> None:
+    """Coded fields (actors, region, a coded place) are matched by their vocabularies, the rows'
+    own text by the search column: the same rows as a scan of every searched field joined."""
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(3)
+    n = 500
+    places = ["Sudzha", "Korenevo", "Суджа", ""]
+    actors = ["Military Forces of Ukraine", "Military Forces of Russia", "Civilians (Russia)", ""]
+    records = [{"event_id": f"E{i}", "title": ["", "Sudzha strike"][i % 2], "notes": f"Note {i} near KORENEVO" * (i % 3),
+                "actor1": actors[rng.integers(4)], "actor2": actors[rng.integers(4)],
+                "admin1": ["Kursk", "Sumy", ""][i % 3], "longitude": 35.0, "latitude": 51.0} for i in range(n)]
+    base = EventTable.from_records(records)
+    loc = rng.integers(0, len(places), n)
+    coded = EventTable(ids=base.ids, lon=base.lon, lat=base.lat, date=base.date, date_precision=base.date_precision,
+                       geo_precision=base.geo_precision, coord_approximate=base.coord_approximate,
+                       fatalities=base.fatalities, claim_area_km2=base.claim_area_km2, categorical=base.categorical,
+                       text={**base.text, "location": CodedText(loc, places),
+                             "notes": ArrowText(pa.array([r["notes"] for r in records]))},
+                       sources=base.sources, extras={})
+    joined = coded.search_text(0, n)
+    assert "\x1fsudzha\x1f" in joined.to_pylist()[int(np.flatnonzero(loc == 0)[0])]
+    assert coded.search_column().nbytes < joined.nbytes  # the coded fields are not in it
+    rows = np.arange(0, n, 3)
+    for pattern in ("sudzha|суджа", "korenevo", "forces of ukraine", "sumy", "note 1", "zzz", "e"):
+        want = np.asarray(pc.match_substring_regex(joined.take(pa.array(rows)), pattern).to_numpy(zero_copy_only=False))
+        assert coded.search_hits(rows, pattern).tolist() == want.tolist(), pattern
