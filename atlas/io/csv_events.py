@@ -21,7 +21,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,24 @@ def _use_returning_allocator() -> None:
 
 
 _use_returning_allocator()
+
+
+@contextmanager
+def pages_kept_for(ms: int) -> Iterator[None]:
+    """Within the block, Arrow's allocator keeps freed pages ``ms`` before handing them back.
+    A streamed read frees and allocates a block's worth of text for every block: handed back at
+    once, each block faults its pages in again (1M ACLED rows through convert: 1.8 s of system
+    time, 0.85 s with 1 s of decay, for ~35 MB more at the peak). The whole read keeps decay 0:
+    what it frees must leave the process before the window goes on holding the table."""
+    try:
+        pa.jemalloc_set_decay_ms(ms)
+    except (NotImplementedError, pa.ArrowNotImplementedError, AttributeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        pa.jemalloc_set_decay_ms(0)
 
 
 def _fixed_mmap_threshold() -> None:

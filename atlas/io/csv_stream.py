@@ -32,7 +32,7 @@ from atlas.model import Categories, DateRange, Filter
 from atlas.model.table import EventTable
 
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
-from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader
+from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader, pages_kept_for
 from .progress import tick
 from .report import ImportReport
 
@@ -64,6 +64,13 @@ def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str
     kept rows to ``sink``. Raises :class:`NotStreamable` when the file needs the whole read (the
     caller then throws away what the sink got); :class:`atlas.io.report.InputError` as
     ``read_csv`` does."""
+    with pages_kept_for(1000):
+        return _stream_csv(path, flt, sink, mapping, merge)
+
+
+def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None,
+                merge: bool) -> ImportReport:
+    """:func:`stream_csv`'s read, within its allocator setting."""
     plan = csv_plan(Path(path), mapping, merge)
     if not streamable(plan):
         raise NotStreamable(str(path))
