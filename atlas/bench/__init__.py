@@ -183,12 +183,17 @@ def format_line(r: Result) -> str:
     floor = "—" if r.floor_s is None else f"{r.floor_s * 1000:8.1f} ms"
     ratio = "—" if r.ratio is None else f"{r.ratio:6.1f}×"
     goal = r.goal_s
-    mark = "" if goal is None else (" ✓" if r.meets_goal else " ✗")
+    mark = "" if r.meets_goal is None else (" ✓" if r.meets_goal else " ✗")
     goal_txt = "—" if goal is None else f"{goal * 1000:.0f} ms{mark}"
+    rss_goal = RSS_GOALS_MB_10M.get(r.case)
+    if goal is None and rss_goal is not None and r.n >= 10_000_000:
+        goal_txt = f"{rss_goal:.0f} MB{mark}"  # a memory goal: the resident figure is printed after
     line = (f"{r.case:<34}{r.n:>12,}{r.median_s * 1000:8.1f} ms{floor:>11}{ratio:>8}{goal_txt:>10}"
             f"{r.peak_rss_mb:>8.0f} MB")
     if "bytes_per_event" in r.extra:
         line += f"  {r.extra['bytes_per_event']:.0f} B/event"
+    if "rss_mb" in r.extra:
+        line += f"  {r.extra['rss_mb']:.0f} MB resident"
     return line
 
 
@@ -419,7 +424,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _run_cases(sizes, wanted, results)
     missed = [r for r in results if r.meets_goal is False]
-    print(f"{len(missed)} of {sum(r.goal_s is not None for r in results)} goals missed"
+    print(f"{len(missed)} of {sum(r.meets_goal is not None for r in results)} goals missed"
           + (": " + ", ".join(f"{r.case}@{r.n:,}" for r in missed) if missed else ""))
     if args.json_out:
         from atlas.io.atomic import atomic_write_text

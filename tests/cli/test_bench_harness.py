@@ -74,6 +74,17 @@ def test_printed_line_has_ratio_goal_and_bytes_per_event() -> None:
     assert "612 B/event" in load and "—" in load  # no goal below 10M
 
 
+def test_memory_goals_of_import_and_window() -> None:
+    """The window's resident memory has a goal at 10M only (3 GB); the import's peak one of 4 GB."""
+    big = Result("window_rss", 10_000_000, 90.0, None, 4600.0, extra={"rss_mb": 3995.0, "bytes_per_event": 395.0})
+    assert big.meets_goal is False and "3072 MB ✗" in format_line(big) and "3995 MB resident" in format_line(big)
+    assert Result("window_rss", 10_000_000, 90.0, None, 3000.0, extra={"rss_mb": 2900.0}).meets_goal is True
+    assert Result("window_rss", 1_000_000, 9.0, None, 700.0, extra={"rss_mb": 650.0}).meets_goal is None
+    heavy = Result("import_acled_csv", 10_000_000, 12.0, 10.0, 5000.0, extra={"peak_mb": 5000.0})
+    assert heavy.meets_goal is False  # in time, over the 4 GB peak
+    assert Result("import_acled_csv", 10_000_000, 12.0, 10.0, 3500.0, extra={"peak_mb": 3500.0}).meets_goal is True
+
+
 def test_report_is_json_with_missed_goals() -> None:
     results = [
         Result("workflow_filter_change", 1_000_000, 0.020, 0.010, 300.0),
