@@ -55,6 +55,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(DeepStateMap GeoJSON, GeoJSON with status + date, KML/KMZ: its latest snapshot unless a DATE "
                         "is given; the DATE also dates a file that carries none). Repeatable. Without a DATE the areas "
                         "follow the events' dates (--to, each day of --each-day and --animate)")
+    g.add_argument("--layer", action="append", metavar="FILE[:KEY=VALUE,...]",
+                   help="draw a vector file (GeoPackage, Shapefile or zip, GeoJSON, FlatGeobuf, KML/KMZ, GeoParquet) or "
+                        "an OpenStreetMap extract (.osm.pbf: roads, railways, waterways, water, woods, landuse, places "
+                        "inside the region) above the basemap, under the events. Options after a colon: layer=NAME "
+                        "(one layer or theme), stroke=#rrggbb, width=PX, fill=#rrggbb|none, fill-opacity=0..1, "
+                        "opacity=0..1, symbol=circle|square|triangle|diamond|cross, size=PX, label=FIELD, title=TEXT. "
+                        "Repeatable, bottom first; the files are named in the attribution")
     s = p.add_argument_group("series")
     s.add_argument("--each-day", nargs=2, type=parse_date, metavar=("FROM", "TO"), help="one picture per day from FROM to TO")
     s.add_argument("--animate", metavar="OUT.gif", help="an animated GIF over the playback range (--each-day, else --from/--to, else all dates)")
@@ -87,6 +94,18 @@ def _read_workspace(path: str) -> dict[str, Any]:
         out["annotations"] = tuple(wvalues.from_json(sec["annotations"]["value"]) or ())
     if isinstance(sec.get("view"), dict) and sec["view"].get("lonlat"):
         out["view"] = tuple(float(v) for v in sec["view"]["lonlat"])
+    if isinstance(sec.get("file_layers"), dict):
+        from atlas.model import AtlasModel
+        from atlas.workspace.file_layers_section import restore_file_layers
+        from atlas.workspace.state import Context, using
+
+        holder = AtlasModel()
+        ctx = Context(folder=ws.folder)
+        with using(ctx):
+            restore_file_layers(holder, sec["file_layers"])
+        for note in ctx.notes:
+            print(note)
+        out["file_layers"] = holder.file_layers
     if sec.get("filter") is not None:
         try:
             from atlas.model.filter_json import filter_from_json
@@ -189,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
     control = _control_series(args.control) if args.control else None
     ws = _read_workspace(args.workspace) if args.workspace else {}
     headless_app()
+    from .layer_option import file_layers
+
+    layers = (*ws.get("file_layers", ()), *(file_layers(args.layer) if args.layer else ()))
     from atlas.io.annotations_io import read_annotations
     from atlas.io.report import InputError
     from atlas.model import AtlasModel, DateRange, replace_part
@@ -200,6 +222,13 @@ def run(args: argparse.Namespace) -> int:
     from .views import view_for
 
     model = AtlasModel(table)
+    if layers:
+        from atlas.model.session import new_layer_id
+
+        unique: list[Any] = []
+        for lyr in layers:  # a workspace's layer and a --layer may share an id
+            unique.append(lyr if lyr.id not in {u.id for u in unique} else lyr.replace(id=new_layer_id(unique, lyr.id)))
+        model.set_file_layers(unique)
     if isinstance(flt, All) and ws.get("filter") is not None:
         flt = ws["filter"]
     model.set_filter(flt)

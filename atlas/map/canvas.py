@@ -153,6 +153,7 @@ class MapCanvas(pg.GraphicsView):
         model.style_changed.connect(self._on_model_state)
         model.view_changed.connect(self._on_model_view)
         model.control_changed.connect(self._on_model_state)
+        model.file_layers_changed.connect(self._on_model_state)
         model.time_window_changed.connect(self._on_model_state)
         self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)

@@ -340,7 +340,11 @@ class FileLayer:
     def display_title(self) -> str:
         if self.title:
             return self.title
-        return f"{self.file_name} — {self.layer}" if self.layer else self.file_name
+        # A layer named as its file (GeoJSON's, a one-layer GeoPackage's) is not named twice.
+        stem = self.file_name.split(".", 1)[0]
+        if not self.layer or self.layer.lower() == stem.lower():
+            return self.file_name
+        return f"{self.file_name} — {self.layer}"
 
     def replace(self, **changes: object) -> FileLayer:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

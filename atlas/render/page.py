@@ -229,15 +229,30 @@ def filter_line(model: AtlasModel, rows_on_map: int) -> str:
     return f"Filter: {desc} · {shown:,} of {total:,} events pass, {rows_on_map:,} on this map"
 
 
-def attribution_text(spec: PageSpec, model: AtlasModel | None = None) -> str:
+def attribution_text(spec: PageSpec, model: AtlasModel | None = None, layers: bool = True) -> str:
     """The spec's own attribution, else the credits of the loaded events (an ACLED file credits
-    ACLED, the bundled dataset the atlas's compilation: atlas.model.attribution) and the basemap's."""
+    ACLED, the bundled dataset the atlas's compilation: atlas.model.attribution) and the basemap's;
+    then (``layers``) the user's file layers (:func:`layers_line`)."""
+    extra = layers_line(model) if layers else ""
     if spec.attribution is not None:
-        return spec.attribution
-    base = basemap_attribution()
+        text = spec.attribution
+    else:
+        base = basemap_attribution()
+        if model is None:
+            text = f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
+        else:
+            text = attribution(model.table, model.sources, base)
+    return f"{text} · {extra}" if text and extra else text or extra
+
+
+def layers_line(model: AtlasModel | None) -> str:
+    """``Layer: roads.gpkg (user file)``: the sources and licences of a user's file layers are
+    unknown to the atlas, so the picture names the files."""
     if model is None:
-        return f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
-    return attribution(model.table, model.sources, base)
+        return ""
+    from .file_layer import layer_attribution
+
+    return layer_attribution(model.file_layers)
 
 
 # ---------------------------------------------------------------------------- the inset
@@ -557,9 +572,12 @@ def _draw_footer(p: QPainter, spec: PageSpec, model: AtlasModel, rows: np.ndarra
         s = sources_line(model, rows)
         if s:
             foot.append(s)
-    attr = attribution_text(spec, model)
+    attr = attribution_text(spec, model, layers=False)
     if attr:
         foot.append(attr)
+    layers = layers_line(model)  # a line of its own: the credits above are often elided at the right
+    if layers:
+        foot.append(layers)
     info.footer_lines = foot
     foot_top = mh
     if foot:

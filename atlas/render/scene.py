@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtGui import QPainter
 
 from atlas.model import AtlasModel
-from atlas.model.session import LayerState, LayerStack, MapStyle
+from atlas.model.session import FileLayer, LayerState, LayerStack, MapStyle
 
 from .basemap_layers import BasemapLayers, make_basemap_layers
 from .label_obstacles import (
@@ -144,6 +144,8 @@ class MapScene:
         name go back to their defaults. Returns whether anything changed."""
         changed = False
         for lyr in self.layers:
+            if getattr(lyr, "own_state", False):
+                continue  # a file layer: shown as model.file_layers says (sync_file_layers)
             default = self._defaults.setdefault(lyr.key, (bool(lyr.visible), float(lyr.opacity)))
             st = stack.get(lyr.key)
             visible, opacity = (st.visible, st.opacity) if st is not None else default
@@ -159,7 +161,8 @@ class MapScene:
 
     def layer_stack(self) -> LayerStack:
         """Every layer as drawn now, bottom to top: the full stack a panel edits and sends back."""
-        return LayerStack(tuple(LayerState(lyr.key, bool(lyr.visible), float(lyr.opacity)) for lyr in self.layers))
+        return LayerStack(tuple(LayerState(lyr.key, bool(lyr.visible), float(lyr.opacity)) for lyr in self.layers
+                                if not getattr(lyr, "own_state", False)))
 
     def apply_style(self, style: MapStyle) -> bool:
         """The model's theme and label script; returns whether anything changed."""
@@ -174,10 +177,39 @@ class MapScene:
         self._style = style
         return True
 
+    def sync_file_layers(self, specs: tuple[FileLayer, ...]) -> bool:
+        """The model's file layers (atlas.render.file_layer) on the map: one layer each, in the
+        model's order, together just below the region frame (above the bundled basemap, under the
+        graticule, the areas of control and the events). Returns whether anything changed."""
+        from .file_layer import FileMapLayer
+
+        have = {lyr.key: lyr for lyr in self.layers if isinstance(lyr, FileMapLayer)}
+        if not have and not specs:
+            return False
+        changed = False
+        wanted: list[MapLayer] = []
+        for spec in specs:
+            lyr = have.get(spec.key)
+            if lyr is None:
+                lyr = FileMapLayer(spec)
+                changed = True
+            else:
+                changed = lyr.set_spec(spec) or changed
+            wanted.append(lyr)
+        rest = [lyr for lyr in self.layers if not isinstance(lyr, FileMapLayer)]
+        keys = [lyr.key for lyr in rest]
+        at = keys.index("frame") if "frame" in keys else len(rest)
+        new = rest[:at] + wanted + rest[at:]
+        if [id(x) for x in new] != [id(x) for x in self.layers]:
+            self.layers = new
+            changed = True
+        return changed
+
     def apply_state(self, model: AtlasModel) -> bool:
         """Everything of the model's session state that the scene draws (not the events)."""
         a = self.apply_style(model.style)
-        b = self.apply_layers(model.layers)
+        f = self.sync_file_layers(model.file_layers)
+        b = self.apply_layers(model.layers) or f
         for lyr in self.layers:
             # Layers that draw session state of their own (the control areas' date) read it here.
             sync = getattr(lyr, "sync_state", None)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
+    QSplitter,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -28,6 +30,7 @@ from atlas.model.session import LayerStack
 from atlas.render.layers import MapLayer
 
 from .feature import Feature, FeatureHost
+from .file_layers_panel import FileLayersPanel
 
 if TYPE_CHECKING:
     from atlas.map.canvas import MapCanvas
@@ -93,6 +96,8 @@ class LayersPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for lyr in reversed(self.scene.layers):
+            if getattr(lyr, "own_state", False):
+                continue  # file layers have their own list below (model.file_layers)
             item = QListWidgetItem(lyr.title)
             item.setData(ROLE_KEY, lyr.key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
@@ -165,16 +170,48 @@ class LayersPanel(QWidget):
 
 
 class LayersFeature(Feature):
-    """The Layers dock (left, hidden on first start; View ▸ Layers, Ctrl+L)."""
+    """The Layers dock (left, hidden on first start; View ▸ Layers, Ctrl+L): the map's layers, and
+    below them the basemap layers from files (atlas/ui/file_layers_panel.py) with File ▸ Add
+    basemap layer… (Ctrl+Alt+B)."""
 
     name = "layers"
 
     def __init__(self, host: FeatureHost) -> None:
         super().__init__(host)
         self.panel = LayersPanel(host.canvas)
-        self.dock = host.add_dock("Layers", "layers_dock", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.files = FileLayersPanel(host.model)
+        self.files.setObjectName("file_layers_panel")
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.panel)
+        files_box = QGroupBox("Basemap layers from files")
+        QVBoxLayout(files_box).addWidget(self.files)
+        split.addWidget(files_box)
+        col.addWidget(split)
+        self.dock = host.add_dock("Layers", "layers_dock", box, Qt.DockWidgetArea.LeftDockWidgetArea)
         act = self.dock.toggleViewAction()
         act.setShortcut("Ctrl+L")
         act.setStatusTip("Show, hide, reorder the map layers and set their opacity")
         host.addAction(act)
         self.dock.hide()
+        self.act_add = host.action("Add &basemap layer…", "Ctrl+Alt+B", self.add_dialog,
+                                   "Draw a vector file (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML, GeoParquet) "
+                                   "or an OpenStreetMap extract above the basemap, under the events")
+        file_menu = host.menu("file")
+        quit_act = next((a for a in file_menu.actions() if a.text() == "&Quit"), None)
+        if quit_act is not None:
+            file_menu.insertAction(quit_act, self.act_add)
+        else:
+            file_menu.addAction(self.act_add)
+
+    def add_dialog(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.files.add_dialog()
+
+    def add_files(self, paths: list[str]) -> list[str]:
+        """Add basemap layers from ``paths`` (what the menu does after its file dialog)."""
+        self.dock.show()
+        return self.files.add_files(paths)

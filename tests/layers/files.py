@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-#: A road across Sudzha, a lake north of it, a village point (lon/lat).
+#: A road across Sudzha, a lake north of it, a village south-east (lon/lat).
 ROAD = shapely.LineString([(35.10, 51.10), (35.30, 51.20), (35.50, 51.22)])
 LAKE = shapely.Polygon([(35.20, 51.30), (35.40, 51.30), (35.40, 51.40), (35.20, 51.40)])
-VILLAGE = shapely.Point(35.27, 51.19)
+VILLAGE = shapely.Point(35.52, 51.06)  # clear of the basemap's own place names
 
 
 def write_ogr(path: Path, geoms: list[shapely.Geometry], names: list[str], driver: str, layer: str = "features",
