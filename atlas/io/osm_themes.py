@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,13 @@ def region_bbox() -> tuple[float, float, float, float]:
 
     m = REGION_MARGIN_DEG
     return (REGION[0] - m, REGION[1] - m, REGION[2] + m, REGION[3] + m)
+
+
+def theme_mask(theme: OsmTheme, fields: dict[str, list[Any]], n: int) -> np.ndarray:
+    """Which of ``n`` features read from the theme's GDAL layer belong to the theme (by its tags)."""
+    m = np.zeros(n, dtype=bool)
+    for tag, values in theme.tags:
+        col = fields.get(tag)
+        if col is not None and len(col) == n:
+            m |= np.isin(np.array(["" if v is None else str(v) for v in col], dtype=object), list(values))
+    return m

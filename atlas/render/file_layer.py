@@ -115,6 +115,7 @@ def layers_from_file(path: Path, existing: Sequence[FileLayer], only: str | None
             raise InputError(path, f"has no layer {only!r} (layers: {names})")
     out: list[FileLayer] = []
     notes: list[str] = []
+    failures: list[InputError] = []
     taken = list(existing)
     plain = sum(1 for x in existing if not x.id.startswith("osm-"))
     for info in infos:
@@ -127,6 +128,7 @@ def layers_from_file(path: Path, existing: Sequence[FileLayer], only: str | None
         except InputError as exc:
             if len(infos) == 1:
                 raise
+            failures.append(exc)
             notes.append(f"layer {info.name!r}: {exc.what}")
             continue
         if len(data) == 0:
@@ -138,6 +140,8 @@ def layers_from_file(path: Path, existing: Sequence[FileLayer], only: str | None
             plain += 1
         out.append(spec)
         taken.append(spec)
+    if failures and len(failures) == len(infos):
+        raise failures[0]  # nothing of the file could be read: one line, not one per layer
     if not out and not notes:
         notes.append("nothing to draw inside the atlas's region" if is_osm(path) else "no features to draw")
     return out, notes

@@ -11,10 +11,11 @@ unchanged.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +42,7 @@ from atlas.model.session import (
     SYMBOLS,
     FileLayer,
     move_layer,
+    new_layer_id,
     remove_layer,
     replace_layer,
 )
@@ -50,21 +53,47 @@ OPEN_FILTER = ("Vector files (" + " ".join(f"*{s}" for s in LAYER_SUFFIXES) + ")
                "OpenStreetMap extracts (*.osm.pbf *.pbf *.osm);;All files (*)")
 
 
+def read_file_layers(paths: Sequence[str | Path], existing: Sequence[FileLayer]) -> tuple[list[FileLayer], list[str]]:
+    """The layers of every file (any thread: nothing here touches a widget) and the problems."""
+    problems: list[str] = []
+    added: list[FileLayer] = []
+    for p in paths:
+        path = Path(p)
+        try:
+            new, notes = layers_from_file(path, [*existing, *added])
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        added += new
+        problems += [f"{path.name}: {n}" for n in notes]
+    return added, problems
+
+
+class _Done(QObject):
+    """Carries a worker's result to the GUI thread."""
+
+    finished = Signal(object, object)
+
+
 class _ColourButton(QPushButton):
     """A button showing a colour; clicking asks for another (``chosen`` gets "#rrggbb")."""
 
     def __init__(self, what: str, chosen: Callable[[str], None]) -> None:
         super().__init__()
         self.what, self.chosen = what, chosen
-        self.colour = "#000000"
+        self.colour = "#b0b0b0"  # until a layer's colour is shown: what "fill again" starts from
         self.setToolTip(f"{what} colour")
         self.clicked.connect(self._ask)
 
     def set_colour(self, colour: str) -> None:
-        self.colour = colour or "#ffffff"
-        self.setText(self.colour)
-        fg = "#000000" if QColor(self.colour).lightness() > 128 else "#ffffff"
-        self.setStyleSheet(f"background: {self.colour}; color: {fg};")
+        if not colour:  # no fill: say so instead of showing a colour that is not drawn
+            self.setText("none")
+            self.setStyleSheet("")
+            return
+        self.colour = colour
+        self.setText(colour)
+        fg = "#000000" if QColor(colour).lightness() > 128 else "#ffffff"
+        self.setStyleSheet(f"background: {colour}; color: {fg};")
 
     def _ask(self) -> None:
         c = QColorDialog.getColor(QColor(self.colour), self, f"{self.what} colour")
@@ -129,6 +158,7 @@ class FileLayersPanel(QWidget):
         lay.addWidget(self.info)
         lay.addWidget(self.style_box)
         self._filling = False
+        self._reading: tuple[QProgressDialog, _Done] | None = None
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(lambda *_: self._show_style())
         self.btn_add.clicked.connect(self.add_dialog)
@@ -188,21 +218,27 @@ class FileLayersPanel(QWidget):
             self.width.setValue(s.width)
             self.fill.set_colour(s.fill)
             self.no_fill.setChecked(not s.fill)
-            self.fill.setEnabled(bool(s.fill))
             self.fill_opacity.setValue(s.fill_opacity)
             self.opacity.setValue(s.opacity)
             self.symbol.setCurrentText(s.symbol)
             self.size.setValue(s.size)
             self.label.clear()
             self.label.addItem("(no names)", "")
+            kind = "mixed"
             try:
                 data = prepared(lyr).data
-                fields = list(data.fields)
+                fields, kind = list(data.fields), data.kind
                 self.info.setText(f"{lyr.file_name}" + (f" · {lyr.layer}" if lyr.layer else "")
                                   + f": {len(data):,} {data.kind} features")
             except InputError as exc:
                 fields = []
                 self.info.setText(str(exc))
+            # Only what the layer's geometry uses: symbols for points, fills for points and polygons.
+            for w in (self.symbol, self.size):
+                w.setEnabled(kind in ("point", "mixed"))
+            for w in (self.no_fill, self.fill_opacity):
+                w.setEnabled(kind != "line")
+            self.fill.setEnabled(kind != "line" and bool(s.fill))
             for f in fields:
                 self.label.addItem(f, f)
             if s.label and s.label not in fields:
@@ -227,8 +263,8 @@ class FileLayersPanel(QWidget):
         lyr = self.current()
         if lyr is None or self._filling:
             return
-        # Filled again: the colour the button last showed (white after "none": a light grey instead).
-        self.set_style(fill="" if on else (self.fill.colour if self.fill.colour != "#ffffff" else "#b0b0b0"))
+        # Filled again: the colour the button last held.
+        self.set_style(fill="" if on else self.fill.colour)
 
     def set_visible(self, layer_id: str, visible: bool) -> None:
         self.model.set_file_layers(replace_layer(self.model.file_layers, layer_id, visible=bool(visible)))
@@ -249,28 +285,63 @@ class FileLayersPanel(QWidget):
 
     # ------------------------------------------------------------------ adding
     def add_files(self, paths: Sequence[str | Path]) -> list[str]:
-        """Add every layer of ``paths`` on top; returns the problems (one line each), also shown."""
-        problems: list[str] = []
-        added: list[FileLayer] = []
+        """Add every layer of ``paths`` on top, read here; returns the problems (one line each),
+        also shown. (The menu reads in the background: :meth:`add_files_in_background`.)"""
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            for p in paths:
-                path = Path(p)
-                try:
-                    new, notes = layers_from_file(path, [*self.model.file_layers, *added])
-                except InputError as exc:
-                    problems.append(str(exc))
-                    continue
-                added += new
-                problems += [f"{path.name}: {n}" for n in notes]
+            added, problems = read_file_layers(paths, self.model.file_layers)
         finally:
             QGuiApplication.restoreOverrideCursor()
+        return self._take(added, problems, self.model.file_layers)
+
+    def _take(self, added: list[FileLayer], problems: list[str], based_on: tuple[FileLayer, ...]) -> list[str]:
         if added:
-            self.model.set_file_layers((*self.model.file_layers, *added))
+            # Ids were chosen against the list as it was; the user may have changed it meanwhile.
+            now = self.model.file_layers
+            fresh: list[FileLayer] = []
+            for spec in added:
+                taken = [*now, *fresh]
+                fresh.append(spec if all(x.id != spec.id for x in taken) else spec.replace(id=new_layer_id(taken, spec.id)))
+            self.model.set_file_layers((*now, *fresh))
             self.list.setCurrentRow(0)
         if problems:
             self.show_problems(problems)
         return problems
+
+    def add_files_in_background(self, paths: Sequence[str | Path]) -> None:
+        """Read the files on a worker thread (an OSM extract takes a while) behind a progress
+        dialog; the layers are added when every file is read. Cancel adds nothing (GDAL cannot be
+        stopped mid-file: the reading finishes unseen)."""
+        if self._reading is not None:
+            return
+        names = ", ".join(Path(p).name for p in paths)
+        dlg = QProgressDialog(f"Reading {names}…", "Cancel", 0, 0, self)
+        dlg.setWindowTitle("Add basemap layer")
+        dlg.setMinimumDuration(300)
+        done = _Done(self)
+        self._reading = (dlg, done)
+        based_on = self.model.file_layers
+
+        def work() -> None:
+            try:
+                added, problems = read_file_layers(paths, based_on)
+            except Exception as exc:  # a bug must still end the dialog, and say what happened
+                added, problems = [], [f"{names}: could not be read ({type(exc).__name__}: {exc})"]
+            done.finished.emit(added, problems)
+
+        def finished(added: object, problems: object) -> None:
+            cancelled = dlg.wasCanceled()
+            dlg.reset()
+            dlg.deleteLater()
+            self._reading = None
+            if not cancelled:
+                self._take(list(added), list(problems), based_on)  # type: ignore[call-overload]
+
+        done.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
+        threading.Thread(target=work, name="add-basemap-layer", daemon=True).start()
+
+    def reading(self) -> bool:
+        return self._reading is not None
 
     def show_problems(self, problems: list[str]) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, "Add basemap layer", "\n".join(problems), parent=self)
@@ -284,4 +355,4 @@ class FileLayersPanel(QWidget):
         paths, _ = QFileDialog.getOpenFileNames(self, "Add basemap layer", start, OPEN_FILTER)
         if paths:
             s.setValue("paths/last_layer_dir", str(Path(paths[0]).parent))
-            self.add_files(paths)
+            self.add_files_in_background(paths)

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGroupBox,
+    QScrollArea,
     QSplitter,
     QHBoxLayout,
     QLabel,
@@ -190,7 +192,13 @@ class LayersFeature(Feature):
         QVBoxLayout(files_box).addWidget(self.files)
         split.addWidget(files_box)
         col.addWidget(split)
-        self.dock = host.add_dock("Layers", "layers_dock", box, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # In a scroll area, so the style editor never forces a minimum size on the window.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(box)
+        scroll.setMinimumSize(120, 80)
+        self.dock = host.add_dock("Layers", "layers_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         act = self.dock.toggleViewAction()
         act.setShortcut("Ctrl+L")
         act.setStatusTip("Show, hide, reorder the map layers and set their opacity")

@@ -12,9 +12,12 @@ A new section, not a new workspace version: older versions keep it unread and wr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from atlas.io.report import InputError
+from atlas.io.vector_layers import list_layers
 from atlas.model.session import SYMBOLS, FileLayer, LayerStyle
 
 from . import sources as src
@@ -84,7 +87,14 @@ def restore_file_layers(target: Any, data: dict[str, Any]) -> None:
             ctx.notes.append(f"basemap layer {entry.get('title') or entry['file'].get('name') or entry['id']!r}: "
                              "its file is not available; the layer is left off the map")
             continue
-        layers.append(FileLayer(str(entry["id"]), str(Path(found)), str(entry.get("layer", "")),
+        try:  # the guards and the file's layers (not its features: the map reads those)
+            list_layers(found)
+        except InputError as exc:
+            ctx.notes.append(f"basemap layer {entry.get('title') or entry['file'].get('name') or entry['id']!r}: "
+                             f"{exc}; the layer is left off the map")
+            continue
+        # Absolute and normalised ("ws/../data/roads.gpkg" is "data/roads.gpkg"), as the dock adds them.
+        layers.append(FileLayer(str(entry["id"]), os.path.abspath(found), str(entry.get("layer", "")),
                                 str(entry.get("title", "")), _style(entry.get("style", {})),
                                 bool(entry.get("visible", True))))
     model_of(target).set_file_layers(layers)

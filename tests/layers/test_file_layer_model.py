@@ -98,6 +98,27 @@ def test_missing_file_is_named_and_the_rest_opens(tmp_path: Path) -> None:
     assert any("roads.gpkg" in n and "left off the map" in n for n in notes), notes
 
 
+def test_unreadable_file_is_named_and_the_rest_opens(tmp_path: Path) -> None:
+    roads = files.write_ogr(tmp_path / "roads.gpkg", [ROAD], ["R1"], "GPKG", "roads")
+    lake = files.geojson(tmp_path / "lake.geojson", [ROAD], ["L"])
+    m = AtlasModel()
+    m.set_file_layers((FileLayer("roads", str(roads)), FileLayer("lake", str(lake))))
+
+    def damage() -> None:  # same name, other bytes: the user agrees to load the changed file
+        lake.write_bytes(b"\x00not json")
+
+    from atlas.workspace import Context, capture_all, dump_document, parse_document, restore_all
+
+    ws = tmp_path / "w.katlas"
+    ws.write_bytes(dump_document(capture_all(m, Context(folder=tmp_path))))
+    damage()
+    other = AtlasModel()
+    notes = restore_all(other, parse_document(ws.read_bytes(), ws).sections,
+                        Context(folder=tmp_path, resolve_source=lambda entry, problem, found: found))
+    assert [x.id for x in other.file_layers] == ["roads"]
+    assert any("lake.geojson" in n and "left off the map" in n for n in notes), notes
+
+
 def test_damaged_section_is_refused() -> None:
     from atlas.workspace.file_layers_section import validate_file_layers
 

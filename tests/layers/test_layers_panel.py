@@ -134,3 +134,15 @@ def test_workspace_through_the_window(window, qtbot, tmp_path: Path) -> None:
     assert other.model.file_layers == window.model.file_layers
     assert other.canvas.scene_layers.layer("file.roads") is not None
     assert _feature(other).files.list.count() == 1
+
+
+def test_the_menu_reads_in_the_background(window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    pbf = files.osm_pbf(tmp_path / "region.osm.pbf")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(pbf)], ""))
+    feat = _feature(window)
+    feat.act_add.trigger()
+    qtbot.waitUntil(lambda: len(window.model.file_layers) == 4, timeout=30_000)
+    assert not feat.files.reading()
+    assert window.undo_stack.count() == 1  # the whole file is one step

@@ -135,3 +135,27 @@ def test_kml_with_entities_is_refused(tmp_path: Path) -> None:
                     '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>&b;</name></Document></kml>')
     with pytest.raises(InputError):
         read_layer(path)
+
+
+def test_an_extract_costs_one_pass_per_gdal_layer(tmp_path: Path, monkeypatch) -> None:
+    from atlas.io import vector_layers as vl
+    from atlas.render.file_layer import layers_from_file
+
+    path = files.osm_pbf(tmp_path / "region.osm.pbf")
+    passes: list[str] = []
+    real = vl._read_gdal
+    monkeypatch.setattr(vl, "_read_gdal", lambda *a: passes.append(a[1]) or real(*a))
+    layers, notes = layers_from_file(path, [])
+    assert [x.layer for x in layers] == ["water", "railways", "roads", "places"] and notes == []
+    assert sorted(passes) == ["lines", "multipolygons", "points"]
+
+
+def test_a_damaged_extract_is_one_refusal_not_one_per_theme(tmp_path: Path) -> None:
+    from atlas.render.file_layer import layers_from_file
+
+    good = files.osm_pbf(tmp_path / "good.osm.pbf").read_bytes()
+    bad = tmp_path / "cut.osm.pbf"
+    bad.write_bytes(good[: len(good) // 2])
+    with pytest.raises(InputError) as info:
+        layers_from_file(bad, [])
+    assert "cut.osm.pbf" in str(info.value) and "\n" not in str(info.value)

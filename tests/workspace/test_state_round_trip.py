@@ -27,7 +27,9 @@ from atlas.model.session import (
     ControlDisplay,
     ControlFile,
     ExportSettings,
+    FileLayer,
     LayerStack,
+    LayerStyle,
     LayerState,
     MapStyle,
     MapView,
@@ -74,6 +76,19 @@ def exports(draw: Any) -> ExportSettings:
         inset=draw(st.booleans()), filter_line=draw(st.booleans()), sources=draw(st.booleans()))
 
 
+@st.composite
+def file_layers(draw: Any, paths: list[str]) -> tuple[FileLayer, ...]:
+    chosen = draw(st.permutations(paths))[: draw(st.integers(0, len(paths)))]
+    colours = st.sampled_from(("#c00000", "#0000ff", "#2f7f6f"))
+    return tuple(FileLayer(
+        f"f{i}", p, "", draw(st.sampled_from(("", "My layer"))),
+        LayerStyle(stroke=draw(colours), width=round(draw(st.floats(0.0, 20.0)), 2),
+                   fill=draw(st.sampled_from(("", "#ffcc00"))), fill_opacity=round(draw(st.floats(0.0, 1.0)), 3),
+                   opacity=round(draw(st.floats(0.0, 1.0)), 3), symbol=draw(st.sampled_from(("circle", "cross"))),
+                   size=round(draw(st.floats(1.0, 40.0)), 2), label=draw(st.sampled_from(("", "name")))),
+        draw(st.booleans())) for i, p in enumerate(chosen))
+
+
 FILTERS = st.sampled_from([
     All(), Text("sudzha"), DateRange(dt.date(2024, 8, 6), dt.date(2024, 9, 30)) & Text("bridge"),
     BBox(34.0, 50.0, 36.0, 52.0), MinConfidence("reported"),
@@ -102,13 +117,30 @@ def windows(qapp: Any) -> Any:
         w.deleteLater()
 
 
+@pytest.fixture(scope="module")
+def layer_files(tmp_path_factory: Any) -> list[str]:
+    """Two small vector files for the file layers (written here, not copied from fixtures)."""
+    import json
+
+    folder = tmp_path_factory.mktemp("layers")
+    out = []
+    for name, geom in (("roads.geojson", {"type": "LineString", "coordinates": [[35.1, 51.1], [35.4, 51.2]]}),
+                       ("villages.geojson", {"type": "Point", "coordinates": [35.5, 51.05]})):
+        path = folder / name
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "x"}, "geometry": geom}]}), encoding="utf-8")
+        out.append(str(path))
+    return out
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
-def test_random_states_round_trip(windows: Any, tmp_path_factory: Any, data: Any) -> None:
+def test_random_states_round_trip(windows: Any, layer_files: list[str], tmp_path_factory: Any, data: Any) -> None:
     a, b = windows
     m = a.model
-    keys = [lyr.key for lyr in a.canvas.scene_layers.layers]
+    # (File layers are not the layer stack's: their state is model.file_layers.)
+    keys = [lyr.key for lyr in a.canvas.scene_layers.layers if not getattr(lyr, "own_state", False)]
     from atlas.control.reconstruction import RECONSTRUCTION
 
     bundled = str(RECONSTRUCTION)
@@ -127,6 +159,7 @@ def test_random_states_round_trip(windows: Any, tmp_path_factory: Any, data: Any
     m.set_bookmarks([Bookmark(n, data.draw(views())) for n in data.draw(st.lists(NAMES, unique=True, max_size=4))])
     m.set_export_settings(data.draw(exports()))
     m.set_view(data.draw(views()))
+    m.set_file_layers(data.draw(file_layers(layer_files)))
     before = state_of(a)
 
     path = tmp_path_factory.mktemp("ws") / "state.katlas"
@@ -141,6 +174,9 @@ def test_random_states_round_trip(windows: Any, tmp_path_factory: Any, data: Any
         got = stack.get(layer.key)
         assert got is not None and (got.visible, got.opacity) == (layer.visible, layer.opacity)
     assert b.canvas.scene_layers.theme.name == before["view_state"].style.theme
+    drawn = [lyr for lyr in b.canvas.scene_layers.layers if getattr(lyr, "own_state", False)]
+    assert [(lyr.key, lyr.visible, lyr.spec.style) for lyr in drawn] == \
+        [(x.key, x.visible, x.style) for x in before["view_state"].file_layers]
     assert b.feature("control").panel.date == a.model.control_date()
     lon1, lat1, lon2, lat2 = b.canvas.map_viewport().lonlat_bounds()
     v = before["view_state"].view
