@@ -389,6 +389,11 @@ class EventTable:
         return [f for f in SEARCH_FIELDS if f in self.categorical
                 or (f in self.text and hasattr(self.text[f], "codes") and hasattr(self.text[f], "words"))]
 
+    @property
+    def search_ready(self) -> bool:
+        """Whether the search column is built (a search would not wait for it)."""
+        return self._search is not None
+
     def search_column(self) -> Any:
         """One lower-cased Arrow string per row joining the searched fields that are text of each
         row (title and notes; built once), "\x1f" between them. Fields held as codes (actors,

@@ -96,7 +96,12 @@ class SearchRunner(QObject):
             self._set(flt, None)
             self.finished.emit()
             return
-        first = scan.scan_until(self.first_screen_rows, self.first_budget_s)
+        if table.search_ready:
+            first = scan.scan_until(self.first_screen_rows, self.first_budget_s)
+        else:
+            # The search column is still being built after a load (seconds at ten million
+            # events): the GUI thread does not wait for it; the worker does, then streams.
+            first = np.zeros(0, np.intp)
         if scan.done:
             self._set(flt, scan.mask())
             self.finished.emit()

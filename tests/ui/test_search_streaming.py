@@ -17,7 +17,9 @@ from atlas.ui.event_list import EventListPanel
 
 @pytest.fixture(scope="module")
 def table() -> EventTable:
-    return EventTable.from_columns(40_000, synthetic_columns(40_000, seed=5))
+    t = EventTable.from_columns(40_000, synthetic_columns(40_000, seed=5))
+    t.search_column()  # built, as after a load's warm-up
+    return t
 
 
 @pytest.fixture
@@ -118,3 +120,16 @@ def test_another_filter_cancels_the_scan(qtbot, panel: EventListPanel) -> None:
     panel.runner.wait(5000)
     qtbot.wait(50)  # any batch the worker had queued is delivered (and must be dropped)
     assert_shows(panel, All())
+
+
+def test_no_wait_for_a_search_column_still_being_built(qtbot, panel: EventListPanel) -> None:
+    t = panel.atlas.table
+    with t._search_lock:  # the load's warm-up thread is building it
+        saved, t._search = t._search, None
+        try:
+            panel.runner.apply(Text("sudzha"))  # must return without the column
+            assert panel.atlas.filter_pending and panel.atlas.visible_count == 0
+        finally:
+            t._search = saved
+    finish(qtbot, panel)
+    assert_shows(panel, Text("sudzha"))
