@@ -110,8 +110,10 @@ class AtlasModel(QObject):
         self._sel_rows: npt.NDArray[np.intp] = np.empty(0, dtype=np.intp)
         self._cur_row: int | None = None
         self._selection_ids: Selection | None = Selection()
-        self._mask: npt.NDArray[np.bool_] | None = np.ones(len(self._table), dtype=bool)
-        self._visible: npt.NDArray[np.intp] | None = np.arange(len(self._table), dtype=np.intp)
+        self._all: tuple[EventTable, npt.NDArray[np.bool_], npt.NDArray[np.intp]] | None = None
+        self._mask: npt.NDArray[np.bool_] | None
+        self._visible: npt.NDArray[np.intp] | None
+        self._mask, self._visible = self._everything()
         #: While a search streams in: the rows found so far, in batches (None: the filter's
         #: answer is complete). _mask and _visible are then built from them when asked.
         self._partial: list[npt.NDArray[np.intp]] | None = None
@@ -218,18 +220,32 @@ class AtlasModel(QObject):
             return
         # Compute first: a filter that fails (a term naming a column this table lacks) must leave
         # the model exactly as it was, not half-switched.
-        if mask is None:
-            mask = flt.mask(self._table)
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != (len(self._table),):
-            raise ValueError(f"a filter mask needs {len(self._table)} rows, got {mask.shape}")
+        if isinstance(flt, All):
+            # A cleared filter: every row, kept per table (at ten million events a fresh row
+            # array is 80 MB of new pages, slow to fault in on a machine short of memory).
+            mask, visible = self._everything()
+        else:
+            if mask is None:
+                mask = flt.mask(self._table)
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != (len(self._table),):
+                raise ValueError(f"a filter mask needs {len(self._table)} rows, got {mask.shape}")
+            visible = np.flatnonzero(mask).astype(np.intp)
         self._filter = flt
         self._mask = mask
-        # Every row (a cleared filter): counting up is cheaper than a scan of the mask.
-        self._visible = np.arange(mask.size, dtype=np.intp) if isinstance(flt, All) \
-            else np.flatnonzero(mask).astype(np.intp)
+        self._visible = visible
         self._partial = None
         self.filter_changed.emit()
+
+    def _everything(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+        """The mask and rows of every event of the table, made once per table (read-only)."""
+        got = self._all
+        if got is None or got[0] is not self._table:
+            n = len(self._table)
+            mask, rows = np.ones(n, dtype=bool), np.arange(n, dtype=np.intp)
+            mask.flags.writeable = rows.flags.writeable = False
+            got = self._all = (self._table, mask, rows)
+        return got[1], got[2]
 
     def show_partial_filter(self, flt: Filter, rows: npt.ArrayLike) -> None:
         """Make ``flt`` the filter before its answer is complete: ``rows`` are the rows found so
@@ -257,6 +273,9 @@ class AtlasModel(QObject):
 
     def _recompute(self) -> None:
         self._partial = None
+        if isinstance(self._filter, All):
+            self._mask, self._visible = self._everything()
+            return
         self._mask = np.asarray(self._filter.mask(self._table), dtype=bool)
         self._visible = np.flatnonzero(self._mask).astype(np.intp)
 

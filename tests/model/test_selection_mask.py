@@ -22,3 +22,19 @@ def test_mask_follows_the_selection_and_is_shared_until_it_changes() -> None:
     assert len(m.selection_mask()) == 7 and np.flatnonzero(m.selection_mask()).tolist() == [2]  # e7
     m.clear_selection()
     assert not m.selection_mask().any()
+
+
+def test_cleared_filter_shares_every_row_per_table() -> None:
+    from atlas.model import All, Categories
+
+    t = EventTable.from_records([{"event_id": f"e{i}", "event_type": "Battles" if i % 2 else "Riots"}
+                                 for i in range(9)])
+    m = AtlasModel(t)
+    rows = m.visible_rows
+    assert rows.tolist() == list(range(9)) and m.visible_mask.all()
+    m.set_filter(Categories("event_type", {"Riots"}))
+    assert m.visible_rows.tolist() == [0, 2, 4, 6, 8]
+    m.set_filter(All())
+    assert m.visible_rows is rows and not rows.flags.writeable  # kept, and nobody may edit it
+    m.set_table(EventTable.from_records([{"event_id": "x"}, {"event_id": "y"}]))
+    assert m.visible_rows.tolist() == [0, 1] and m.visible_mask.tolist() == [True, True]
