@@ -21,8 +21,8 @@ analyst waits for. Each floor does the same work on the same data with the bare 
   Floor: the masks ANDed and the candidate rows.
 * ``workflow_sort_title``: the list sorted by title the first time (nothing kept), with its view
   attached. Floor: the same Arrow sort alone (atlas/model/sort_order.py's calls on the title
-  column already in Arrow: lower-case, and either the dictionary encoding and the sort of its
-  distinct values, or the sort of every value). ``workflow_sort_title_reverse``: the other
+  column already in Arrow: either the dictionary encoding and the sort of its lower-cased
+  distinct values, or the lower-casing and sort of every value). ``workflow_sort_title_reverse``: the other
   direction, sorted Z to A (the order kept). Floor: every row picked out of the reversed order.
 * ``workflow_facet_counts``: the deferred counts of all facets. Floor: one bincount per facet
   under the shown rows' mask, on the same facet index arrays.
@@ -509,14 +509,13 @@ def sort_title(app: Any, tm: Any, table: Any, repeats: int) -> tuple[float, floa
         times.append(time.perf_counter() - t0)
         app.processEvents()
     arr = orders.arrow_text(table.text["title"])
-    dictionary = orders.repeats(pc.utf8_lower(arr))
+    dictionary = orders.repeats(arr)
 
     def bare() -> Any:
-        low = pc.utf8_lower(arr)
         if dictionary:
-            enc = pc.dictionary_encode(low)
-            return pc.sort_indices(enc.dictionary)
-        return pc.sort_indices(low)
+            enc = pc.dictionary_encode(arr)
+            return pc.sort_indices(pc.utf8_lower(enc.dictionary))
+        return pc.sort_indices(pc.utf8_lower(arr))
 
     return float(np.median(times)), timed(bare, repeats)
 

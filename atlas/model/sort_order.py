@@ -88,14 +88,21 @@ def text_order(values: Any) -> IntArray:
         return stable_int_order(rank[np.asarray(values.codes, dtype=np.intp)])
     if not isinstance(values, (np.ndarray, pa.Array, pa.ChunkedArray)) and hasattr(values, "arrow"):
         values = values.arrow()
-    low = pc.utf8_lower(arrow_text(values))
-    if repeats(low):
-        enc = pc.dictionary_encode(low)
-        words = pc.sort_indices(enc.dictionary).to_numpy()
-        rank = np.empty(len(words), dtype=np.int64)
-        rank[words] = np.arange(len(words))
+    arr = arrow_text(values)
+    if repeats(arr):
+        # Encoded first, so only the distinct values are lower-cased and compared; values that
+        # differ only in case share a rank (a dense rank of the lower-cased words).
+        enc = pc.dictionary_encode(arr)
+        low = pc.utf8_lower(enc.dictionary)
+        by_word = pc.sort_indices(low)
+        ordered = low.take(by_word)
+        new = np.ones(len(ordered), dtype=bool)
+        if len(ordered) > 1:
+            new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+        rank = np.empty(len(ordered), dtype=np.int64)
+        rank[by_word.to_numpy()] = np.cumsum(new) - 1
         return stable_int_order(rank[enc.indices.to_numpy(zero_copy_only=False)])
-    return pc.sort_indices(low).to_numpy().astype(np.intp, copy=False)
+    return pc.sort_indices(pc.utf8_lower(arr)).to_numpy().astype(np.intp, copy=False)
 
 
 def ranks(order: IntArray) -> npt.NDArray[np.int64]:
