@@ -520,11 +520,14 @@ class EventTable:
         order either way, as a stable sort of :meth:`sort_key` (or of its negation) would. The
         list sorts a large set of rows by picking them out of this, one pass instead of a sort."""
         got = self._sort_orders.get((field, descending))
-        if got is None and descending and field not in self.categorical:
-            # Every row has a rank of its own: the descending order is the ascending one reversed.
+        if got is None and field not in self.categorical:
+            # Computing the key keeps the ascending order it came from (no second sort); every
+            # row has a rank of its own, so the descending order is that one reversed.
             self.sort_key(field)
-            got = self._sort_orders[(field, False)][::-1]
-            self._sort_orders[(field, True)] = got
+            got = self._sort_orders[(field, False)]
+            if descending:
+                got = got[::-1]
+                self._sort_orders[(field, True)] = got
         if got is None:
             key = self.sort_key(field)
             if descending:
