@@ -16,7 +16,7 @@ import shapely
 from PySide6.QtGui import QColor, QImage
 
 from atlas.model import AtlasModel
-from atlas.model.session import FileLayer, LayerStyle
+from atlas.model.session import FileLayer, LayerStack, LayerState, LayerStyle
 
 from . import files
 from .files import LAKE, ROAD, VILLAGE
@@ -46,6 +46,9 @@ def _model(tmp_path: Path, **road_style: object) -> tuple[AtlasModel, Path]:
     roads = files.write_ogr(tmp_path / "roads.gpkg", [ROAD], ["R1"], "GPKG", "roads")
     lake = files.geojson(tmp_path / "lake.geojson", [LAKE], ["Lake"])
     m = AtlasModel()  # no events: only the layers and the basemap
+    # The basemap's names and the graticule are drawn above the layers; hidden here, so that every
+    # pixel along the road is the road's.
+    m.set_layers(LayerStack((LayerState("names", False), LayerState("places", False), LayerState("graticule", False))))
     m.set_file_layers((
         FileLayer("lake", str(lake), style=LayerStyle(stroke=BLUE, width=1, fill=BLUE, fill_opacity=1.0)),
         FileLayer("roads", str(roads), "roads", style=LayerStyle(**{"stroke": RED, "width": 6.0, **road_style})),
