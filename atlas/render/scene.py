@@ -127,6 +127,12 @@ class MapScene:
             if id(layer) not in fresh:
                 fresh[id(layer)] = copy.copy(layer)
         snap.layers = [fresh[id(layer)] for layer in self.layers]
+        # A layer that draws from another (the areas' legend from the areas) must see the copy:
+        # left on the live one, the legend named the live layer's date, not the picture's.
+        for new in fresh.values():
+            for name, value in list(vars(new).items()):
+                if isinstance(value, MapLayer) and id(value) in fresh:
+                    setattr(new, name, fresh[id(value)])
         for attr in ("background", "world", "graticule", "frame", "events", "stacks", "selection"):
             setattr(snap, attr, fresh[id(getattr(self, attr))])
         snap.stacks.events = snap.events

@@ -199,3 +199,26 @@ def test_main_window_has_the_layer_dock_and_the_reconstruction_only_when_asked(q
     assert STATUS_STYLE["ukrainian"][0].startswith("#")
     win.undo_stack.undo()  # the time window is no undo step; showing the model is one
     assert not feature.reconstruction_shown() and panel.groups == {} and not feature.act_model.isChecked()
+
+
+def test_a_scene_copy_draws_its_own_areas_legend(qapp) -> None:
+    """An export draws from a copy of the scene (MapScene.snapshot): the copy's legend must name
+    the copy's snapshot. Left on the live layer it said "as of 2025-04-26" over a map of August."""
+    from atlas.model.session import ControlDisplay
+    from atlas.render.control_layer import add_control_layers
+
+    a = ControlSnapshot(dt.date(2024, 8, 20), {"ukrainian": box(35.0, 51.05, 35.4, 51.3)}, "survey A")
+    b = ControlSnapshot(dt.date(2025, 3, 11), {"ukrainian": box(35.25, 51.05, 35.4, 51.15)}, "survey A")
+    model = AtlasModel()
+    scene = MapScene(model, basemap=False)
+    areas, legend = add_control_layers(scene)
+    areas.set_series(ControlSeries.of([a, b]))
+    copy = scene.snapshot()
+    model.set_control(ControlDisplay(date=dt.date(2024, 9, 1), follow=False))
+    copy.sync_to(model)
+    copied_areas = copy.layer("control")
+    copied_legend = copy.layer("control_legend")
+    assert copied_areas is not areas and copied_legend.areas is copied_areas  # type: ignore[union-attr]
+    assert copied_areas.snapshot is a and areas.snapshot is b  # type: ignore[union-attr]
+    assert copied_legend.areas.legend_lines()[0][1].startswith("Areas of control, as of 2024-08-20")  # type: ignore[union-attr]
+
