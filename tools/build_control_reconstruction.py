@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     for f in doc["features"]:
         p = f["properties"]
+        if p.get("model_range"):
+            print(f"{p['as_of']}  {p['area_km2']:>8,.1f} km²  model range: {p['model_range']}")
+            continue
         print(f"{p['as_of']}  {p['area_km2']:>8,.1f} km²  {p['area_sq_mi']:>7,.1f} sq mi  "
               f"{p['n_settlements_held']:>2} settlements")
     print(f"wrote {args.out} (approximate reconstruction, not a survey)")

@@ -22,6 +22,8 @@ from atlas.io.atomic import atomic_path
 from atlas.io.gpkg_writer import GpkgLayer, gpkg_blob, write_geopackage
 
 from .model import (
+    MODEL_RANGE_PARTS,
+    MODEL_RANGE_TEXT,
     STATUS_LABELS,
     STATUSES,
     ControlChange,
@@ -56,6 +58,18 @@ def snapshot_features(snap: ControlSnapshot, region: BaseGeometry | None = None,
             "approximate": snap.approximate,
             "label": "approximate reconstruction, not a survey" if snap.approximate else "",
         }))
+    # A model's range goes out with it (and comes back in through atlas.control.io).
+    env = s.envelope
+    if env is not None and not env.is_empty:
+        for part, geom in (("outer", env.outer), ("inner", env.inner)):
+            km2 = geodesic_area_km2(geom)
+            out.append((geom, {
+                "as_of": snap.as_of.isoformat(), "status": "ukrainian", "model_range": part,
+                "status_label": f"{MODEL_RANGE_TEXT}: {MODEL_RANGE_PARTS[part]}",
+                "area_km2": round(km2, 3), "area_sq_mi": round(km2_to_sq_mi(km2), 3),
+                "clip": region_name or "", "source": snap.source, "file": snap.label,
+                "approximate": True, "label": "approximate reconstruction, not a survey",
+            }))
     return out
 
 

@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from atlas.io.report import ImportReport, InputError
 
-from .model import STATUS_LABELS, STATUSES, ControlSnapshot, polygonal
+from .model import STATUS_LABELS, STATUSES, ControlSnapshot, ModelEnvelope, polygonal
 
 MAX_BYTES = 512 * 1024 * 1024
 SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".gpkg")
@@ -200,11 +200,17 @@ def _as_polygons(geom: BaseGeometry) -> BaseGeometry:
 
 def _snapshot(as_of: dt.date, parts: dict[str, list[BaseGeometry]], source: str, label: str,
               approximate: bool, notes: list[str],
-              colours: dict[str, tuple[str, int, str]] | None = None) -> ControlSnapshot:
+              colours: dict[str, tuple[str, int, str]] | None = None,
+              envelope: dict[str, list[BaseGeometry]] | None = None) -> ControlSnapshot:
     polys = {s: polygonal(shapely.union_all(g)) for s, g in parts.items() if g}
     kept = {s: c for s, c in (colours or {}).items() if s in polys}
+    env = None
+    if envelope and "outer" in envelope:
+        outer = polygonal(shapely.union_all(envelope["outer"]))
+        inner = polygonal(shapely.union_all(envelope.get("inner", [])))
+        env = ModelEnvelope(inner, outer)
     return ControlSnapshot(as_of, {s: polys[s] for s in STATUSES if s in polys}, source, label,
-                           approximate, tuple(notes), kept)
+                           approximate, tuple(notes), kept, env)
 
 
 def read_control(path: str | Path, as_of: dt.date | None = None,
@@ -284,6 +290,9 @@ def _from_feature_collection(p: Path, doc: Any, report: ImportReport, as_of: dt.
     deepstate = False
     approximate = bool(doc.get("approximate") or coll_props.get("approximate"))
     parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
+    # A model's range (model_range inner/outer, as the bundled reconstruction writes it): kept
+    # apart from the statuses' polygons, so the outer envelope does not swell the central area.
+    envelopes: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
     sources: dict[dt.date | None, str] = {}
     skipped_points = 0
     changes = 0
@@ -340,6 +349,11 @@ def _from_feature_collection(p: Path, doc: Any, report: ImportReport, as_of: dt.
             continue
         date = next((d for k in DATE_KEYS if (d := parse_date_value(props.get(k)))), None)
         date = date or coll_date or file_date or as_of
+        band = props.get("model_range")
+        if band in ("inner", "outer"):
+            envelopes[date][band].append(geom)
+            report.rows_loaded += 1
+            continue
         if geom.is_empty:
             parts[date].setdefault(status, [])
         else:
@@ -370,7 +384,8 @@ def _from_feature_collection(p: Path, doc: Any, report: ImportReport, as_of: dt.
     for date in sorted(parts):  # type: ignore[type-var]
         src = sources.get(date) or source or fmt_source or f"{'GeoPackage' if p.suffix.lower() == '.gpkg' else 'GeoJSON'} {series_name(p.name)}"
         notes = list(report.notes)
-        snaps.append(_snapshot(date, parts[date], src, p.name, approximate, notes))  # type: ignore[arg-type]
+        snaps.append(_snapshot(date, parts[date], src, p.name, approximate, notes,  # type: ignore[arg-type]
+                               envelope=envelopes.get(date)))
     if deepstate or merged_occupied:
         report.format = "DeepStateMap GeoJSON"
     return snaps, report
@@ -498,6 +513,8 @@ def _read_kml(p: Path, as_of: dt.date | None,
     # A placemark's own TimeStamp dates it (a series in one file, as atlas.control.kml_export
     # writes it); placemarks without one take the file's date.
     parts: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
+    envelopes: dict[dt.date | None, dict[str, list[BaseGeometry]]] = defaultdict(lambda: defaultdict(list))
+    approximate = False
     changes = 0
     from atlas.io.kml_style import StyleIndex
 
@@ -539,7 +556,14 @@ def _read_kml(p: Path, as_of: dt.date | None,
             report.reject(f"placemark {i}", f"cannot tell the status of {fields.get('name')!r} "
                                             f"(style {fields.get('styleUrl')!r})")
             continue
-        parts[own_date or date][status].extend(polys)
+        # A model's range, as atlas.control.kml_export writes it (ExtendedData model_range).
+        band = next(((d.text or "").strip() for d in pm.iter()
+                     if _local(d.tag) in ("Data", "SimpleData") and d.get("name") == "model_range"), "")
+        if band in ("inner", "outer"):
+            envelopes[own_date or date][band].extend(polys)
+            approximate = True
+        else:
+            parts[own_date or date][status].extend(polys)
         report.rows_loaded += len(polys)
         look = styles.resolve_area(pm)
         if look:
@@ -566,7 +590,8 @@ def _read_kml(p: Path, as_of: dt.date | None,
         raise UndatedError(p, "has no date (none in the file name, e.g. Control_24_09_01, and no "
                               "TimeStamp); give the snapshot date")
     source = f"KML {series_name(p.name)}"
-    snaps = [_snapshot(d, parts[d], source, p.name, False, list(report.notes), colours)  # type: ignore[arg-type]
+    snaps = [_snapshot(d, parts[d], source, p.name, approximate, list(report.notes), colours,  # type: ignore[arg-type]
+                       envelope=envelopes.get(d))
              for d in sorted(parts)]  # type: ignore[type-var]
     return snaps, report
 

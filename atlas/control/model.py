@@ -76,11 +76,40 @@ def to_date(value: dt.date | dt.datetime | str) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+#: What a model's range is called wherever it is drawn (map legend, page, exports).
+MODEL_RANGE_TEXT = "Model (range of parameters), not a map"
+#: The two parts of a model's range: held under every parameter choice, under at least one.
+MODEL_RANGE_PARTS: dict[str, str] = {
+    "inner": "held under every parameter choice",
+    "outer": "held under at least one choice",
+}
+
+
+@dataclass(frozen=True)
+class ModelEnvelope:
+    """A model's area on one date as the envelope of its parameter choices: ``inner`` is what every
+    choice gives (their intersection), ``outer`` what any choice gives (their union). A model drawn
+    as one polygon reads as a map; drawn as this range it shows how much rests on the choices."""
+
+    inner: BaseGeometry
+    outer: BaseGeometry
+
+    def clipped(self, region: BaseGeometry) -> ModelEnvelope:
+        return ModelEnvelope(polygonal(shapely.intersection(self.inner, region)),
+                             polygonal(shapely.intersection(self.outer, region)))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.outer.is_empty
+
+
 @dataclass(frozen=True)
 class ControlSnapshot:
     """Who held what on one date, as one (multi)polygon per status.
 
     ``approximate`` marks a reconstruction (not a survey): every view that shows the snapshot says so.
+    ``envelope``, when a model gives it, is the range of the model's parameter choices for its
+    Ukrainian-held area; views draw that range instead of the one central polygon.
     """
 
     as_of: dt.date
@@ -92,6 +121,7 @@ class ControlSnapshot:
     #: status → (fill ``#rrggbb``, fill opacity 0-255, edge ``#rrggbb``) the file itself gave (a
     #: KML's PolyStyle/LineStyle); statuses missing here are drawn in the atlas's own colours.
     colours: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
+    envelope: ModelEnvelope | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.polygons) - set(STATUSES)
@@ -112,7 +142,8 @@ class ControlSnapshot:
         if region is None:
             return self
         clipped = {s: polygonal(shapely.intersection(g, region)) for s, g in self.polygons.items()}
-        return replace(self, polygons=clipped)
+        env = self.envelope.clipped(region) if self.envelope is not None else None
+        return replace(self, polygons=clipped, envelope=env)
 
     def areas_km2(self, region: BaseGeometry | None = None) -> dict[str, float]:
         """Geodesic area per status (every status present, 0.0 when empty), optionally clipped."""
@@ -122,6 +153,8 @@ class ControlSnapshot:
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
         geoms = [g for g in self.polygons.values() if not g.is_empty]
+        if self.envelope is not None and not self.envelope.is_empty:
+            geoms.append(self.envelope.outer)
         if not geoms:
             return None
         b = shapely.total_bounds(geoms)

@@ -14,7 +14,9 @@ Method (documented in data/control/SOURCES.md; ``tools/build_control_reconstruct
 
 4 km and 0.35 are choices, not findings: :func:`area_range` recomputes each date with every buffer
 of :data:`BUFFER_CHOICES_KM` and every ratio of :data:`HULL_RATIO_CHOICES`, and the chart draws the
-model as the band between the smallest and the largest area, never as one line.
+model as the band between the smallest and the largest area, never as one line. On the map the
+same choices give :func:`envelope_on`: the area every choice holds (inner) and the area any choice
+holds (outer), drawn as the model's range instead of the one central polygon.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, mapping
 from shapely.geometry.base import BaseGeometry
 
-from .model import EMPTY, ControlSnapshot, geodesic_area_km2, km2_to_sq_mi, polygonal
+from .model import (
+    EMPTY,
+    MODEL_RANGE_PARTS,
+    MODEL_RANGE_TEXT,
+    ControlSnapshot,
+    ModelEnvelope,
+    geodesic_area_km2,
+    km2_to_sq_mi,
+    polygonal,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "control"
 SETTLEMENTS_CSV = DATA_DIR / "ua_held_settlements.csv"
@@ -134,13 +145,29 @@ def _held_points(rows: list[HeldSettlement], day: dt.date) -> list[tuple[float, 
             if r.use_in_geometry and r.lon is not None and r.lat is not None and r.held_on(day)]
 
 
+def _choice_areas(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> list[BaseGeometry]:
+    """The held area on ``day`` under every parameter choice, the central one included."""
+    points = _held_points(rows, day)
+    return [held_area(points, clip, b, r) for b in BUFFER_CHOICES_KM for r in HULL_RATIO_CHOICES] + [
+        held_area(points, clip)]
+
+
 def area_range(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> ModelRange:
     """The model's area on ``day`` under each of its parameter choices (see :class:`ModelRange`)."""
-    points = _held_points(rows, day)
-    areas = [geodesic_area_km2(held_area(points, clip, b, r))
-             for b in BUFFER_CHOICES_KM for r in HULL_RATIO_CHOICES]
-    central = geodesic_area_km2(held_area(points, clip))
-    return ModelRange(day, min(areas + [central]), central, max(areas + [central]))
+    areas = [geodesic_area_km2(g) for g in _choice_areas(rows, day, clip)]
+    return ModelRange(day, min(areas), areas[-1], max(areas))
+
+
+def envelope_on(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | None) -> ModelEnvelope:
+    """The model's range on the map: what every parameter choice holds on ``day`` (inner) and what
+    at least one holds (outer)."""
+    geoms = [g for g in _choice_areas(rows, day, clip) if not g.is_empty]
+    if not geoms:
+        return ModelEnvelope(EMPTY, EMPTY)
+    inner = geoms[0]
+    for g in geoms[1:]:
+        inner = shapely.intersection(inner, g)
+    return ModelEnvelope(polygonal(inner), polygonal(shapely.union_all(geoms)))
 
 
 @lru_cache(maxsize=8)
@@ -161,7 +188,14 @@ def snapshot_on(rows: list[HeldSettlement], day: dt.date, clip: BaseGeometry | N
     geom = held_area(_held_points(rows, day), clip)
     names = ", ".join(r.name for r in held) or "none"
     return ControlSnapshot(day, {"ukrainian": geom} if not geom.is_empty else {}, SOURCE, LABEL,
-                           approximate=True, notes=(f"settlements held: {names}",))
+                           approximate=True, notes=(f"settlements held: {names}",),
+                           envelope=envelope_on(rows, day, clip))
+
+
+def _geometry_json(geom: BaseGeometry) -> dict[str, Any]:
+    if geom.is_empty:
+        return {"type": "MultiPolygon", "coordinates": []}
+    return mapping(shapely.set_precision(geom, 1e-5))  # type: ignore[no-any-return]
 
 
 def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
@@ -175,8 +209,6 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
         km2 = geodesic_area_km2(geom)
         held = [r.name for r in rows if r.use_in_geometry and r.lon is not None and r.held_on(day)]
         rng = area_range(rows, day, clip)
-        geom_json = mapping(shapely.set_precision(geom, 1e-5)) if not geom.is_empty else {
-            "type": "MultiPolygon", "coordinates": []}
         feats.append({
             "type": "Feature",
             "properties": {
@@ -186,8 +218,24 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
                 "settlements_held": held, "n_settlements_held": len(held),
                 "source": SOURCE,
             },
-            "geometry": geom_json,
+            "geometry": _geometry_json(geom),
         })
+        # The range the map draws: a reader that knows ``model_range`` keeps these apart from the
+        # central polygon (atlas.control.io); any other GIS shows three nested, labelled layers.
+        env = snap.envelope
+        assert env is not None
+        for part, part_geom in (("outer", env.outer), ("inner", env.inner)):
+            part_km2 = geodesic_area_km2(part_geom)
+            feats.append({
+                "type": "Feature",
+                "properties": {
+                    "as_of": d, "status": "ukrainian", "approximate": True, "model_range": part,
+                    "label": f"{MODEL_RANGE_TEXT}: {MODEL_RANGE_PARTS[part]}",
+                    "area_km2": round(part_km2, 1), "area_sq_mi": round(km2_to_sq_mi(part_km2), 1),
+                    "source": SOURCE,
+                },
+                "geometry": _geometry_json(part_geom),
+            })
     return {
         "type": "FeatureCollection",
         "name": "kursk_ua_held_approximate_reconstruction",
@@ -198,6 +246,8 @@ def build(rows: list[HeldSettlement], dates: tuple[str, ...] = DATES,
                    f"concave hull (shapely.concave_hull, ratio {HULL_RATIO}) of the buffers plus the buffers, "
                    "clipped to Kursk oblast (data/basemap/oblasts.geojson); area_km2_low/high: the smallest and "
                    f"largest area over buffers {', '.join(f'{b:g}' for b in BUFFER_CHOICES_KM)} km and ratios "
-                   f"{', '.join(f'{r:g}' for r in HULL_RATIO_CHOICES)}; see data/control/SOURCES.md"),
+                   f"{', '.join(f'{r:g}' for r in HULL_RATIO_CHOICES)}; the features with model_range inner/outer are the "
+                   "area every choice holds and the area any choice holds (the range the map draws); "
+                   "see data/control/SOURCES.md"),
         "features": feats,
     }

@@ -41,5 +41,12 @@ STATUS_STYLE: dict[str, tuple[str, int, str]] = {
     "contested": ("#f0a30a", 90, "#a86f00"),
     "grey": ("#8d8d8d", 95, "#5c5c5c"),
 }
+#: A model's range (atlas.control.model.ModelEnvelope) is not drawn like a survey's area: the part
+#: any parameter choice holds is hatched with a dashed edge, the part every choice holds a light
+#: fill with a solid edge, both in a violet that no status uses. (fill, alpha, edge, hatch alpha)
+MODEL_RANGE_STYLE: dict[str, tuple[str, int, str, int]] = {
+    "outer": ("#7b3fb5", 40, "#5a2a8a", 150),
+    "inner": ("#7b3fb5", 80, "#4a1f75", 0),
+}
 GAINED_COLOUR = "#1b9e4b"
 LOST_COLOUR = "#d81b60"

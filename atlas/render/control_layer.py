@@ -10,19 +10,33 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import shapely
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from atlas.control.model import STATUS_LABELS, STATUSES, ControlChange, ControlSeries, ControlSnapshot
+from atlas.control.model import (
+    MODEL_RANGE_PARTS,
+    polygonal,
+    MODEL_RANGE_TEXT,
+    STATUS_LABELS,
+    STATUSES,
+    ControlChange,
+    ControlSeries,
+    ControlSnapshot,
+)
 from atlas.geo.projection import lonlat_to_merc
 
 from .layers import MapLayer
 from .viewport import Viewport
 
 #: Fill (with alpha) and outline per status: shared with the KML export (atlas.model.palette).
-from atlas.model.palette import GAINED_COLOUR, LOST_COLOUR, STATUS_STYLE  # noqa: E402,F401
+from atlas.model.palette import GAINED_COLOUR, LOST_COLOUR, MODEL_RANGE_STYLE, STATUS_STYLE  # noqa: E402,F401
+
+#: The status a model's range stands in for (the reconstruction models the Ukrainian-held area).
+MODEL_STATUS = "ukrainian"
+MODEL_KEYS = {"model_outer": "outer", "model_inner": "inner"}
 
 APPROX_TEXT = "approximate reconstruction, not a survey"
 
@@ -58,6 +72,51 @@ LEGEND_MAX_WIDTH_SHARE = 0.34
 LEGEND_MAX_HEIGHT_SHARE = 0.2
 
 
+#: Spacing of the model range's hatch lines, in page pixels at ui_scale 1.
+HATCH_SPACING_PX = 7.0
+
+
+def hatch_path(area: BaseGeometry, step: float) -> QPainterPath:
+    """Diagonal lines (up to the right, ``step`` apart) across ``area``, cut to it, as one path in
+    ``area``'s coordinates (page pixels, y down). Cut here rather than by a painter's clip or a
+    brush pattern: SVG files from Qt carry no clip path (the lines ran across the whole page) and
+    a pattern is laid out in device pixels by Qt's raster engine but in page units by PDF viewers."""
+    path = QPainterPath()
+    if area.is_empty or step <= 0:
+        return path
+    x0, y0, x1, y1 = area.bounds
+    # x + y = c, anchored to the page origin so the lines do not crawl as the map pans.
+    cs = np.arange(np.floor((x0 + y0) / step) * step, x1 + y1 + step, step)
+    if len(cs) == 0:
+        return path
+    lines = shapely.multilinestrings([[(c - y0, y0), (c - y1, y1)] for c in cs.tolist()])
+    cut = shapely.intersection(lines, area)
+    for part in getattr(cut, "geoms", [cut]):
+        xy = shapely.get_coordinates(part)
+        if len(xy) < 2:
+            continue
+        path.moveTo(float(xy[0, 0]), float(xy[0, 1]))
+        for x, y in xy[1:].tolist():
+            path.lineTo(x, y)
+    return path
+
+
+def geometry_to_px(geom: BaseGeometry, vp: Viewport) -> BaseGeometry:
+    """A lon/lat geometry in ``vp``'s pixels (y down)."""
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = lonlat_to_merc(xy[:, 0], xy[:, 1])
+        return np.column_stack([(np.asarray(x) - vp.x0) * vp.sx, (vp.y1 - np.asarray(y)) * vp.sy])
+    return shapely.transform(geom, fn)
+
+
+def _stroke_hatch(p: QPainter, lines: QPainterPath, colour: QColor, u: float) -> None:
+    pen = QPen(colour, 0.8 * u)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawPath(lines)
+
+
 class ControlAreasLayer(MapLayer):
     """Areas of control at one date (the latest snapshot at or before it), plus an optional change
     overlay (gained/lost between two dates). The legend names the date, the source and, for a
@@ -73,12 +132,15 @@ class ControlAreasLayer(MapLayer):
         self.change: ControlChange | None = None
         self.show_legend = True
         self._paths: dict[int, dict[str, QPainterPath]] = {}
+        #: the model range's outer ring (lon/lat) per snapshot, for its hatch lines
+        self._ring: dict[int, BaseGeometry] = {}
         self._change_paths: dict[str, QPainterPath] = {}
 
     # ------------------------------------------------------------------ state
     def set_series(self, series: ControlSeries) -> None:
         self.series = series
         self._paths.clear()
+        self._ring.clear()
         self.snapshot = None
         self._update_snapshot(force=True)
 
@@ -112,8 +174,21 @@ class ControlAreasLayer(MapLayer):
     def paths_for(self, snap: ControlSnapshot) -> dict[str, QPainterPath]:
         key = id(snap)
         if key not in self._paths:
-            self._paths[key] = {s: geometry_path(snap.geometry(s)) for s in snap.statuses}
+            paths = {s: geometry_path(snap.geometry(s)) for s in snap.statuses}
+            env = snap.envelope
+            if env is not None and not env.is_empty:
+                # The ring only: the part every choice holds is not hatched under its own fill.
+                ring = polygonal(shapely.difference(env.outer, env.inner))
+                self._ring[key] = ring
+                paths["model_outer"] = geometry_path(ring)
+                paths["model_inner"] = geometry_path(env.inner)
+            self._paths[key] = paths
         return self._paths[key]
+
+    @staticmethod
+    def draws_range(snap: ControlSnapshot | None) -> bool:
+        """A model with a range is drawn as its range, never as its one central polygon."""
+        return snap is not None and snap.envelope is not None and not snap.envelope.is_empty
 
     # ------------------------------------------------------------------ drawing
     def draw(self, p: QPainter, vp: Viewport) -> None:
@@ -131,9 +206,10 @@ class ControlAreasLayer(MapLayer):
 
             def page(path: QPainterPath) -> QPainterPath:
                 return tf.map(path) if vp.vector else path
+            ranged = self.draws_range(snap)
             for status in STATUSES:
                 path = paths.get(status)
-                if path is None or path.isEmpty():
+                if path is None or path.isEmpty() or (ranged and status == MODEL_STATUS):
                     continue
                 path = page(path)
                 fill, alpha, edge = snap.colours.get(status, STATUS_STYLE[status])
@@ -149,6 +225,8 @@ class ControlAreasLayer(MapLayer):
                 if status == "contested":
                     p.setBrush(QBrush(QColor(edge), Qt.BrushStyle.BDiagPattern))
                     p.drawPath(path)
+            if ranged:
+                self._draw_range(p, paths, page, vp, self._ring.get(id(snap)))
             for kind, colour, pattern in (("lost", LOST_COLOUR, Qt.BrushStyle.FDiagPattern),
                                           ("gained", GAINED_COLOUR, Qt.BrushStyle.BDiagPattern)):
                 path = self._change_paths.get(kind)
@@ -166,6 +244,37 @@ class ControlAreasLayer(MapLayer):
         if self.show_legend and (snap is not None or self.change is not None):
             self.draw_legend(p, vp)
 
+    @staticmethod
+    def _draw_range(p: QPainter, paths: dict[str, QPainterPath], page: object, vp: Viewport,
+                    ring: BaseGeometry | None) -> None:
+        """The model's range: the outer ring (only some parameter choices hold it) hatched with a
+        dashed edge, the inner area (every choice holds it) filled with a solid edge."""
+        u = vp.ui_scale
+        for key in ("model_outer", "model_inner"):
+            path = paths.get(key)
+            if path is None or path.isEmpty():
+                continue
+            fill, alpha, edge, hatch = MODEL_RANGE_STYLE[MODEL_KEYS[key]]
+            col = QColor(fill)
+            col.setAlpha(alpha)
+            pen = QPen(QColor(edge), (1.3 if key == "model_outer" else 1.0) * u)
+            pen.setCosmetic(not vp.vector)
+            if key == "model_outer":
+                pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.setBrush(QBrush(col))
+            p.drawPath(page(path))  # type: ignore[operator]
+            if hatch and ring is not None:
+                hc = QColor(fill)
+                hc.setAlpha(hatch)
+                view = shapely.box(-50, -50, vp.width + 50, vp.height + 50)  # only what shows
+                area = shapely.intersection(geometry_to_px(ring, vp), view)
+                p.save()
+                if not vp.vector:
+                    p.setTransform(QTransform())  # page pixels (the raster painter carries Mercator)
+                _stroke_hatch(p, hatch_path(area, HATCH_SPACING_PX * u), hc, u)
+                p.restore()
+
     def legend_lines(self) -> list[tuple[str | None, str]]:
         """(status or marker key, text) rows of the legend, top to bottom."""
         snap = self.snapshot
@@ -175,8 +284,13 @@ class ControlAreasLayer(MapLayer):
             if self.date is not None and self.date != snap.as_of:
                 head += f" (shown for {self.date.isoformat()})"
             rows.append((None, head))
+            ranged = self.draws_range(snap)
             for s in snap.statuses:
-                rows.append((s, STATUS_LABELS[s]))
+                if not (ranged and s == MODEL_STATUS):
+                    rows.append((s, STATUS_LABELS[s]))
+            if ranged:
+                rows.append((None, f"≈ {MODEL_RANGE_TEXT}"))
+                rows += [(k, MODEL_RANGE_PARTS[part]) for k, part in MODEL_KEYS.items()]
             src = snap.source or snap.label
             rows.append((None, f"Source: {src}" if len(src) <= 90 else f"Source: {src[:87]}…"))
             if snap.approximate:
@@ -251,6 +365,23 @@ class ControlAreasLayer(MapLayer):
                 p.setPen(QPen(QColor(edge), 1.0 * u))
                 p.setBrush(c)
                 p.drawRect(QRectF(x, y + (line_h - sw) / 2 - 1 * u, sw, sw * 0.8))
+                x += sw + 6 * u
+            elif key in MODEL_KEYS:
+                fill, alpha, edge, hatch = MODEL_RANGE_STYLE[MODEL_KEYS[key]]
+                r = QRectF(x, y + (line_h - sw) / 2 - 1 * u, sw, sw * 0.8)
+                c = QColor(fill)
+                c.setAlpha(min(255, alpha * 2))
+                pen = QPen(QColor(edge), 1.0 * u)
+                if key == "model_outer":
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                p.setBrush(c)
+                p.drawRect(r)
+                if hatch:
+                    hc = QColor(fill)
+                    hc.setAlpha(min(255, hatch * 2))
+                    swatch = shapely.box(r.left(), r.top(), r.right(), r.bottom())
+                    _stroke_hatch(p, hatch_path(swatch, 4.0 * u), hc, u)
                 x += sw + 6 * u
             elif key in ("gained", "lost"):
                 colour = GAINED_COLOUR if key == "gained" else LOST_COLOUR

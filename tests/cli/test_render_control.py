@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.model.palette import STATUS_STYLE
+from atlas.control.model import MODEL_RANGE_PARTS, MODEL_RANGE_TEXT
+from atlas.model.palette import MODEL_RANGE_STYLE, STATUS_STYLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -46,8 +47,13 @@ def test_control_of_a_date_draws_the_reconstruction_in_force(tmp_path: Path) -> 
     # The latest snapshot on or before the date (2024-08-27), said so in the legend.
     assert "Areas of control, as of 2024-08-27 (shown for 2024-09-10)" in texts, texts
     assert any("approximate reconstruction" in t for t in texts)
-    blue = STATUS_STYLE["ukrainian"][0]
-    assert filled_with(out, blue) >= 1 and filled_with(plain, blue) == 0
+    # The model is drawn as its range (inner and outer envelope, in the model's own colour) and
+    # labelled a model; never as the one blue polygon a survey's Ukrainian-held area gets.
+    assert f"≈ {MODEL_RANGE_TEXT}" in texts
+    assert all(part in texts for part in MODEL_RANGE_PARTS.values()), texts
+    violet = MODEL_RANGE_STYLE["inner"][0]
+    assert filled_with(out, violet) >= 2 and filled_with(plain, violet) == 0
+    assert filled_with(out, STATUS_STYLE["ukrainian"][0]) == 0
     assert not any(t.startswith("Areas of control") for t in svg_texts(plain))
 
 

@@ -201,6 +201,47 @@ def test_main_window_has_the_layer_dock_and_the_reconstruction_only_when_asked(q
     assert not feature.reconstruction_shown() and panel.groups == {} and not feature.act_model.isChecked()
 
 
+def test_a_model_with_a_range_is_drawn_as_its_range_and_labelled_a_model(qapp) -> None:
+    """The reconstruction's range on the map: the outer envelope (any parameter choice) and the
+    inner one (every choice) in the model's own colour, not the central polygon in a survey's blue;
+    the legend names it a model and explains both parts (the export draws the same legend)."""
+    from atlas.control.model import MODEL_RANGE_PARTS, MODEL_RANGE_TEXT, ModelEnvelope
+    from atlas.render.control_layer import MODEL_RANGE_STYLE
+
+    outer, central, inner = box(35.0, 51.0, 35.5, 51.35), box(35.05, 51.05, 35.45, 51.3), box(35.1, 51.1, 35.4, 51.25)
+    snap = ControlSnapshot(dt.date(2024, 12, 1), {"ukrainian": central}, "bundled", approximate=True,
+                           envelope=ModelEnvelope(inner, outer))
+    layer = ControlAreasLayer()
+    scene = _scene_with(layer)
+    layer.set_series(ControlSeries.of([snap]))
+    lines = layer.legend_lines()
+    texts = [t for _k, t in lines]
+    assert f"≈ {MODEL_RANGE_TEXT}" in texts
+    assert ("model_inner", MODEL_RANGE_PARTS["inner"]) in lines and ("model_outer", MODEL_RANGE_PARTS["outer"]) in lines
+    assert not any(k == "ukrainian" for k, _t in lines)  # no "Ukrainian-held" swatch for a model
+    vp = Viewport.fit_lonlat(*VIEW, 800, 600)
+    (xi, xo, xn), (yi, yo, yn) = vp.lonlat_to_px([35.25, 35.02, 35.7], [51.17, 51.02, 51.45])
+    img = render_map(scene, vp)
+    violet = QColor(MODEL_RANGE_STYLE["inner"][0])
+
+    def patch(x: float, y: float) -> tuple[float, float, float]:  # mean colour of 9×9 pixels (hatch lines)
+        cs = [img.pixelColor(int(x) + dx, int(y) + dy) for dx in range(-4, 5) for dy in range(-4, 5)]
+        return tuple(sum(getattr(c, k)() for c in cs) / len(cs) for k in ("red", "green", "blue"))  # type: ignore[return-value]
+
+    def tint(rgb: tuple[float, float, float]) -> float:  # how far a colour leans to violet from grey
+        return (rgb[0] + rgb[2]) / 2 - rgb[1]
+    inner_px, outer_px, none_px = patch(xi, yi), patch(xo, yo), patch(xn, yn)
+    assert tint(inner_px) > tint(outer_px) > tint(none_px) + 3
+    assert sum(inner_px) < sum(outer_px) < sum(none_px) - 15  # each part darker than the map under it
+    assert inner_px[0] > inner_px[1] + 20  # violet, not the survey blue (red ≈ green there)
+    assert tint((violet.red(), violet.green(), violet.blue())) > 0
+    # A snapshot without a range still draws its one polygon (a survey, a loaded file).
+    plain = ControlSnapshot(dt.date(2024, 12, 1), {"ukrainian": central}, "survey")
+    layer.set_series(ControlSeries.of([plain]))
+    assert ("ukrainian", "Ukrainian-held") in layer.legend_lines()
+    assert _bluish(render_map(scene, vp).pixelColor(int(xi), int(yi)))
+
+
 def test_a_scene_copy_draws_its_own_areas_legend(qapp) -> None:
     """An export draws from a copy of the scene (MapScene.snapshot): the copy's legend must name
     the copy's snapshot. Left on the live layer it said "as of 2025-04-26" over a map of August."""
@@ -222,3 +263,17 @@ def test_a_scene_copy_draws_its_own_areas_legend(qapp) -> None:
     assert copied_areas.snapshot is a and areas.snapshot is b  # type: ignore[union-attr]
     assert copied_legend.areas.legend_lines()[0][1].startswith("Areas of control, as of 2024-08-20")  # type: ignore[union-attr]
 
+
+def test_the_model_range_hatch_is_cut_to_its_area() -> None:
+    """The hatch lines are cut to the ring geometrically (no clip path: Qt's SVG carries none)."""
+    from shapely.geometry import Point
+
+    from atlas.render.control_layer import hatch_path
+
+    ring = Point(100, 100).buffer(60).difference(Point(100, 100).buffer(30))
+    path = hatch_path(ring, 7.0)
+    assert path.elementCount() > 20
+    pts = [(path.elementAt(i).x, path.elementAt(i).y) for i in range(path.elementCount())]
+    assert all(ring.buffer(0.01).contains(Point(x, y)) for x, y in pts)
+    assert not any(Point(100, 100).buffer(29.9).contains(Point(x, y)) for x, y in pts)  # not in the hole
+    assert hatch_path(box(0, 0, 0, 0), 7.0).isEmpty()

@@ -70,10 +70,11 @@ def formats_hi_dpi_control(qapp, tmp_path_factory: pytest.TempPathFactory) -> Fo
     model.set_control(ControlDisplay(date=dt.date(2024, 9, 10), follow=False))
     view = Viewport.fit_lonlat(34.8, 50.9, 35.8, 51.5, 1800, 1200)
     spec = PageSpec(width=1800, height=1200, dpi=192, title="Kursk Atlas")
-    # 0.6 % rather than 0.5 %: the count badges and the river names set glyph by glyph add text,
-    # and poppler and Qt antialias glyph edges differently (the diff is red only at glyph edges;
-    # the mean difference, 2.1 of 255, stays far under its limit). Missing content still fails.
-    tol = Tolerance(share=0.006)
+    # 0.7 % rather than 0.5 %: the count badges, the river names set glyph by glyph and the
+    # model's legend (its range rows and the full "as of … (shown for …)" date line) add text, and
+    # poppler and Qt antialias glyph edges differently (the diff is red only at glyph edges; the
+    # mean difference, 2.5 of 255, stays far under its limit). Missing content still fails.
+    tol = Tolerance(share=0.007)
     return check_formats(tmp_path_factory.mktemp("formats_hi"), spec, scene, model, view, tol)
 
 
