@@ -96,7 +96,9 @@ def short_source(claimed_by: str, sources: tuple[dict[str, Any], ...] = ()) -> s
     text = re.sub(r"\s*\(.*?\)", "", claimed_by or "").strip()
     if not text:
         text = str(next((s.get("outlet") for s in sources if s.get("outlet")), "") or "")
-        return re.sub(r"\s*\(.*?\)", "", text).strip()
+        # A syndicated copy ("Vårt Land (AFP)") carries the agency's finding: the agency says it.
+        agency = re.search(r"\(([^()]+)\)\s*$", text)
+        return agency.group(1).strip() if agency else text.strip()
     if text in _SHORT_NAMES:
         return _SHORT_NAMES[text]
     words = text.split()

@@ -40,6 +40,7 @@ def test_a_point_is_labelled_with_who_said_it() -> None:
     assert short_source("UK Defence Intelligence") == "UK DI"
     assert short_source("Senior Ukrainian General Staff source (to Reuters)") == "General Staff source"
     assert short_source("", ({"outlet": "Reuters", "date": "2025-03-16"},)) == "Reuters"
+    assert short_source("", ({"outlet": "Vårt Land (AFP)", "date": "2024-08-13"},)) == "AFP"
 
 
 def test_the_bundled_claims_make_three_series_dated_when_said(claims) -> None:
@@ -50,7 +51,8 @@ def test_the_bundled_claims_make_three_series_dated_when_said(claims) -> None:
     ru = {(c.date.isoformat(), c.km2, c.label) for c in series["russian"]}
     assert ("2025-02-20", 400.0, "Rudskoi") in ru and ("2025-03-12", 180.0, "Gerasimov") in ru
     ind = {(c.date.isoformat(), c.km2, c.label) for c in series["independent"]}
-    assert ("2024-12-15", 480.0, "UK DI") in ind and ("2025-03-16", 110.0, "Reuters") in ind
+    assert ("2024-09-15", 800.0, "UK DI") in ind and ("2025-03-16", 110.0, "Reuters") in ind
+    assert ("2024-08-13", 800.0, "AFP") in ind
     for kind, cs in series.items():
         assert [c.date for c in cs] == sorted(c.date for c in cs), kind
         assert all(c.kind == "held" and c.sources for c in cs), kind
@@ -89,7 +91,7 @@ def test_chart_draws_one_labelled_series_per_kind_and_the_model_as_a_band(qapp, 
     assert names[:3] == ["Ukrainian claims (dated when said)", "Russian claims (dated when said)",
                          "independent estimates (dated when said)"]
     labels = [t.toPlainText() for t in chart.label_items]
-    assert any("Syrskyi" in t for t in labels) and "UK DI 480" in labels and "Gerasimov 180" in labels
+    assert any("Syrskyi" in t for t in labels) and "UK DI 800" in labels and "AFP 800" in labels and "Gerasimov 180" in labels
     assert not any(isinstance(i, pg.FillBetweenItem) for i in chart.curve_items)
     chart.show_curves({}, lambda src: True, claims, {SOURCE: bundled_ranges()})
     assert any(isinstance(i, pg.FillBetweenItem) for i in chart.curve_items)
