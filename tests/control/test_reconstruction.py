@@ -52,6 +52,27 @@ def test_settlement_table_is_dated_and_sourced() -> None:
     assert cited <= ids
 
 
+def test_every_source_a_settlement_names_is_a_citation_of_its_events() -> None:
+    """The `sources` column names outlets with their publication dates; each must be a citation
+    (outlet and date) of one of the row's own events, or an outlet data/events/SOURCES.md names:
+    a column left behind when citations are removed or re-dated fails here."""
+    with open(SETTLEMENTS_CSV, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    events = json.loads((ROOT / "data" / "events" / "kursk_2024_25.geojson").read_text(encoding="utf-8"))
+    by_id = {f["properties"]["event_id"]: f["properties"] for f in events["features"]}
+    sources_md = (ROOT / "data" / "events" / "SOURCES.md").read_text(encoding="utf-8")
+    for r in rows:
+        own = {(s["outlet"], s["date"]) for e in r["event_ids"].split(";") if e.strip()
+               for s in by_id[e.strip()]["sources"]}
+        named = [t.strip() for t in r["sources"].split(";") if t.strip()]
+        assert named, r["name"]
+        for entry in named:
+            outlet, _, day = entry.rpartition(" ")
+            assert outlet and len(day) == 10, (r["name"], entry)  # "Outlet YYYY-MM-DD"
+            dt.date.fromisoformat(day)
+            assert (outlet, day) in own or f"{outlet} {day}" in sources_md, (r["name"], entry)
+
+
 def test_held_on_is_half_open() -> None:
     rows = {r.name: r for r in load_settlements()}
     sudzha = rows["Sudzha"]
