@@ -152,7 +152,10 @@ def area_claims(table: EventTable, rows: np.ndarray | None = None) -> list[AreaC
             claimed_by=str(by or ""),
             date_precision=int(table.date_precision[r]),
             sources=tuple(table.sources[r] or ()),
-            kind=claim_kind(str(rec_title or ""), str(sub_of[int(r)] or "")),
+            # 0 km² is a claim that nothing is held any more (Russia's full-recapture claim): a
+            # held area of zero, drawn at 0 on the held series, whatever the sub-type says.
+            kind="held" if float(table.claim_area_km2[r]) == 0 else claim_kind(str(rec_title or ""),
+                                                                              str(sub_of[int(r)] or "")),
             side=str(side_of[int(r)] or ""),
         ))
     out.sort(key=lambda c: (c.date, c.event_id))

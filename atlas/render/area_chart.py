@@ -36,6 +36,18 @@ _LABEL_ANCHOR = {"ukrainian": (0.5, 1.15), "russian": (0.5, 1.15), "independent"
 MODEL_COLOUR = "#6a3fb5"
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least ``value``
+    (1,456 -> 1,500; 300 -> 300): a y axis that ends just above the data."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10.0 ** np.floor(np.log10(value))
+    for m in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if m * magnitude >= value * (1 - 1e-9):
+            return float(m * magnitude)
+    return float(10 * magnitude)
+
+
 def plain_tip(x: float, y: float, data: AreaClaim) -> str:
     """A claim's tooltip; titles and sources are data, so they are escaped (never rich text)."""
     return "<p style='white-space:pre'>" + html.escape(data.tooltip()) + "</p>"
@@ -94,9 +106,12 @@ class AreaChart(pg.PlotWidget):
             top = max(top, float(ys.max()))
         if claims:
             top = max(top, self._draw_claims(list(claims)))
-        # Headroom above the data for the legend, which sits in the top right corner.
+        # The axis ends at the next round number above the data and its labels, not higher: the
+        # legend sits in the top right corner, where the held area has long since shrunk. A claim
+        # of 0 km² (nothing held) is drawn on the axis's zero, so the axis starts a little below.
         if top > 0:
-            self.setYRange(-0.02 * top, top * (1.25 + 0.09 * len(self.legend.items)), padding=0)
+            upper = nice_ceiling(top * 1.12)
+            self.setYRange(-0.03 * upper, upper, padding=0)
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
 
     def _draw_range(self, rs: Sequence[ModelRange]) -> float:

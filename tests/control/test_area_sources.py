@@ -60,6 +60,17 @@ def test_the_bundled_claims_make_three_series_dated_when_said(claims) -> None:
     assert all(c.event_id != "KA-0079" for cs in series.values() for c in cs)
 
 
+def test_the_axis_ends_at_a_round_number_just_above_the_data() -> None:
+    from atlas.render.area_chart import nice_ceiling
+
+    assert [nice_ceiling(v) for v in (1456, 1300, 300, 301, 45, 0.7)] == [1500, 1500, 300, 400, 50, 0.8]
+
+
+def test_a_claim_that_nothing_is_held_is_a_held_area_of_zero(claims) -> None:
+    ru = {c.event_id: c for c in claim_series(claims)["russian"]}
+    assert ru["KA-0103"].km2 == 0 and ru["KA-0103"].kind == "held" and ru["KA-0103"].label == "Gerasimov"
+
+
 def test_claims_of_one_week_share_a_label(claims) -> None:
     ua = claim_series(claims)["ukrainian"]
     groups = label_groups(ua)
@@ -93,6 +104,13 @@ def test_chart_draws_one_labelled_series_per_kind_and_the_model_as_a_band(qapp, 
     labels = [t.toPlainText() for t in chart.label_items]
     assert any("Syrskyi" in t for t in labels) and "UK DI 800" in labels and "AFP 800" in labels and "Gerasimov 180" in labels
     assert not any(isinstance(i, pg.FillBetweenItem) for i in chart.curve_items)
+    # Russia's claim of full recapture is a held area of 0, drawn at 0 with its label, not dropped.
+    assert "Gerasimov 0" in labels
+    zero = [t for t in chart.label_items if t.toPlainText() == "Gerasimov 0"][0]
+    assert zero.pos().y() == 0
+    # The axis ends at the next round number above the data (1,300 km²), not at twice it.
+    (_x0, _x1), (y0, y1) = chart.getViewBox().viewRange()
+    assert y1 == 1500 and -60 < y0 < 0
     chart.show_curves({}, lambda src: True, claims, {SOURCE: bundled_ranges()})
     assert any(isinstance(i, pg.FillBetweenItem) for i in chart.curve_items)
     legend = [label.text for _sample, label in chart.legend.items]

@@ -226,7 +226,9 @@ def test_field_types_and_vocabularies(props: list[dict[str, Any]]) -> None:
         assert p["confidence"] in CONFIDENCE, eid
         assert p["fatalities"] is None or (_is_int(p["fatalities"]) and p["fatalities"] >= 0), eid
         area = p["claim_area_km2"]
-        assert area is None or (isinstance(area, (int, float)) and not isinstance(area, bool) and area > 0), eid
+        assert area is None or (isinstance(area, (int, float)) and not isinstance(area, bool) and area >= 0), eid
+        if area == 0:  # "nothing held any more" is a side's claim of complete recapture
+            assert p["sub_event_type"] in ("Recapture claim", "Area-control claim") and p["claimed_by"], eid
         assert "<" not in p["notes"] and "<" not in p["title"], f"{eid}: notes are plain text"
 
 
