@@ -129,3 +129,17 @@ def test_every_place_is_found_by_go_to_place_and_the_event_search_in_cyrillic(lo
                 assert place.name.lower() in place_aliases.alternatives(name), (p["event_id"], name)
     finally:
         place_aliases.set_alias_source(None)
+
+
+@pytest.mark.parametrize("spelling, place", [
+    ("Viktorovka", "Viktorovka (Sudzha district)"), ("Викторовка", "Viktorovka (Sudzha district)"),
+    ("Вікторівка", "Viktorovka (Sudzha district)"), ("Nikolaevka", "Nikolayevka (Sudzha district)"),
+    ("Николаевка", "Nikolayevka (Sudzha district)"),
+])
+def test_the_villages_ka_0074_names_are_in_the_gazetteer(gazetteer: Gazetteer, spelling: str, place: str) -> None:
+    """KA-0074 names Viktorovka, Nikolayevka and Staraya Sorochina: Go to place finds each, in Latin,
+    Russian and Ukrainian spelling, at an estimated point within 2 km of Malaya Loknya."""
+    hits = [getattr(h, "place", h) for h in gazetteer.search(spelling)]
+    found = next(p for p in hits if p.name == place)
+    assert found.approximate
+    assert _km(found.lat, found.lon, 51.3325, 35.2275) < 2.0
