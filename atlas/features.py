@@ -46,7 +46,7 @@ FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("welcome", gui="atlas.ui.welcome:WelcomeFeature"),
     FeatureEntry("database", gui="atlas.ui.database_feature:DatabaseFeature", cli={
         "db": ("atlas.cli.db", "the shared PostgreSQL/PostGIS store: init, migrate, push files, count"),
-    }),
+    }, workspace=("atlas.workspace.database_section",)),
     FeatureEntry("bench", cli={"bench": ("atlas.bench", "time the hot paths against synthetic events")}),
 )
 

@@ -17,6 +17,7 @@ from psycopg import sql
 from atlas.model.filters import (
     All, And, BBox, Categories, DateRange, Filter, HasCoordinates, MinConfidence, Not, Or, Text, Within,
 )
+from atlas.model.facets import Area, Facet
 from atlas.model.place_aliases import alternatives
 from atlas.model.table import CATEGORICAL_FIELDS, CONFIDENCE_LEVELS, TEXT_FIELDS, EventTable
 
@@ -86,6 +87,14 @@ def _where(flt: Filter, params: list[Any]) -> sql.Composable:
         y0, y1 = sorted((float(flt.lat1), float(flt.lat2)))
         return sql.SQL("geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
             _bind(params, x0), _bind(params, y0), _bind(params, x1), _bind(params, y1))
+    if isinstance(flt, Facet):
+        return _facet(flt, params)
+    if isinstance(flt, Area):  # the drawn area, maybe flipped to its outside
+        import shapely
+
+        inside = sql.SQL("ST_Intersects(geom, ST_GeomFromWKB({}, 4326))").format(
+            _bind(params, shapely.to_wkb(flt.geometry)))
+        return sql.SQL("NOT coalesce(") + inside + sql.SQL(", FALSE)") if flt.outside else inside
     if isinstance(flt, Within):
         import shapely
 
@@ -94,6 +103,33 @@ def _where(flt: Filter, params: list[Any]) -> sql.Composable:
     if isinstance(flt, HasCoordinates):
         return sql.SQL("geom IS NOT NULL")
     raise TypeError(f"no SQL for the filter {type(flt).__name__}")
+
+
+def _facet_value(field: str, value: str, params: list[Any]) -> sql.Composable:
+    """Events whose facet ``field`` has ``value`` ("" = no value at all), as the model's index."""
+    if field == "actor":
+        if value == "":
+            return sql.SQL("(coalesce(actor1, '') = '' AND coalesce(actor2, '') = '')")
+        return sql.SQL("(actor1 = {v} OR actor2 = {w})").format(v=_bind(params, value), w=_bind(params, value))
+    if field == "outlet":
+        if value == "":
+            return sql.SQL("event_id NOT IN (SELECT s.event_id FROM katlas.sources s "
+                           "WHERE coalesce(s.outlet, '') <> '')")
+        return sql.SQL("event_id IN (SELECT s.event_id FROM katlas.sources s WHERE s.outlet = {})").format(
+            _bind(params, value))
+    if field not in _CATEGORY_COLUMNS:
+        return sql.SQL("TRUE") if value == "" else sql.SQL("FALSE")
+    return sql.SQL("coalesce({}, '') = {}").format(sql.Identifier(field), _bind(params, value))
+
+
+def _facet(flt: Facet, params: list[Any]) -> sql.Composable:
+    values = sorted(flt.values)
+    if not values:
+        return sql.SQL("FALSE") if flt.mode != "all" else sql.SQL("TRUE")
+    if flt.mode == "all":
+        return sql.SQL("(") + sql.SQL(" AND ").join(_facet_value(flt.field, v, params) for v in values) + sql.SQL(")")
+    anyof = sql.SQL("(") + sql.SQL(" OR ").join(_facet_value(flt.field, v, params) for v in values) + sql.SQL(")")
+    return sql.SQL("NOT coalesce(") + anyof + sql.SQL(", FALSE)") if flt.mode == "none" else anyof
 
 
 def _like_escape(word: str) -> str:

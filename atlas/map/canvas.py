@@ -147,6 +147,7 @@ class MapCanvas(pg.GraphicsView):
 
         model.table_changed.connect(self._on_rows_changed)
         model.filter_changed.connect(self._on_rows_changed)
+        model.resident_changed.connect(self._on_rows_changed)  # a remote store's new view or edit
         model.selection_changed.connect(self._on_selection_changed)
         model.current_changed.connect(self._on_current_changed)
         model.layers_changed.connect(self._on_model_state)

@@ -16,6 +16,9 @@ from PySide6.QtCore import QObject, Signal
 
 from .annotations import Annotation, AnnotationCommand, Annotations
 from .filters import All, DateRange, Filter, find_part
+from .remote import (
+    Aggregates, MapCells, MapRequest, RemoteEvents, RemoteUnavailable, Resident, append_new, replace_rows,
+)
 from .selection import Selection
 from .session import (
     Bookmark,
@@ -82,6 +85,16 @@ class AtlasModel(QObject):
     file_layers_changed()
         The vector files drawn as extra basemap layers (:attr:`file_layers`: path, layer, style,
         visibility, order).
+    resident_changed()
+        A remote store's resident rows changed without a new filter: the map's answer for a new
+        view, a colleague's edit, more rows fetched (rows already held keep their positions).
+    list_extended()
+        The list's next page arrived from a remote store (:attr:`list_rows` grew at its end).
+    aggregates_changed()
+        A remote store's totals for the current filter arrived (:attr:`aggregates`).
+    remote_lost()
+        The remote store could not be reached: the model now works on the events it holds
+        (:attr:`table`, the rows read so far) like a file's, stale and without the server.
 
     The last seven are the session's :class:`~atlas.model.session.ViewState`, one value per kind
     (atlas/model/session.py); :meth:`view_state` and :meth:`set_view_state` take them as a whole.
@@ -102,6 +115,10 @@ class AtlasModel(QObject):
     export_settings_changed = Signal()
     style_changed = Signal()
     file_layers_changed = Signal()
+    resident_changed = Signal()
+    list_extended = Signal()
+    aggregates_changed = Signal()
+    remote_lost = Signal()
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +141,11 @@ class AtlasModel(QObject):
         self._current_annotation: str | None = None
         self._vs = ViewState()
         self._sources: tuple[str, ...] = ()
+        # A remote store (atlas/model/remote.py): None while the events are the table itself.
+        self._remote: RemoteEvents | None = None
+        self._resident: Resident | None = None
+        self._map_request: MapRequest | None = None
+        self._aggregates: Aggregates | None = None
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -142,6 +164,7 @@ class AtlasModel(QObject):
         snap._current_annotation = self._current_annotation
         snap._vs = self._vs
         snap._sources = self._sources
+        snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
 
     # ------------------------------------------------------------------ table
@@ -161,6 +184,11 @@ class AtlasModel(QObject):
             self._sources = tuple(str(s) for s in sources)
         if table is self._table:
             return
+        if self._remote is not None:  # a file's events replace the store's
+            self._remote, self._resident, self._aggregates = None, None, None
+        self._install_table(table)
+
+    def _install_table(self, table: EventTable) -> None:
         # The selection is rows of the old table: carry it over by id to the new one.
         old_ids = self.selection
         old_had = self._sel_rows.size > 0
@@ -218,6 +246,9 @@ class AtlasModel(QObject):
         computed it (a search finished on a worker), else it is computed here."""
         if flt == self._filter and self._partial is None:
             return
+        if self._remote is not None:
+            self._set_remote_filter(flt)
+            return
         # Compute first: a filter that fails (a term naming a column this table lacks) must leave
         # the model exactly as it was, not half-switched.
         if isinstance(flt, All):
@@ -273,11 +304,224 @@ class AtlasModel(QObject):
 
     def _recompute(self) -> None:
         self._partial = None
+        if self._resident is not None:
+            # Every listed row passed the server's filter; the rest of the resident rows (map
+            # points, selected events) are not the list's.
+            self._mask = np.zeros(len(self._table), dtype=bool)
+            self._mask[self._resident.list_rows] = True
+            self._visible = np.flatnonzero(self._mask).astype(np.intp)
+            return
         if isinstance(self._filter, All):
             self._mask, self._visible = self._everything()
             return
         self._mask = np.asarray(self._filter.mask(self._table), dtype=bool)
         self._visible = np.flatnonzero(self._mask).astype(np.intp)
+
+    # ------------------------------------------------------------------ a remote store
+    @property
+    def remote(self) -> RemoteEvents | None:
+        """The server the events come from (None: :attr:`table` is all of them)."""
+        return self._remote
+
+    @property
+    def resident(self) -> Resident | None:
+        return self._resident
+
+    @property
+    def list_rows(self) -> npt.NDArray[np.intp]:
+        """The list's rows in its order: the visible rows, or a remote store's pages so far."""
+        return self.visible_rows if self._resident is None else self._resident.list_rows
+
+    @property
+    def map_rows(self) -> npt.NDArray[np.intp]:
+        """The rows the map draws one by one: the visible rows, or a remote view's points."""
+        return self.visible_rows if self._resident is None else self._resident.map_rows
+
+    @property
+    def map_cells(self) -> MapCells | None:
+        """A remote dense view's counted cells (None: the map draws :attr:`map_rows`)."""
+        return None if self._resident is None else self._resident.cells
+
+    @property
+    def map_request(self) -> MapRequest | None:
+        return self._map_request
+
+    @property
+    def aggregates(self) -> Aggregates | None:
+        """A remote store's totals for the current filter, once they arrived (else None)."""
+        return self._aggregates
+
+    @property
+    def shown_count(self) -> int | None:
+        """How many events pass the filter (None: a remote store is still counting)."""
+        if self._resident is None:
+            return self.visible_count
+        return None if self._aggregates is None else self._aggregates.total
+
+    @property
+    def event_total(self) -> int | None:
+        """How many events there are (None: a remote store is still counting)."""
+        if self._resident is None:
+            return len(self._table)
+        return None if self._aggregates is None else self._aggregates.store_total
+
+    def set_remote(self, store: RemoteEvents | None, sources: Iterable[str] = ()) -> None:
+        """Show the events of ``store`` a screen at a time (None: back to an empty local table).
+        The filter is kept and evaluated by the server; raises what the store raises, leaving
+        the model as it was."""
+        if store is None:
+            self._remote, self._resident, self._aggregates = None, None, None
+            self._sources = tuple(sources)
+            self._install_table(EventTable.empty())
+            return
+        resident = _screen(store, self._filter, self._map_request, self._kept_rows())
+        self._remote, self._aggregates = store, None
+        self._sources = tuple(sources)
+        self._resident = resident
+        self._install_table(resident.table)
+
+    def _kept_rows(self) -> EventTable:
+        """The selected events (at most 1,000): kept resident across a new screen."""
+        rows = self._sel_rows[:1000]
+        if self._cur_row is not None and not _contains(rows, self._cur_row):
+            rows = np.append(rows, self._cur_row)
+        return self._table.take(rows) if rows.size else EventTable.empty()
+
+    def go_offline(self) -> None:
+        """The server went away: keep what was read as a local table (filters now run on it)."""
+        if self._remote is not None:
+            self._go_offline()
+
+    def reread(self) -> None:
+        """Ask a remote store for the current filter's first screen again (selection kept)."""
+        if self._remote is None:
+            return
+        try:
+            resident = _screen(self._remote, self._filter, self._map_request, self._kept_rows())
+        except RemoteUnavailable:
+            self._go_offline()
+            return
+        self._aggregates = None
+        self._resident = resident
+        self._install_table(resident.table)
+        self.aggregates_changed.emit()
+
+    def _go_offline(self) -> None:
+        self._remote, self._resident, self._aggregates = None, None, None
+        self._recompute()
+        self.table_changed.emit()
+        self.remote_lost.emit()
+
+    def _set_remote_filter(self, flt: Filter) -> None:
+        assert self._remote is not None
+        try:
+            resident = _screen(self._remote, flt, self._map_request, self._kept_rows())
+        except RemoteUnavailable:
+            self._go_offline()
+            self.set_filter(flt)  # on the rows held, like a file's
+            return
+        self._filter = flt
+        self._aggregates = None
+        self._resident = resident
+        self._install_table(resident.table)
+        self.filter_changed.emit()
+
+    def set_map_request(self, request: MapRequest | None) -> None:
+        """The map's view changed: a remote store is asked for the events or cells in it."""
+        if request == self._map_request:
+            return
+        self._map_request = request
+        if self._remote is None or self._resident is None or request is None:
+            return
+        try:
+            answer = self._remote.map_view(self._filter, request)
+        except RemoteUnavailable:
+            self._go_offline()
+            return
+        self._take_map_answer(answer)
+
+    def _take_map_answer(self, answer: object) -> None:
+        from .remote import MapAnswer
+
+        assert isinstance(answer, MapAnswer) and self._resident is not None
+        res = self._resident
+        if answer.points is not None:
+            table, rows = append_new(res.table, answer.points)
+            cells = None
+        else:
+            table, rows, cells = res.table, np.empty(0, np.intp), answer.cells
+        self._resident = dataclasses.replace(res, table=table, map_rows=rows, cells=cells)
+        self._swap_grown(table)
+        self.resident_changed.emit()
+
+    def _swap_grown(self, table: EventTable) -> None:
+        """``table`` extends the current one (rows keep their positions): no reset needed."""
+        if table is self._table:
+            return
+        self._table = table  # the selection's rows (and their ids) are the same rows
+        self._recompute()
+
+    def fetch_more(self) -> int:
+        """The list's next page from a remote store; returns how many rows the list gained."""
+        res = self._resident
+        if self._remote is None or res is None or not res.more or not res.list_rows.size:
+            return 0
+        try:
+            page = self._remote.page_after(self._filter, res.table, int(res.list_rows[-1]))
+        except RemoteUnavailable:
+            self._go_offline()
+            return 0
+        table, rows = append_new(res.table, page)
+        listed = np.zeros(len(table), dtype=bool)
+        listed[res.list_rows] = True
+        new = rows[~listed[rows]]
+        self._resident = dataclasses.replace(
+            res, table=table, list_rows=np.concatenate([res.list_rows, new]).astype(np.intp),
+            more=len(page) >= self._remote.page_size)
+        self._swap_grown(table)
+        self.list_extended.emit()
+        return int(new.size)
+
+    def refresh_events(self, ids: Iterable[str]) -> int:
+        """A colleague changed these events: read them again where they are resident (same rows,
+        so the selection, the list's position and the map's view stay). Returns how many."""
+        if self._remote is None or self._resident is None:
+            return 0
+        wanted = [i for i in ids if self._table.index_of(i) is not None]
+        if not wanted:
+            return 0
+        try:
+            fresh = self._remote.events(wanted)
+        except RemoteUnavailable:
+            self._go_offline()
+            return 0
+        table = replace_rows(self._table, fresh)
+        self._resident = dataclasses.replace(self._resident, table=table)
+        self._swap_grown(table)
+        self.resident_changed.emit()
+        return len(fresh)
+
+    def refresh_view(self) -> None:
+        """Colleagues wrote events we cannot name (a publish): ask the map's view again and
+        forget the totals (they are asked again); the list's pages stay where the user is."""
+        if self._remote is None or self._resident is None:
+            return
+        if self._map_request is not None:
+            try:
+                answer = self._remote.map_view(self._filter, self._map_request)
+            except RemoteUnavailable:
+                self._go_offline()
+                return
+            self._take_map_answer(answer)
+        self._aggregates = None
+        self.aggregates_changed.emit()
+
+    def set_aggregates(self, aggregates: Aggregates | None) -> None:
+        """The store's totals for a filter; kept only if it is still the current one."""
+        if aggregates is not None and aggregates.filter != self._filter:
+            return
+        self._aggregates = aggregates
+        self.aggregates_changed.emit()
 
     # ------------------------------------------------------------------ selection
     # The selection is kept as rows of the table: a sorted array of row positions and the current
@@ -317,7 +561,20 @@ class AtlasModel(QObject):
         return mask
 
     def set_selection(self, selection: Selection) -> None:
-        """Select by id (a workspace, a script); ids this table lacks are left out."""
+        """Select by id (a workspace, a script); ids this table lacks are left out (a remote
+        store is asked for them first: at most 1,000)."""
+        if self._remote is not None and self._resident is not None:
+            missing = [i for i in selection.ids if self._table.index_of(i) is None][:1000]
+            if selection.current is not None and self._table.index_of(selection.current) is None:
+                missing.append(selection.current)
+            if missing:
+                try:
+                    got = self._remote.events(sorted(set(missing)))
+                except RemoteUnavailable:
+                    got = EventTable.empty()
+                table, _ = append_new(self._table, got)
+                self._resident = dataclasses.replace(self._resident, table=table)
+                self._swap_grown(table)
         rows = self._table.rows_of(selection.ids)
         cur = None if selection.current is None else self._table.index_of(selection.current)
         self.select_rows(rows, SelectMode.REPLACE, current=-1 if cur is None else cur)
@@ -540,6 +797,25 @@ class AtlasModel(QObject):
 
     def set_file_layers(self, layers: Iterable[FileLayer]) -> None:
         self._set("file_layers", check_file_layers(layers), self.file_layers_changed)
+
+
+def _screen(store: RemoteEvents, flt: Filter, request: MapRequest | None, kept: EventTable) -> Resident:
+    """A first screen of ``store``: the list's first page, the map's answer for ``request`` and
+    the ``kept`` events (the selection), as one resident table."""
+    page = store.first_page(flt)
+    table = page
+    list_rows = np.arange(len(page), dtype=np.intp)
+    cells = None
+    if request is not None:
+        answer = store.map_view(flt, request)
+        if answer.points is not None:
+            table, map_rows = append_new(table, answer.points)
+        else:
+            map_rows, cells = np.empty(0, np.intp), answer.cells
+    else:
+        map_rows = list_rows[page.has_coords]
+    table, _ = append_new(table, kept)
+    return Resident(table, list_rows, map_rows, cells, len(page) >= store.page_size, _dt.datetime.now())
 
 
 def sorted_unique(values: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:

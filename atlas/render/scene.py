@@ -228,8 +228,12 @@ class MapScene:
     # ------------------------------------------------------------------ model sync
     def sync_events(self) -> None:
         if self.model is not None:
-            self.events.set_events(self.model.table, self.model.visible_rows, self.model.visible_mask)
-            self._events_source = (self.model.table, self.model.visible_rows)
+            # map_rows: the visible rows, or a remote store's points in view (atlas/model/remote.py);
+            # the model's mask saves a pass when they are the visible rows
+            rows = self.model.map_rows
+            mask = self.model.visible_mask if rows is self.model.visible_rows else None
+            self.events.set_events(self.model.table, rows, mask)
+            self._events_source = (self.model.table, rows)
 
     def sync_to(self, model: AtlasModel) -> None:
         """Bring the event and selection layers up to date with ``model`` before a picture is drawn.
@@ -243,7 +247,7 @@ class MapScene:
             self.model = model
             self._events_source = None
         if self._events_source is None or self._events_source[0] is not model.table \
-                or self._events_source[1] is not model.visible_rows:
+                or self._events_source[1] is not model.map_rows:
             self.sync_events()
         self.sync_selection()
         self.apply_state(model)

@@ -1,25 +1,48 @@
-"""File ▸ Open database…: the atlas on the shared PostgreSQL/PostGIS store (docs/database.md).
+"""File ▸ Open database…: the atlas as a client of the shared PostgreSQL/PostGIS store (docs/database.md).
 
-The events are read through :func:`atlas.db.query.read` into the model like a file's; the
-connection is kept without its password (libpq takes that from ~/.pgpass or the service file).
-While the store is open a listener (atlas/db/live.py) wakes the window when a colleague writes:
-the events are read again and the model keeps the filter, the selection (by id) and the map's
-view. If the server goes away, the events already read stay on screen, marked stale and
-read-only in the status bar, and edits are refused until the store is opened again.
-Edit ▸ Edit event in database… changes the current event's grade, place and sources in one
-transaction (atlas/db/edit.py): a colleague's earlier save is reported, never overwritten, and a
-read-only role gets the server's refusal as a message.
+Nothing is loaded whole. The model gets the store as its remote source (atlas/db/remote.py behind
+atlas/model/remote.py): the list pages through the server's rows as the user scrolls, filters are
+SQL with bound values, the map asks for the events in view (or, dense, for counted cells; this
+feature adds their layer and tells the model the map's view), and the totals, facet counts and
+timeline bars come from server aggregates computed on a worker thread. The connection is kept
+without its password (libpq takes that from ~/.pgpass or the service file).
+A listener (atlas/db/live.py) wakes the window when a colleague writes: the events named by an
+edit are read again in place, a publish re-asks the map's view and the totals; the filter, the
+selection, the list's position and the map's view stay. If the server goes away, the events
+already read stay and filters run on them, marked stale and read-only in the status bar, and
+edits are refused until the store is opened again.
+The current event's grade, place and sources are edited inline in the details panel (and by
+Edit ▸ Edit event in database…) in one transaction (atlas/db/edit.py): a colleague's earlier
+save is reported, never overwritten, and a read-only role sees the editor disabled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import threading
 from typing import Any
 
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from .feature import Feature, FeatureHost
+
+#: Facets whose counts the server computes for the filters dock (each one is a scan of the store).
+SERVER_FACETS: tuple[str, ...] = ("event_type", "side", "confidence")
+#: Pans and zooms closer together than this ask the server once.
+MAP_DEBOUNCE_MS = 120
+
+
+class _Relay(QObject):
+    """Carries a worker thread's answer to the GUI thread (a queued signal)."""
+
+    done = Signal(object, int)
+
+
+def web_zoom(merc_per_px: float) -> float:
+    """The web-map zoom of a view showing ``merc_per_px`` Mercator metres per pixel."""
+    return math.log2(40075016.686 / (256.0 * max(merc_per_px, 1e-9)))
 
 
 class DatabaseFeature(Feature):
@@ -29,13 +52,18 @@ class DatabaseFeature(Feature):
         super().__init__(host)
         #: the open connection's description without secret ("" when the events come from files)
         self.connection = ""
-        #: what was typed, kept in memory only to reconnect after a colleague's change
+        #: what was typed, kept in memory only (to reconnect, to save an edit)
         self._target = ""
+        self.store: Any = None
         self._listener: Any = None
         self._notifier: QSocketNotifier | None = None
         #: True once the server went away: the events shown are the last ones read
         self.stale = False
+        self.may_edit = False
         self.read_at: dt.datetime | None = None
+        self._generation = 0
+        self._relay = _Relay(host.canvas)
+        self._relay.done.connect(self._aggregates_arrived)
         self.act_open_db = host.action("Open &database…", "Ctrl+Alt+P", self.ask_and_open,
                                        "Open the events of a PostgreSQL/PostGIS store (URI or service name)")
         file_menu = host.menu("file")
@@ -47,6 +75,30 @@ class DatabaseFeature(Feature):
         host.menu("edit").addAction(self.act_edit)
         self.status = QLabel("")
         host.add_status_widget(self.status, permanent=True)
+        from atlas.render.server_cells import ServerCellsLayer
+
+        self.cells_layer = ServerCellsLayer()
+        host.add_map_layer(self.cells_layer, above="events")
+        self._map_timer = QTimer(host.canvas)  # dies with the canvas
+        self._map_timer.setSingleShot(True)
+        self._map_timer.setInterval(MAP_DEBOUNCE_MS)
+        self._map_timer.timeout.connect(self.send_map_request)
+        host.canvas.view_changed.connect(lambda _vp: self._map_timer.start())
+        model = host.model
+        model.filter_changed.connect(self._ask_aggregates)
+        model.aggregates_changed.connect(self._aggregates_cleared)
+        model.remote_lost.connect(self._went_away)
+        model.table_changed.connect(self._follow_model)
+        self.editor: Any = None
+
+    def started(self) -> None:
+        from .database_edit import InlineEventEditor
+
+        workflow = self.host.feature("workflow")
+        details = getattr(workflow, "details", None)
+        if details is not None:
+            self.editor = InlineEventEditor(self, self.host.model)
+            details.add_section(self.editor)
 
     def ask_and_open(self) -> None:
         text, ok = QInputDialog.getText(
@@ -63,28 +115,136 @@ class DatabaseFeature(Feature):
             QMessageBox.warning(self.host.event_list, "Open database", error)
         return error is None
 
+    def map_request(self) -> Any:
+        from atlas.model.remote import MapRequest
+
+        vp = self.host.canvas.map_viewport()
+        return MapRequest(tuple(float(v) for v in vp.lonlat_bounds()), web_zoom(vp.merc_per_px))
+
+    def send_map_request(self) -> None:
+        """Tell the model where the map looks (a remote store then answers for that view)."""
+        self.host.model.set_map_request(self.map_request())
+
     def open_database(self, target: str) -> str | None:
-        """Read every stored event into the model; returns an error message, or None."""
+        """Show the store's events through the model's remote source; an error message, or None."""
         import psycopg
 
-        from atlas.db import edit, query, schema
+        from atlas.db import edit, schema
         from atlas.db.connect import connect, without_secret
+        from atlas.db.remote import PostgresEvents
+        from atlas.model.remote import RemoteUnavailable
 
         try:
             shown = without_secret(target)
             with connect(target) as conn:
                 if schema.current_version(conn) == 0:
                     return f"{shown}: no atlas tables in this database (create them with `main.py db init`)"
-                table = query.read(conn)
                 may_edit = edit.can_edit(conn)
+            store = PostgresEvents(target)
         except (psycopg.Error, ValueError) as exc:
             return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
-        self.connection, self._target = shown, target
-        self.host.model.set_table(table, sources=())
+        previous = (self.store, self.connection, self._target)
+        # Ours before the model shows it (so _follow_model does not take it on a second time).
+        self.store, self.connection, self._target = store, shown, target
+        try:
+            self._map_timer.stop()
+            self.host.model.set_map_request(self.map_request())
+            self.host.model.set_remote(store, sources=())
+        except (psycopg.Error, RemoteUnavailable) as exc:
+            self.store, self.connection, self._target = previous
+            store.close()
+            return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
+        if previous[0] is not None and previous[0] is not store:
+            previous[0].close()
         self._mark_fresh(may_edit)
         self._listen()
-        self.host.statusBar().showMessage(f"{len(table):,} events from the database {shown}", 10000)
+        self._ask_aggregates()
+        self.host.statusBar().showMessage(f"The events of the database {shown}", 10000)
         return None
+
+    def _follow_model(self) -> None:
+        """A store the model shows that this feature did not open (a workspace reopened it):
+        take it on (status, rights, live updates, totals). Files instead of a store: let go."""
+        import psycopg
+
+        from atlas.db import edit
+        from atlas.db.connect import connect
+
+        remote = self.host.model.remote
+        if remote is None:
+            if self.store is not None and not self.stale:
+                self._stop_listening()
+                self._close_store()
+                self.store, self.connection, self._target = None, "", ""
+                self.act_edit.setEnabled(False)
+                self.status.setText("")
+                if self.editor is not None:
+                    self.editor.refresh()
+            return
+        if remote is self.store:
+            return
+        target = getattr(remote, "target", remote.label)
+        try:
+            with connect(target) as conn:
+                may_edit = edit.can_edit(conn)
+        except psycopg.Error:
+            may_edit = False
+        if self.store is not None:
+            self._close_store()
+        self.store, self.connection, self._target = remote, remote.label, target
+        self._mark_fresh(may_edit)
+        self._listen()
+        self._ask_aggregates()
+
+    def _close_store(self) -> None:
+        try:
+            self.store.close()
+        except Exception:  # noqa: BLE001 - the server may already be gone
+            pass
+
+    # ------------------------------------------------------------------ server totals
+    def _ask_aggregates(self) -> None:
+        """Count, facet counts and timeline bars for the current filter, on a worker thread (a
+        full scan at millions of rows): the list and map come first, the totals when ready."""
+        model = self.host.model
+        store = model.remote
+        if store is None or store is not self.store or model.aggregates is not None:
+            return
+        self._generation += 1
+        gen, flt = self._generation, model.filter
+
+        def work() -> None:
+            try:
+                result: Any = store.aggregates_on_new_connection(flt, SERVER_FACETS)
+            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
+                result = exc
+            self._relay.done.emit(result, gen)
+
+        threading.Thread(target=work, name="katlas-aggregates", daemon=True).start()
+
+    def _aggregates_arrived(self, result: object, gen: int) -> None:
+        from atlas.model.remote import Aggregates
+
+        if gen != self._generation or self.host.model.remote is None:
+            return
+        if isinstance(result, Aggregates):
+            self.host.model.set_aggregates(result)
+
+    def _aggregates_cleared(self) -> None:
+        if self.host.model.aggregates is None:  # a publish by a colleague: count again
+            self._ask_aggregates()
+
+    def wait_for_aggregates(self, timeout_s: float = 30.0) -> bool:
+        """Block until the totals arrived (tests and the bench; the window never waits)."""
+        import time
+
+        from PySide6.QtCore import QCoreApplication
+
+        end = time.monotonic() + timeout_s
+        while self.host.model.aggregates is None and time.monotonic() < end:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        return self.host.model.aggregates is not None
 
     # ------------------------------------------------------------------ live updates
     def _listen(self) -> None:
@@ -112,7 +272,11 @@ class DatabaseFeature(Feature):
             self._listener = None
 
     def check_changes(self, *_args: object) -> int:
-        """Read the store again if a colleague wrote; returns how many changes were heard."""
+        """Apply what colleagues wrote; returns how many changes were heard.
+
+        An edit names its event: that row is read again where it is (list, map, details, the
+        selection unchanged). A statement of the trigger (a publish, a delete) names none: the
+        map's view and the totals are asked again, the list's pages stay where the user is."""
         import psycopg
 
         if self._listener is None:
@@ -122,43 +286,56 @@ class DatabaseFeature(Feature):
         except psycopg.Error:
             self._went_away()
             return 0
-        if changes:
-            self.reload()
+        if not changes:
+            return 0
+        model = self.host.model
+        ids = sorted({c.event_id for c in changes if c.event_id})
+        # An edit notifies twice from its session: the trigger's bare UPDATE and its own message
+        # naming the event. A bare notification from any other session is a publish or a delete.
+        editors = {c.pid for c in changes if c.event_id}
+        unnamed = any(c.event_id is None and c.pid not in editors for c in changes)
+        if model.remote is not None:
+            if ids:
+                model.refresh_events(ids)
+            if unnamed:
+                model.refresh_view()
+            elif ids:
+                model.set_aggregates(None)  # an edit can move an event between facet counts
+        if model.remote is not None:
+            self.read_at = dt.datetime.now()
         return len(changes)
 
     def reload(self) -> bool:
-        """Read the events again, keeping the filter, the selection and the view."""
-        import psycopg
-
-        from atlas.db import edit, query
-        from atlas.db.connect import connect
-
-        try:
-            with connect(self._target) as conn:
-                table = query.read(conn)
-                may_edit = edit.can_edit(conn)
-        except psycopg.Error:
-            self._went_away()
-            return False
-        self.host.model.set_table(table)  # the model carries the selection over by id
-        self._mark_fresh(may_edit)
-        return True
+        """Ask the server for the current filter's first screen again (selection and view kept)."""
+        self.host.model.reread()
+        return self.host.model.remote is not None
 
     def _mark_fresh(self, may_edit: bool) -> None:
         self.stale = False
+        self.may_edit = may_edit
         self.read_at = dt.datetime.now()
         self.act_edit.setEnabled(may_edit)
         self.act_edit.setToolTip("" if may_edit else "Your database role may only read the shared store")
+        self.status.setStyleSheet("")
         self.status.setText(f"Database: {self.connection}" + ("" if may_edit else " (read-only role)"))
+        if self.editor is not None:
+            self.editor.refresh()
 
     def _went_away(self) -> None:
         """The server is unreachable: keep what was read, say so, refuse edits."""
+        if not self.connection or self.stale:
+            return
         self._stop_listening()
         self.stale = True
         self.act_edit.setEnabled(False)
         when = self.read_at.strftime("%H:%M") if self.read_at else "?"
         self.status.setText(f"Database offline: showing the events as read at {when} (stale, read-only)")
         self.status.setStyleSheet("color: #b00020; font-weight: bold")
+        if self.host.model.remote is not None:
+            # The listener noticed first: the model keeps the rows it holds as a local table.
+            self.host.model.go_offline()
+        if self.editor is not None:
+            self.editor.refresh()
 
     # ------------------------------------------------------------------ editing
     def edit_current(self) -> None:
@@ -172,6 +349,22 @@ class DatabaseFeature(Feature):
             return
         dialog = EditEventDialog(self, event_id, self.host.event_list)
         dialog.exec()
+
+    def load_event(self, event_id: str) -> tuple[Any, str | None]:
+        """The event as stored now, with its version: (Stored, None) or (None, why not)."""
+        import psycopg
+
+        from atlas.db import edit
+        from atlas.db.connect import connect
+
+        try:
+            with connect(self._target) as conn:
+                return edit.load(conn, event_id), None
+        except edit.EditError as exc:
+            return None, str(exc)
+        except psycopg.OperationalError:
+            self._went_away()
+            return None, self.status.text()
 
     def save_edit(self, event_id: str, version: int, changes: dict[str, Any],
                   sources: list[dict[str, Any]] | None) -> tuple[int | None, str | None]:
@@ -191,5 +384,5 @@ class DatabaseFeature(Feature):
         except psycopg.OperationalError:
             self._went_away()
             return None, "The database cannot be reached: the change was not saved."
-        self.reload()
+        self.host.model.refresh_events([event_id])  # our own change, in place
         return version, None

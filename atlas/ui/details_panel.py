@@ -155,11 +155,17 @@ class DetailsPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.scroll, 1)
+        self._layout = lay
         self.labels: dict[str, QLabel] = {}
         self.source_buttons: list[QPushButton] = []
         model.current_changed.connect(self._on_current)
         model.table_changed.connect(self._on_current)
+        model.resident_changed.connect(self._on_current)  # a colleague's edit of a remote store
         self._on_current()
+
+    def add_section(self, widget: QWidget) -> None:
+        """A feature's part of the panel under the event's fields (the database's inline editor)."""
+        self._layout.addWidget(widget)
 
     def _on_current(self, *_args: object) -> None:
         self.show_row(self.atlas.current_row())

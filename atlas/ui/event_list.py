@@ -74,7 +74,7 @@ class EventTableModel(QAbstractTableModel):
         self.atlas = model
         self.sort_column = -1
         self.sort_order = Qt.SortOrder.AscendingOrder
-        self.order: npt.NDArray[np.intp] = model.visible_rows
+        self.order: npt.NDArray[np.intp] = model.list_rows
         self._position: npt.NDArray[np.intp] | None = None
         #: Table rows drawn as selected by the model itself (a selection too scattered for Qt's
         #: selection model), or None when Qt's selection model shows the selection.
@@ -84,12 +84,14 @@ class EventTableModel(QAbstractTableModel):
         model.table_changed.connect(self.reset_rows)
         model.filter_changed.connect(self._on_filter)
         model.filter_extended.connect(self._on_extended)
+        model.list_extended.connect(self._rows_appended)
+        model.resident_changed.connect(self._rows_rewritten)
 
     # ------------------------------------------------------------------ rows
     def reset_rows(self) -> None:
         self._streaming = None
         self.beginResetModel()
-        self.order = self._sorted(self.atlas.visible_rows)
+        self.order = self._sorted(self.atlas.list_rows)
         self._position = None
         self.endResetModel()
 
@@ -126,8 +128,43 @@ class EventTableModel(QAbstractTableModel):
         return self.atlas.table.sort_order(COLUMNS[self.sort_column][1],
                                            self.sort_order == Qt.SortOrder.DescendingOrder)
 
+    # A remote store's list (atlas/model/remote.py) arrives a page at a time as the user scrolls
+    # to its end: Qt asks canFetchMore/fetchMore, the model reads the next keyset page, and the
+    # new rows are inserted after the old ones (the scroll position and the selection stay).
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
+        res = self.atlas.resident
+        return not parent.isValid() and res is not None and res.more
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
+        if parent.isValid():
+            return
+        try:
+            self.atlas.fetch_more()
+        except Exception:  # noqa: BLE001 - a lost server: the rows already listed stay
+            import logging
+
+            logging.getLogger(__name__).warning("could not read the next page", exc_info=True)
+
+    def _rows_appended(self) -> None:
+        new = self.atlas.list_rows
+        old_n = len(self.order)
+        if len(new) <= old_n:
+            return
+        self.beginInsertRows(QModelIndex(), old_n, len(new) - 1)
+        self.order = new
+        self._position = None
+        self.endInsertRows()
+
+    def _rows_rewritten(self) -> None:
+        """Rows kept their positions but their values may have changed (a colleague's edit)."""
+        self._position = None
+        if self.order.size:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+
     def _sorted(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        if self.sort_column < 0 or rows.size == 0:
+        if self.sort_column < 0 or rows.size == 0 or self.atlas.remote is not None:
+            # A remote store's list is in the server's order (day, id): a page sorted on its own
+            # would pretend to be the whole list's order.
             return rows
         t = self.atlas.table
         field = COLUMNS[self.sort_column][1]
@@ -147,7 +184,7 @@ class EventTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
         self.sort_column, self.sort_order = column, order
-        self.order = self._sorted(self.atlas.visible_rows)
+        self.order = self._sorted(self.atlas.list_rows)
         self._position = None
         self.layoutChanged.emit()
 
@@ -220,6 +257,17 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and field == "location" and not t.has_coords[row]:
             return QBrush(QColor("#7a6a50"))
         return None
+
+
+def count_text(model: AtlasModel) -> str:
+    """"N of M events"; a remote store's totals come from the server, "counting…" until then."""
+    shown, total = model.shown_count, model.event_total
+    if shown is not None and total is not None:
+        return f"{shown:,} of {total:,} events"
+    listed = len(model.list_rows)
+    res = model.resident
+    more = res is not None and res.more
+    return f"{listed:,}{'+' if more else ''} events listed (counting…)"
 
 
 def visible_columns(width: int) -> list[int]:
@@ -316,6 +364,8 @@ class EventListPanel(QWidget):
         model.current_changed.connect(self._pull_selection)
         model.table_changed.connect(self._after_reset)
         model.filter_changed.connect(self._after_reset)
+        model.aggregates_changed.connect(self._update_count)
+        model.list_extended.connect(self._update_count)
         self.table_model.modelReset.connect(self._pull_selection)
         self.table_model.layoutChanged.connect(self._pull_selection)
         self._update_count()
@@ -346,8 +396,7 @@ class EventListPanel(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        shown, total = self.atlas.visible_count, len(self.atlas.table)
-        text = f"{shown:,} of {total:,} events"
+        text = count_text(self.atlas)
         scanned, of = getattr(self, "_progress", (0, 0))
         if self.atlas.filter_pending and of:
             text += f" (searching, {100 * scanned // of} %)"

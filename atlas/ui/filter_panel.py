@@ -178,7 +178,15 @@ class FilterPanel(QWidget):
         self._counts_timer.timeout.connect(self.update_counts)
         model.table_changed.connect(self._on_table)
         model.filter_changed.connect(self._on_filter)
+        model.aggregates_changed.connect(self._on_aggregates)
         self._on_table()
+
+    def _on_aggregates(self) -> None:
+        """A remote store's counts arrived: its facets' values and counts come from them."""
+        if self.atlas.remote is None:
+            return
+        self._loaded = set()
+        self._counts_timer.start()
 
     # ------------------------------------------------------------------ model → widgets
     def _on_table(self) -> None:
@@ -235,8 +243,13 @@ class FilterPanel(QWidget):
         fl = self.facets[field]
         if field not in self._loaded:
             self._loaded.add(field)
-            idx = facet_index(self.atlas.table, field)
-            fl.set_values(idx.categories, idx.counts())
+            server = self._server_counts(field)
+            if server is not None:
+                values = sorted(v for v in server if v)
+                fl.set_values(values, np.array([server.get(v, 0) for v in values] + [server.get("", 0)], np.int64))
+            else:
+                idx = facet_index(self.atlas.table, field)
+                fl.set_values(idx.categories, idx.counts())
             was, self._syncing = self._syncing, True
             try:
                 fl.show_term(find_facet(self.atlas.filter, field))
@@ -262,7 +275,19 @@ class FilterPanel(QWidget):
         if getattr(self, "_stale", False):
             self._counts_timer.start()
 
+    def _server_counts(self, field: str) -> dict[str, int] | None:
+        """A remote store's counts of ``field`` (None: the events are local, or not counted yet;
+        a facet the server does not count shows no values rather than the few rows held)."""
+        if self.atlas.remote is None:
+            return None
+        agg = self.atlas.aggregates
+        return {} if agg is None else agg.facets.get(field, {})
+
     def facet_counts(self, field: str) -> np.ndarray:
+        server = self._server_counts(field)
+        if server is not None:
+            fl = self.facets[field]
+            return np.array([server.get(v, 0) for v in fl._values], np.int64)
         t = self.atlas.table
         mask = self.part_masks.mask_except(t, self.atlas.filter, facet_skip(field))
         return facet_index(t, field).counts(mask)

@@ -37,6 +37,7 @@ class FilterSummary(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         model.filter_changed.connect(self.refresh)
         model.table_changed.connect(self.refresh)
+        model.aggregates_changed.connect(self.refresh)
         self.refresh()
 
     def text(self) -> str:
@@ -45,8 +46,9 @@ class FilterSummary(QWidget):
         return " · ".join(parts)
 
     def refresh(self) -> None:
-        shown, total = len(self.atlas.visible_rows), len(self.atlas.table)
-        self.count.setText(f"{shown:,} of {total:,} events")
+        from .event_list import count_text
+
+        self.count.setText(count_text(self.atlas))
         for c in self.chips:
             self._lay.removeWidget(c)
             c.deleteLater()

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.canvas.cursor_moved.connect(self._show_cursor)
         self.model.filter_changed.connect(self._update_count)
         self.model.table_changed.connect(self._update_count)
+        self.model.aggregates_changed.connect(self._update_count)
         self.model.table_changed.connect(self._forget_reports)
         self.model.table_changed.connect(self._update_attribution)
 
@@ -277,8 +278,9 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText("—" if math.isnan(lon) else format_dd(lon, lat))
 
     def _update_count(self) -> None:
-        shown, total = len(self.model.visible_rows), len(self.model.table)
-        self.count_label.setText(f"{shown:,} of {total:,} events shown")
+        from .event_list import count_text
+
+        self.count_label.setText(count_text(self.model) + " shown")
 
     def attribution(self) -> str:
         """Who made the loaded events and the basemap (the same line as a picture's footer)."""

@@ -89,7 +89,8 @@ class SearchRunner(QObject):
         table = m.table
         scan = None
         text = find_part(flt, Text)
-        if text is not None and len(table) > self.sync_rows:
+        # A remote store's server evaluates the text (the model holds only a screen of rows).
+        if text is not None and len(table) > self.sync_rows and m.remote is None:
             base = self.part_masks.mask_except(table, flt, lambda p: p is text)
             scan = SearchScan.plan(table, flt, base, self.order())
         if scan is None or scan.candidates.size <= self.sync_rows:

@@ -232,14 +232,23 @@ class TimelinePanel(QWidget):
 
         self._all_counts: tuple[np.ndarray, np.ndarray] | None = None
         model.table_changed.connect(self._on_table)
+        model.aggregates_changed.connect(self._on_aggregates)
         model.filter_changed.connect(self.refresh)
         model.selection_changed.connect(self._on_selection)
         model.current_changed.connect(self._on_selection)
         self._on_table()
 
     # ------------------------------------------------------------------ data
+    def _on_aggregates(self) -> None:
+        if self.atlas.remote is not None:
+            self._on_table()
+
     def _on_table(self) -> None:
         span = self.atlas.table.date_span()
+        if self.atlas.remote is not None:
+            # A remote store: the bars are the server's counts per day (atlas/model/remote.py).
+            agg = self.atlas.aggregates
+            span = (agg.day.min(), agg.day.max()) if agg is not None and agg.day.size else None
         if span is None:
             self.bins = None
         else:
@@ -276,33 +285,37 @@ class TimelinePanel(QWidget):
             self.plot.removeItem(self.context_item)
             self.context_item = None
         self._sync_range()
-        if self.bins is None or len(t) == 0:
+        remote = self.atlas.remote is not None
+        if self.bins is None or (len(t) == 0 and not remote):
             self.counts = np.zeros((0, 1), np.int64)
             return
-        cat = t.categorical["event_type"]
-        keys = self._row_cells()
-        nb, k = len(self.bins.edges) - 1, len(cat.categories) + 1
-        n_shown = self.atlas.visible_count
-        if n_shown == len(t):
-            # Every event (a cleared filter): the whole table's counts, counted once per table.
-            if self._all_counts is None or self._all_counts[0] is not keys:
-                self._all_counts = (keys, np.bincount(keys, minlength=nb * k + 1)[: nb * k].reshape(nb, k))
-            counts = self._all_counts[1]
-        else:
-            # One pick and one bincount per change; the cell after the last counts undated rows.
-            # Many rows are picked by the mask (a compress), few by their positions.
-            shown = keys[self.atlas.visible_mask] if n_shown * 16 > len(t) else keys[self.atlas.visible_rows]
-            counts = np.bincount(shown, minlength=nb * k + 1)[: nb * k].reshape(nb, k)
-        self.counts = counts.astype(np.int64)
         left = self.bins.edges[:-1].astype(np.float64) * DAY_S
         width = np.diff(self.bins.edges).astype(np.float64) * DAY_S * 0.92
         self.context = None
-        if find_part(self.atlas.filter, DateRange) is not None:
-            # The grey context needs every term but the date over the whole table (a text term's
-            # full mask is ~0.3 s at 1M the first time): drawn just after, off the critical path.
-            self._context_timer.start()
+        if remote:
+            names = self._remote_counts(left, width)
+        else:
+            cat = t.categorical["event_type"]
+            keys = self._row_cells()
+            nb, k = len(self.bins.edges) - 1, len(cat.categories) + 1
+            n_shown = self.atlas.visible_count
+            if n_shown == len(t):
+                # Every event (a cleared filter): the whole table's counts, counted once per table.
+                if self._all_counts is None or self._all_counts[0] is not keys:
+                    self._all_counts = (keys, np.bincount(keys, minlength=nb * k + 1)[: nb * k].reshape(nb, k))
+                counts = self._all_counts[1]
+            else:
+                # One pick and one bincount per change; the cell after the last counts undated rows.
+                # Many rows are picked by the mask (a compress), few by their positions.
+                shown = keys[self.atlas.visible_mask] if n_shown * 16 > len(t) else keys[self.atlas.visible_rows]
+                counts = np.bincount(shown, minlength=nb * k + 1)[: nb * k].reshape(nb, k)
+            self.counts = counts.astype(np.int64)
+            if find_part(self.atlas.filter, DateRange) is not None:
+                # The grey context needs every term but the date over the whole table (a text term's
+                # full mask is ~0.3 s at 1M the first time): drawn just after, off the critical path.
+                self._context_timer.start()
+            names = list(cat.categories) + [""]
         base = np.zeros(len(left), np.float64)
-        names = list(cat.categories) + [""]
         for j in np.argsort(-self.counts.sum(axis=0), kind="stable"):
             h = self.counts[:, j].astype(np.float64)
             if not h.any():
@@ -317,14 +330,49 @@ class TimelinePanel(QWidget):
             self.bar_items.append(item)
             base += h
         top = max(float(base.max()) if base.size else 1.0, 1.0)
+        if self.context is not None and self.context.size:
+            top = max(top, float(self.context.max()))
         if self.context is None and find_part(self.atlas.filter, DateRange) is not None:
             # The grey context (drawn next) sets the height: keep the axis still while playing.
             top = max(top, self.vb.viewRange()[1][1] / 1.05)
         self.vb.setYRange(-0.12 * top, top * 1.05, padding=0)
         self._on_selection()
 
+    def _remote_counts(self, left: npt.NDArray[np.float64], width: npt.NDArray[np.float64]) -> list[str]:
+        """A remote store's bars: the server counted events per (day, type) under every term but
+        the date; the range's days are the bars, all of them the grey context."""
+        assert self.bins is not None
+        agg = self.atlas.aggregates
+        nb = len(self.bins.edges) - 1
+        if agg is None or not agg.day.size:
+            self.counts = np.zeros((nb, 1), np.int64)
+            return [""]
+        names = sorted(set(agg.day_type))
+        code = {n: i for i, n in enumerate(names)}
+        codes = np.array([code[n] for n in agg.day_type], np.int64)
+        days = agg.day.astype(np.int64)
+        b = self.bins.index(days)
+        ok = (b >= 0) & (b < nb)
+        k = len(names)
+        everything = np.bincount(b[ok] * k + codes[ok], weights=agg.day_count[ok], minlength=nb * k)
+        rng = self.current_range()
+        if rng is not None:
+            inside = ok & (days >= day_number(rng[0])) & (days <= day_number(rng[1]))
+            shown = np.bincount(b[inside] * k + codes[inside], weights=agg.day_count[inside], minlength=nb * k)
+            self.context = everything.reshape(nb, k).sum(axis=1).astype(np.int64)
+            self.context_item = pg.BarGraphItem(x0=left, width=width, height=self.context, brush=CONTEXT_BRUSH,
+                                                pen=pg.mkPen(None))
+            self.context_item.setZValue(-5)
+            self.plot.addItem(self.context_item)
+        else:
+            shown = everything
+        self.counts = shown.reshape(nb, k).astype(np.int64)
+        return names
+
     def draw_context(self) -> None:
         """Grey bars: the events every term except the date keeps (what the range leaves out)."""
+        if self.atlas.remote is not None:
+            return  # drawn with the bars from the server's counts
         if self.context_item is not None:
             self.plot.removeItem(self.context_item)
             self.context_item = None
@@ -394,9 +442,13 @@ class TimelinePanel(QWidget):
         n = (rng[1] - rng[0]).days + 1
         a, b = rng
         self.range_label.set_wordings((
-            f"{a:%d %b %Y} – {b:%d %b %Y}  ({n} day{'s' if n != 1 else ''}, {len(self.atlas.visible_rows):,} events)",
+            f"{a:%d %b %Y} – {b:%d %b %Y}  ({n} day{'s' if n != 1 else ''}, {self._shown_text()} events)",
             f"{a:%d %b %Y} – {b:%d %b %Y}  ({n} day{'s' if n != 1 else ''})",
             f"{a:%d %b %Y} – {b:%d %b %Y}", f"{a:%d %b} – {b:%d %b %y}", f"{a:%d.%m} – {b:%d.%m.%y}"))
+
+    def _shown_text(self) -> str:
+        n = self.atlas.shown_count
+        return "…" if n is None else f"{n:,}"
 
     def region_days(self) -> tuple[_dt.date, _dt.date]:
         """The region snapped to whole days (the end day inclusive)."""

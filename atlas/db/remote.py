@@ -1,0 +1,152 @@
+"""The shared store as the model's remote source (atlas/model/remote.py): nothing loaded whole.
+
+:class:`PostgresEvents` answers the model's questions with SQL whose every value is bound: the
+list's pages through the keyset pager, the map's view through :mod:`atlas.db.cells` (points while
+few, ``ST_SnapToGrid`` cells per zoom above the threshold, estimated from a block sample of a big
+store, see :func:`atlas.db.cells.map_data`), the events of a colleague's edit by id, and the totals
+(count, facet counts, the timeline's bars) that take a full scan at millions of rows, which the
+window asks for off its GUI thread on a connection of their own (:meth:`aggregates_on_new_connection`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from atlas.model.filters import All, DateRange, Filter
+from atlas.model.remote import Aggregates, MapAnswer, MapCells, MapRequest, RemoteUnavailable
+from atlas.model.table import EventTable
+
+from . import cells
+from .connect import connect, without_secret
+from .pager import KeysetPager, key_of
+from .query import rows_to_table, select, where
+
+#: A list page: a few screens of rows.
+PAGE_ROWS = 200
+#: Columns a facet count may group by (the store's columns of the facets the window shows).
+FACET_COLUMNS: dict[str, str] = {
+    "event_type": "event_type", "sub_event_type": "sub_event_type", "side": "side",
+    "confidence": "confidence", "admin1": "admin1", "admin2": "admin2",
+}
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reachable(method: F) -> F:
+    """A lost connection becomes the model's RemoteUnavailable (it then keeps what it holds)."""
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise RemoteUnavailable(" ".join(str(exc).split()) or type(exc).__name__) from exc
+    return wrapper  # type: ignore[return-value]
+
+
+class PostgresEvents:
+    """The model's :class:`~atlas.model.remote.RemoteEvents` on a PostgreSQL/PostGIS store."""
+
+    def __init__(self, target: str, page_size: int = PAGE_ROWS,
+                 point_threshold: int = cells.REMOTE_POINT_THRESHOLD) -> None:
+        self.target = target
+        self.label = without_secret(target)
+        self.page_size = page_size
+        self.point_threshold = point_threshold
+        # Autocommit: each read sees the latest committed rows and holds no snapshot open.
+        self.conn: Any = connect(target, autocommit=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ RemoteEvents
+    @_reachable
+    def first_page(self, flt: Filter) -> EventTable:
+        return KeysetPager(self.conn, flt, self.page_size).first()
+
+    @_reachable
+    def page_after(self, flt: Filter, table: EventTable, row: int) -> EventTable:
+        return KeysetPager(self.conn, flt, self.page_size).after(key_of(table, row))
+
+    @_reachable
+    def map_view(self, flt: Filter, request: MapRequest) -> MapAnswer:
+        if cells.in_view_at_most(self.conn, flt, request.bbox, self.point_threshold) <= self.point_threshold:
+            return MapAnswer(points=self._points(flt, request.bbox))
+        got = cells.cells(self.conn, flt, request.bbox, cells.cell_size_deg(request.zoom),
+                          sample_rows=cells.SAMPLE_ROWS)
+        return MapAnswer(cells=MapCells(got.lon, got.lat, got.count, float(got.cell_deg or 0.0), got.sampled))
+
+    def _points(self, flt: Filter, bbox: tuple[float, float, float, float]) -> EventTable:
+        """The events in ``bbox`` that pass ``flt``, whole (the details show them when clicked)."""
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+        box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        query, params = select(flt, sql.SQL(" AND e.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"), box)
+        with self.conn.cursor() as cur:
+            cur.execute(query, params)
+            return rows_to_table(cur.fetchall())
+
+    @_reachable
+    def events(self, ids: list[str]) -> EventTable:
+        if not ids:
+            return EventTable.empty()
+        query, params = select(All(), sql.SQL(" AND e.event_id = ANY(%s)"), (list(ids),))
+        with self.conn.cursor() as cur:
+            cur.execute(query, params)
+            return rows_to_table(cur.fetchall())
+
+    @_reachable
+    def aggregates(self, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
+        return aggregates(self.conn, flt, facets)
+
+    @_reachable
+    def aggregates_on_new_connection(self, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
+        """:meth:`aggregates` on a connection of its own (for a worker thread)."""
+        with connect(self.target, autocommit=True) as conn:
+            return aggregates(conn, flt, facets)
+
+
+def _count(conn: Any, flt: Filter) -> int:
+    cond, params = where(flt)
+    return int(conn.execute(sql.SQL("SELECT count(*) FROM katlas.events WHERE {}").format(cond), params).fetchone()[0])
+
+
+def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
+    """The totals the window shows for ``flt``: how many pass, how many are stored, each facet's
+    counts under every term but its own, and the events per (day, type) under every term but the
+    date range (the timeline draws what the range leaves out too)."""
+    from atlas.model.facets import Facet
+
+    parts = flt.parts()
+
+    def without(kind: Any) -> Filter:
+        kept = [p for p in parts if not kind(p)]
+        out: Filter = All()
+        for p in kept:
+            out = p if isinstance(out, All) else out & p
+        return out
+
+    total = _count(conn, flt)
+    store_total = total if isinstance(flt, All) else _count(conn, All())
+    counts: dict[str, dict[str, int]] = {}
+    for name in facets:
+        column = FACET_COLUMNS.get(name)
+        if column is None:
+            continue
+        cond, params = where(without(lambda p, f=name: isinstance(p, Facet) and p.field == f))
+        rows = conn.execute(sql.SQL("SELECT coalesce({c}, ''), count(*) FROM katlas.events WHERE {w} GROUP BY 1")
+                            .format(c=sql.Identifier(column), w=cond), params).fetchall()
+        counts[name] = {str(v): int(n) for v, n in rows}
+    cond, params = where(without(lambda p: isinstance(p, DateRange)))
+    rows = conn.execute(sql.SQL("SELECT event_date, coalesce(event_type, ''), count(*) FROM katlas.events "
+                                "WHERE event_date IS NOT NULL AND {} GROUP BY 1, 2 ORDER BY 1").format(cond),
+                        params).fetchall()
+    return Aggregates(
+        flt, total, store_total, counts,
+        np.array([r[0] for r in rows], dtype="datetime64[D]"), tuple(str(r[1]) for r in rows),
+        np.array([r[2] for r in rows], dtype=np.int64))
