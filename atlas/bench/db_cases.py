@@ -4,9 +4,11 @@
 it afterwards; a URI must name an empty database (the bench creates the atlas's tables in it and
 drops them at the end, so it refuses a database that already has them). For each size: the push
 of that many synthetic events (issue 16: 1M in 60 s; floor: the COPY of the same CSV into a table
-without indexes), then a filter change and its clearing as the window would see them: the list's
-first page (keyset) and the map's points or cells for the whole region (goal 300 ms each; floor:
-the server counting the rows that pass the filter, which any answer must visit).
+without indexes), then a filter change and its clearing as the window sees them: the model
+asks its remote store for the list's first page (keyset) and the map's points or cells for the
+whole region (goal 300 ms each; floor: the same SQL statements alone), and the window opened on the
+store in a fresh process (goal 2 s and 500 MB; floor: the empty window). ``--db-keep`` benches a
+store filled by atlas/bench/db_synthetic.py (server-side generate_series; the 10M figures) as it is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from atlas.bench import BenchContext, Result, peak_rss_mb, timed
+from atlas.bench import Result, peak_rss_mb, timed
 
 #: The whole region at the zoom the window opens with.
 REGION = (33.0, 50.0, 38.5, 52.8)
@@ -31,8 +33,9 @@ def _filter() -> Any:
 
 
 @contextmanager
-def database(target: str) -> Iterator[str]:
-    """A conninfo to bench in: a scratch server's database, or ``target`` if it has no atlas tables."""
+def database(target: str, keep: bool = False) -> Iterator[str]:
+    """A conninfo to bench in: a scratch server's database, or ``target`` if it has no atlas tables
+    (``keep``: ``target`` as it is, its synthetic events used and kept)."""
     import psycopg
 
     from atlas.db import schema
@@ -48,6 +51,9 @@ def database(target: str) -> Iterator[str]:
             server.stop()
         return
     info = conninfo(target)
+    if keep:
+        yield info
+        return
     with psycopg.connect(info) as conn:
         if schema.current_version(conn) != 0:
             from atlas.cli.common import CliError
@@ -69,41 +75,173 @@ def _reset(conn: Any) -> None:
     schema.init(conn)
 
 
-def run_db_cases(ctx: BenchContext, info: str) -> list[Result]:
-    """Every store case at one size, against the database ``info``."""
+def _store_holds_synthetic(info: str, n: int) -> bool:
+    """Whether ``info``'s store holds exactly the ``n`` events db_synthetic generated (reused)."""
     import psycopg
 
-    from atlas.db import cells, push
-    from atlas.db.pager import KeysetPager
-    from atlas.model import All, EventTable
+    from atlas.bench.db_synthetic import SOURCE
+    from atlas.db import schema
 
-    table = EventTable.from_columns(ctx.n, ctx.columns)
-    table.search_column()
-    results = []
     with psycopg.connect(info) as conn:
-        _reset(conn)
-        pushed = push.push(conn, table, "synthetic")
-        search_s = pushed.timings.get("search_index")
-        results.append(Result("db_push", ctx.n, pushed.committed_s, _copy_floor(conn, table), peak_rss_mb(),
-                              extra={"search_index_s": search_s} if search_s is not None else {}))
-        if search_s is not None:
-            results.append(Result("db_push_search_index", ctx.n, search_s, None, peak_rss_mb()))
+        if schema.current_version(conn) == 0:
+            return False
+        row = conn.execute("SELECT sum(rows_pushed) FROM katlas.imports WHERE source_file = %s", (SOURCE,)).fetchone()
+        return row is not None and row[0] is not None and int(row[0]) == n
 
-        def screen(flt: Any) -> None:
-            KeysetPager(conn, flt, PAGE_ROWS).first()
-            cells.map_data(conn, REGION, REGION_ZOOM, flt)
 
-        def count(flt: Any) -> None:
-            conn.execute(*_count_sql(flt)).fetchone()
+def run_db_cases(n: int, info: str, keep: bool = False) -> list[Result]:
+    """Every store case at one size, against the database ``info``. ``keep``: the store already
+    holds ``n`` events made by atlas/bench/db_synthetic.py; they are used, not pushed, and kept."""
+    import psycopg
 
-        flt = _filter()
-        screen(flt)  # warm the server's caches as a first look at the data would
-        results.append(Result("db_filter_change", ctx.n, timed(lambda: screen(flt), ctx.repeats),
-                              timed(lambda: count(flt), ctx.repeats), peak_rss_mb()))
-        results.append(Result("db_filter_clear", ctx.n, timed(lambda: screen(All()), ctx.repeats),
-                              timed(lambda: count(All()), ctx.repeats), peak_rss_mb()))
-        _reset(conn)
+    from atlas.bench import synthetic_columns
+    from atlas.db import push
+    from atlas.model import EventTable
+
+    repeats = 3 if n >= 500_000 else 5
+    results = []
+    if keep:
+        if not _store_holds_synthetic(info, n):
+            from atlas.cli.common import CliError
+
+            raise CliError(f"--db-keep: the store does not hold the {n:,} events of atlas/bench/db_synthetic.py "
+                           f"(python -m atlas.bench.db_synthetic CONNINFO {n})")
+    else:
+        table = EventTable.from_columns(n, synthetic_columns(n))
+        table.search_column()
+        with psycopg.connect(info) as conn:
+            _reset(conn)
+            pushed = push.push(conn, table, "synthetic")
+            search_s = pushed.timings.get("search_index")
+            results.append(Result("db_push", n, pushed.committed_s, _copy_floor(conn, table), peak_rss_mb(),
+                                  extra={"search_index_s": search_s} if search_s is not None else {}))
+            if search_s is not None:
+                results.append(Result("db_push_search_index", n, search_s, None, peak_rss_mb()))
+            conn.execute("ANALYZE katlas.events")
+            conn.commit()
+        del table
+    results += _screen_cases(n, info, repeats)
+    results.append(_window_open(n, info))
+    if not keep:
+        with psycopg.connect(info) as conn:
+            _reset(conn)
     return results
+
+
+def _screen_cases(n: int, info: str, repeats: int) -> list[Result]:
+    """A filter change and its clearing as the window sees them: the model asks its remote store
+    (atlas/db/remote.py) for the list's first page and the map's answer for the whole region and
+    builds its resident table. Floor: the same SQL statements alone, rows fetched, nothing built."""
+    from atlas.db.remote import PostgresEvents
+    from atlas.model import All, AtlasModel
+    from atlas.model.remote import MapRequest
+
+    store = PostgresEvents(info)
+    model = AtlasModel()
+    model.set_map_request(MapRequest(REGION, REGION_ZOOM))
+    model.set_remote(store)
+    flt = _filter()
+    floor_store = _BareSql(store)
+    times: list[float] = []
+
+    def change() -> None:
+        model.set_filter(All())  # untimed: the filter must differ to be applied
+        t0 = time.perf_counter()
+        model.set_filter(flt)
+        times.append(time.perf_counter() - t0)
+
+    def clear() -> None:
+        model.set_filter(flt)
+        t0 = time.perf_counter()
+        model.set_filter(All())
+        times.append(time.perf_counter() - t0)
+
+    change()  # warm the server's caches as a first look at the data would
+    out = []
+    for name, fn, f in (("db_filter_change", change, flt), ("db_filter_clear", clear, All())):
+        times.clear()
+        for _ in range(repeats):
+            fn()
+        import statistics
+
+        cells = model.map_cells
+        extra = {"list_rows": float(len(model.list_rows)), "map_points": float(model.map_rows.size),
+                 "map_cells": float(0 if cells is None else cells.count.size),
+                 "cells_sampled": float(1.0 if cells is None else cells.sampled)}
+        out.append(Result(name, n, statistics.median(times), timed(lambda f=f: floor_store.screen(f), repeats),
+                          peak_rss_mb(), extra=extra))
+    store.close()
+    return out
+
+
+class _BareSql:
+    """The SQL a screen sends, alone: the first page's statement and the map's (the count that
+    decides points or cells, then the points or the sampled cells), rows fetched as tuples."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def screen(self, flt: Any) -> None:
+        from psycopg import sql
+
+        from atlas.db import cells
+        from atlas.db.query import select
+
+        conn = self.store.conn
+        order = sql.SQL(" ORDER BY coalesce(e.event_date, 'infinity'::date), e.event_id LIMIT 200")
+        q, params = select(flt, order)
+        conn.execute(q, params).fetchall()
+        if cells.in_view_at_most(conn, flt, REGION, self.store.point_threshold) > self.store.point_threshold:
+            cells.cells(conn, flt, REGION, cells.cell_size_deg(REGION_ZOOM), sample_rows=cells.SAMPLE_ROWS)
+        else:
+            q, params = select(flt, sql.SQL(" AND e.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"), REGION)
+            conn.execute(q, params).fetchall()
+
+
+#: Run in a fresh process: the window opened on the store, timed from before Qt is imported.
+_WINDOW_SCRIPT = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import os
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from atlas.model import AtlasModel
+from atlas.ui.main_window import MainWindow
+win = MainWindow(AtlasModel())
+win.resize(1600, 1000)
+win.show()
+QApplication.processEvents()
+t_window = time.perf_counter() - t0
+err = win.feature("database").open_database(sys.argv[1])
+assert err is None, err
+QApplication.processEvents()
+win.canvas.grab()  # the map drawn with the store's first screen
+interactive = time.perf_counter() - t0
+listed = win.event_list.table_model.rowCount()
+got = win.feature("database").wait_for_aggregates(120.0)
+totals = time.perf_counter() - t0
+print(json.dumps({"interactive_s": interactive, "empty_window_s": t_window, "totals_s": totals if got else -1,
+                  "listed": listed, "resident": len(win.model.table),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+"""
+
+
+def _window_open(n: int, info: str) -> Result:
+    """Opening the atlas on the store (issue 16: interactive in 2 s, within 500 MB): a fresh
+    process builds the window, opens the store and draws the first screen; floor: the same
+    process's empty window (what any start costs before the first byte from the server)."""
+    import json
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _WINDOW_SCRIPT, info], capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        raise RuntimeError(f"the window did not open on the store:\n{res.stderr[-2000:]}")
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    return Result("db_window_open", n, got["interactive_s"], got["empty_window_s"], got["peak_mb"],
+                  extra={"peak_mb": got["peak_mb"], "totals_s": got["totals_s"], "listed": float(got["listed"]),
+                         "resident_rows": float(got["resident"])})
 
 
 def _count_sql(flt: Any) -> tuple[Any, list[Any]]:

@@ -54,11 +54,11 @@ class PostgresEvents:
     """The model's :class:`~atlas.model.remote.RemoteEvents` on a PostgreSQL/PostGIS store."""
 
     def __init__(self, target: str, page_size: int = PAGE_ROWS,
-                 point_threshold: int = cells.REMOTE_POINT_THRESHOLD) -> None:
+                 point_threshold: int | None = None) -> None:
         self.target = target
         self.label = without_secret(target)
         self.page_size = page_size
-        self.point_threshold = point_threshold
+        self.point_threshold = cells.REMOTE_POINT_THRESHOLD if point_threshold is None else point_threshold
         # Autocommit: each read sees the latest committed rows and holds no snapshot open.
         self.conn: Any = connect(target, autocommit=True)
 

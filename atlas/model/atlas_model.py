@@ -409,8 +409,8 @@ class AtlasModel(QObject):
     def _go_offline(self) -> None:
         self._remote, self._resident, self._aggregates = None, None, None
         self._recompute()
+        self.remote_lost.emit()  # first: whoever shows the store marks it stale before redrawing
         self.table_changed.emit()
-        self.remote_lost.emit()
 
     def _set_remote_filter(self, flt: Filter) -> None:
         assert self._remote is not None
