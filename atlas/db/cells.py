@@ -29,7 +29,7 @@ CELL_PIXELS = 16
 #: Cells of a store with more rows than this are counted on a block sample of about this many
 #: rows (``TABLESAMPLE SYSTEM``), the counts scaled up: grouping ten million rows on every pan
 #: takes seconds, a sample's cells show the same density in a fraction of it.
-SAMPLE_ROWS = 200_000
+SAMPLE_ROWS = 100_000
 #: A sample that keeps fewer rows than this (a selective filter) says too little: count exactly.
 MIN_SAMPLED_ROWS = 2_000
 
@@ -51,6 +51,8 @@ class MapData:
     cell_deg: float | None = None
     #: the share of the store the counts were estimated from (1.0: every row counted)
     sampled: float = 1.0
+    #: the rows the server grouped (of the sample when sampled)
+    raw_rows: int = 0
 
     @property
     def events(self) -> int:
@@ -71,12 +73,13 @@ def stored_rows_estimate(conn: Any) -> float:
 
 
 def cells(conn: Any, flt: Filter, bbox: tuple[float, float, float, float], cell_deg: float,
-          sample_rows: int | None = None) -> MapData:
+          sample_rows: int | None = None, exact_if_few: bool = True) -> MapData:
     """The events in ``bbox`` that pass ``flt``, counted per grid cell (a cell's point: its centre).
 
     With ``sample_rows``, a store of more rows than that is counted on a block sample of about
     that many rows and the counts scaled up (``sampled`` < 1), unless the sample keeps fewer
-    than :data:`MIN_SAMPLED_ROWS` of them."""
+    than :data:`MIN_SAMPLED_ROWS` of them (then every row is counted, unless ``exact_if_few`` is
+    False: the caller decides, from ``raw_rows``)."""
     if not cell_deg > 0:
         raise ValueError("the cell size must be positive")
     cond, params = _view(flt, bbox)
@@ -95,12 +98,13 @@ def cells(conn: Any, flt: Filter, bbox: tuple[float, float, float, float], cell_
         "FROM {} WHERE {} GROUP BY 1) g").format(source, cond)
     rows = conn.execute(query, [float(cell_deg), *params]).fetchall()
     arr = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    raw = int(arr[:, 2].sum())
     if share < 1.0:
-        if arr[:, 2].sum() < MIN_SAMPLED_ROWS:
+        if raw < MIN_SAMPLED_ROWS and exact_if_few:
             return cells(conn, flt, bbox, cell_deg)
         arr[:, 2] = np.maximum(1.0, np.round(arr[:, 2] / share))
     return MapData("cells", arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64), np.empty(0, dtype=object), cell_deg,
-                   share)
+                   share, raw)
 
 
 def points(conn: Any, flt: Filter, bbox: tuple[float, float, float, float]) -> MapData:

@@ -130,18 +130,22 @@ class DatabaseFeature(Feature):
         import psycopg
 
         from atlas.db import edit, schema
-        from atlas.db.connect import connect, without_secret
+        from atlas.db.connect import without_secret
         from atlas.db.remote import PostgresEvents
         from atlas.model.remote import RemoteUnavailable
 
         try:
             shown = without_secret(target)
-            with connect(target) as conn:
-                if schema.current_version(conn) == 0:
-                    return f"{shown}: no atlas tables in this database (create them with `main.py db init`)"
-                may_edit = edit.can_edit(conn)
             store = PostgresEvents(target)
         except (psycopg.Error, ValueError) as exc:
+            return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
+        try:  # on the store's own connection: one connection fewer to open
+            if schema.current_version(store.conn) == 0:
+                store.close()
+                return f"{shown}: no atlas tables in this database (create them with `main.py db init`)"
+            may_edit = edit.can_edit(store.conn)
+        except psycopg.Error as exc:
+            store.close()
             return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
         previous = (self.store, self.connection, self._target)
         # Ours before the model shows it (so _follow_model does not take it on a second time).

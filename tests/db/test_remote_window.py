@@ -243,3 +243,21 @@ def test_when_the_server_goes_away_the_rows_held_stay_filterable_and_read_only(w
         assert "offline" in feature.save_edit(eid, 1, {"confidence": "confirmed"}, None)[1]
     finally:
         server.stop()
+
+
+def test_a_big_store_answers_a_dense_view_with_one_sampled_query_and_a_sparse_one_exactly(synthetic, monkeypatch):
+    from atlas.db import cells
+    from atlas.db.remote import PostgresEvents
+    from atlas.model import All
+
+    monkeypatch.setattr(cells, "SAMPLE_ROWS", 500)  # 1,500 rows count as a big store here
+    monkeypatch.setattr(cells, "MIN_SAMPLED_ROWS", 50)
+    with psycopg.connect(synthetic, autocommit=True) as conn:
+        conn.execute("ANALYZE katlas.events")
+    store = PostgresEvents(synthetic, point_threshold=200)
+    dense = store.map_view(All(), REGION)
+    assert dense.points is None and dense.cells.sampled < 1.0
+    assert abs(dense.cells.events - 1500) < 750  # an estimate of the 1,500
+    sparse = store.map_view(Categories("event_id", {"S1", "S2", "S3"}), REGION)  # the sample keeps ~1
+    assert sparse.cells is None and sorted(str(i) for i in sparse.points.ids) == ["S1", "S2", "S3"]
+    store.close()
