@@ -185,8 +185,7 @@ class FilterPanel(QWidget):
         """A remote store's counts arrived: its facets' values and counts come from them."""
         if self.atlas.remote is None:
             return
-        self._loaded = set()
-        self._counts_timer.start()
+        self._on_table()  # the server's vocabulary and dates
 
     # ------------------------------------------------------------------ model → widgets
     def _on_table(self) -> None:
@@ -198,6 +197,10 @@ class FilterPanel(QWidget):
         if isinstance(cur, FacetList):
             self.ensure_facet(cur.field)
         span = t.date_span()
+        if self.atlas.remote is not None:
+            # A remote store: the dates the server counted (the rows held are only a page).
+            agg = self.atlas.aggregates
+            span = (agg.day.min(), agg.day.max()) if agg is not None and agg.day.size else None
         if span is not None:
             lo, hi = (s.astype(object) for s in span)
             self._syncing = True
