@@ -304,6 +304,11 @@ class BasemapGeometry:
             for g, iso, en, loc in zip(bm.countries.geoms, bm.countries["iso_a3"], bm.countries["name_en"],
                                        bm.countries["name_local"])
         ]
+        # The same countries as drawn (simplified only to 20 m) and the border itself, for putting
+        # RUSSIA / UKRAINE beside the border on the right side at village scale, where the coarse
+        # outlines above are a hundred pixels off.
+        self.country_fine = [shapely.simplify(to_merc(g), 20.0, preserve_topology=True) for g in bm.countries.geoms]
+        self.border_line = shapely.union_all([to_merc(g) for g in bm.border.geoms])
         s = bm.settlements
         x, y = lonlat_to_merc(s.lon, s.lat)
         self.places = Places(x, y, s.population, s.names, s.names_local, s.approximate)

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import shapely
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from .basemap_base import BasemapOptions, _BasemapLayer, ground_m_per_px
@@ -409,6 +410,50 @@ class PlacesLayer(_BasemapLayer):
 RIVER_STYLE = LabelStyle(11.5, italic=True, colour="river_text", halo=2.0, letter_spacing=0.6)
 OBLAST_STYLE = LabelStyle(13, colour="region_text", halo=1.8, letter_spacing=2.2, caps=True)
 COUNTRY_STYLE = LabelStyle(20, bold=True, colour="country_text", halo=2.0, letter_spacing=6.0, caps=True)
+#: Closer than this (ground metres per pixel; about 1:570,000 on a 96-dpi screen) a view without the
+#: border in it gets no country name: the whole view is one country and its name only hides villages.
+ONE_COUNTRY_MAX_M_PER_PX = 150.0
+#: Closer than this the countries' outlines simplified to 1.5 km are too coarse to tell the sides
+#: of the border apart: the 20 m outlines are used.
+COUNTRY_FINE_M_PER_PX = 120.0
+#: A country taking less of the view than this is not named (a sliver along an edge).
+COUNTRY_MIN_SHARE = 0.03
+Box = tuple[float, float, float, float]
+
+
+def country_spots_by_border(border: BaseGeometry, area: BaseGeometry, w: float, h: float, width: float,
+                            height: float, u: float) -> list[Box]:
+    """Boxes of ``w`` x ``h`` px beside the border (``border``, pixels), wholly inside the country's
+    visible part (``area``, pixels, prepared), nearest the border first and, at one distance, nearest
+    the middle of the view first. Samples the border every half a name's width."""
+    out: list[tuple[int, float, Box]] = []
+    cx, cy = width / 2, height / 2
+    step = max(w / 2, 20 * u)
+    lines = [q for q in _parts(border) if q.geom_type == "LineString" and q.length > 0]
+    for level, gap in enumerate((10 * u, 10 * u + h, 10 * u + 2.5 * h)):
+        for line in lines:
+            n = max(1, int(line.length // step))
+            for i in range(n + 1):
+                t = min(line.length, i * step + (line.length - n * step) / 2)
+                a = line.interpolate(max(0.0, t - 3 * u))
+                b = line.interpolate(min(line.length, t + 3 * u))
+                m = line.interpolate(t)
+                tx, ty = b.x - a.x, b.y - a.y
+                norm = math.hypot(tx, ty)
+                if norm == 0:
+                    continue
+                nx, ny = -ty / norm, tx / norm
+                for sign in (1.0, -1.0):
+                    # The box's nearest corner ``gap`` px off the border, whatever its slope.
+                    off = gap + abs(nx) * w / 2 + abs(ny) * h / 2
+                    x, y = m.x + sign * nx * off, m.y + sign * ny * off
+                    r = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+                    if r[0] < 0 or r[1] < 0 or r[2] > width or r[3] > height:
+                        continue
+                    if area.contains(shapely.box(*r)):
+                        out.append((level, math.hypot(x - cx, y - cy), r))
+    out.sort(key=lambda c: (c[0], c[1]))
+    return [r for _, _, r in out]
 
 
 class NamesLayer(_BasemapLayer):
@@ -433,29 +478,64 @@ class NamesLayer(_BasemapLayer):
             self._river_names(p, vp, occ, dpr)
 
     def _country_names(self, p: QPainter, vp: Viewport, occ: Occupancy, dpr: float) -> None:
-        """RUSSIA / UKRAINE on each side of the border, in the largest visible part of each."""
+        """RUSSIA / UKRAINE where they tell the reader something: where the border is in view, each
+        name on its own side of it, close to it, in empty space; zoomed out (the border off screen)
+        in the open middle of the country's visible part. Zoomed in on one country with no border
+        in view, the name says nothing a reader needs and takes space from the villages: none.
+        Names are placed after the places (lower priority) and keep a margin from other things
+        when the view has room for it."""
+        g = ground_m_per_px(vp)
         view = shapely.box(vp.x0, vp.y0, vp.x1, vp.y1)
         u = vp.ui_scale
         min_area = (220 * u * vp.merc_per_px) ** 2
-        for c in self.geo.country_names:
-            part = shapely.intersection(c.geom, view)
-            if part.is_empty or part.area < min_area:
+        fine = g < COUNTRY_FINE_M_PER_PX
+        shown: list[tuple[object, BaseGeometry]] = []
+        for c, precise in zip(self.geo.country_names, self.geo.country_fine):
+            part = shapely.intersection(precise if fine else c.geom, view)
+            if not part.is_empty and part.area >= COUNTRY_MIN_SHARE * view.area:
+                shown.append((c, part))
+        border = shapely.intersection(self.geo.border_line, view) if len(shown) >= 2 else None
+        if border is not None and border.is_empty:
+            border = None
+        if border is None and g < ONE_COUNTRY_MAX_M_PER_PX:
+            return  # one country fills the view at this scale: its name helps nobody here
+
+        def px_geom(geom: BaseGeometry) -> BaseGeometry:
+            return shapely.transform(geom, lambda xy: np.column_stack(vp.to_px(xy[:, 0], xy[:, 1])))
+
+        border_px = px_geom(border) if border is not None else None
+        for c, part in shown:
+            if part.area < min_area:
                 continue
-            piece = max(_parts(part), key=lambda q: q.area)
-            if piece.geom_type != "Polygon" or piece.area < min_area:
-                continue
-            pt = polylabel(piece, tolerance=8 * vp.merc_per_px)
-            text = c.name_local if self.options.cyrillic else c.name_en
+            text = c.name_local if self.options.cyrillic else c.name_en  # type: ignore[attr-defined]
             img = _SPRITES.get(text, COUNTRY_STYLE, self.theme, u, dpr)
-            (x,), (y,) = vp.to_px([pt.x], [pt.y])
             w, h = img.width() / dpr, img.height() / dpr
-            for dy in (0.0, -h * 1.5, h * 1.5, -h * 3, h * 3):
-                rect = (x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
-                if occ.free(rect):
-                    occ.take(rect)
-                    self.layout.names_placed.append(LaidOutLabel("country", text, (rect,)))
-                    draw_name(p, vp, rect[0], rect[1], text, COUNTRY_STYLE, self.theme, dpr)
-                    break
+            area_px = px_geom(part)
+            shapely.prepare(area_px)
+            cands = country_spots_by_border(border_px, area_px, w, h, vp.width, vp.height, u) if border_px is not None else []
+            if border_px is None:
+                piece = max(_parts(part), key=lambda q: q.area)
+                if piece.geom_type != "Polygon" or piece.area < min_area:
+                    continue
+                pt = polylabel(piece, tolerance=8 * vp.merc_per_px)
+                (x,), (y,) = vp.to_px([pt.x], [pt.y])
+                cands = [(x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2)
+                         for dy in (0.0, -h * 1.5, h * 1.5, -h * 3, h * 3)]
+            rect = self._free_spot(occ, cands, h)
+            if rect is not None:
+                occ.take(rect)
+                self.layout.names_placed.append(LaidOutLabel("country", text, (rect,)))
+                draw_name(p, vp, rect[0], rect[1], text, COUNTRY_STYLE, self.theme, dpr)
+
+    @staticmethod
+    def _free_spot(occ: Occupancy, cands: list[Box], h: float) -> Box | None:
+        """The first candidate with open space around it (a margin of most of a line: a country
+        name floating among villages reads as one of them), else the first merely free one."""
+        pad = 0.8 * h
+        for r in cands:
+            if occ.free(r) and occ.free((r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad), inside=False):
+                return r
+        return next((r for r in cands if occ.free(r)), None)
 
     def _oblast_names(self, p: QPainter, vp: Viewport, occ: Occupancy, dpr: float) -> None:
         view = shapely.box(vp.x0, vp.y0, vp.x1, vp.y1)

@@ -31,6 +31,9 @@ class PageLayout:
     width: int = 0
     height: int = 0
     map_box: Box = (0.0, 0.0, 0.0, 0.0)
+    #: what the map box shows: west, south, east, north in degrees (Web Mercator between them), so
+    #: a reader can put a coordinate on the picture (a test puts the border there)
+    map_lonlat: Box = (0.0, 0.0, 0.0, 0.0)
     #: (kind, text, boxes): kind is place, country, oblast or river; one box for straight text,
     #: a row of squares along a slanted river name.
     labels: list[tuple[str, str, tuple[Box, ...]]] = field(default_factory=list)
@@ -57,6 +60,7 @@ class PageLayout:
             "units": "px",
             "size": [self.width, self.height],
             "map": b(self.map_box),
+            "map_lonlat": [round(float(v), 7) for v in self.map_lonlat],
             "labels": [{"kind": k, "text": t, "box": b(bound(bs)), "boxes": [b(x) for x in bs]}
                        for k, t, bs in self.labels if bs],
             "markers": [{"kind": k, **({"event_id": i} if k in ("event", "spread") else
@@ -79,7 +83,7 @@ def page_layout(scene: MapScene, model: AtlasModel, mvp: Viewport, ox: float, oy
     def shift(box: Box) -> Box:
         return (box[0] + ox, box[1] + oy, box[2] + ox, box[3] + oy)
 
-    out = PageLayout(map_box=(ox, oy, ox + mvp.width, oy + mvp.height))
+    out = PageLayout(map_box=(ox, oy, ox + mvp.width, oy + mvp.height), map_lonlat=mvp.lonlat_bounds())
     bm = scene.basemap
     if bm is not None:
         for lab in bm.layout.laid_out():
