@@ -37,10 +37,14 @@ from atlas.render.compose import BASEMAP_ATTRIBUTION
 from atlas.render.layers import MapLayer
 
 from .details_panel import plain_tooltip
+from .fitting_label import CappedFittingLabel
 from .event_list import EventListPanel
 from .feature import Feature, FileOpener, ImportCheck, load_feature_class
 from .icons import app_icon, decorate_actions
 from .undo import UNDO_LIMIT, record_session_changes
+
+#: The basemap's sources by name only, for a narrow status bar (the full line is its tooltip).
+BASEMAP_CREDIT_NAMES = "© OpenStreetMap · Natural Earth · GeoNames · GSHHG"
 
 
 #: No side dock gets narrower than this (a column of controls stays readable).
@@ -101,8 +105,10 @@ class MainWindow(QMainWindow):
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         # The licences (ODbL, CC BY, ACLED's terms) require the attribution to be visible in the
         # app: it names who made the loaded events and the basemap (_update_attribution).
-        self.attribution_label = QLabel(BASEMAP_ATTRIBUTION)
-        self.attribution_label.setTextFormat(Qt.TextFormat.PlainText)
+        # At most 45 % of the bar (the import and measuring messages need the rest), in the
+        # longest of its wordings that fits: the names of every source stay, their licences go first.
+        self.attribution_label = CappedFittingLabel(0.45)
+        self.attribution_label.set_wordings([BASEMAP_ATTRIBUTION])
         self.attribution_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted, in either theme
         sb = self.statusBar()
         sb.addWidget(self.cursor_label)
@@ -287,7 +293,10 @@ class MainWindow(QMainWindow):
         return attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION)
 
     def _update_attribution(self) -> None:
-        self.attribution_label.setText(attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True))
+        names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True)
+        self.attribution_label.set_wordings([
+            attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True), names,
+            names.replace(" (CC BY 4.0)", "").replace(" · Basemap: ", " · ")])
         self.attribution_label.setToolTip(plain_tooltip(self.attribution()))  # file names are the user's text
 
     def _forget_reports(self) -> None:

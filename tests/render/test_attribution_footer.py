@@ -66,9 +66,9 @@ def test_the_window_credits_what_is_loaded(qtbot, tmp_path: Path) -> None:
     path = write_acled_csv(tmp_path / "acled_export.csv", 20)
     table, _ = read_events(path)
     window.model.set_table(table, sources=[str(path)])
-    assert window.attribution_label.text().startswith("Events: ACLED · Basemap: ")
+    assert window.attribution_label.full_text().startswith("Events: ACLED · Basemap: ")
     assert html.escape(ACLED_CREDIT) in window.attribution_label.toolTip()  # escaped: shown as plain text
     bundled, _ = read_events(BUNDLED_EVENTS)
     window.model.set_table(bundled, sources=[str(BUNDLED_EVENTS)])
-    assert window.attribution_label.text().startswith("Events: Kursk Atlas dataset (CC BY 4.0) · Basemap: ")
+    assert window.attribution_label.full_text().startswith("Events: Kursk Atlas dataset (CC BY 4.0) · Basemap: ")
     assert "ACLED" not in window.attribution_label.toolTip()

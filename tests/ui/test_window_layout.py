@@ -86,3 +86,22 @@ def test_columns_step_aside_in_order_and_come_back() -> None:
     assert visible_columns(100) == [0, 2]  # date and title always stay
     widths = [visible_columns(w) for w in range(100, 800, 10)]
     assert all(set(a) <= set(b) for a, b in zip(widths, widths[1:]))  # wider never shows fewer
+
+
+def test_the_status_bar_keeps_room_for_the_import_message(qtbot) -> None:
+    """At 1280 px the attribution took all but "Loaded 120 events, … from" of the message: it now
+    takes at most 45 % of the bar, naming every source (licences in its tooltip)."""
+    win = first_start_window(qtbot, 1280, 800)
+    bar = win.statusBar()
+    label = win.attribution_label
+    assert label.width() <= 0.45 * bar.width() + 1
+    for name in ("Kursk Atlas dataset", "OpenStreetMap", "Natural Earth", "GeoNames", "GSHHG"):
+        assert name in label.text()
+    assert "ODbL" in label.toolTip()
+    msg = "Loaded 120 events, 6 Aug 2024 – 30 Apr 2025, from kursk_2024_25.geojson"
+    assert bar.fontMetrics().horizontalAdvance(msg) < bar.width() - label.width() - 20
+    narrow = label.text()
+    # A wide window says more (the licences come back as the room allows).
+    win.resize(1920, 1080)
+    qtbot.wait(100)
+    assert len(label.text()) > len(narrow) and "(CC BY 4.0)" in label.text()
