@@ -204,6 +204,13 @@ class GraticuleLayer(ThemedLayer):
 
     key, title = "graticule", "Graticule"
 
+    def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The degree labels' boxes (with their halo): map names keep out of them ("Chernichenskiye
+        Dvory" was drawn over "51.5°N" at the right edge)."""
+        h = vp.ui_scale
+        return [("degree_label", (lb.rect.left() - h, lb.rect.top() - h, lb.rect.right() + h, lb.rect.bottom() + h))
+                for lb in graticule_labels(vp)]
+
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
         _, lons, lats = graticule_lines(vp)

@@ -462,6 +462,10 @@ def paint_page(p: QPainter, spec: PageSpec, scene: MapScene, model: AtlasModel, 
         scene.label_reserved = ()
     _draw_decorations(p, spec, model, rows, info, mvp, legend_layers, legends, approx=approx)
     info.layout.decorations = [(k, _rect_box(r)) for k, r in info.decorations()]
+    grat = scene.graticule
+    if grat.visible and grat.opacity > 0:  # the degree labels along the map's edges
+        info.layout.decorations += [(k, (b[0] + off.x(), b[1] + off.y(), b[2] + off.x(), b[3] + off.y()))
+                                    for k, b in grat.label_reserved(mvp)]
     if spec.banner:
         _draw_banners(p, spec, band, pad=10 * u)
         info.layout.decorations += [("banner", (0.0, 0.0, float(W), float(band))),

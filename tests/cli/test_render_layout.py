@@ -70,6 +70,8 @@ def test_overview_layout_has_no_collisions(tmp_path: Path) -> None:
     # Sudzha was hidden under its events before names kept clear of markers.
     check_page(data, "Sudzha")
     assert {lab["kind"] for lab in data["labels"]} >= {"place", "country", "river"}
+    # the graticule's degree labels are decorations names keep clear of (check_page)
+    assert sum(d["kind"] == "degree_label" for d in data["decorations"]) >= 4
 
 
 def test_sudzha_at_1_to_50000_layout_has_no_collisions(tmp_path: Path) -> None:
