@@ -27,7 +27,11 @@ class FilterSummary(QWidget):
         self.atlas = model
         self.count = QLabel()
         self.count.setTextFormat(Qt.TextFormat.PlainText)
-        self.count.setStyleSheet("font-weight: bold;")
+        # Bold through the font, not a style sheet: a style-sheeted label keeps the palette it was
+        # polished with, and stayed black on the dark theme.
+        bold = self.count.font()
+        bold.setBold(True)
+        self.count.setFont(bold)
         self._lay = QHBoxLayout(self)
         self._lay.setContentsMargins(4, 2, 4, 2)
         self._lay.setSpacing(4)

@@ -32,7 +32,9 @@ class WelcomePanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)  # the window's colours, so it follows the dark theme
         head = QLabel("Three things to try")
-        head.setStyleSheet("font-weight: bold;")
+        bold = head.font()  # the font, not a style sheet: the label follows the theme's palette
+        bold.setBold(True)
+        head.setFont(bold)
         self.close_button = QPushButton("Got it")
         self.close_button.setToolTip("Hide these tips (Help ▸ Show the welcome tips brings them back)")
         self.close_button.clicked.connect(self.dismissed.emit)
