@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,10 +166,11 @@ def graticule_lines(vp: Viewport) -> tuple[float, FloatArray, FloatArray]:
     return step, _lines(lon0, lon1, step), _lines(max(lat0, -85.0), min(lat1, 85.0), step)
 
 
-def graticule_labels(vp: Viewport) -> list[DegreeLabel]:
+def graticule_labels(vp: Viewport, avoid: Sequence[tuple[float, float, float, float]] = ()) -> list[DegreeLabel]:
     """The degree labels of this view: longitudes along the top edge, latitudes at the right
     edge, none outside the view and none on another (a label that would touch one already placed
-    is left out: longitudes first, then latitudes)."""
+    is left out: longitudes first, then latitudes), and none under a box of ``avoid`` (a page's
+    legend or title block, which would cut it in half)."""
     step, lons, lats = graticule_lines(vp)
     u = vp.ui_scale
     font = _graticule_font(u)
@@ -193,6 +195,8 @@ def graticule_labels(vp: Viewport) -> list[DegreeLabel]:
         grown = r.adjusted(-gap, -gap / 2, gap, gap / 2)
         if any(grown.intersects(o.rect) for o in placed):
             continue
+        if any(r.left() < b[2] and r.right() > b[0] and r.top() < b[3] and r.bottom() > b[1] for b in avoid):
+            continue
         placed.append(DegreeLabel(s, x, y, r))
     return placed
 
@@ -204,12 +208,17 @@ class GraticuleLayer(ThemedLayer):
 
     key, title = "graticule", "Graticule"
 
+    def __init__(self, theme: Theme = LIGHT) -> None:
+        super().__init__(theme)
+        #: boxes the degree labels keep out of: the page's decorations (MapScene.paint sets them)
+        self.avoid: tuple[tuple[float, float, float, float], ...] = ()
+
     def label_reserved(self, vp: Viewport) -> list[tuple[str, tuple[float, float, float, float]]]:
         """The degree labels' boxes (with their halo): map names keep out of them ("Chernichenskiye
         Dvory" was drawn over "51.5°N" at the right edge)."""
         h = vp.ui_scale
         return [("degree_label", (lb.rect.left() - h, lb.rect.top() - h, lb.rect.right() + h, lb.rect.bottom() + h))
-                for lb in graticule_labels(vp)]
+                for lb in graticule_labels(vp, self.avoid)]
 
     def draw(self, p: QPainter, vp: Viewport) -> None:
         t = self.theme
@@ -226,7 +235,7 @@ class GraticuleLayer(ThemedLayer):
             p.drawLine(QPointF(0, y), QPointF(vp.width, y))
         font = _graticule_font(u)
         p.setFont(font)
-        texts = [(lb.x, lb.y, lb.text) for lb in graticule_labels(vp)]
+        texts = [(lb.x, lb.y, lb.text) for lb in graticule_labels(vp, self.avoid)]
         halo = QColor(t.text_halo)
         halo.setAlpha(170)
         if vp.vector:  # one text per label over an outline halo: no copies for pdftotext to read

@@ -307,6 +307,8 @@ class MapScene:
         reports progress and raises to cancel between layers."""
         n = len(self.layers)
         start = self._label_start() if part is not None else 0
+        # The degree labels keep out of the page's decorations (a legend cut them in half).
+        self.graticule.avoid = tuple(b for _, b in self.label_reserved)
         for i, layer in enumerate(self.layers):
             if self.interrupt is not None:
                 self.interrupt(i, n)

@@ -70,8 +70,12 @@ def test_overview_layout_has_no_collisions(tmp_path: Path) -> None:
     # Sudzha was hidden under its events before names kept clear of markers.
     check_page(data, "Sudzha")
     assert {lab["kind"] for lab in data["labels"]} >= {"place", "country", "river"}
-    # the graticule's degree labels are decorations names keep clear of (check_page)
-    assert sum(d["kind"] == "degree_label" for d in data["decorations"]) >= 4
+    # the graticule's degree labels are decorations names keep clear of (check_page), and none
+    # is cut by the page's legend, title block or inset
+    degrees = [d["box"] for d in data["decorations"] if d["kind"] == "degree_label"]
+    assert len(degrees) >= 4
+    page = [d for d in data["decorations"] if d["kind"] in ("title", "legend", "inset", "scale_bar", "north_arrow")]
+    assert not [(d["kind"], b) for b in degrees for d in page if overlaps(b, d["box"])]
 
 
 def test_sudzha_at_1_to_50000_layout_has_no_collisions(tmp_path: Path) -> None:
