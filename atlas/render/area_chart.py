@@ -34,6 +34,10 @@ KIND_STYLE: dict[str, tuple[str, str]] = {"ukrainian": ("#1f5fbf", "o"), "russia
 #: that a side's claim and an estimate of the same days do not print over each other.
 _LABEL_ANCHOR = {"ukrainian": (0.5, 1.15), "russian": (0.5, 1.15), "independent": (0.5, -0.2)}
 MODEL_COLOUR = "#6a3fb5"
+#: Two figures of one kind of source further apart than this are not joined by a solid line: a
+#: straight line across months says the area fell steadily in between, which nobody said. The gap
+#: is drawn dotted and faint instead (the UK DI figure of September and Reuters' of March).
+MAX_JOINED_DAYS = 45
 
 
 def nice_ceiling(value: float) -> float:
@@ -46,6 +50,16 @@ def nice_ceiling(value: float) -> float:
         if m * magnitude >= value * (1 - 1e-9):
             return float(m * magnitude)
     return float(10 * magnitude)
+
+
+def joined_segments(dates: Sequence[dt.date]) -> np.ndarray:
+    """For figures in date order: which consecutive pairs are close enough in time
+    (:data:`MAX_JOINED_DAYS`) to be joined by a solid line; the last element is always False, as
+    pyqtgraph's ``connect`` array wants."""
+    days = np.array([d.toordinal() for d in dates], dtype=np.int64)
+    out = np.zeros(len(days), dtype=bool)
+    out[:-1] = np.diff(days) <= MAX_JOINED_DAYS
+    return out
 
 
 def plain_tip(x: float, y: float, data: AreaClaim) -> str:
@@ -140,7 +154,16 @@ class AreaChart(pg.PlotWidget):
             colour, symbol = KIND_STYLE[kind]
             xs = [day_timestamp(c.date) for c in cs]
             ys = [c.km2 for c in cs]
-            line = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=1.2))
+            near = joined_segments([c.date for c in cs])
+            far = np.zeros_like(near)
+            far[:-1] = ~near[:-1]
+            line = pg.PlotDataItem(xs, ys, pen=pg.mkPen(colour, width=1.2), connect=near)
+            if far.any():  # months with no figure of this kind: a faint dotted bridge, not a trend
+                gap = pg.PlotDataItem(xs, ys, connect=far,
+                                      pen=pg.mkPen(colour, width=1.0, style=Qt.PenStyle.DotLine))
+                gap.setOpacity(0.45)
+                self.addItem(gap)
+                self.curve_items.append(gap)
             scatter = pg.ScatterPlotItem(x=xs, y=ys, data=cs, symbol=symbol, size=10,
                                          brush=pg.mkBrush(colour), pen=pg.mkPen("w", width=0.8),
                                          hoverable=True, hoverSize=14, tip=plain_tip,
@@ -158,6 +181,9 @@ class AreaChart(pg.PlotWidget):
                 self.addItem(text)
                 self.label_items.append(text)
             top = max(top, max(ys))
+        if any(isinstance(i, pg.PlotDataItem) and i.opacity() < 1 for i in self.curve_items):
+            self.legend.addItem(pg.PlotDataItem([], [], pen=pg.mkPen("#777", width=1.0, style=Qt.PenStyle.DotLine)),
+                                f"dotted: no figure of that kind for over {MAX_JOINED_DAYS} days")
         changes = [c for c in claims if c.kind == "change"]
         if changes:
             scatter = pg.ScatterPlotItem(

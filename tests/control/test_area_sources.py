@@ -139,3 +139,28 @@ def test_areas_without_files_lists_the_claims_and_the_model_only_when_asked(tmp_
     chart = tmp_path / "chart.png"
     assert run("--chart", str(chart), "--size", "900x600").returncode == 0 and chart.stat().st_size > 5000
     assert run("--map", str(tmp_path / "m.png")).returncode == 64
+
+
+def test_figures_months_apart_are_not_joined_as_a_trend(qapp, claims) -> None:
+    """The UK DI figure of September and Reuters' of March are six months apart: no solid line
+    between them (it would say the area fell steadily); a faint dotted bridge, named in the legend."""
+    import pyqtgraph as pg
+
+    from atlas.control.claims import claim_series
+    from atlas.render.area_chart import MAX_JOINED_DAYS, AreaChart, joined_segments
+
+    d = dt.date
+    assert joined_segments([d(2024, 8, 13), d(2024, 9, 15), d(2025, 3, 12)]).tolist() == [True, False, False]
+    assert joined_segments([d(2025, 3, 12), d(2025, 3, 12) + dt.timedelta(days=MAX_JOINED_DAYS)]).tolist() == [True, False]
+    assert joined_segments([]).tolist() == []
+    independent = claim_series(list(claims))["independent"]
+    gaps = [(b.date - a.date).days for a, b in zip(independent, independent[1:])]
+    assert max(gaps) > MAX_JOINED_DAYS  # the bundled data has such a gap: the test exercises it
+    chart = AreaChart()
+    chart.show_curves({}, lambda src: True, claims)
+    faint = [i for i in chart.curve_items if isinstance(i, pg.PlotDataItem) and i.opacity() < 1]
+    assert faint, "a gap of months is drawn faint"
+    solid_pens = [i.opts["pen"] for i in chart.curve_items if isinstance(i, pg.PlotDataItem) and i.opacity() == 1]
+    assert all(p.style() == pg.QtCore.Qt.PenStyle.SolidLine for p in solid_pens)
+    legend = [label.text for _sample, label in chart.legend.items]
+    assert any(t.startswith("dotted: no figure of that kind") for t in legend)
