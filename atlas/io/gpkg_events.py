@@ -19,8 +19,9 @@ import math
 import re
 import sqlite3
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,8 @@ from .columns import POINT_LAT, POINT_LON, BuildOptions, build_events, feature_m
 from .gpkg_writer import GPKG_APPLICATION_ID, GpkgLayer, point_blob, write_geopackage
 from .report import ImportReport, InputError
 from .safety import open_sqlite_input
+
+T = TypeVar("T")
 
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
@@ -114,26 +117,34 @@ def parse_blob_geometry(blob: Any) -> Any:
 def read_gpkg(path: str | Path) -> tuple[EventTable, ImportReport]:
     path = Path(path)
     report = ImportReport(str(path), "GeoPackage")
+    return with_geopackage(path, lambda con: _read(con, path, report))
+
+
+def with_geopackage(path: Path, work: Callable[[sqlite3.Connection], T]) -> T:
+    """``work`` on a GeoPackage opened through the guarded SQLite connection (read-only,
+    immutable, cell sizes and time bounded: hostile views and zero-blobs, safety.py), with every
+    way SQLite can fail turned into one refusal naming the file. The event reader and the map's
+    GeoPackage layers (gpkg_layers.py) both read through it."""
     try:
         with path.open("rb") as fh:
             magic = fh.read(16)
     except OSError as exc:
-        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
     if magic != b"SQLite format 3\x00":
         raise InputError(path, "not a GeoPackage (not an SQLite database)")
-    # Read-only, immutable, cell sizes and time bounded: hostile views and zero-blobs (safety.py).
     con, budget = open_sqlite_input(path)
     # Text that is not UTF-8 (a damaged page, another tool's encoding) shows as U+FFFD, never a crash.
     con.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
-        return _read(con, path, report)
+        return work(con)
     except sqlite3.DatabaseError as exc:
         if budget.spent:
             raise InputError(path, f"reading the GeoPackage took longer than {budget.seconds:g} s "
                                    "(a view that never ends?); refused") from None
         if "too big" in str(exc):
             raise InputError(path, "a GeoPackage cell is larger than the 64 MB the atlas reads; refused") from None
-        raise InputError(path, f"damaged or not a GeoPackage: {exc}") from exc
+        # SQLite's messages can span lines: one line, bounded, so each refusal is one line.
+        raise InputError(path, f"damaged or not a GeoPackage: {' '.join(str(exc).split())[:200]}") from None
     except UnicodeDecodeError as exc:  # SQLite's own message about a damaged schema is not UTF-8
         raise InputError(path, f"damaged GeoPackage (undecodable schema text at byte {exc.start})") from None
     finally:

@@ -14,38 +14,12 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .gpkg_events import parse_blob_geometry
+from .gpkg_events import parse_blob_geometry, with_geopackage
 from .report import InputError
-from .safety import open_sqlite_input
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _guarded(path: Path, work: Any) -> Any:
-    try:
-        with path.open("rb") as fh:
-            magic = fh.read(16)
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if magic != b"SQLite format 3\x00":
-        raise InputError(path, "not a GeoPackage (not an SQLite database)")
-    con, budget = open_sqlite_input(path)
-    con.text_factory = lambda b: b.decode("utf-8", "replace")
-    try:
-        return work(con)
-    except sqlite3.DatabaseError as exc:
-        if budget.spent:
-            raise InputError(path, f"reading the GeoPackage took longer than {budget.seconds:g} s "
-                                   "(a view that never ends?); refused") from None
-        if "too big" in str(exc):
-            raise InputError(path, "a GeoPackage cell is larger than the 64 MB the atlas reads; refused") from None
-        raise InputError(path, f"damaged or not a GeoPackage: {' '.join(str(exc).split())[:200]}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"damaged GeoPackage (undecodable schema text at byte {exc.start})") from None
-    finally:
-        con.close()
 
 
 def _layers(con: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
@@ -58,7 +32,7 @@ def _layers(con: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
 def gpkg_layers(path: str | Path) -> list[tuple[str, str]]:
     """(table name, geometry type name) of every feature layer."""
     path = Path(path)
-    found = _guarded(path, _layers)
+    found = with_geopackage(path, _layers)
     if not found:
         raise InputError(path, "the GeoPackage has no feature layers")
     return [(t, g) for t, _c, g, _s in found]
@@ -96,4 +70,4 @@ def read_gpkg_layer(path: str | Path, layer: str, max_features: int) -> tuple[np
         crs = f"EPSG:{srs}" if srs not in (0, -1, 4326) else None
         return np.array(geoms, dtype=object), values, crs
 
-    return _guarded(path, work)
+    return with_geopackage(path, work)
