@@ -35,6 +35,7 @@ from .atomic import atomic_path
 from .feature_events import cell_text, events_from_features, geometries, point_wkb, typed_columns, wgs84_bounds
 from .input_guard import check_regular_file
 from .report import ImportReport, InputError
+from .wgs84 import one_line, to_wgs84
 
 GEOPARQUET_VERSION = "1.1.0"
 MAX_PARQUET_BYTES = 2 << 30
@@ -42,10 +43,6 @@ MAX_PARQUET_ROWS = 20_000_000
 MAX_PARQUET_COLUMNS = 2_000
 #: The ``geo`` metadata is a small JSON document; a huge one is not GeoParquet.
 MAX_GEO_METADATA_BYTES = 1 << 20
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
 
 
 def _geo_metadata(pf: pq.ParquetFile, path: Path) -> dict[str, Any]:
@@ -66,18 +63,10 @@ def _geo_metadata(pf: pq.ParquetFile, path: Path) -> dict[str, Any]:
 def _transform(crs: Any, path: Path, report: ImportReport) -> Any:
     if crs is None:
         return None  # OGC:CRS84
-    from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
-
-    try:
-        src = CRS.from_json_dict(crs) if isinstance(crs, dict) else CRS.from_user_input(crs)
-    except (CRSError, TypeError, ValueError) as exc:
-        raise InputError(path, f"its geometry CRS is not one pyproj knows ({_one_line(exc)})") from None
-    wgs84 = CRS.from_epsg(4326)
-    if src.equals(wgs84, ignore_axis_order=True) or src == CRS.from_user_input("OGC:CRS84"):
-        return None
-    report.notes.append(f"coordinates transformed from {src.name} to WGS 84")
-    return Transformer.from_crs(src, wgs84, always_xy=True).transform
+    transform, name = to_wgs84(crs, path)
+    if transform is not None:
+        report.notes.append(f"coordinates transformed from {name} to WGS 84")
+    return transform
 
 
 def _native_points(col: pa.ChunkedArray, encoding: str) -> list[Any]:
@@ -120,7 +109,7 @@ def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
     except InputError:
         raise
     except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(path, f"is not a readable Parquet file ({_one_line(exc)})") from None
+        raise InputError(path, f"is not a readable Parquet file ({one_line(exc)})") from None
     if geo.get("version"):
         report.format = f"GeoParquet {geo['version']}"
     others = [c for c in geo["columns"] if c != primary]

@@ -39,6 +39,7 @@ from .feature_events import cell_text, events_from_features, geometries, point_w
 from .input_guard import check_regular_file
 from .report import ImportReport, InputError
 from .safety import ZipLimits, check_zip, read_zip_member
+from .wgs84 import one_line, to_wgs84
 
 #: The largest FlatGeobuf or Shapefile (each file of it) the atlas reads.
 MAX_OGR_BYTES = 2 << 30
@@ -135,9 +136,9 @@ def _read_layer(source: Path, path: Path, report: ImportReport) -> tuple[EventTa
             meta, _fids, raw_geoms, field_data = pyogrio.raw.read(source, layer=0)
     except (errors.DataSourceError, errors.DataLayerError, errors.FieldError, errors.GeometryError,
             errors.FeatureError, errors.CRSError) as exc:
-        raise InputError(path, f"GDAL cannot read it: {_one_line(exc)}") from None
+        raise InputError(path, f"GDAL cannot read it: {one_line(exc)}") from None
     except (pa.ArrowException, OSError, ValueError, RuntimeError) as exc:
-        raise InputError(path, f"cannot be read: {_one_line(exc)}") from None
+        raise InputError(path, f"cannot be read: {one_line(exc)}") from None
     if len(layers) > 1:
         report.notes.append(f"{len(layers)} layers; the first, {str(layers[0][0])!r}, read")
     shapefile = source.suffix.lower() == ".shp"
@@ -152,29 +153,15 @@ def _read_layer(source: Path, path: Path, report: ImportReport) -> tuple[EventTa
     return table, report
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
-
-
 def _transform(crs: Any, path: Path, report: ImportReport) -> Any:
     """WGS 84 longitude/latitude as they are; anything else through pyproj; no CRS: taken as WGS 84."""
     if not crs:
         report.notes.append("no coordinate reference system given: read as WGS 84 longitude/latitude")
         return None
-    from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
-
-    try:
-        src = CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise InputError(path, f"coordinates in a CRS pyproj does not know ({_one_line(exc)})") from None
-    wgs84 = CRS.from_epsg(4326)
-    if src.equals(wgs84, ignore_axis_order=True) or src.to_epsg() == 4326:
-        return None
-    if src.is_geographic and src.to_epsg() is None and src.datum and "WGS" in str(src.datum.name) and "84" in str(src.datum.name):
-        return None  # CRS84 and other spellings of WGS 84 longitude/latitude
-    report.notes.append(f"coordinates transformed from {src.name} to WGS 84")
-    return Transformer.from_crs(src, wgs84, always_xy=True).transform
+    transform, name = to_wgs84(crs, path)
+    if transform is not None:
+        report.notes.append(f"coordinates transformed from {name} to WGS 84")
+    return transform
 
 
 # --------------------------------------------------------------------------- writing

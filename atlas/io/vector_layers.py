@@ -39,6 +39,7 @@ from .input_guard import MAX_INPUT_BYTES, check_regular_file, parse_json, read_i
 from .osm_themes import OSM_THEMES, is_osm
 from .report import InputError, shown_name
 from .safety import kml_from_kmz, safe_xml_parse
+from .wgs84 import one_line, to_wgs84
 
 #: The most features one layer keeps (a whole country's buildings would not draw usefully anyway).
 MAX_FEATURES = 500_000
@@ -101,10 +102,6 @@ def _kind_of_name(name: str) -> str:
     if n.endswith("POLYGON") or n.endswith("SURFACE"):
         return "polygon"
     return "mixed"
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
 
 
 # --------------------------------------------------------------------------- the guards
@@ -188,7 +185,7 @@ def list_layers(path: str | Path) -> list[LayerInfo]:
                 warnings.simplefilter("ignore")
                 found = pyogrio.list_layers(src)
         except Exception as exc:  # pyogrio's errors and GDAL's: one line, never a traceback
-            raise InputError(path, f"GDAL cannot read it: {_one_line(exc)}") from None
+            raise InputError(path, f"GDAL cannot read it: {one_line(exc)}") from None
     out = [LayerInfo(str(name), _kind_of_name(str(gtype or ""))) for name, gtype in found if gtype not in (None, "")]
     if not out:
         raise InputError(path, "holds no layer with geometry")
@@ -272,13 +269,13 @@ def _read_gdal(path: Path, layer: str | None, bbox: tuple[float, float, float, f
                     kwargs["where"] = where
                 meta, _fids, raw, field_data = pyogrio.raw.read(src, **kwargs)
         except Exception as exc:  # pyogrio's errors and GDAL's: one line, never a traceback
-            raise InputError(path, f"GDAL cannot read it: {_one_line(exc)}") from None
+            raise InputError(path, f"GDAL cannot read it: {one_line(exc)}") from None
     if raw is not None and len(raw) > MAX_FEATURES:
         raise InputError(path, f"the layer has more than {MAX_FEATURES:,} features; cut the file to the region first")
     try:
         geoms = shapely.from_wkb(np.asarray(list(raw) if raw is not None else [], dtype=object), on_invalid="ignore")
     except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
-        raise InputError(path, f"damaged geometry: {_one_line(exc)}") from None
+        raise InputError(path, f"damaged geometry: {one_line(exc)}") from None
     fields = {str(n): list(a.tolist()) for n, a in zip(meta["fields"], field_data, strict=True)}
     return _to_wgs84(geoms, meta.get("crs"), path), fields
 
@@ -302,11 +299,11 @@ def _read_geoparquet(path: Path) -> tuple[np.ndarray, dict[str, list[Any]], Any]
     except InputError:
         raise
     except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(path, f"cannot be read as GeoParquet: {_one_line(exc)}") from None
+        raise InputError(path, f"cannot be read as GeoParquet: {one_line(exc)}") from None
     try:
         geoms = shapely.from_wkb(np.asarray(tbl.column(col).to_pylist(), dtype=object), on_invalid="ignore")
     except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
-        raise InputError(path, f"damaged geometry: {_one_line(exc)}") from None
+        raise InputError(path, f"damaged geometry: {one_line(exc)}") from None
     fields = {name: tbl.column(name).to_pylist() for name in tbl.column_names if name != col}
     return geoms, fields, spec.get("crs")
 
@@ -314,20 +311,12 @@ def _read_geoparquet(path: Path) -> tuple[np.ndarray, dict[str, list[Any]], Any]
 def _to_wgs84(geoms: np.ndarray, crs: Any, path: Path) -> np.ndarray:
     if not crs:
         return geoms
-    from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
-
-    try:
-        src = CRS.from_json_dict(crs) if isinstance(crs, dict) else CRS.from_user_input(crs)
-    except (CRSError, TypeError, ValueError) as exc:
-        raise InputError(path, f"coordinates in a CRS pyproj does not know ({_one_line(exc)})") from None
-    wgs84 = CRS.from_epsg(4326)
-    if src.equals(wgs84, ignore_axis_order=True) or src == CRS.from_user_input("OGC:CRS84"):
+    transform, _name = to_wgs84(crs, path)
+    if transform is None:
         return geoms
-    tr = Transformer.from_crs(src, wgs84, always_xy=True)
     ok = ~shapely.is_missing(geoms)
     out = geoms.copy()
-    out[ok] = shapely.transform(geoms[ok], lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    out[ok] = shapely.transform(geoms[ok], lambda xy: np.column_stack(transform(xy[:, 0], xy[:, 1])))
     return out
 
 
