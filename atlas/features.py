@@ -29,7 +29,7 @@ class FeatureEntry:
 FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("events", cli={
         "inspect": ("atlas.cli.inspect", "what a file holds and what was wrong with it"),
-        "convert": ("atlas.cli.convert", "write events to CSV, GeoJSON, KML, KMZ or GeoPackage (with the filters)"),
+        "convert": ("atlas.cli.convert", "write events to any format the atlas writes (CSV, GeoJSON, KML/KMZ, GeoPackage, FlatGeobuf, Shapefile, GeoParquet, XLSX, ODS), with the filters"),
     }, workspace=("atlas.workspace.sections",)),
     FeatureEntry("workflow", gui="atlas.ui.workflow:Workflow"),
     FeatureEntry("control", gui="atlas.ui.control_feature:ControlAreasFeature",

@@ -25,7 +25,7 @@ def _gui_parser() -> Parser:
                usage=f"{PROG} [FILE ...] | {PROG} SUBCOMMAND ...",
                epilog="subcommands:\n" + "\n".join(f"  {k:<10} {v[1]}" for k, v in SUBCOMMANDS.items()),
                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (CSV/ACLED, GeoJSON, JSON, KML, KMZ, GeoPackage), or one WORKSPACE.katlas")
+    p.add_argument("files", nargs="*", metavar="FILE", help="event files to open (CSV/ACLED, GeoJSON, JSON, KML, KMZ, GeoPackage, FlatGeobuf, Shapefile, GeoParquet, XLSX, ODS; docs/formats.md), or one WORKSPACE.katlas")
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     p.add_argument("--db", metavar="URI", help="open the events of a PostgreSQL/PostGIS store (URI or "
                    "pg_service.conf service name; the password from ~/.pgpass), see docs/database.md")
