@@ -52,3 +52,16 @@ def store(pg_db, bundled):
         schema.init(conn)
         push.push(conn, bundled, BUNDLED_EVENTS)
     return pg_db
+
+
+@pytest.fixture()
+def window(qtbot):
+    """A shown main window on an empty model, for the tests of the window on a store."""
+    from atlas.model import AtlasModel
+    from atlas.ui.main_window import MainWindow
+
+    win = MainWindow(AtlasModel())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win

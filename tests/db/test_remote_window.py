@@ -17,16 +17,6 @@ from atlas.model.remote import MapRequest
 REGION = MapRequest((33.0, 50.0, 38.5, 52.8), 7.0)
 
 
-@pytest.fixture()
-def window(qtbot):
-    from atlas.ui.main_window import MainWindow
-
-    win = MainWindow(AtlasModel())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
 
 @pytest.fixture()
 def synthetic(pg_db):

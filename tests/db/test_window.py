@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from atlas.cli.common import BUNDLED_EVENTS, load
 from atlas.db import push, schema
 
-
-@pytest.fixture()
-def window(qtbot):
-    from atlas.model import AtlasModel
-    from atlas.ui.main_window import MainWindow
-
-    win = MainWindow(AtlasModel())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
 
 
 def test_open_database_shows_the_stored_events_and_keeps_no_password(window, pg_db):

@@ -10,17 +10,6 @@ import pytest
 from atlas.db import edit, schema
 
 
-@pytest.fixture()
-def window(qtbot):
-    from atlas.model import AtlasModel
-    from atlas.ui.main_window import MainWindow
-
-    win = MainWindow(AtlasModel())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
 
 def _confidence(window, eid: str) -> str:
     table = window.model.table
