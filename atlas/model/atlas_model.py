@@ -92,6 +92,8 @@ class AtlasModel(QObject):
         The list's next page arrived from a remote store (:attr:`list_rows` grew at its end).
     aggregates_changed()
         A remote store's totals for the current filter arrived (:attr:`aggregates`).
+    stale_changed()
+        :attr:`stale_note` changed (the events became, or stopped being, a stale copy of a store).
     remote_lost()
         The remote store could not be reached: the model now works on the events it holds
         (:attr:`table`, the rows read so far) like a file's, stale and without the server.
@@ -119,6 +121,7 @@ class AtlasModel(QObject):
     list_extended = Signal()
     aggregates_changed = Signal()
     remote_lost = Signal()
+    stale_changed = Signal()
 
     def __init__(self, table: EventTable | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +149,9 @@ class AtlasModel(QObject):
         self._resident: Resident | None = None
         self._map_request: MapRequest | None = None
         self._aggregates: Aggregates | None = None
+        #: Set while the events are a stale copy of a store (its server unreachable): the line
+        #: every picture and the status bar carry, naming the store and when it was read.
+        self._stale_note = ""
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -164,6 +170,7 @@ class AtlasModel(QObject):
         snap._current_annotation = self._current_annotation
         snap._vs = self._vs
         snap._sources = self._sources
+        snap._stale_note = self._stale_note
         snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
 
@@ -176,6 +183,17 @@ class AtlasModel(QObject):
     def sources(self) -> tuple[str, ...]:
         """The files the events were read from (what a workspace records), in loading order."""
         return self._sources
+
+    @property
+    def stale_note(self) -> str:
+        """Why the events may be out of date ("" when they are not): a store's rows as read
+        before its server went away, or its local cache opened while it cannot be reached."""
+        return self._stale_note
+
+    def set_stale_note(self, note: str) -> None:
+        if note != self._stale_note:
+            self._stale_note = note
+            self.stale_changed.emit()
 
     def set_table(self, table: EventTable, sources: Iterable[str] | None = None) -> None:
         """Replace the events. The filter is kept (re-applied); the selection keeps ids that still

@@ -11,6 +11,10 @@ edit are read again in place, a publish re-asks the map's view and the totals; t
 selection, the list's position and the map's view stay. If the server goes away, the events
 already read stay and filters run on them, marked stale and read-only in the status bar, and
 edits are refused until the store is opened again.
+What was read is also written to a local cache (atlas/db/offline_cache.py, the user's cache folder,
+keyed by the connection without its secret): opening the same connection while its server cannot
+be reached shows that copy, read-only and marked stale with the time it was read (the status bar
+and every picture's footer say so).
 The current event's grade, place and sources are edited inline in the details panel (and by
 Edit ▸ Edit event in database…) in one transaction (atlas/db/edit.py): a colleague's earlier
 save is reported, never overwritten, and a read-only role sees the editor disabled.
@@ -19,11 +23,13 @@ save is reported, never overwritten, and a read-only role sees the editor disabl
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import threading
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from .feature import Feature, FeatureHost
@@ -32,6 +38,19 @@ from .feature import Feature, FeatureHost
 SERVER_FACETS: tuple[str, ...] = ("event_type", "side", "confidence")
 #: Pans and zooms closer together than this ask the server once.
 MAP_DEBOUNCE_MS = 120
+#: What was read is written to the local cache this long after the last page, view or totals.
+CACHE_DEBOUNCE_MS = 1500
+
+log = logging.getLogger(__name__)
+
+
+def cache_root() -> Path:
+    """The local caches of stores: the user's cache folder (QStandardPaths.CacheLocation)/stores."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "stores"
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class _Relay(QObject):
@@ -61,6 +80,16 @@ class DatabaseFeature(Feature):
         self.stale = False
         self.may_edit = False
         self.read_at: dt.datetime | None = None
+        #: the events read from the open store this session, for the local cache (None: not caching)
+        self._read: Any = None
+        self._last_aggregates: Any = None
+        #: while stale: the table of held (or cached) rows the window shows
+        self._held: Any = None
+        self._cache_lock = threading.Lock()
+        self._cache_timer = QTimer(host.canvas)
+        self._cache_timer.setSingleShot(True)
+        self._cache_timer.setInterval(CACHE_DEBOUNCE_MS)
+        self._cache_timer.timeout.connect(self.write_cache)
         self._generation = 0
         self._relay = _Relay(host.canvas)
         self._relay.done.connect(self._aggregates_arrived)
@@ -89,6 +118,11 @@ class DatabaseFeature(Feature):
         model.aggregates_changed.connect(self._aggregates_cleared)
         model.remote_lost.connect(self._went_away)
         model.table_changed.connect(self._follow_model)
+        for signal in (model.table_changed, model.resident_changed, model.list_extended, model.aggregates_changed):
+            signal.connect(self._cache_soon)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._flush_cache)
         self.editor: Any = None
 
     def started(self) -> None:
@@ -137,6 +171,11 @@ class DatabaseFeature(Feature):
         try:
             shown = without_secret(target)
             store = PostgresEvents(target)
+        except psycopg.OperationalError as exc:  # unreachable: its local cache, if there is one
+            why = ' '.join(str(exc).split()) or type(exc).__name__
+            if self.open_cached(target, why):
+                return None
+            return f"cannot open the database: {why}"
         except (psycopg.Error, ValueError) as exc:
             return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
         try:  # on the store's own connection: one connection fewer to open
@@ -160,6 +199,7 @@ class DatabaseFeature(Feature):
             return f"cannot open the database: {' '.join(str(exc).split()) or type(exc).__name__}"
         if previous[0] is not None and previous[0] is not store:
             previous[0].close()
+        self._start_caching()
         self._mark_fresh(may_edit)
         self._listen()
         self._ask_aggregates()
@@ -176,12 +216,18 @@ class DatabaseFeature(Feature):
 
         remote = self.host.model.remote
         if remote is None:
-            if self.store is not None and not self.stale:
+            # Files replaced the store's events (or its stale copy): let go of the store.
+            if (self.store is not None and not self.stale) or (self.stale and self.host.model.table is not self._held):
+                self._flush_cache()
                 self._stop_listening()
-                self._close_store()
+                if self.store is not None:
+                    self._close_store()
                 self.store, self.connection, self._target = None, "", ""
+                self.stale, self._held, self._read = False, None, None
                 self.act_edit.setEnabled(False)
                 self.status.setText("")
+                self.status.setStyleSheet("")
+                self.host.model.set_stale_note("")
                 if self.editor is not None:
                     self.editor.refresh()
             return
@@ -196,6 +242,7 @@ class DatabaseFeature(Feature):
         if self.store is not None:
             self._close_store()
         self.store, self.connection, self._target = remote, remote.label, target
+        self._start_caching()
         self._mark_fresh(may_edit)
         self._listen()
         self._ask_aggregates()
@@ -232,6 +279,7 @@ class DatabaseFeature(Feature):
         if gen != self._generation or self.host.model.remote is None:
             return
         if isinstance(result, Aggregates):
+            self._last_aggregates = result
             self.host.model.set_aggregates(result)
 
     def _aggregates_cleared(self) -> None:
@@ -306,7 +354,7 @@ class DatabaseFeature(Feature):
             elif ids:
                 model.set_aggregates(None)  # an edit can move an event between facet counts
         if model.remote is not None:
-            self.read_at = dt.datetime.now()
+            self.read_at = dt.datetime.now(dt.timezone.utc)
         return len(changes)
 
     def reload(self) -> bool:
@@ -315,12 +363,14 @@ class DatabaseFeature(Feature):
         return self.host.model.remote is not None
 
     def _mark_fresh(self, may_edit: bool) -> None:
-        self.stale = False
+        self.stale, self._held = False, None
+        self.host.model.set_stale_note("")
         self.may_edit = may_edit
-        self.read_at = dt.datetime.now()
+        self.read_at = dt.datetime.now(dt.timezone.utc)
         self.act_edit.setEnabled(may_edit)
         self.act_edit.setToolTip("" if may_edit else "Your database role may only read the shared store")
         self.status.setStyleSheet("")
+        self.status.setToolTip("")
         self.status.setText(f"Database: {self.connection}" + ("" if may_edit else " (read-only role)"))
         if self.editor is not None:
             self.editor.refresh()
@@ -331,15 +381,103 @@ class DatabaseFeature(Feature):
             return
         self._stop_listening()
         self.stale = True
+        self._held = self.host.model.table
         self.act_edit.setEnabled(False)
-        when = self.read_at.strftime("%H:%M") if self.read_at else "?"
+        when = self.read_at.astimezone().strftime("%H:%M") if self.read_at else "?"
         self.status.setText(f"Database offline: showing the events as read at {when} (stale, read-only)")
         self.status.setStyleSheet("color: #b00020; font-weight: bold")
         if self.host.model.remote is not None:
             # The listener noticed first: the model keeps the rows it holds as a local table.
             self.host.model.go_offline()
+            self._held = self.host.model.table
+        self.host.model.set_stale_note(
+            f"Stale: events of the database {self.connection} as read at "
+            f"{_utc_text(self.read_at) if self.read_at else '?'} (server unreachable)")
+        self._flush_cache()  # what was read until now, for a start while the server stays away
         if self.editor is not None:
             self.editor.refresh()
+
+    # ------------------------------------------------------------------ the local cache
+    def _start_caching(self) -> None:
+        """A store was opened: what is read from now on is written to its local cache."""
+        from atlas.db.offline_cache import ReadRows
+
+        self._read, self._last_aggregates = ReadRows(), None
+
+    def _cache_soon(self) -> None:
+        if self._read is not None and not self.stale and self.host.model.remote is not None:
+            self._cache_timer.start()
+
+    def _flush_cache(self) -> None:
+        if self._cache_timer.isActive() or (self.stale and self._read is not None):
+            self.write_cache(wait=True)
+
+    def write_cache(self, wait: bool = False) -> None:
+        """Add the rows the model holds to what was read and write the store's local cache: on a
+        worker thread (the table is never mutated), or at once with ``wait`` (quitting, going away)."""
+        from atlas.db import offline_cache
+
+        self._cache_timer.stop()
+        if self._read is None or not self.connection:
+            return
+        model = self.host.model
+        if model.remote is not None or (self.stale and model.table is self._held):
+            self._read.add(model.table)
+        if not len(self._read.table):
+            return
+        kwargs = dict(read_first=self._read.read_first, aggregates=self._last_aggregates,
+                      filter_text=self._last_aggregates.filter.describe() if self._last_aggregates else "",
+                      map_request=model.map_request, cells=model.map_cells)
+        root, connection, table = cache_root(), self.connection, self._read.table
+
+        def work() -> None:
+            with self._cache_lock:
+                try:
+                    offline_cache.save(root, connection, table, **kwargs)
+                except Exception:  # noqa: BLE001 - a cache that cannot be written is no reason to stop
+                    log.warning("the local cache of %s could not be written", connection, exc_info=True)
+
+        if wait:
+            work()
+        else:
+            threading.Thread(target=work, name="katlas-store-cache", daemon=True).start()
+
+    def open_cached(self, target: str, why: str) -> bool:
+        """The server of ``target`` cannot be reached: show its local cache (stale, read-only)
+        if one was written. Returns whether it was."""
+        from atlas.db import offline_cache
+        from atlas.db.connect import without_secret
+
+        shown = without_secret(target)
+        cached = offline_cache.load(cache_root(), shown)
+        if cached is None:
+            return False
+        self._flush_cache()
+        self._stop_listening()
+        if self.store is not None:
+            self._close_store()
+        self._map_timer.stop()
+        self.store, self.connection, self._target = None, shown, target
+        # Marked first, so the model's table_changed finds the copy ours (not files to let go for).
+        self._read, self.stale, self._held, self.may_edit = None, True, cached.table, False
+        self.read_at = cached.read_at
+        self.host.model.set_table(cached.table, sources=())
+        self.host.model.set_stale_note(
+            f"Stale: events of the database {shown} as read at {_utc_text(cached.read_at)} "
+            "(local cache; server unreachable)")
+        self.act_edit.setEnabled(False)
+        self.act_edit.setToolTip("The database cannot be reached: its cached events are read-only")
+        of = f" of {cached.store_total:,}" if cached.store_total is not None else ""
+        self.status.setText(f"Database unreachable: {len(cached.table):,}{of} events from the local cache, "
+                            f"read {_utc_text(cached.read_at)} (stale, read-only)")
+        self.status.setStyleSheet("color: #b00020; font-weight: bold")
+        self.status.setToolTip(f"{shown} could not be reached ({why}). The events shown are those read "
+                               f"from it between {_utc_text(cached.read_first)} and {_utc_text(cached.read_at)}. "
+                               "File ▸ Open database… tries again.")
+        if self.editor is not None:
+            self.editor.refresh()
+        self.host.statusBar().showMessage(f"{shown} cannot be reached: showing its cached events", 15000)
+        return True
 
     # ------------------------------------------------------------------ editing
     def edit_current(self) -> None:

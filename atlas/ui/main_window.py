@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.model.aggregates_changed.connect(self._update_count)
         self.model.table_changed.connect(self._forget_reports)
         self.model.table_changed.connect(self._update_attribution)
+        self.model.stale_changed.connect(self._update_attribution)
 
         self._build_actions()
         # Every feature of atlas/features.py, in list order, through the host interface below.
@@ -290,13 +291,16 @@ class MainWindow(QMainWindow):
 
     def attribution(self) -> str:
         """Who made the loaded events and the basemap (the same line as a picture's footer)."""
-        return attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION)
+        text = attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION)
+        return f"{self.model.stale_note} · {text}" if self.model.stale_note else text
 
     def _update_attribution(self) -> None:
         names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True)
-        self.attribution_label.set_wordings([
-            attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True), names,
-            names.replace(" (CC BY 4.0)", "").replace(" · Basemap: ", " · ")])
+        wordings = [attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True), names,
+                    names.replace(" (CC BY 4.0)", "").replace(" · Basemap: ", " · ")]
+        # A stale copy of a store says so first (the database feature's label says it in red too).
+        self.attribution_label.set_wordings([f"{self.model.stale_note} · {w}" if self.model.stale_note else w
+                                             for w in wordings])
         self.attribution_label.setToolTip(plain_tooltip(self.attribution()))  # file names are the user's text
 
     def _forget_reports(self) -> None:

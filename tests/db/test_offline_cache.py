@@ -1,0 +1,138 @@
+"""The local cache of a store (atlas/db/offline_cache.py): what the window read is written to the
+user's cache folder without the password, bounded, and shown read-only and marked stale when the
+same connection is opened while its server is down (a real throwaway server, stopped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import psycopg
+import pytest
+
+from atlas.db import offline_cache, schema
+from atlas.model.remote import Aggregates, MapCells, MapRequest
+from atlas.model.table import EventTable
+
+
+def _events(n: int, prefix: str = "e") -> EventTable:
+    return EventTable.from_records([{"event_id": f"{prefix}{i}", "event_date": "2024-08-10", "title": f"t{i}",
+                                     "event_type": "Battles", "longitude": 35.0 + i * 1e-3, "latitude": 51.0}
+                                    for i in range(n)])
+
+
+def test_the_cache_round_trips_without_the_password(tmp_path, bundled):
+    from atlas.model import All
+
+    conn = "postgresql://anna:s3cret-pw@dbhost:5433/atlas"
+    agg = Aggregates(All(), 120, 120, {"side": {"Ukraine": 70, "Russia": 50}})
+    cells = MapCells(np.array([35.0]), np.array([51.0]), np.array([7]), 0.1, 0.5)
+    folder = offline_cache.save(tmp_path, conn, bundled, aggregates=agg, filter_text="none",
+                                map_request=MapRequest((33.0, 50.0, 38.5, 52.8), 7.0), cells=cells)
+    for f in folder.iterdir():
+        assert b"s3cret-pw" not in f.read_bytes()
+    assert folder.name == offline_cache.cache_key("postgresql://anna@dbhost:5433/atlas")
+    got = offline_cache.load(tmp_path, "postgresql://anna:other@dbhost:5433/atlas")  # the same store
+    assert got is not None and "s3cret" not in got.connection
+    assert list(map(str, got.table.ids)) == list(map(str, bundled.ids))
+    assert got.table.record(5)["title"] == bundled.record(5)["title"]
+    assert got.store_total == 120 and got.facets["side"] == {"Ukraine": 70, "Russia": 50}
+    assert got.cells is not None and got.cells.count.tolist() == [7] and got.cells.sampled == 0.5
+    assert got.map_request == MapRequest((33.0, 50.0, 38.5, 52.8), 7.0)
+    assert got.read_at.tzinfo is not None and got.read_at <= dt.datetime.now(dt.timezone.utc)
+    assert offline_cache.load(tmp_path, "postgresql://anna@otherhost/atlas") is None
+    meta = json.loads((folder / offline_cache.META_FILE).read_text())
+    assert meta["connection"] == "user=anna dbname=atlas host=dbhost port=5433"  # libpq key=value, no password
+
+
+def test_the_cache_is_bounded(tmp_path):
+    read = offline_cache.ReadRows(max_rows=50)
+    read.add(_events(40, "a"))
+    read.add(_events(40, "b"))  # the oldest reads go first
+    assert len(read.table) == 50 and str(read.table.ids[0]) == "a30" and str(read.table.ids[-1]) == "b39"
+    fresh = EventTable.from_records([{"event_id": "b39", "event_date": "2024-09-01", "title": "edited",
+                                      "event_type": "Battles"}])
+    read.add(fresh)  # a re-read event replaces its old values, in place
+    assert len(read.table) == 50 and read.table.record(49)["title"] == "edited"
+
+    first = offline_cache.save(tmp_path, "host=/a dbname=one", _events(2000, "x"))
+    size = sum(f.stat().st_size for f in first.iterdir())
+    second = offline_cache.save(tmp_path, "host=/a dbname=two", _events(2000, "y"), max_total_bytes=int(size * 1.5))
+    assert second.exists() and not first.exists()  # the least recently written connection went
+
+
+def _second_window(qtbot):
+    from atlas.model import AtlasModel
+    from atlas.ui.main_window import MainWindow
+
+    win = MainWindow(AtlasModel())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_only(window, bundled, qtbot):
+    from atlas.bench.pg_cluster import start_scratch_server
+    from atlas.cli.common import BUNDLED_EVENTS
+    from atlas.db import push
+    from atlas.render.page import PageSpec, attribution_text
+    from atlas.ui.database_feature import cache_root
+
+    server = start_scratch_server()  # a server of its own: this test stops it
+    try:
+        info = server.create_database()
+        with psycopg.connect(info) as conn:
+            schema.init(conn)
+            push.push(conn, bundled, BUNDLED_EVENTS)
+        # A password in the connection (the trust server ignores it) must never reach the disk.
+        target = info + " password=never-on-disk"
+        feature = window.feature("database")
+        assert feature.open_database(target) is None and not feature.stale
+        assert feature.wait_for_aggregates()
+        qtbot.waitUntil(lambda: not feature._cache_timer.isActive(), timeout=10000)  # written after a pause
+        folder = cache_root() / offline_cache.cache_key(target)
+        qtbot.waitUntil(lambda: (folder / offline_cache.META_FILE).exists(), timeout=10000)
+        for f in folder.iterdir():
+            assert b"never-on-disk" not in f.read_bytes()
+        eid = str(window.model.table.ids[0])
+
+        server.kill()  # the server is gone before the next start
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(info, connect_timeout=3).close()
+        later = _second_window(qtbot)
+        second = later.feature("database")
+        assert second.open_database(target) is None  # opened, from the cache
+        assert second.stale and second.store is None and later.model.remote is None
+        assert len(later.model.table) == len(bundled)
+        assert set(map(str, later.model.table.ids)) == set(map(str, bundled.ids))
+        text = second.status.text()
+        assert "unreachable" in text and "stale" in text and "read-only" in text and "cache" in text
+        when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
+        assert when in text and f"of {len(bundled):,} events" in text  # the store's size, as counted
+        # The footer of a picture (and the window's credits) say the events are a stale copy.
+        footer = attribution_text(PageSpec(), later.model)
+        assert footer.startswith("Stale: events of the database") and when in footer and "never" not in footer
+        assert "Stale:" in later.attribution()
+        # Filters run on the cached rows like a file's.
+        from atlas.model import Categories
+
+        later.model.set_filter(Categories("side", {"Ukraine"}))
+        assert 0 < later.model.visible_count < len(bundled)
+        # Editing is refused.
+        assert not second.act_edit.isEnabled()
+        version, error = second.save_edit(eid, 1, {"confidence": "confirmed"}, None)
+        assert version is None and "read-only" in error
+        # Files replace the copy: the stale marks go.
+        later.model.set_table(bundled, sources=[str(BUNDLED_EVENTS)])
+        assert not second.stale and later.model.stale_note == "" and second.status.text() == ""
+    finally:
+        server.stop()
+
+
+def test_a_store_without_a_cache_whose_server_is_down_is_refused(window):
+    feature = window.feature("database")
+    error = feature.open_database("host=/nonexistent-katlas-socket dbname=nothing connect_timeout=2")
+    assert error is not None and error.startswith("cannot open the database")
+    assert not feature.stale and window.model.stale_note == ""
