@@ -80,6 +80,12 @@ def test_a_large_publish_rebuilds_the_indexes_once_and_a_small_one_keeps_them(pg
         valid = conn.execute("SELECT bool_and(indisvalid) FROM pg_index "
                              "WHERE indrelid = 'katlas.events'::regclass").fetchone()[0]
         assert valid
+        # Its foreign keys were dropped for the load and are back, checked.
+        keys = conn.execute("SELECT conrelid::regclass::text, convalidated FROM pg_constraint WHERE contype = 'f' "
+                            "AND connamespace = 'katlas'::regnamespace ORDER BY 1").fetchall()
+        assert ("katlas.events", True) in keys and ("katlas.sources", True) in keys
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+            conn.execute("INSERT INTO katlas.sources (event_id, ord, outlet) VALUES ('no-such-event', 0, 'x')")
         small = push.push(conn, bundled.take(np.arange(5)), "small.geojson")
         assert not small.bulk and "search_index" not in small.timings
         assert set(schema.LAYOUT_INDEXES) <= _index_names(conn)
@@ -96,7 +102,9 @@ def test_awkward_text_survives_the_csv_copy(pg_db):
 
     awkward = ['a "quoted", comma', "line\nbreak\r\nand\ttab", "", "Суджа — «ёлка»", "back\\slash \\N", ",", '"']
     records = [{"event_id": f"q{i}", "event_date": "2024-08-10", "title": t, "notes": t, "location": t,
-                "longitude": 35.0 + i / 100, "latitude": 51.0, "event_type": t or "Battles"}
+                "longitude": 35.0 + i / 100, "latitude": 51.0, "event_type": t or "Battles",
+                "sources": [{"outlet": t or "x", "url": f"https://e.org/{i}", **({"title": t} if t else {})},
+                            {"outlet": "y"}]}
                for i, t in enumerate(awkward)]
     records.append({"event_id": "no-point", "title": "nowhere", "event_type": "Battles"})
     table = EventTable.from_records(records)
@@ -110,6 +118,7 @@ def test_awkward_text_survives_the_csv_copy(pg_db):
         assert list(back.values(field)) == list(table.values(field, order)), field
     np.testing.assert_array_equal(back.date, table.date[order])
     np.testing.assert_allclose(back.lon, table.lon[order], equal_nan=True)
+    assert [list(s) for s in back.sources] == [[dict(x) for x in s] for s in table.sources[order]]
 
 
 FILTERS: list[Filter] = [
