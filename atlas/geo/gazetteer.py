@@ -58,12 +58,18 @@ def fold(text: str) -> str:
 class Place:
     name: str
     name_local: str
-    lon: float
-    lat: float
+    #: None for a place that events name but whose position no source gives: it is listed so
+    #: that Go to place finds it and can say so, never drawn at a guessed point.
+    lon: float | None
+    lat: float | None
     population: int
     admin1: str
     country: str
     approximate: bool
+
+    @property
+    def has_point(self) -> bool:
+        return self.lon is not None and self.lat is not None
 
     @property
     def label(self) -> str:
@@ -73,9 +79,15 @@ class Place:
         where = ", ".join(b for b in (self.admin1, self.country) if b)
         if where:
             bits.append(f"— {where}")
-        if self.approximate:
+        if not self.has_point:
+            bits.append(f"· {NO_POINT_NOTE}")
+        elif self.approximate:
             bits.append("· position approximate")
         return " ".join(bits)
+
+
+#: What the atlas says of a place it knows by name only.
+NO_POINT_NOTE = "no source gives its position"
 
 
 @dataclass(frozen=True)
@@ -145,8 +157,10 @@ class Gazetteer:
 
 
 #: Places that are not settlements of the basemap but that events name: facilities (the Kursk NPP,
-#: the Khalino airfield, the Sudzha gas metering station) and places outside the basemap's region
-#: (Vuhledar, Jeddah). One CSV row each, with its source; ``alternates`` separated by ``;``.
+#: the Khalino airfield, the Sudzha gas metering station), places outside the basemap's region
+#: (Vuhledar, Jeddah) and villages the basemap lacks. One CSV row each, with its source;
+#: ``alternates`` separated by ``;``. A village no source places has empty ``lat`` and ``lon`` and a
+#: ``source`` that starts "NO POINT" and says where it was looked for.
 EXTRA_PLACES_FILE = "gazetteer_extra.csv"
 EXTRA_PLACES_FIELDS = ["name", "name_local", "lat", "lon", "country", "admin1", "approximate", "alternates", "source"]
 
@@ -164,8 +178,14 @@ def read_extra_places(path: Path) -> tuple[list[Place], dict[str, list[str]]]:
     for r in rows:
         if not r["source"].strip():
             raise ValueError(f"{path}: {r['name']} has no source")
-        places.append(Place(r["name"], r["name_local"], float(r["lon"]), float(r["lat"]), 0, r["admin1"],
-                            r["country"], r["approximate"] == "true"))
+        lat, lon = r["lat"].strip(), r["lon"].strip()
+        if not lat and not lon:
+            if not r["source"].startswith("NO POINT"):
+                raise ValueError(f"{path}: {r['name']} has no coordinate and its source does not say 'NO POINT'")
+            places.append(Place(r["name"], r["name_local"], None, None, 0, r["admin1"], r["country"], True))
+        else:
+            places.append(Place(r["name"], r["name_local"], float(lon), float(lat), 0, r["admin1"],
+                                r["country"], r["approximate"] == "true"))
         names[r["name"]] = [a.strip() for a in r["alternates"].split(";") if a.strip()]
     return places, names
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from atlas.geo.basemap_data import BasemapError
-from atlas.geo.gazetteer import Gazetteer, Match, Place
+from atlas.geo.gazetteer import NO_POINT_NOTE, Gazetteer, Match, Place
 
 ROLE_PLACE = Qt.ItemDataRole.UserRole + 1
 
@@ -78,10 +78,14 @@ class GazetteerBox(QWidget):
 
     def _go_item(self, item: QListWidgetItem) -> Place | None:
         place = item.data(ROLE_PLACE)
-        if isinstance(place, Place):
-            self.go(place)
+        if not isinstance(place, Place):
+            return None
+        if not place.has_point:
+            # Known by name only (events name it): say so rather than fly to a guessed point.
+            self.status.setText(f"{place.name}: {NO_POINT_NOTE}, so the map cannot go there")
             return place
-        return None
+        self.go(place)
+        return place
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
         # Up/Down in the line edit move through the matches without leaving the box.

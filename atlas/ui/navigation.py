@@ -265,6 +265,9 @@ class Navigation(Feature):
 
     def go_to_place(self, place: Place, animate: bool = True) -> None:
         """Centre on the place, zooming in to district scale from a wider view (canvas.fly_to)."""
+        if place.lon is None or place.lat is None:  # known by name only: nowhere to go
+            self.window.statusBar().showMessage(place.label, 8000)
+            return
         self.canvas.fly_to(place.lon, place.lat, animate=animate)
         self.window.statusBar().showMessage(f"{place.label}  ·  {format_dd(place.lon, place.lat)}", 8000)
 

@@ -171,6 +171,22 @@ def test_go_to_place_in_cyrillic_and_latin(qtbot, window) -> None:
     assert lon2 - lon1 < 1.0  # zoomed in from the region view
 
 
+def test_go_to_place_finds_a_village_no_source_places_and_says_so(qtbot, window) -> None:
+    """Krupets (KA-0108) is in the gazetteer by name only: Go to place lists it, says that no
+    source gives its position and leaves the map where it was."""
+    window.canvas.show_region()
+    before = window.canvas.map_viewport().center_lonlat
+    box = window.feature("navigation").place_box
+    box.edit.setText("Крупец")
+    assert box.results.count() >= 1
+    assert box.results.item(0).text().startswith("Krupets (Крупец)")
+    assert "no source gives its position" in box.results.item(0).text()
+    QTest.keyClick(box.edit, Qt.Key.Key_Return)
+    assert "no source gives its position" in box.status.text()
+    assert not window.canvas.animating
+    assert window.canvas.map_viewport().center_lonlat == pytest.approx(before)
+
+
 def test_bookmarks_add_rename_delete_persist(tmp_path, qtbot) -> None:
     ini = str(tmp_path / "b.ini")
     s = QSettings(ini, QSettings.Format.IniFormat)
