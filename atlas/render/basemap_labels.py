@@ -430,28 +430,33 @@ def country_spots_by_border(border: BaseGeometry, area: BaseGeometry, w: float, 
     cx, cy = width / 2, height / 2
     step = max(w / 2, 20 * u)
     lines = [q for q in _parts(border) if q.geom_type == "LineString" and q.length > 0]
+    # The samples along each line and their directions, the same at every distance: computed once,
+    # each line's points in one vectorised call (one call per point took 0.12 s of a repaint).
+    samples: list[tuple[float, float, float, float]] = []  # (x, y, nx, ny) on the border
+    for line in lines:
+        length = line.length
+        n = max(1, int(length // step))
+        t = np.minimum(length, np.arange(n + 1) * step + (length - n * step) / 2)
+        a = shapely.get_coordinates(shapely.line_interpolate_point(line, np.maximum(0.0, t - 3 * u)))
+        b = shapely.get_coordinates(shapely.line_interpolate_point(line, np.minimum(length, t + 3 * u)))
+        m = shapely.get_coordinates(shapely.line_interpolate_point(line, t))
+        for (ax, ay), (bx, by), (mx, my) in zip(a.tolist(), b.tolist(), m.tolist()):
+            tx, ty = bx - ax, by - ay
+            norm = math.hypot(tx, ty)
+            if norm == 0:
+                continue
+            samples.append((mx, my, -ty / norm, tx / norm))
     for level, gap in enumerate((10 * u, 10 * u + h, 10 * u + 2.5 * h)):
-        for line in lines:
-            n = max(1, int(line.length // step))
-            for i in range(n + 1):
-                t = min(line.length, i * step + (line.length - n * step) / 2)
-                a = line.interpolate(max(0.0, t - 3 * u))
-                b = line.interpolate(min(line.length, t + 3 * u))
-                m = line.interpolate(t)
-                tx, ty = b.x - a.x, b.y - a.y
-                norm = math.hypot(tx, ty)
-                if norm == 0:
+        for mx, my, nx, ny in samples:
+            for sign in (1.0, -1.0):
+                # The box's nearest corner ``gap`` px off the border, whatever its slope.
+                off = gap + abs(nx) * w / 2 + abs(ny) * h / 2
+                x, y = mx + sign * nx * off, my + sign * ny * off
+                r = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+                if r[0] < 0 or r[1] < 0 or r[2] > width or r[3] > height:
                     continue
-                nx, ny = -ty / norm, tx / norm
-                for sign in (1.0, -1.0):
-                    # The box's nearest corner ``gap`` px off the border, whatever its slope.
-                    off = gap + abs(nx) * w / 2 + abs(ny) * h / 2
-                    x, y = m.x + sign * nx * off, m.y + sign * ny * off
-                    r = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-                    if r[0] < 0 or r[1] < 0 or r[2] > width or r[3] > height:
-                        continue
-                    if area.contains(shapely.box(*r)):
-                        out.append((level, math.hypot(x - cx, y - cy), r))
+                if area.contains(shapely.box(*r)):
+                    out.append((level, math.hypot(x - cx, y - cy), r))
     out.sort(key=lambda c: (c[0], c[1]))
     return [r for _, _, r in out]
 

@@ -38,6 +38,10 @@ from .feature import Feature, FeatureHost
 SERVER_FACETS: tuple[str, ...] = ("event_type", "side", "confidence")
 #: Pans and zooms closer together than this ask the server once.
 MAP_DEBOUNCE_MS = 120
+#: The totals (full scans at millions of rows, seconds on a worker) are asked this long after a
+#: store opened: started at once, their server processes took both cores while the window drew
+#: its first screen.
+TOTALS_DELAY_MS = 300
 #: What was read is written to the local cache this long after the last page, view or totals.
 CACHE_DEBOUNCE_MS = 1500
 
@@ -202,7 +206,8 @@ class DatabaseFeature(Feature):
         self._start_caching()
         self._mark_fresh(may_edit)
         self._listen()
-        self._ask_aggregates()
+        # The list and map are shown first; the totals follow (the status says "counting…").
+        QTimer.singleShot(TOTALS_DELAY_MS, self.host.canvas, self._ask_aggregates)
         self.host.statusBar().showMessage(f"The events of the database {shown}", 10000)
         return None
 

@@ -114,6 +114,10 @@ def test_a_big_store_counts_cells_on_a_sample(synthetic):
         conn.execute("ANALYZE katlas.events")
         exact = cells.cells(conn, Categories("event_type", {"Battles"}) | Text(""), REGION.bbox, 0.5)
         got = cells.cells(conn, Text(""), REGION.bbox, 0.5, sample_rows=1000)
+        again = cells.cells(conn, Text(""), REGION.bbox, 0.5, sample_rows=1000, exact_if_few=False)
+        twice = cells.cells(conn, Text(""), REGION.bbox, 0.5, sample_rows=1000, exact_if_few=False)
+    # The same blocks each time (REPEATABLE): cached by the server, and no flicker between pans.
+    assert again.count.tolist() == twice.count.tolist() and again.lon.tolist() == twice.lon.tolist()
     assert exact.sampled == 1.0
     # 1,000 of 1,500 rows is a sample: unless it kept too few rows, then it counted exactly.
     assert got.sampled < 1.0 or got.events == 1500
