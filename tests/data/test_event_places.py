@@ -197,3 +197,24 @@ def test_a_place_without_a_point_says_why() -> None:
     for r in no_point:
         assert r["source"].startswith("NO POINT") and "KA-" in r["source"], r["name"]
         assert any("\u0400" <= ch <= "\u04ff" for ch in r["name_local"]), r["name"]
+
+
+def test_an_estimated_village_says_its_radius_and_lies_in_its_oblast() -> None:
+    """A point derived from a description carries its radius and derivation, and lands in the oblast
+    the gazetteer gives (a derived point across the border would be a plain error)."""
+    import csv
+
+    import shapely
+    from shapely.geometry import Point, shape
+
+    oblasts = json.loads((ROOT / "data" / "basemap" / "oblasts.geojson").read_text(encoding="utf-8"))
+    kursk = shapely.union_all([shape(f["geometry"]) for f in oblasts["features"]
+                               if f["properties"]["name_en"] == "Kursk Oblast"])
+    with (ROOT / "data" / "basemap" / "gazetteer_extra.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["source"].startswith("ESTIMATED")]
+    assert {"Pervy Knyazhy", "Lebedevka", "Rubanshchina", "Cherkasskoye Porechnoye"} <= {r["name"] for r in rows}
+    for r in rows:
+        assert r["approximate"] == "true", r["name"]
+        assert r["source"].startswith("ESTIMATED (radius "), r["name"]
+        if r["admin1"] == "Kursk Oblast":
+            assert kursk.contains(Point(float(r["lon"]), float(r["lat"]))), f"{r['name']} lies outside Kursk oblast"
