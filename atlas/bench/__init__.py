@@ -273,7 +273,9 @@ def build_table(ctx: BenchContext) -> Result:
 
 @case
 def text_index_build(ctx: BenchContext) -> Result:
-    """The Arrow search column, built lazily on the first text search."""
+    """The search index, built lazily on the first text search (on a worker after a load): the
+    synthetic table holds its title and notes as Python strings, so they are put in Arrow once
+    (a CSV import's Arrow notes are used as they are: nothing to build)."""
     from atlas.model import EventTable
 
     t = EventTable.from_columns(ctx.n, ctx.columns)
@@ -285,7 +287,9 @@ def text_index_build(ctx: BenchContext) -> Result:
     med = timed(build, ctx.repeats)
     import pyarrow as pa
 
-    floor = timed(lambda: pa.array(t.text["title"], type=pa.string(), from_pandas=True), ctx.repeats)
+    # The same work bare: the searched text fields held as Python strings (title, notes) in Arrow.
+    floor = timed(lambda: [pa.array(t.text[f], type=pa.string(), from_pandas=True) for f in ("title", "notes")],
+                  ctx.repeats)
     return Result("text_index_build", ctx.n, med, floor, peak_rss_mb())
 
 

@@ -2,8 +2,8 @@
 
 Rows are addressed by integer position; each event also carries a stable string id. Categorical
 fields are stored as int32 codes into a sorted vocabulary so that filters compare integers, and the
-free-text fields searched by the search box are folded into one lower-cased Arrow string column on
-first use, so a substring search over a million rows runs in C++ rather than a Python loop.
+free-text fields searched by the search box are scanned as Arrow strings by RE2, case-insensitively
+(no lower-cased copy), so a substring search over a million rows runs in C++ rather than a Python loop.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class EventTable:
         self._index_lock = threading.Lock()
         self._search: Any = None
         self._search_lock = threading.Lock()
-        self._search_starts: npt.NDArray[np.intp] = np.zeros(1, np.intp)
+        self._search_starts: tuple[npt.NDArray[np.intp], ...] = ()
         self._sort_keys: dict[str, npt.NDArray[np.int64]] = {}
         self._sort_orders: dict[tuple[str, bool], npt.NDArray[np.intp]] = {}
         self._has_coords: BoolArray | None = None
@@ -391,30 +391,44 @@ class EventTable:
 
     @property
     def search_ready(self) -> bool:
-        """Whether the search column is built (a search would not wait for it)."""
+        """Whether the search index is built (a search would not wait for it)."""
         return self._search is not None
 
-    def search_column(self) -> Any:
-        """One lower-cased Arrow string per row joining the searched fields that are text of each
-        row (title and notes; built once), "\x1f" between them. Fields held as codes (actors,
-        region, a coded place) are not repeated in it: :meth:`search_hits` matches their
-        vocabularies (at 10M events the joined actors, region and place took ~75 bytes an event).
+    def search_column(self) -> tuple[Any, ...]:
+        """The search index: the searched fields that are text of each row (title and notes, not
+        the coded ones), each as an Arrow string column in its own case (built once).
 
-        Built in chunks of 100k rows so the transient copies stay small (one chunk of each field,
-        not six full columns); thread-safe, so the GUI can warm it up in the background.
+        A field the reader kept in Arrow (:class:`ArrowText`: the notes and ids of a CSV) is used
+        as it is, with no copy: the search matches case-insensitively (RE2's case folding), so no
+        lower-cased second copy of the notes is kept (at 10M ACLED events that copy was ~1 GB, a
+        quarter of the window's memory). An object array of ``str`` is converted once, in chunks
+        of 100k rows so the transient copies stay small. Fields held as codes (actors, region, a
+        coded place) are not in it: :meth:`search_hits` matches their vocabularies. Thread-safe,
+        so the GUI can warm it up in the background.
         """
         with self._search_lock:
             if self._search is None:
                 import pyarrow as pa
+                import pyarrow.compute as pc
 
                 coded = set(self._coded_search_fields())
-                fields = [f for f in SEARCH_FIELDS if f not in coded]
-                chunks = [self.search_text(start, min(start + _SEARCH_STEP, len(self)), fields)
-                          for start in range(0, len(self), _SEARCH_STEP)]
-                # Kept as chunks (no second, combined copy: peak memory matters at 1M rows);
-                # search_rows() takes subsets chunk by chunk, which is as fast as on one array.
-                self._search = pa.chunked_array(chunks, type=pa.string())
-                self._search_starts = np.cumsum([0] + [len(c) for c in chunks]).astype(np.intp)
+                cols = []
+                for f in SEARCH_FIELDS:
+                    if f in coded or f not in self.text:
+                        continue
+                    col = self.text[f]
+                    if hasattr(col, "arrow") and not isinstance(col, np.ndarray):
+                        arrow = col.arrow()
+                    else:
+                        arrow = pa.chunked_array(
+                            [arrow_text(col, start, min(start + _SEARCH_STEP, len(self)))
+                             for start in range(0, len(self), _SEARCH_STEP)], type=pa.string())
+                    if arrow.null_count:
+                        arrow = pc.fill_null(arrow, "")
+                    cols.append(arrow)
+                self._search_starts = tuple(np.cumsum([0] + [len(c) for c in a.chunks]).astype(np.intp)
+                                            for a in cols)
+                self._search = tuple(cols)
             return self._search
 
     def search_text(self, start: int, stop: int, fields: Sequence[str] = SEARCH_FIELDS) -> Any:
@@ -432,20 +446,21 @@ class EventTable:
 
     def search_hits(self, rows: IntArray, pattern: str) -> BoolArray:
         """Whether each of ``rows`` (ascending) matches the RE2 ``pattern`` (lower-case, no
-        "\x1f") in any searched field: one regex scan of the rows' text column, and the coded
-        fields by their matching vocabulary entries. The same answer as one scan of every field
-        joined, since no match can span the separator."""
+        "\x1f") in any searched field, case-insensitively: one regex scan of the rows of each
+        field of the search index, and the coded fields by their matching vocabulary entries.
+        The same answer as one scan of every field joined and lower-cased, since no match can
+        span two fields."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         rows = np.asarray(rows, dtype=np.intp)
-        coded = self._coded_search_fields()
-        if len(coded) < len(SEARCH_FIELDS):
-            hit = np.asarray(pc.match_substring_regex(self.search_rows(rows), pattern)
-                             .to_numpy(zero_copy_only=False), dtype=bool)
-        else:
-            hit = np.zeros(len(rows), dtype=bool)
-        for f in coded:
+        hit = np.zeros(len(rows), dtype=bool)
+        for part in self.search_rows(rows):
+            # ignore_case: RE2 folds case as it scans, as fast as a scan of lower-cased text
+            # (measured at 1M ACLED notes) and with no lower-cased copy held.
+            hit |= np.asarray(pc.match_substring_regex(part, pattern, ignore_case=True)
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+        for f in self._coded_search_fields():
             if f in self.categorical:
                 cat = self.categorical[f]
                 words, codes = list(cat.categories), cat.codes[rows]
@@ -454,31 +469,34 @@ class EventTable:
             else:
                 col = self.text[f]
                 words, codes = col.words.tolist(), col.codes[rows]
-            lut = np.asarray(pc.match_substring_regex(pc.utf8_lower(pa.array(words, type=pa.string())), pattern)
+            lut = np.asarray(pc.match_substring_regex(pa.array(words, type=pa.string()), pattern, ignore_case=True)
                              .to_numpy(zero_copy_only=False), dtype=bool)
             if lut.any():
                 hit |= lut[codes]
         return hit
 
-    def search_rows(self, rows: IntArray | None = None) -> Any:
-        """The search column for ``rows`` (ascending row positions), or all of it for None.
+    def search_rows(self, rows: IntArray | None = None) -> list[Any]:
+        """Each field of the search index for ``rows`` (ascending row positions), or all of it
+        for None: one Arrow string column per field, in the fields' own case.
 
         Arrow's ``take`` on a chunked array is ~4x slower than on one array, so the subset is
         taken chunk by chunk with chunk-local indices.
         """
         import pyarrow as pa
 
-        col = self.search_column()
+        cols = self.search_column()
         if rows is None or len(rows) == len(self):
-            return col
-        starts = self._search_starts
-        bounds = np.searchsorted(rows, starts)
-        parts = []
-        for k, chunk in enumerate(col.chunks):
-            lo, hi = bounds[k], bounds[k + 1]
-            if hi > lo:
-                parts.append(chunk.take(pa.array(rows[lo:hi] - starts[k])))
-        return pa.chunked_array(parts, type=pa.string())
+            return list(cols)
+        out = []
+        for col, starts in zip(cols, self._search_starts, strict=True):
+            bounds = np.searchsorted(rows, starts)
+            parts = []
+            for k, chunk in enumerate(col.chunks):
+                lo, hi = bounds[k], bounds[k + 1]
+                if hi > lo:
+                    parts.append(chunk.take(pa.array(rows[lo:hi] - starts[k])))
+            out.append(pa.chunked_array(parts, type=pa.string()))
+        return out
 
     def sort_key(self, field: str) -> npt.NDArray[np.int64]:
         """An integer rank per row for ``field`` so that sorting a subset is an int argsort."""
