@@ -481,7 +481,8 @@ class DatabaseFeature(Feature):
                                "File ▸ Open database… tries again.")
         if self.editor is not None:
             self.editor.refresh()
-        self.host.statusBar().showMessage(f"{shown} cannot be reached: showing its cached events", 15000)
+        # No transient message: beside the red label and the credits it had room for a few letters.
+        self.host.statusBar().clearMessage()
         return True
 
     # ------------------------------------------------------------------ editing
