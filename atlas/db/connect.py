@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The table the events live in (atlas/db/schema.py): named with the server as their source.
+EVENTS_TABLE = "katlas.events"
+
 
 def conninfo(target: str) -> str:
     """``target`` as a libpq conninfo: a URI (postgresql://…), key=value pairs, or a bare service name."""
@@ -28,6 +31,26 @@ def without_secret(target: str) -> str:
     params = conninfo_to_dict(conninfo(target))
     params.pop("password", None)
     return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+
+def display_name(target: str) -> str:
+    """The store as a picture's footer and the status bar name it, never with a password:
+    ``PostgreSQL anna@dbhost:5432/atlas, table katlas.events`` (a service name is named as one)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = {k: str(v) for k, v in conninfo_to_dict(conninfo(target)).items() if v not in (None, "")}
+    where = ""
+    if "host" in params or "hostaddr" in params:
+        where = params.get("host") or params["hostaddr"]
+        if "port" in params:
+            where += f":{params['port']}"
+    if "dbname" in params:
+        where = f"{where}/{params['dbname']}" if where else params["dbname"]
+    if "user" in params:
+        where = f"{params['user']}@{where}" if where else params["user"]
+    if "service" in params:
+        where = f"service {params['service']}" + (f" ({where})" if where else "")
+    return f"PostgreSQL {where or 'default server'}, table {EVENTS_TABLE}"
 
 
 def connect(target: str, **kwargs: Any) -> Any:

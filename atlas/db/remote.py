@@ -23,7 +23,7 @@ from atlas.model.remote import Aggregates, MapAnswer, MapCells, MapRequest, Remo
 from atlas.model.table import EventTable
 
 from . import cells
-from .connect import connect, without_secret
+from .connect import connect, display_name, without_secret
 from .pager import KeysetPager, key_of
 from .query import rows_to_table, select, where
 
@@ -57,6 +57,7 @@ class PostgresEvents:
                  point_threshold: int | None = None) -> None:
         self.target = target
         self.label = without_secret(target)
+        self.source_name = display_name(target)
         self.page_size = page_size
         self.point_threshold = cells.REMOTE_POINT_THRESHOLD if point_threshold is None else point_threshold
         # Autocommit: each read sees the latest committed rows and holds no snapshot open.

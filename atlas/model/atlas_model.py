@@ -93,7 +93,8 @@ class AtlasModel(QObject):
     aggregates_changed()
         A remote store's totals for the current filter arrived (:attr:`aggregates`).
     stale_changed()
-        :attr:`stale_note` changed (the events became, or stopped being, a stale copy of a store).
+        :attr:`stale_note` or :attr:`store_name` changed (the events became, or stopped being, a
+        stale copy of a store; the store they come from).
     remote_lost()
         The remote store could not be reached: the model now works on the events it holds
         (:attr:`table`, the rows read so far) like a file's, stale and without the server.
@@ -152,6 +153,8 @@ class AtlasModel(QObject):
         #: Set while the events are a stale copy of a store (its server unreachable): the line
         #: every picture and the status bar carry, naming the store and when it was read.
         self._stale_note = ""
+        #: The store the events come from, named for the attribution ("" for files).
+        self._store_name = ""
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -171,6 +174,8 @@ class AtlasModel(QObject):
         snap._vs = self._vs
         snap._sources = self._sources
         snap._stale_note = self._stale_note
+        snap._store_name = self._store_name
+        snap._aggregates = self._aggregates  # a picture's footer gives the server's counts
         snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
 
@@ -190,6 +195,18 @@ class AtlasModel(QObject):
         before its server went away, or its local cache opened while it cannot be reached."""
         return self._stale_note
 
+    @property
+    def store_name(self) -> str:
+        """The shared store the events were read from, without any secret ("" for files): named
+        as the events' source in the status bar and on every picture, also once it went offline."""
+        return self._store_name
+
+    def set_store_name(self, name: str) -> None:
+        """Name the store the current events came from (its local copy opened offline)."""
+        if name != self._store_name:
+            self._store_name = name
+            self.stale_changed.emit()
+
     def set_stale_note(self, note: str) -> None:
         if note != self._stale_note:
             self._stale_note = note
@@ -204,6 +221,8 @@ class AtlasModel(QObject):
             return
         if self._remote is not None:  # a file's events replace the store's
             self._remote, self._resident, self._aggregates = None, None, None
+        if sources is not None:  # files named: the events no longer come from a store
+            self._store_name = ""
         self._install_table(table)
 
     def _install_table(self, table: EventTable) -> None:
@@ -390,11 +409,13 @@ class AtlasModel(QObject):
         if store is None:
             self._remote, self._resident, self._aggregates = None, None, None
             self._sources = tuple(sources)
+            self._store_name = ""
             self._install_table(EventTable.empty())
             return
         resident = _screen(store, self._filter, self._map_request, self._kept_rows())
         self._remote, self._aggregates = store, None
         self._sources = tuple(sources)
+        self._store_name = getattr(store, "source_name", "") or store.label
         self._resident = resident
         self._install_table(resident.table)
 

@@ -44,11 +44,14 @@ def _kind(table: EventTable, rows: np.ndarray) -> str | None:
     return None
 
 
-def event_credits(table: EventTable, sources: Sequence[str] = ()) -> list[str]:
+def event_credits(table: EventTable, sources: Sequence[str] = (), store: str = "") -> list[str]:
     """One credit per kind of data loaded, in the order the datasets first appear. ``sources`` are
-    the files read (AtlasModel.sources): a file's name is shown rather than its dataset's stem."""
+    the files read (AtlasModel.sources): a file's name is shown rather than its dataset's stem.
+    ``store`` names the shared store the events were read from (AtlasModel.store_name): it is the
+    source, named first (a footer too long for its page is cut at the right), and its events of no
+    known dataset are its own, not "an unnamed file"."""
     if len(table) == 0:
-        return []
+        return [f"shared store {store}"] if store else []
     datasets = np.array(["" if d is None else str(d) for d in table.values("dataset").tolist()], dtype=object)
     names = {PurePath(s).stem: PurePath(s).name for s in sources}
     order: list[str] = []
@@ -57,7 +60,7 @@ def event_credits(table: EventTable, sources: Sequence[str] = ()) -> list[str]:
         if d not in seen:
             seen.add(d)
             order.append(d)
-    credits: list[str] = []
+    credits: list[str] = [f"shared store {store}"] if store else []
     others: list[str] = []
     for d in order:
         rows = np.flatnonzero(datasets == d)
@@ -70,18 +73,23 @@ def event_credits(table: EventTable, sources: Sequence[str] = ()) -> list[str]:
             if credit not in credits:
                 credits.append(credit)
         else:
-            others.append(names.get(d, d) or "an unnamed file")
+            name = names.get(d, d)
+            if name or not store:  # a store's rows of no dataset are credited to the store below
+                others.append(name or "an unnamed file")
     if others:
         shown = ", ".join(others[:MAX_NAMED])
         more = f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else ""
-        credits.append(f"{shown}{more} (imported {'file' if len(others) == 1 else 'files'})")
+        how = "published" if store else "imported"
+        credits.append(f"{shown}{more} ({how} {'file' if len(others) == 1 else 'files'})")
     return credits
 
 
-def attribution(table: EventTable, sources: Sequence[str] = (), basemap: str = "", short: bool = False) -> str:
-    """``Events: … · Basemap: …``: the line every picture carries; ``short``: the status bar's."""
+def attribution(table: EventTable, sources: Sequence[str] = (), basemap: str = "", short: bool = False,
+                store: str = "") -> str:
+    """``Events: … · Basemap: …``: the line every picture carries; ``short``: the status bar's.
+    ``store``: the shared store the events were read from (named as their source)."""
     parts: list[str] = []
-    credits = event_credits(table, sources)
+    credits = event_credits(table, sources, store)
     if short:
         credits = [SHORT.get(c, c) for c in credits]
     if credits:

@@ -85,6 +85,8 @@ class RemoteEvents(Protocol):
 
     #: the store's name without any secret (a status line, a workspace)
     label: str
+    #: the store named as the events' source on screen and on every picture (no secret either)
+    source_name: str
     #: events in a list page
     page_size: int
 

@@ -225,8 +225,17 @@ def auto_date_stamp(model: AtlasModel, rows: np.ndarray) -> str:
 
 def filter_line(model: AtlasModel, rows_on_map: int) -> str:
     desc = model.filter.describe() if not isinstance(model.filter, All) else "none (all events)"
-    shown, total = len(model.visible_rows), len(model.table)
-    return f"Filter: {desc} · {shown:,} of {total:,} events pass, {rows_on_map:,} on this map"
+    if model.resident is None:
+        shown, total = len(model.visible_rows), len(model.table)
+        return f"Filter: {desc} · {shown:,} of {total:,} events pass, {rows_on_map:,} on this map"
+    # A store's events: the server's counts (the rows held are a few pages of them).
+    passing, stored = model.shown_count, model.event_total
+    counts = (f"{passing:,} of {stored:,} events pass" if passing is not None and stored is not None
+              else f"{len(model.list_rows):,}+ events pass (still counting)")
+    cells = model.map_cells
+    drawn = (f"counted in cells on this map ({cells.events:,} in view)" if cells is not None
+             else f"{rows_on_map:,} on this map")
+    return f"Filter: {desc} · {counts}, {drawn}"
 
 
 def attribution_text(spec: PageSpec, model: AtlasModel | None = None, layers: bool = True) -> str:
@@ -241,7 +250,7 @@ def attribution_text(spec: PageSpec, model: AtlasModel | None = None, layers: bo
         if model is None:
             text = f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
         else:
-            text = attribution(model.table, model.sources, base)
+            text = attribution(model.table, model.sources, base, store=model.store_name)
     if model is not None and model.stale_note:  # a store's events as read before its server went away
         text = f"{model.stale_note} · {text}" if text else model.stale_note
     return f"{text} · {extra}" if text and extra else text or extra

@@ -451,7 +451,7 @@ class DatabaseFeature(Feature):
         """The server of ``target`` cannot be reached: show its local cache (stale, read-only)
         if one was written. Returns whether it was."""
         from atlas.db import offline_cache
-        from atlas.db.connect import without_secret
+        from atlas.db.connect import display_name, without_secret
 
         shown = without_secret(target)
         cached = offline_cache.load(cache_root(), shown)
@@ -467,6 +467,7 @@ class DatabaseFeature(Feature):
         self._read, self.stale, self._held, self.may_edit = None, True, cached.table, False
         self.read_at = cached.read_at
         self.host.model.set_table(cached.table, sources=())
+        self.host.model.set_store_name(display_name(target))  # still the events' source, as read
         self.host.model.set_stale_note(
             f"Stale: events of the database {shown} as read at {_utc_text(cached.read_at)} "
             "(local cache; server unreachable)")

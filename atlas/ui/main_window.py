@@ -291,12 +291,14 @@ class MainWindow(QMainWindow):
 
     def attribution(self) -> str:
         """Who made the loaded events and the basemap (the same line as a picture's footer)."""
-        text = attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION)
+        text = attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, store=self.model.store_name)
         return f"{self.model.stale_note} · {text}" if self.model.stale_note else text
 
     def _update_attribution(self) -> None:
-        names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True)
-        wordings = [attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True), names,
+        store = self.model.store_name
+        names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True, store=store)
+        wordings = [attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True, store=store),
+                    names,
                     names.replace(" (CC BY 4.0)", "").replace(" · Basemap: ", " · ")]
         # A stale copy of a store says so first (the database feature's label says it in red too).
         self.attribution_label.set_wordings([f"{self.model.stale_note} · {w}" if self.model.stale_note else w
