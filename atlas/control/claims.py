@@ -97,8 +97,9 @@ def short_source(claimed_by: str, sources: tuple[dict[str, Any], ...] = ()) -> s
     if not text:
         text = str(next((s.get("outlet") for s in sources if s.get("outlet")), "") or "")
         # A syndicated copy ("Vårt Land (AFP)") carries the agency's finding: the agency says it.
+        # A relay of a relay ("UrduPoint (APP/AFP)": APP carrying AFP) names the agency last.
         agency = re.search(r"\(([^()]+)\)\s*$", text)
-        return agency.group(1).strip() if agency else text.strip()
+        return agency.group(1).split("/")[-1].strip() if agency else text.strip()
     if text in _SHORT_NAMES:
         return _SHORT_NAMES[text]
     words = text.split()

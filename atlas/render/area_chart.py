@@ -38,6 +38,8 @@ MODEL_COLOUR = "#6a3fb5"
 #: straight line across months says the area fell steadily in between, which nobody said. The gap
 #: is drawn dotted and faint instead (the UK DI figure of September and Reuters' of March).
 MAX_JOINED_DAYS = 45
+#: Beside the model's start line: the model has no figure before its first date, which is not zero.
+MODEL_START_TEXT = "← model starts {first.day} {first:%b %Y}: no model before (not zero)"
 
 
 def nice_ceiling(value: float) -> float:
@@ -82,6 +84,8 @@ class AreaChart(pg.PlotWidget):
         self.claim_items: list[pg.ScatterPlotItem] = []
         self.curve_items: list[pg.GraphicsObject] = []
         self.label_items: list[pg.TextItem] = []
+        #: the first day the drawn model covers (None: no model drawn)
+        self.model_start: dt.date | None = None
 
     def set_cursor(self, day: dt.date | None) -> None:
         if day is not None:
@@ -96,6 +100,7 @@ class AreaChart(pg.PlotWidget):
         for item in self.curve_items + self.claim_items + self.label_items:
             self.removeItem(item)
         self.curve_items, self.claim_items, self.label_items = [], [], []
+        self.model_start = None
         self.legend.clear()
         ranges = model_ranges or {}
         sources = list(dict.fromkeys(src for src, _status in curves))
@@ -137,13 +142,27 @@ class AreaChart(pg.PlotWidget):
         lo = pg.PlotDataItem(xs, [r.low_km2 for r in rs], pen=pg.mkPen(MODEL_COLOUR, width=0.8))
         hi = pg.PlotDataItem(xs, [r.high_km2 for r in rs], pen=pg.mkPen(MODEL_COLOUR, width=0.8))
         band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(106, 63, 181, 55))
+        first = rs[0].day
         mid = pg.PlotDataItem(xs, [r.central_km2 for r in rs], symbol="d", symbolSize=6,
                               symbolBrush=MODEL_COLOUR, symbolPen=MODEL_COLOUR,
                               pen=pg.mkPen(MODEL_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
-                              name="MODEL (reconstruction): range over its parameter choices")
-        for item in (band, lo, hi, mid):
+                              name=f"MODEL (reconstruction): range over its parameter choices, from {first.day} {first:%b %Y}")
+        # Before its first date the model says nothing (its settlements are dated from Syrskyi's
+        # claim of 15 Aug 2024): a start line says so, so that the empty stretch beside the sources'
+        # figures of 6-14 Aug (AFP's 800 km² of 13 Aug) does not read as "nothing held".
+        start = pg.InfiniteLine(pos=day_timestamp(first), angle=90,
+                                pen=pg.mkPen(MODEL_COLOUR, width=1.0, style=Qt.PenStyle.DotLine))
+        note = pg.TextItem(MODEL_START_TEXT.format(first=first), color=MODEL_COLOUR, anchor=(0, 1))
+        font = QFont()
+        font.setPointSizeF(7.5)
+        note.setFont(font)
+        note.setPos(day_timestamp(first), max(r.high_km2 for r in rs) * 0.06)
+        for item in (band, lo, hi, mid, start):
             self.addItem(item)
             self.curve_items.append(item)
+        self.addItem(note)
+        self.label_items.append(note)
+        self.model_start = first
         return max(r.high_km2 for r in rs)
 
     def _draw_claims(self, claims: list[AreaClaim]) -> float:

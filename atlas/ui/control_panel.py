@@ -461,8 +461,14 @@ class ControlAreasPanel(QWidget):
     def _show_snapshot(self) -> None:
         snap = self.layer.snapshot
         if snap is None:
-            self.snapshot_label.setText("No control snapshots loaded." if not self.groups else
-                                        f"No snapshot on or before {self.date}.")
+            span = self.layer.series.span if self.layer.series else None
+            text = "No control snapshots loaded." if not self.groups else f"No snapshot on or before {self.date}."
+            if span is not None and self.date is not None and self.date < span[0]:
+                # Before a series starts it says nothing, which is not "nothing held" (the model's
+                # first date is 15 Aug 2024; the sources report ground held from 6 Aug).
+                text += (f" This series starts on {span[0]}: it says nothing about earlier days, "
+                         "which is not the same as no ground held (see the chart's dated claims).")
+            self.snapshot_label.setText(text)
             for r in range(len(STATUSES)):
                 for c in range(2):
                     self.area_table.setItem(r, c, QTableWidgetItem("—"))

@@ -38,6 +38,9 @@ def test_a_point_is_labelled_with_who_said_it() -> None:
     assert short_source("Oleksandr Syrskyi") == "Syrskyi"
     assert short_source("Sergei Rudskoi (Russian General Staff)") == "Rudskoi"
     assert short_source("UK Defence Intelligence") == "UK DI"
+    # An outlet's own finding, relayed: the agency that made it, not the relay.
+    assert short_source("", ({"outlet": "Vårt Land (AFP)"},)) == "AFP"
+    assert short_source("", ({"outlet": "UrduPoint (APP/AFP)"},)) == "AFP"
     assert short_source("Senior Ukrainian General Staff source (to Reuters)") == "General Staff source"
     assert short_source("", ({"outlet": "Reuters", "date": "2025-03-16"},)) == "Reuters"
     assert short_source("", ({"outlet": "Vårt Land (AFP)", "date": "2024-08-13"},)) == "AFP"
@@ -164,3 +167,36 @@ def test_figures_months_apart_are_not_joined_as_a_trend(qapp, claims) -> None:
     assert all(p.style() == pg.QtCore.Qt.PenStyle.SolidLine for p in solid_pens)
     legend = [label.text for _sample, label in chart.legend.items]
     assert any(t.startswith("dotted: no figure of that kind") for t in legend)
+
+
+def test_the_model_says_where_it_starts_beside_earlier_figures(qapp, claims) -> None:
+    """The reconstruction starts on 15 Aug 2024; AFP's 800 km² of 13 Aug (and Syrskyi's 1,000 of
+    12 Aug) come before it. The chart must not let the stretch before the model read as "nothing
+    held": a start line and a note say the model has no figure there, and the legend dates it."""
+    import pyqtgraph as pg
+
+    from atlas.control.reconstruction import SOURCE
+    from atlas.render.area_chart import AreaChart
+
+    ranges = bundled_ranges()
+    first = ranges[0].day
+    assert first == dt.date(2024, 8, 15)
+    assert any(c.date < first and c.km2 > 0 for c in claims), "a source reports ground held before the model"
+    chart = AreaChart()
+    chart.show_curves({}, lambda src: True, claims, {SOURCE: ranges})
+    assert chart.model_start == first
+    starts = [i for i in chart.curve_items if isinstance(i, pg.InfiniteLine)]
+    assert len(starts) == 1 and starts[0].value() == pytest.approx(chart_x(first))
+    notes = [t.toPlainText() for t in chart.label_items]
+    assert "← model starts 15 Aug 2024: no model before (not zero)" in notes
+    legend = [label.text for _sample, label in chart.legend.items]
+    assert "MODEL (reconstruction): range over its parameter choices, from 15 Aug 2024" in legend
+    # Without the model, no start line.
+    chart.show_curves({}, lambda src: True, claims)
+    assert chart.model_start is None and not any(isinstance(i, pg.InfiniteLine) for i in chart.curve_items)
+
+
+def chart_x(day: dt.date) -> float:
+    from atlas.control.chart_data import day_timestamp
+
+    return float(day_timestamp(day))

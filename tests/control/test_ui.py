@@ -123,6 +123,19 @@ def test_panel_follows_the_timeline_and_measures_inside_kursk(panel, tmp_path: P
     assert panel.date == dt.date(2025, 3, 11)
 
 
+def test_before_a_series_starts_the_panel_says_so_not_empty(panel, tmp_path: Path) -> None:
+    """A date before the first snapshot shows no area, and the panel says the series starts later
+    and says nothing about earlier days (issue 13: never shown as empty while sources report ground
+    held; the model starts on 15 Aug 2024, the sources on 6-13 Aug)."""
+    assert panel.load_files(_two_deepstate_files(tmp_path)) == []
+    panel.date_edit.setDate(panel.date_edit.date().fromString("2024-08-13", "yyyy-MM-dd"))
+    assert panel.layer.snapshot is None
+    text = panel.snapshot_label.text()
+    assert "No snapshot on or before 2024-08-13" in text
+    assert "starts on 2024-08-20" in text and "not the same as no ground held" in text
+    assert panel.area_table.item(0, 0).text() == "—"
+
+
 def test_panel_change_chart_and_export(panel, tmp_path: Path) -> None:
     panel.load_files(_two_deepstate_files(tmp_path))
     panel.clip_combo.setCurrentIndex(panel.clip_combo.findData("kursk"))
