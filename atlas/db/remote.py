@@ -24,16 +24,12 @@ from atlas.model.table import EventTable
 
 from . import cells
 from .connect import connect, display_name, without_secret
+from .facet_counts import count_facets
 from .pager import KeysetPager, key_of
 from .query import rows_to_table, select, where
 
 #: A list page: a few screens of rows.
 PAGE_ROWS = 200
-#: Columns a facet count may group by (the store's columns of the facets the window shows).
-FACET_COLUMNS: dict[str, str] = {
-    "event_type": "event_type", "sub_event_type": "sub_event_type", "side": "side",
-    "confidence": "confidence", "admin1": "admin1", "admin2": "admin2",
-}
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,9 +133,8 @@ def _count(conn: Any, flt: Filter) -> int:
 def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
     """The totals the window shows for ``flt``: how many pass, how many are stored, each facet's
     counts under every term but its own, and the events per (day, type) under every term but the
-    date range (the timeline draws what the range leaves out too)."""
-    from atlas.model.facets import Facet
-
+    date range (the timeline draws what the range leaves out too). ``facets``: any of the filters
+    dock's (atlas.db.facet_counts.SERVER_FACETS), actors and outlets included."""
     parts = flt.parts()
 
     def without(kind: Any) -> Filter:
@@ -149,17 +144,8 @@ def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregat
             out = p if isinstance(out, All) else out & p
         return out
 
-    total = _count(conn, flt)
+    total, counts = count_facets(conn, flt, facets)  # the total and unconstrained facets in one scan
     store_total = total if isinstance(flt, All) else _count(conn, All())
-    counts: dict[str, dict[str, int]] = {}
-    for name in facets:
-        column = FACET_COLUMNS.get(name)
-        if column is None:
-            continue
-        cond, params = where(without(lambda p, f=name: isinstance(p, Facet) and p.field == f))
-        rows = conn.execute(sql.SQL("SELECT coalesce({c}, ''), count(*) FROM katlas.events WHERE {w} GROUP BY 1")
-                            .format(c=sql.Identifier(column), w=cond), params).fetchall()
-        counts[name] = {str(v): int(n) for v, n in rows}
     cond, params = where(without(lambda p: isinstance(p, DateRange)))
     rows = conn.execute(sql.SQL("SELECT event_date, coalesce(event_type, ''), count(*) FROM katlas.events "
                                 "WHERE event_date IS NOT NULL AND {} GROUP BY 1, 2 ORDER BY 1").format(cond),

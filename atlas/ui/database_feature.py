@@ -32,10 +32,13 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
+from atlas.model.facets import FACETS
+
 from .feature import Feature, FeatureHost
 
-#: Facets whose counts the server computes for the filters dock (each one is a scan of the store).
-SERVER_FACETS: tuple[str, ...] = ("event_type", "side", "confidence")
+#: Facets whose counts the server computes for the filters dock: every one it shows (the facets
+#: without a term of their own share one scan, atlas/db/facet_counts.py).
+SERVER_FACETS: tuple[str, ...] = tuple(FACETS)
 #: Pans and zooms closer together than this ask the server once.
 MAP_DEBOUNCE_MS = 120
 #: The totals (full scans at millions of rows, seconds on a worker) are asked this long after a
