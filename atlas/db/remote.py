@@ -71,6 +71,10 @@ class PostgresEvents:
         return KeysetPager(self.conn, flt, self.page_size).first()
 
     @_reachable
+    def leading(self, flt: Filter, n: int) -> EventTable:
+        return KeysetPager(self.conn, flt, max(1, int(n))).first()
+
+    @_reachable
     def page_after(self, flt: Filter, table: EventTable, row: int) -> EventTable:
         return KeysetPager(self.conn, flt, self.page_size).after(key_of(table, row))
 

@@ -90,6 +90,10 @@ class AtlasModel(QObject):
         view, a colleague's edit, more rows fetched (rows already held keep their positions).
     list_extended()
         The list's next page arrived from a remote store (:attr:`list_rows` grew at its end).
+    list_refreshed()
+        Colleagues added or deleted events of a remote store: the list's rows so far were read
+        again (:attr:`list_rows` may have rows inserted or removed anywhere; the rows held keep
+        their positions in :attr:`table`, so the selection stays).
     aggregates_changed()
         A remote store's totals for the current filter arrived (:attr:`aggregates`).
     stale_changed()
@@ -120,6 +124,7 @@ class AtlasModel(QObject):
     file_layers_changed = Signal()
     resident_changed = Signal()
     list_extended = Signal()
+    list_refreshed = Signal()
     aggregates_changed = Signal()
     remote_lost = Signal()
     stale_changed = Signal()
@@ -541,10 +546,13 @@ class AtlasModel(QObject):
         return len(fresh)
 
     def refresh_view(self) -> None:
-        """Colleagues wrote events we cannot name (a publish): ask the map's view again and
-        forget the totals (they are asked again); the list's pages stay where the user is."""
+        """Colleagues wrote events we cannot name (a publish, a delete): read the list's rows so
+        far again (:meth:`refresh_list`), ask the map's view again and forget the totals (they are
+        asked again). The selection, the list's position and the map's view stay."""
         if self._remote is None or self._resident is None:
             return
+        if not self.refresh_list() and self._remote is None:
+            return  # the server went away meanwhile
         if self._map_request is not None:
             try:
                 answer = self._remote.map_view(self._filter, self._map_request)
@@ -554,6 +562,39 @@ class AtlasModel(QObject):
             self._take_map_answer(answer)
         self._aggregates = None
         self.aggregates_changed.emit()
+
+    def refresh_list(self) -> bool:
+        """Read the list's rows so far again, up to the event it ended with: events a
+        colleague published among them appear in their place in the list's order, deleted ones
+        leave it, re-published ones get their new values. Rows held keep their positions in the
+        table (new events are appended to it), so the selection and the map's rows stay valid;
+        views move their rows with :attr:`list_refreshed`. Returns whether the server answered."""
+        res = self._resident
+        if self._remote is None or res is None:
+            return False
+        listed = int(res.list_rows.size)
+        n = listed + self._remote.page_size  # room for what was added among the rows listed
+        try:
+            fresh = self._remote.leading(self._filter, n)
+        except RemoteUnavailable:
+            self._go_offline()
+            return False
+        more = len(fresh) >= n
+        if res.more and listed:
+            # The list ends where it ended: at its last event (the next page follows from there),
+            # or, when that event was deleted, after as many rows as it had.
+            last = self._table.ids[res.list_rows[-1]]
+            at = np.flatnonzero(fresh.ids == last) if len(fresh) else np.empty(0, np.intp)
+            cut = int(at[0]) + 1 if at.size else min(listed, len(fresh))
+            fresh, more = fresh.take(np.arange(cut, dtype=np.intp)), True
+        table = replace_rows(res.table, fresh)  # re-published events: their new values in place
+        table, rows = append_new(table, fresh)
+        self._resident = dataclasses.replace(res, table=table, list_rows=np.asarray(rows, np.intp),
+                                             more=more, read_at=_dt.datetime.now())
+        self._table = table
+        self._recompute()
+        self.list_refreshed.emit()
+        return True
 
     def set_aggregates(self, aggregates: Aggregates | None) -> None:
         """The store's totals for a filter; kept only if it is still the current one."""

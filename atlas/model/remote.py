@@ -98,6 +98,10 @@ class RemoteEvents(Protocol):
         """The page that follows ``table``'s ``row`` in the list's order (empty past the end)."""
         ...
 
+    def leading(self, flt: Filter, n: int) -> EventTable:
+        """The first ``n`` events that pass ``flt`` in the list's order (the list read again)."""
+        ...
+
     def map_view(self, flt: Filter, request: MapRequest) -> MapAnswer:
         """The events in view one by one while they are few, else counted cells."""
         ...

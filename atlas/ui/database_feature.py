@@ -7,8 +7,9 @@ feature adds their layer and tells the model the map's view), and the totals, fa
 timeline bars come from server aggregates computed on a worker thread. The connection is kept
 without its password (libpq takes that from ~/.pgpass or the service file).
 A listener (atlas/db/live.py) wakes the window when a colleague writes: the events named by an
-edit are read again in place, a publish re-asks the map's view and the totals; the filter, the
-selection, the list's position and the map's view stay. If the server goes away, the events
+edit are read again in place; a publish or a delete re-reads the list's rows so far (new events
+appear in their place, deleted ones leave), the map's view and the totals; the filter, the
+selection, the event at the top of the list and the map's view stay. If the server goes away, the events
 already read stay and filters run on them, marked stale and read-only in the status bar, and
 edits are refused until the store is opened again.
 What was read is also written to a local cache (atlas/db/offline_cache.py, the user's cache folder,
@@ -336,7 +337,8 @@ class DatabaseFeature(Feature):
 
         An edit names its event: that row is read again where it is (list, map, details, the
         selection unchanged). A statement of the trigger (a publish, a delete) names none: the
-        map's view and the totals are asked again, the list's pages stay where the user is."""
+        list's rows so far, the map's view and the totals are read again (model.refresh_view);
+        the selection, the event at the top of the list and the map's view stay."""
         import psycopg
 
         if self._listener is None:

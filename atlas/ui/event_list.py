@@ -85,7 +85,11 @@ class EventTableModel(QAbstractTableModel):
         model.filter_changed.connect(self._on_filter)
         model.filter_extended.connect(self._on_extended)
         model.list_extended.connect(self._rows_appended)
+        model.list_refreshed.connect(self._rows_refreshed)
         model.resident_changed.connect(self._rows_rewritten)
+        #: True while the list moves its rows for a colleague's publish or delete (the panel
+        #: then keeps the event at the top of the view at the top).
+        self.refreshing = False
 
     # ------------------------------------------------------------------ rows
     def reset_rows(self) -> None:
@@ -154,6 +158,30 @@ class EventTableModel(QAbstractTableModel):
         self.order = new
         self._position = None
         self.endInsertRows()
+
+    def _rows_refreshed(self) -> None:
+        """A colleague's publish or delete: rows came and went anywhere in the list. One layout
+        change that moves every index Qt keeps (the selection, the current row) to its event's
+        new place, instead of a reset that would forget them and the scroll position."""
+        old = self.order
+        new = self._sorted(self.atlas.list_rows)
+        self.refreshing = True
+        try:
+            self.layoutAboutToBeChanged.emit()
+            pos = np.full(len(self.atlas.table), -1, dtype=np.intp)
+            pos[new] = np.arange(len(new), dtype=np.intp)
+            kept = self.persistentIndexList()
+            moved = []
+            for idx in kept:
+                r = idx.row()
+                p = int(pos[old[r]]) if 0 <= r < len(old) and old[r] < len(pos) else -1
+                moved.append(self.index(p, idx.column()) if p >= 0 else QModelIndex())
+            self.order = new
+            self._position = None
+            self.changePersistentIndexList(kept, moved)
+            self.layoutChanged.emit()
+        finally:
+            self.refreshing = False
 
     def _rows_rewritten(self) -> None:
         """Rows kept their positions but their values may have changed (a colleague's edit)."""
@@ -366,8 +394,12 @@ class EventListPanel(QWidget):
         model.filter_changed.connect(self._after_reset)
         model.aggregates_changed.connect(self._update_count)
         model.list_extended.connect(self._update_count)
+        model.list_refreshed.connect(self._update_count)
         self.table_model.modelReset.connect(self._pull_selection)
         self.table_model.layoutChanged.connect(self._pull_selection)
+        self._top_event: int | None = None
+        self.table_model.layoutAboutToBeChanged.connect(self._remember_top)
+        self.table_model.layoutChanged.connect(self._restore_top)
         self._update_count()
 
     # ------------------------------------------------------------------ search
@@ -401,6 +433,24 @@ class EventListPanel(QWidget):
         if self.atlas.filter_pending and of:
             text += f" (searching, {100 * scanned // of} %)"
         self.count_label.setText(text)
+
+    # ------------------------------------------------------------------ scroll position
+    def _remember_top(self) -> None:
+        """Before a colleague's publish moves the rows: which event is at the top of the view."""
+        self._top_event = None
+        if self.table_model.refreshing:
+            p = self.view.rowAt(0)
+            if 0 <= p < len(self.table_model.order):
+                self._top_event = self.table_model.row_at(p)
+
+    def _restore_top(self) -> None:
+        """After it: the same event at the top, whatever came or went above it."""
+        top, self._top_event = self._top_event, None
+        if top is None:
+            return
+        (p,) = self.table_model.position_of_rows(np.array([top], dtype=np.intp))
+        if p >= 0:
+            self.view.scrollTo(self.table_model.index(int(p), 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     # ------------------------------------------------------------------ selection sync
     def _push_selection(self, *_args: object) -> None:
