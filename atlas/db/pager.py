@@ -18,7 +18,7 @@ from psycopg import sql
 from atlas.model.filters import All, Filter
 from atlas.model.table import EventTable
 
-from .query import ORDER_KEY, rows_to_table, select
+from .query import ORDER_KEY, rows_to_table, select, where
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,14 @@ class KeysetPager:
         self.filter = flt
         self.size = size
 
-    def _page(self, key: Key | None, forward: bool) -> EventTable:
+    def _page(self, key: Key | None, forward: bool, inclusive: bool = False) -> EventTable:
         direction = sql.SQL("" if forward else " DESC")
         order = sql.SQL(" ORDER BY coalesce(e.event_date, 'infinity'::date){d}, e.event_id{d}").format(d=direction)
         limit = sql.SQL(" LIMIT {}").format(sql.Literal(int(self.size)))  # an int we checked
         if key is None:
             query, params = select(self.filter, order + limit)
         else:
-            cmp = sql.SQL(">" if forward else "<")
+            cmp = sql.SQL((">" if forward else "<") + ("=" if inclusive else ""))
             tail = sql.SQL(" AND ({key}) {cmp} (%s::date, %s)").format(key=ORDER_KEY, cmp=cmp) + order + limit
             query, params = select(self.filter, tail, key.params())
         with self.conn.cursor() as cur:
@@ -77,6 +77,27 @@ class KeysetPager:
     def before(self, key: Key) -> EventTable:
         """The page that ends just before ``key``, in the list's order."""
         return self._page(key, False)
+
+    def starting_at(self, key: Key) -> EventTable:
+        """The page that begins with ``key`` (or the first key after it)."""
+        return self._page(key, True, inclusive=True)
+
+    def key_at(self, position: int) -> Key | None:
+        """The key of row ``position`` (0-based) of the list, None past its end: for a jump of
+        the list's scroll bar. An ``OFFSET`` over the keys alone (the keyset index's own columns,
+        no row read whole), once per jump; the pages from there are keyset seeks again."""
+        if position < 0:
+            raise ValueError("a list position is at least 0")
+        cond, params = where(self.filter)
+        query = sql.SQL("SELECT e.event_date, e.event_id FROM katlas.events e WHERE {w} "
+                        "ORDER BY {key} OFFSET %s LIMIT 1").format(w=cond, key=ORDER_KEY)
+        row = self.conn.execute(query, [*params, int(position)]).fetchone()
+        return None if row is None else Key(row[0], str(row[1]))
+
+    def at(self, position: int) -> EventTable:
+        """The page that begins at row ``position`` of the list (empty past its end)."""
+        key = self.key_at(position)
+        return rows_to_table([]) if key is None else self.starting_at(key)
 
     def last(self) -> EventTable:
         """The last page."""

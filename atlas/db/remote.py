@@ -75,6 +75,22 @@ class PostgresEvents:
         return KeysetPager(self.conn, flt, max(1, int(n))).first()
 
     @_reachable
+    def page_at(self, flt: Filter, position: int) -> EventTable:
+        return KeysetPager(self.conn, flt, self.page_size).at(position)
+
+    @_reachable
+    def page_before(self, flt: Filter, table: EventTable, row: int) -> EventTable:
+        return KeysetPager(self.conn, flt, self.page_size).before(key_of(table, row))
+
+    @_reachable
+    def rows_from(self, flt: Filter, table: EventTable, row: int, n: int) -> EventTable:
+        return KeysetPager(self.conn, flt, max(1, int(n))).starting_at(key_of(table, row))
+
+    @_reachable
+    def estimate_count(self, flt: Filter) -> int:
+        return estimate_count(self.conn, flt)
+
+    @_reachable
     def page_after(self, flt: Filter, table: EventTable, row: int) -> EventTable:
         return KeysetPager(self.conn, flt, self.page_size).after(key_of(table, row))
 
@@ -118,15 +134,35 @@ class PostgresEvents:
         return aggregates(self.conn, flt, facets)
 
     @_reachable
-    def aggregates_on_new_connection(self, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
-        """:meth:`aggregates` on a connection of its own (for a worker thread)."""
+    def aggregates_on_new_connection(self, flt: Filter, facets: tuple[str, ...] = (),
+                                     estimated: Callable[[int], None] | None = None) -> Aggregates:
+        """:meth:`aggregates` on a connection of its own (for a worker thread). ``estimated``
+        first hears the quick estimate of the count (the list's scroll bar spans it meanwhile)."""
         with connect(self.target, autocommit=True) as conn:
             conn.execute("SET jit = off")
+            if estimated is not None:
+                estimated(estimate_count(conn, flt))
             return aggregates(conn, flt, facets)
 
 
 def _map_cells(got: Any) -> MapCells:
     return MapCells(got.lon, got.lat, got.count, float(got.cell_deg or 0.0), got.sampled)
+
+
+def estimate_count(conn: Any, flt: Filter) -> int:
+    """How many events pass ``flt``, quickly: the planner's row count for no filter, a count on a
+    block sample of about :data:`cells.SAMPLE_ROWS` rows scaled up in a big store, else exact.
+    The list's scroll bar takes it until the exact total arrives (seconds later at 10M rows)."""
+    stored = cells.stored_rows_estimate(conn)
+    if stored <= cells.SAMPLE_ROWS:
+        return _count(conn, flt)
+    if isinstance(flt, All):
+        return int(stored)
+    cond, params = where(flt)
+    share = cells.SAMPLE_ROWS / stored
+    n = conn.execute(sql.SQL("SELECT count(*) FROM katlas.events TABLESAMPLE SYSTEM (%s) REPEATABLE (%s) WHERE {}")
+                     .format(cond), [100.0 * share, cells.SAMPLE_SEED, *params]).fetchone()[0]
+    return int(round(int(n) / share))
 
 
 def _count(conn: Any, flt: Filter) -> int:

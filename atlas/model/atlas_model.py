@@ -90,6 +90,11 @@ class AtlasModel(QObject):
         view, a colleague's edit, more rows fetched (rows already held keep their positions).
     list_extended()
         The list's next page arrived from a remote store (:attr:`list_rows` grew at its end).
+    list_jumped()
+        The list's rows read from a remote store moved to another stretch of the list, or grew
+        before its first row (:attr:`list_start`, :attr:`list_rows`): a jump of the scroll bar.
+    list_total_changed()
+        A quick estimate of how many events the list has arrived (:attr:`list_total`).
     list_refreshed()
         Colleagues added or deleted events of a remote store: the list's rows so far were read
         again (:attr:`list_rows` may have rows inserted or removed anywhere; the rows held keep
@@ -125,6 +130,8 @@ class AtlasModel(QObject):
     resident_changed = Signal()
     list_extended = Signal()
     list_refreshed = Signal()
+    list_jumped = Signal()
+    list_total_changed = Signal()
     aggregates_changed = Signal()
     remote_lost = Signal()
     stale_changed = Signal()
@@ -155,6 +162,8 @@ class AtlasModel(QObject):
         self._resident: Resident | None = None
         self._map_request: MapRequest | None = None
         self._aggregates: Aggregates | None = None
+        #: (filter, events) a quick estimate of how many pass, until the exact total arrives
+        self._estimate: tuple[Filter, int] | None = None
         #: Set while the events are a stale copy of a store (its server unreachable): the line
         #: every picture and the status bar carry, naming the store and when it was read.
         self._stale_note = ""
@@ -375,6 +384,79 @@ class AtlasModel(QObject):
         return self.visible_rows if self._resident is None else self._resident.list_rows
 
     @property
+    def list_start(self) -> int:
+        """The list position of :attr:`list_rows`' first row (0 but after a jump)."""
+        return 0 if self._resident is None else self._resident.list_start
+
+    @property
+    def list_total(self) -> int | None:
+        """How many rows the list has: all of them for a file; for a remote store the server's
+        exact count once it arrived, its quick estimate (or the last exact count, while a
+        colleague's change is counted again) until then (None: neither yet)."""
+        if self._resident is None:
+            return len(self.list_rows)
+        if self._aggregates is not None:
+            return self._aggregates.total
+        if self._estimate is not None and self._estimate[0] == self._filter:
+            return self._estimate[1]
+        return None
+
+    def set_estimate(self, flt: Filter, events: int) -> None:
+        """A quick estimate of how many events pass ``flt`` (kept only for the current filter)."""
+        if flt == self._filter and self._resident is not None:
+            self._estimate = (flt, int(events))
+            self.list_total_changed.emit()
+
+    def jump_to(self, position: int) -> bool:
+        """Read the list from row ``position`` (a dragged scroll bar): one seek to that row's key
+        and a page from there, instead of every page before it. The rows listed become that page
+        (:attr:`list_start` = ``position``); the rows held keep their table positions. Returns
+        whether the list has rows there."""
+        res = self._resident
+        if self._remote is None or res is None:
+            return False
+        position = max(0, int(position))
+        try:
+            page = self._remote.page_at(self._filter, position)
+        except RemoteUnavailable:
+            self._go_offline()
+            return False
+        if not len(page):
+            return False  # past the end (an estimate above the truth)
+        table, rows = append_new(res.table, page)
+        self._resident = dataclasses.replace(res, table=table, list_rows=np.asarray(rows, np.intp),
+                                             list_start=position, more=len(page) >= self._remote.page_size)
+        self._table = table
+        self._recompute()
+        self.list_jumped.emit()
+        return True
+
+    def fetch_before(self) -> int:
+        """The page before the list's first row read (scrolling up after a jump); returns how
+        many rows the list gained."""
+        res = self._resident
+        if self._remote is None or res is None or res.list_start <= 0 or not res.list_rows.size:
+            return 0
+        try:
+            page = self._remote.page_before(self._filter, res.table, int(res.list_rows[0]))
+        except RemoteUnavailable:
+            self._go_offline()
+            return 0
+        table, rows = append_new(res.table, page)
+        listed = np.zeros(len(table), dtype=bool)
+        listed[res.list_rows] = True
+        new = rows[~listed[rows]]
+        # Rows a colleague added or deleted above meanwhile would shift the positions: the list
+        # then starts at 0 with what it has.
+        start = max(0, res.list_start - int(new.size))
+        self._resident = dataclasses.replace(
+            res, table=table, list_rows=np.concatenate([new, res.list_rows]).astype(np.intp), list_start=start)
+        self._swap_grown(table)
+        self._recompute()
+        self.list_jumped.emit()
+        return int(new.size)
+
+    @property
     def map_rows(self) -> npt.NDArray[np.intp]:
         """The rows the map draws one by one: the visible rows, or a remote view's points."""
         return self.visible_rows if self._resident is None else self._resident.map_rows
@@ -466,6 +548,7 @@ class AtlasModel(QObject):
             return
         self._filter = flt
         self._aggregates = None
+        self._estimate = None
         self._resident = resident
         self._install_table(resident.table)
         self.filter_changed.emit()
@@ -575,7 +658,10 @@ class AtlasModel(QObject):
         listed = int(res.list_rows.size)
         n = listed + self._remote.page_size  # room for what was added among the rows listed
         try:
-            fresh = self._remote.leading(self._filter, n)
+            if res.list_start > 0 and listed:  # after a jump: from the first row listed on
+                fresh = self._remote.rows_from(self._filter, res.table, int(res.list_rows[0]), n)
+            else:
+                fresh = self._remote.leading(self._filter, n)
         except RemoteUnavailable:
             self._go_offline()
             return False
@@ -600,6 +686,8 @@ class AtlasModel(QObject):
         """The store's totals for a filter; kept only if it is still the current one."""
         if aggregates is not None and aggregates.filter != self._filter:
             return
+        if aggregates is not None:  # kept while a colleague's change is counted again
+            self._estimate = (aggregates.filter, aggregates.total)
         self._aggregates = aggregates
         self.aggregates_changed.emit()
 

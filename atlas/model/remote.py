@@ -98,6 +98,22 @@ class RemoteEvents(Protocol):
         """The page that follows ``table``'s ``row`` in the list's order (empty past the end)."""
         ...
 
+    def page_at(self, flt: Filter, position: int) -> EventTable:
+        """The page that begins at row ``position`` of the list (a jump of its scroll bar)."""
+        ...
+
+    def page_before(self, flt: Filter, table: EventTable, row: int) -> EventTable:
+        """The page that ends just before ``table``'s ``row`` in the list's order."""
+        ...
+
+    def rows_from(self, flt: Filter, table: EventTable, row: int, n: int) -> EventTable:
+        """``n`` events from ``table``'s ``row`` on (included), in the list's order."""
+        ...
+
+    def estimate_count(self, flt: Filter) -> int:
+        """How many events pass ``flt``, estimated quickly (exact in a small store)."""
+        ...
+
     def leading(self, flt: Filter, n: int) -> EventTable:
         """The first ``n`` events that pass ``flt`` in the list's order (the list read again)."""
         ...
@@ -119,8 +135,8 @@ class RemoteEvents(Protocol):
 class Resident:
     """The part of a remote store the model holds: ``table`` and which of its rows are what.
 
-    ``list_rows`` are the list's rows so far, in its order (ascending, since pages are appended
-    in order); ``map_rows`` the events the map draws one by one; ``more`` whether the list has
+    ``list_rows`` are the list's rows read, in its order, from list position ``list_start`` on (0
+    unless the scroll bar jumped into the middle of the list); ``map_rows`` the events the map draws one by one; ``more`` whether the list has
     pages left on the server. ``read_at`` is when the server answered (shown when it goes away)."""
 
     table: EventTable
@@ -129,6 +145,7 @@ class Resident:
     cells: MapCells | None
     more: bool
     read_at: dt.datetime
+    list_start: int = 0
 
 
 def append_new(table: EventTable, extra: EventTable) -> tuple[EventTable, npt.NDArray[np.intp]]:

@@ -273,9 +273,12 @@ class DatabaseFeature(Feature):
         self._generation += 1
         gen, flt = self._generation, model.filter
 
+        def estimated(n: int) -> None:  # the list's scroll bar spans it until the exact count
+            self._relay.done.emit(("estimate", flt, n), gen)
+
         def work() -> None:
             try:
-                result: Any = store.aggregates_on_new_connection(flt, SERVER_FACETS)
+                result: Any = store.aggregates_on_new_connection(flt, SERVER_FACETS, estimated)
             except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
                 result = exc
             self._relay.done.emit(result, gen)
@@ -286,6 +289,9 @@ class DatabaseFeature(Feature):
         from atlas.model.remote import Aggregates
 
         if gen != self._generation or self.host.model.remote is None:
+            return
+        if isinstance(result, tuple) and result[0] == "estimate":
+            self.host.model.set_estimate(result[1], result[2])
             return
         if isinstance(result, Aggregates):
             self._last_aggregates = result

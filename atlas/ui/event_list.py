@@ -75,6 +75,15 @@ class EventTableModel(QAbstractTableModel):
         self.sort_column = -1
         self.sort_order = Qt.SortOrder.AscendingOrder
         self.order: npt.NDArray[np.intp] = model.list_rows
+        #: A remote store's list: ``order`` holds the rows read, from list position ``base`` on;
+        #: ``tail`` rows after them are known to exist (the server's count) but not read yet.
+        #: Rows outside the read stretch show a placeholder and are read when painted: a page
+        #: after or before it as the user scrolls, or a jump (one seek) when the scroll bar is
+        #: dragged far. 0 and 0 for a file's events (all rows are in ``order``).
+        self.base = 0
+        self.tail = 0
+        self._end_cap: int | None = None
+        self._wanted: int | None = None
         self._position: npt.NDArray[np.intp] | None = None
         #: Table rows drawn as selected by the model itself (a selection too scattered for Qt's
         #: selection model), or None when Qt's selection model shows the selection.
@@ -86,6 +95,9 @@ class EventTableModel(QAbstractTableModel):
         model.filter_extended.connect(self._on_extended)
         model.list_extended.connect(self._rows_appended)
         model.list_refreshed.connect(self._rows_refreshed)
+        model.list_jumped.connect(self._segment_changed)
+        model.list_total_changed.connect(self._segment_changed)
+        model.aggregates_changed.connect(self._segment_changed)
         model.resident_changed.connect(self._rows_rewritten)
         #: True while the list moves its rows for a colleague's publish or delete (the panel
         #: then keeps the event at the top of the view at the top).
@@ -96,6 +108,9 @@ class EventTableModel(QAbstractTableModel):
         self._streaming = None
         self.beginResetModel()
         self.order = self._sorted(self.atlas.list_rows)
+        self._end_cap = None
+        self.base = self.atlas.list_start
+        self.tail = self._tail(self.base, self.order)
         self._position = None
         self.endResetModel()
 
@@ -135,9 +150,11 @@ class EventTableModel(QAbstractTableModel):
     # A remote store's list (atlas/model/remote.py) arrives a page at a time as the user scrolls
     # to its end: Qt asks canFetchMore/fetchMore, the model reads the next keyset page, and the
     # new rows are inserted after the old ones (the scroll position and the selection stay).
+    # Once the server's count is known (estimate first, exact later) the list has that many rows
+    # and its scroll bar can be dragged anywhere: the rows painted but not read are read then.
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
         res = self.atlas.resident
-        return not parent.isValid() and res is not None and res.more
+        return not parent.isValid() and res is not None and res.more and self.tail == 0
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
         if parent.isValid():
@@ -150,21 +167,82 @@ class EventTableModel(QAbstractTableModel):
             logging.getLogger(__name__).warning("could not read the next page", exc_info=True)
 
     def _rows_appended(self) -> None:
-        new = self.atlas.list_rows
-        old_n = len(self.order)
-        if len(new) <= old_n:
+        self._segment_changed()
+
+    def _tail(self, base: int, order: npt.NDArray[np.intp]) -> int:
+        """Rows after the read stretch that the server's count says exist."""
+        res = self.atlas.resident
+        if res is None or not res.more:
+            return 0  # a file's events, or the list is read to its end
+        total = self.atlas.list_total
+        if total is None:
+            return 0  # not counted yet: the list grows a page at a time (canFetchMore)
+        if self._end_cap is not None:
+            total = min(total, self._end_cap)
+        return max(0, total - base - len(order))
+
+    def _segment_changed(self) -> None:
+        """The read stretch moved or grew, or the count arrived: rows already shown keep their
+        positions (so the selection and scroll position stay); the row count follows the count."""
+        if self.atlas.resident is None:
             return
-        self.beginInsertRows(QModelIndex(), old_n, len(new) - 1)
-        self.order = new
+        old = self.rowCount()
+        base, order = self.atlas.list_start, self.atlas.list_rows
+        tail = self._tail(base, order)
+        new = base + len(order) + tail
+        if new > old:
+            self.beginInsertRows(QModelIndex(), old, new - 1)
+        elif new < old:
+            self.beginRemoveRows(QModelIndex(), new, old - 1)
+        self.base, self.order, self.tail = base, order, tail
         self._position = None
-        self.endInsertRows()
+        if new > old:
+            self.endInsertRows()
+        elif new < old:
+            self.endRemoveRows()
+        if new:
+            self.dataChanged.emit(self.index(0, 0), self.index(new - 1, len(COLUMNS) - 1))
+
+    def is_read(self, position: int) -> bool:
+        """Whether list row ``position`` has its event read (else it shows a placeholder)."""
+        return 0 <= position - self.base < len(self.order)
+
+    def _want(self, position: int) -> None:
+        """A row painted but not read: read it (and its page) once the paint is over."""
+        if self._wanted is None:
+            QTimer.singleShot(0, self._read_wanted)
+            self._wanted = position
+        else:
+            self._wanted = min(self._wanted, position)
+
+    def _read_wanted(self) -> None:
+        r, self._wanted = self._wanted, None
+        res, remote = self.atlas.resident, self.atlas.remote
+        if r is None or res is None or remote is None or self.is_read(r):
+            return
+        page, end = remote.page_size, self.base + len(self.order)
+        got = 0
+        try:
+            if end <= r < end + page and res.more:
+                got = self.atlas.fetch_more()  # scrolled just past the end: the next page
+            elif self.base - page <= r < self.base:
+                got = self.atlas.fetch_before()  # scrolled just above: the page before
+            if not got and not self.atlas.jump_to(r):  # dragged far: one seek to row r
+                # Nothing there: the estimate was above the truth; the list ends at r.
+                self._end_cap = r
+                self._segment_changed()
+        except Exception:  # noqa: BLE001 - a lost server: the rows already read stay
+            import logging
+
+            logging.getLogger(__name__).warning("could not read the list at row %s", r, exc_info=True)
 
     def _rows_refreshed(self) -> None:
         """A colleague's publish or delete: rows came and went anywhere in the list. One layout
         change that moves every index Qt keeps (the selection, the current row) to its event's
         new place, instead of a reset that would forget them and the scroll position."""
-        old = self.order
+        old, old_base = self.order, self.base
         new = self._sorted(self.atlas.list_rows)
+        base = self.atlas.list_start
         self.refreshing = True
         try:
             self.layoutAboutToBeChanged.emit()
@@ -173,10 +251,11 @@ class EventTableModel(QAbstractTableModel):
             kept = self.persistentIndexList()
             moved = []
             for idx in kept:
-                r = idx.row()
+                r = idx.row() - old_base
                 p = int(pos[old[r]]) if 0 <= r < len(old) and old[r] < len(pos) else -1
-                moved.append(self.index(p, idx.column()) if p >= 0 else QModelIndex())
-            self.order = new
+                moved.append(self.index(p + base, idx.column()) if p >= 0 else QModelIndex())
+            self.order, self.base = new, base
+            self.tail = self._tail(base, new)
             self._position = None
             self.changePersistentIndexList(kept, moved)
             self.layoutChanged.emit()
@@ -186,8 +265,8 @@ class EventTableModel(QAbstractTableModel):
     def _rows_rewritten(self) -> None:
         """Rows kept their positions but their values may have changed (a colleague's edit)."""
         self._position = None
-        if self.order.size:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1))
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
     def _sorted(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         if self.sort_column < 0 or rows.size == 0 or self.atlas.remote is not None:
@@ -222,7 +301,7 @@ class EventTableModel(QAbstractTableModel):
             return np.zeros(0, np.intp)
         if self._position is None:
             pos = np.full(len(self.atlas.table), -1, dtype=np.intp)
-            pos[self.order] = np.arange(len(self.order), dtype=np.intp)
+            pos[self.order] = np.arange(self.base, self.base + len(self.order), dtype=np.intp)
             self._position = pos
         return self._position[rows] if rows.size else np.zeros(0, np.intp)
 
@@ -231,17 +310,17 @@ class EventTableModel(QAbstractTableModel):
         if mask is None and self.marked is None:
             return
         self.marked = mask
-        if self.order.size:
+        if self.rowCount():
             # The view repaints only the rows on screen, so one range over everything is cheap.
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.order) - 1, len(COLUMNS) - 1),
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1),
                                   [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole])
 
     def row_at(self, position: int) -> int:
-        return int(self.order[position])
+        return int(self.order[position - self.base])
 
     # ------------------------------------------------------------------ Qt model API
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.order)
+        return 0 if parent.isValid() else self.base + len(self.order) + self.tail
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
@@ -254,7 +333,12 @@ class EventTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = int(self.order[index.row()])
+        if not self.is_read(index.row()):
+            if role == Qt.ItemDataRole.DisplayRole:
+                self._want(index.row())
+                return "…" if index.column() == TITLE_COLUMN else ""
+            return None
+        row = int(self.order[index.row() - self.base])
         field = COLUMNS[index.column()][1]
         t = self.atlas.table
         if role == Qt.ItemDataRole.DisplayRole:
@@ -440,7 +524,7 @@ class EventListPanel(QWidget):
         self._top_event = None
         if self.table_model.refreshing:
             p = self.view.rowAt(0)
-            if 0 <= p < len(self.table_model.order):
+            if self.table_model.is_read(p):
                 self._top_event = self.table_model.row_at(p)
 
     def _restore_top(self) -> None:
@@ -460,13 +544,14 @@ class EventListPanel(QWidget):
         # Row ranges, not one index per cell: a shift-click over a million rows is one range.
         spans = [np.arange(r.top(), r.bottom() + 1, dtype=np.intp) for r in sm.selection()]
         positions = sorted_unique(np.concatenate(spans)) if spans else np.zeros(0, np.intp)
-        positions = positions[positions < len(self.table_model.order)]
+        tm = self.table_model
+        positions = positions[(positions >= tm.base) & (positions < tm.base + len(tm.order))] - tm.base
         self.table_model.set_marked(None)  # the list's own selection is now the selection
         # Rows straight to the model: the list's selection is table rows, no ids in between.
         rows = np.sort(self.table_model.order[positions]) if positions.size else positions
         cur_idx = sm.currentIndex()
         current = -1
-        if rows.size and cur_idx.isValid() and cur_idx.row() < len(self.table_model.order):
+        if rows.size and cur_idx.isValid() and self.table_model.is_read(cur_idx.row()):
             crow = int(self.table_model.row_at(cur_idx.row()))
             i = int(np.searchsorted(rows, crow))
             current = crow if i < rows.size and int(rows[i]) == crow else -1
