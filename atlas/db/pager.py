@@ -39,6 +39,15 @@ def key_of(table: EventTable, row: int) -> Key:
     return Key(day, str(table.ids[row]))
 
 
+@dataclass(frozen=True)
+class KeyDirectory:
+    """Every ``every``-th key of one filter's list, in order (``keys[i]`` is row ``i * every``)."""
+
+    filter: Filter
+    every: int
+    keys: tuple[Key, ...]
+
+
 class KeysetPager:
     """Pages of the events that pass one filter, in the list's order."""
 
@@ -82,22 +91,42 @@ class KeysetPager:
         """The page that begins with ``key`` (or the first key after it)."""
         return self._page(key, True, inclusive=True)
 
-    def key_at(self, position: int) -> Key | None:
+    def key_at(self, position: int, directory: KeyDirectory | None = None) -> Key | None:
         """The key of row ``position`` (0-based) of the list, None past its end: for a jump of
         the list's scroll bar. An ``OFFSET`` over the keys alone (the keyset index's own columns,
-        no row read whole), once per jump; the pages from there are keyset seeks again."""
+        no row read whole), once per jump; the pages from there are keyset seeks again. With a
+        ``directory`` of this filter the walk starts at the nearest key it has at or before
+        ``position`` (at most ``directory.every`` rows) instead of at the top."""
         if position < 0:
             raise ValueError("a list position is at least 0")
         cond, params = where(self.filter)
-        query = sql.SQL("SELECT e.event_date, e.event_id FROM katlas.events e WHERE {w} "
-                        "ORDER BY {key} OFFSET %s LIMIT 1").format(w=cond, key=ORDER_KEY)
-        row = self.conn.execute(query, [*params, int(position)]).fetchone()
+        start, skip = sql.SQL(""), int(position)
+        if directory is not None and directory.keys:
+            i = min(position // directory.every, len(directory.keys) - 1)
+            start = sql.SQL(" AND ({key}) >= (%s::date, %s)").format(key=ORDER_KEY)
+            params = [*params, *directory.keys[i].params()]
+            skip = int(position) - i * directory.every
+        query = sql.SQL("SELECT e.event_date, e.event_id FROM katlas.events e WHERE {w}{start} "
+                        "ORDER BY {key} OFFSET %s LIMIT 1").format(w=cond, start=start, key=ORDER_KEY)
+        row = self.conn.execute(query, [*params, skip]).fetchone()
         return None if row is None else Key(row[0], str(row[1]))
 
-    def at(self, position: int) -> EventTable:
+    def at(self, position: int, directory: KeyDirectory | None = None) -> EventTable:
         """The page that begins at row ``position`` of the list (empty past its end)."""
-        key = self.key_at(position)
+        key = self.key_at(position, directory)
         return rows_to_table([]) if key is None else self.starting_at(key)
+
+    def directory(self, every: int) -> KeyDirectory:
+        """Every ``every``-th key of the list (rows 0, every, 2·every, …): one walk of the keys,
+        done with the totals off the GUI thread, after which a jump walks at most ``every`` rows."""
+        if every < 1:
+            raise ValueError("a directory keeps every k-th key, k >= 1")
+        cond, params = where(self.filter)
+        query = sql.SQL("SELECT d, i FROM (SELECT e.event_date AS d, e.event_id AS i, "
+                        "row_number() OVER (ORDER BY {key}) - 1 AS n FROM katlas.events e WHERE {w}) k "
+                        "WHERE n %% %s = 0 ORDER BY n").format(key=ORDER_KEY, w=cond)
+        rows = self.conn.execute(query, [*params, int(every)]).fetchall()
+        return KeyDirectory(self.filter, int(every), tuple(Key(d, str(i)) for d, i in rows))
 
     def last(self) -> EventTable:
         """The last page."""

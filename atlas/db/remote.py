@@ -25,11 +25,17 @@ from atlas.model.table import EventTable
 from . import cells
 from .connect import connect, display_name, without_secret
 from .facet_counts import count_facets
-from .pager import KeysetPager, key_of
+from .pager import KeyDirectory, KeysetPager, key_of
 from .query import rows_to_table, select, where
 
 #: A list page: a few screens of rows.
 PAGE_ROWS = 200
+#: A list longer than this gets a directory of every k-th key with its totals (shorter lists
+#: walk the keys from the top on a jump in a few ms).
+DIRECTORY_MIN_ROWS = 20_000
+#: About this many keys in a directory, k at least DIRECTORY_MIN_EVERY: a jump walks <= k rows.
+DIRECTORY_KEYS = 2_000
+DIRECTORY_MIN_EVERY = 100
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +60,8 @@ class PostgresEvents:
         self.target = target
         self.label = without_secret(target)
         self.source_name = display_name(target)
+        #: Every k-th key of the current filter's list (built with the totals): jumps start there.
+        self.directory: KeyDirectory | None = None
         self.page_size = page_size
         self.point_threshold = cells.REMOTE_POINT_THRESHOLD if point_threshold is None else point_threshold
         # Autocommit: each read sees the latest committed rows and holds no snapshot open.
@@ -76,7 +84,10 @@ class PostgresEvents:
 
     @_reachable
     def page_at(self, flt: Filter, position: int) -> EventTable:
-        return KeysetPager(self.conn, flt, self.page_size).at(position)
+        directory = self.directory
+        if directory is not None and directory.filter != flt:
+            directory = None
+        return KeysetPager(self.conn, flt, self.page_size).at(position, directory)
 
     @_reachable
     def page_before(self, flt: Filter, table: EventTable, row: int) -> EventTable:
@@ -142,7 +153,11 @@ class PostgresEvents:
             conn.execute("SET jit = off")
             if estimated is not None:
                 estimated(estimate_count(conn, flt))
-            return aggregates(conn, flt, facets)
+            got = aggregates(conn, flt, facets)
+            if got.total > DIRECTORY_MIN_ROWS:  # a jump deep into the list: one short walk
+                every = max(DIRECTORY_MIN_EVERY, got.total // DIRECTORY_KEYS)
+                self.directory = KeysetPager(conn, flt).directory(every)
+            return got
 
 
 def _map_cells(got: Any) -> MapCells:

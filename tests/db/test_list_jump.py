@@ -55,8 +55,31 @@ def test_a_jump_to_row_n_reads_the_rows_scrolling_there_reads(synthetic, flt):
     assert not jumped.jump_to(len(whole) + 5)  # past the end: nothing, the list as it was
     assert _ids(jumped) == whole[n - 100:n + 200]
     assert jumped.jump_to(0) and _ids(jumped) == whole[:100]
+    # With a directory of every 37th key (built with the totals of a long list), a jump walks at
+    # most 37 rows from the nearest key: the same rows.
+    from atlas.db.pager import KeysetPager
+
+    b.directory = KeysetPager(b.conn, flt).directory(37)
+    assert len(b.directory.keys) == -(-len(whole) // 37)
+    assert [k.event_id for k in b.directory.keys] == whole[::37]
+    for m in (0, 36, 37, 38, n, len(whole) - 1):
+        assert jumped.jump_to(m) and _ids(jumped) == whole[m:m + 100], m
+    assert not jumped.jump_to(len(whole) + 40)
     a.close()
     b.close()
+
+
+def test_the_window_builds_a_key_directory_with_the_totals_of_a_long_list(window, synthetic, monkeypatch):
+    from atlas.db import remote
+
+    monkeypatch.setattr(remote, "DIRECTORY_MIN_ROWS", 1000)
+    monkeypatch.setattr(remote, "DIRECTORY_KEYS", 10)
+    feature = window.feature("database")
+    assert feature.open_database(synthetic) is None
+    assert feature.wait_for_aggregates()
+    directory = feature.store.directory
+    assert directory is not None and directory.filter == window.model.filter
+    assert directory.every == 150 and len(directory.keys) == 10
 
 
 def test_the_list_has_the_servers_count_and_its_scroll_bar_jumps(window, synthetic, qtbot):
