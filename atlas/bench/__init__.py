@@ -81,6 +81,31 @@ def synthetic_columns(n: int, seed: int = 7) -> dict[str, Any]:
     }
 
 
+def import_form(table: Any) -> Any:
+    """``table`` with its text held as a CSV import holds it (atlas/io/columns.py's
+    ``compact_text``): ids and mostly-distinct text (notes) as Arrow strings, repeating text
+    (titles from templates, places) as small codes into its distinct values. The window's cases
+    time this form, which is what an analyst's import gives them."""
+    import pyarrow as pa
+
+    from atlas.io.columns import compact_text
+    from atlas.model import EventTable
+    from atlas.model.text_column import ArrowText
+
+    def arrow(col: Any) -> Any:
+        # In blocks, as the reader hands them over (and no 10M-row Python list at once).
+        step = 1_000_000
+        return pa.chunked_array([pa.array(col[i:i + step], type=pa.string(), from_pandas=True)
+                                 for i in range(0, len(col), step)] or [pa.array([], pa.string())])
+
+    text = {k: compact_text(arrow(v)) if isinstance(v, np.ndarray) else v for k, v in table.text.items()}
+    ids = ArrowText(arrow(table.ids)) if isinstance(table.ids, np.ndarray) else table.ids
+    return EventTable(ids=ids, lon=table.lon, lat=table.lat, date=table.date, date_precision=table.date_precision,
+                      geo_precision=table.geo_precision, coord_approximate=table.coord_approximate,
+                      fatalities=table.fatalities, claim_area_km2=table.claim_area_km2,
+                      categorical=table.categorical, text=text, sources=table.sources, extras=table.extras)
+
+
 #: Cases that are one interaction of the analyst (a keystroke, a click, a drag step, a redraw):
 #: at 1M events each must take 50 ms or less (issue 15).
 INTERACTIONS: frozenset[str] = frozenset({

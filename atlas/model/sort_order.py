@@ -27,10 +27,15 @@ SAMPLE_ROWS = 20_000
 REPEAT_SHARE = 0.5
 
 
+def small_int_type(count: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type that holds ``0..count-1`` (16-bit keys sort by radix)."""
+    return np.int16 if count < 32_767 else np.int32 if count < 2**31 - 1 else np.int64
+
+
 def stable_int_order(key: npt.NDArray[np.integer]) -> IntArray:
     """A stable argsort of small non-negative integers: a radix sort when they fit in 16 bits."""
     k = np.asarray(key)
-    if k.size and 0 <= int(k.min()) and int(k.max()) < 32_767:
+    if k.dtype.itemsize > 2 and k.size and 0 <= int(k.min()) and int(k.max()) < 32_767:
         k = k.astype(np.int16)
     return np.argsort(k, kind="stable").astype(np.intp, copy=False)
 
@@ -71,6 +76,22 @@ def repeats(low: Any) -> bool:
     return int(pc.count_distinct(sample).as_py()) < REPEAT_SHARE * SAMPLE_ROWS
 
 
+def word_ranks(low: Any) -> npt.NDArray[np.signedinteger[Any]]:
+    """The rank of each of a column's distinct values (lower-cased Arrow strings) in sorted
+    order, in the smallest integer type: values that differ only in case share a rank (a dense
+    rank), so their rows stay in row order."""
+    import pyarrow.compute as pc
+
+    by_word = pc.sort_indices(low)
+    ordered = low.take(by_word)
+    new = np.ones(len(ordered), dtype=bool)
+    if len(ordered) > 1:
+        new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(ordered), dtype=small_int_type(len(ordered)))
+    rank[by_word.to_numpy()] = np.cumsum(new) - 1
+    return rank
+
+
 def text_order(values: Any) -> IntArray:
     """Rows of a text column in case-insensitive order (Unicode lower case), ties by row.
 
@@ -80,12 +101,11 @@ def text_order(values: Any) -> IntArray:
     import pyarrow.compute as pc
 
     if hasattr(values, "codes") and hasattr(values, "words"):
-        # Already coded: only the distinct words are compared as strings.
+        # Already coded (a CSV import's repeating text): only the distinct words are compared as
+        # strings, the rows are ordered by their word's rank, a small integer looked up straight
+        # from the codes (no int64 copy per row) and sorted by NumPy's radix sort.
         words = pc.utf8_lower(arrow_text(pa.array(np.asarray(values.words, dtype=object), type=pa.string())))
-        by_word = pc.sort_indices(words).to_numpy()
-        rank = np.empty(len(by_word), dtype=np.int64)
-        rank[by_word] = np.arange(len(by_word))
-        return stable_int_order(rank[np.asarray(values.codes, dtype=np.intp)])
+        return stable_int_order(word_ranks(words)[values.codes])
     if not isinstance(values, (np.ndarray, pa.Array, pa.ChunkedArray)) and hasattr(values, "arrow"):
         values = values.arrow()
     arr = arrow_text(values)
@@ -93,20 +113,14 @@ def text_order(values: Any) -> IntArray:
         # Encoded first, so only the distinct values are lower-cased and compared; values that
         # differ only in case share a rank (a dense rank of the lower-cased words).
         enc = pc.dictionary_encode(arr)
-        low = pc.utf8_lower(enc.dictionary)
-        by_word = pc.sort_indices(low)
-        ordered = low.take(by_word)
-        new = np.ones(len(ordered), dtype=bool)
-        if len(ordered) > 1:
-            new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
-        rank = np.empty(len(ordered), dtype=np.int64)
-        rank[by_word.to_numpy()] = np.cumsum(new) - 1
+        rank = word_ranks(pc.utf8_lower(enc.dictionary))
         return stable_int_order(rank[enc.indices.to_numpy(zero_copy_only=False)])
     return pc.sort_indices(pc.utf8_lower(arr)).to_numpy().astype(np.intp, copy=False)
 
 
-def ranks(order: IntArray) -> npt.NDArray[np.int64]:
-    """Each row's position in ``order`` (a distinct integer per row)."""
-    key = np.empty(order.size, dtype=np.int64)
-    key[order] = np.arange(order.size, dtype=np.int64)
+def ranks(order: IntArray) -> npt.NDArray[np.signedinteger[Any]]:
+    """Each row's position in ``order`` (a distinct integer per row; 32-bit below 2**31 rows)."""
+    dtype = small_int_type(order.size) if order.size >= 32_767 else np.int32
+    key = np.empty(order.size, dtype=dtype)
+    key[order] = np.arange(order.size, dtype=dtype)
     return key

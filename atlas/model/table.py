@@ -203,7 +203,7 @@ class EventTable:
         self._search: Any = None
         self._search_lock = threading.Lock()
         self._search_starts: tuple[npt.NDArray[np.intp], ...] = ()
-        self._sort_keys: dict[str, npt.NDArray[np.int64]] = {}
+        self._sort_keys: dict[str, npt.NDArray[np.signedinteger[Any]]] = {}
         self._sort_orders: dict[tuple[str, bool], npt.NDArray[np.intp]] = {}
         self._has_coords: BoolArray | None = None
 
@@ -498,7 +498,7 @@ class EventTable:
             out.append(pa.chunked_array(parts, type=pa.string()))
         return out
 
-    def sort_key(self, field: str) -> npt.NDArray[np.int64]:
+    def sort_key(self, field: str) -> npt.NDArray[np.signedinteger[Any]]:
         """An integer rank per row for ``field`` so that sorting a subset is an int argsort."""
         key = self._sort_keys.get(field)
         if key is None:
@@ -509,10 +509,9 @@ class EventTable:
                 rank[order] = np.arange(len(order))
                 key = rank[np.where(cat.codes < 0, len(cat.categories), cat.codes)]
             else:
-                order = self._field_order(field)
-                order.flags.writeable = False
-                self._sort_orders[(field, False)] = order
-                key = orders.ranks(order)
+                # Built from the order when a small set of rows is sorted (the first sort of a
+                # whole list needs only the order: no rank per row is computed or kept for it).
+                key = orders.ranks(self.sort_order(field))
             self._sort_keys[field] = key
         return key
 
@@ -539,11 +538,14 @@ class EventTable:
         list sorts a large set of rows by picking them out of this, one pass instead of a sort."""
         got = self._sort_orders.get((field, descending))
         if got is None and field not in self.categorical:
-            # Computing the key keeps the ascending order it came from (no second sort); every
-            # row has a rank of its own, so the descending order is that one reversed.
-            self.sort_key(field)
-            got = self._sort_orders[(field, False)]
+            got = self._sort_orders.get((field, False))
+            if got is None:
+                got = self._field_order(field)
+                got.flags.writeable = False
+                self._sort_orders[(field, False)] = got
             if descending:
+                # Every row has a rank of its own (its place in the ascending order), so the
+                # descending order is that one reversed (a view, no copy).
                 got = got[::-1]
                 self._sort_orders[(field, True)] = got
         if got is None:

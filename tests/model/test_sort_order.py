@@ -86,3 +86,26 @@ def test_compact_text_columns_sort_without_python_strings() -> None:
     values = [words[c] for c in codes]
     assert O.text_order(Coded(codes, words)).tolist() == reference(values)
     assert O.text_order(InArrow(values)).tolist() == reference(values)
+
+
+def test_coded_title_sorts_by_word_rank_and_keeps_no_rank_per_row() -> None:
+    """A title column as a CSV import holds it (codes into its distinct titles, as
+    atlas.io.columns.compact_text builds it): the whole order comes from the words' ranks, and
+    a rank per row is only built when a small set of rows asks for it."""
+    import pyarrow as pa
+
+    from atlas.io.columns import compact_text
+    from atlas.model.text_column import CodedText
+
+    rng = np.random.default_rng(2)
+    titles = [WORDS[i] for i in rng.integers(0, len(WORDS), 2000)]
+    base = EventTable.from_records([{"event_id": f"e{i}", "title": w} for i, w in enumerate(titles)])
+    coded = compact_text(pa.chunked_array([pa.array(titles[:700]), pa.array(titles[700:])]), distinct=True)
+    assert isinstance(coded, CodedText)
+    base.text["title"] = coded
+    assert base.sort_order("title").tolist() == reference(titles)
+    assert base.sort_order("title", True).tolist() == reference(titles)[::-1]
+    assert "title" not in base._sort_keys  # the whole list's sort needed no rank per row
+    key = base.sort_key("title")
+    assert key.dtype.itemsize <= 4
+    assert np.argsort(key, kind="stable").tolist() == reference(titles)
