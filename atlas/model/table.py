@@ -356,6 +356,14 @@ class EventTable:
     def value(self, field: str, row: int) -> Any:
         if field in self.categorical:
             return self.categorical[field].value(row)
+        # One row of a text column, not the whole column first: a compact column (codes, Arrow)
+        # would build every row's string for each cell the list paints.
+        if field in self.text:
+            return self.text[field][row]
+        if field in self.extras:
+            return self.extras[field][row]
+        if field == "event_id":
+            return self.ids[row]
         return self.values(field)[row]
 
     def record(self, row: int) -> dict[str, Any]:
