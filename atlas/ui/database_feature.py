@@ -218,11 +218,6 @@ class DatabaseFeature(Feature):
     def _follow_model(self) -> None:
         """A store the model shows that this feature did not open (a workspace reopened it):
         take it on (status, rights, live updates, totals). Files instead of a store: let go."""
-        import psycopg
-
-        from atlas.db import edit
-        from atlas.db.connect import connect
-
         remote = self.host.model.remote
         if remote is None:
             # Files replaced the store's events (or its stale copy): let go of the store.
@@ -242,6 +237,13 @@ class DatabaseFeature(Feature):
             return
         if remote is self.store:
             return
+        # Imported only now: psycopg takes ~0.2 s to import, which a window opening files (every
+        # start) must not pay.
+        import psycopg
+
+        from atlas.db import edit
+        from atlas.db.connect import connect
+
         target = getattr(remote, "target", remote.label)
         try:
             with connect(target) as conn:
