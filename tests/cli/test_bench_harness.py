@@ -63,6 +63,8 @@ def test_goals_follow_the_issue_table() -> None:
     # an interaction the 10M table does not name keeps the 50 ms
     assert "workflow_list_scroll_frame" not in GOALS_10M
     assert goal_for("workflow_list_scroll_frame", 10_000_000) == 0.05
+    # startup to a painted window with the bundled data: 1 s, whatever the size
+    assert goal_for("startup_to_first_map", 0) == goal_for("startup_to_first_map", 10_000_000) == 1.0
 
 
 def test_printed_line_has_ratio_goal_and_bytes_per_event() -> None:
