@@ -10,6 +10,7 @@ window asks for off its GUI thread on a connection of their own (:meth:`aggregat
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from atlas.model.table import EventTable
 
 from . import cells
 from .connect import connect, display_name, without_secret
-from .facet_counts import count_facets
+from .facet_counts import MULTI_FACETS, count_facets, count_multi
 from .pager import KeyDirectory, KeysetPager, key_of
 from .query import rows_to_table, select, where
 
@@ -146,17 +147,27 @@ class PostgresEvents:
 
     @_reachable
     def aggregates_on_new_connection(self, flt: Filter, facets: tuple[str, ...] = (),
-                                     estimated: Callable[[int], None] | None = None) -> Aggregates:
+                                     estimated: Callable[[int], None] | None = None,
+                                     partial: Callable[[Aggregates], None] | None = None) -> Aggregates:
         """:meth:`aggregates` on a connection of its own (for a worker thread). ``estimated``
-        first hears the quick estimate of the count (the list's scroll bar spans it meanwhile)."""
+        first hears the quick estimate of the count (the list's scroll bar spans it meanwhile),
+        ``partial`` the totals before the slow facets (actors, outlets) are counted."""
         with connect(self.target, autocommit=True) as conn:
             conn.execute("SET jit = off")
             if estimated is not None:
                 estimated(estimate_count(conn, flt))
-            got = aggregates(conn, flt, facets)
-            if got.total > DIRECTORY_MIN_ROWS:  # a jump deep into the list: one short walk
-                every = max(DIRECTORY_MIN_EVERY, got.total // DIRECTORY_KEYS)
-                self.directory = KeysetPager(conn, flt).directory(every)
+
+            def first(got: Aggregates) -> None:
+                if partial is not None:
+                    partial(got)
+                if got.total > DIRECTORY_MIN_ROWS:  # a jump deep into the list: one short walk
+                    every = max(DIRECTORY_MIN_EVERY, got.total // DIRECTORY_KEYS)
+                    self.directory = KeysetPager(conn, flt).directory(every)
+
+            done: list[Aggregates] = []
+            got = aggregates(conn, flt, facets, lambda a: (done.append(a), first(a)))
+            if not done:
+                first(got)
             return got
 
 
@@ -185,11 +196,13 @@ def _count(conn: Any, flt: Filter) -> int:
     return int(conn.execute(sql.SQL("SELECT count(*) FROM katlas.events WHERE {}").format(cond), params).fetchone()[0])
 
 
-def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregates:
+def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = (),
+               partial: Callable[[Aggregates], None] | None = None) -> Aggregates:
     """The totals the window shows for ``flt``: how many pass, how many are stored, each facet's
     counts under every term but its own, and the events per (day, type) under every term but the
     date range (the timeline draws what the range leaves out too). ``facets``: any of the filters
-    dock's (atlas.db.facet_counts.SERVER_FACETS), actors and outlets included."""
+    dock's (atlas.db.facet_counts.SERVER_FACETS), actors and outlets included: those take a row
+    per value of each event, so ``partial`` first hears the totals without them (``pending``)."""
     parts = flt.parts()
 
     def without(kind: Any) -> Filter:
@@ -199,13 +212,22 @@ def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = ()) -> Aggregat
             out = p if isinstance(out, All) else out & p
         return out
 
-    total, counts = count_facets(conn, flt, facets)  # the total and unconstrained facets in one scan
+    slow = tuple(f for f in facets if f in MULTI_FACETS)
+    # The total and the column facets without a term of their own: one scan.
+    total, counts = count_facets(conn, flt, tuple(f for f in facets if f not in slow))
     store_total = total if isinstance(flt, All) else _count(conn, All())
     cond, params = where(without(lambda p: isinstance(p, DateRange)))
     rows = conn.execute(sql.SQL("SELECT event_date, coalesce(event_type, ''), count(*) FROM katlas.events "
                                 "WHERE event_date IS NOT NULL AND {} GROUP BY 1, 2 ORDER BY 1").format(cond),
                         params).fetchall()
-    return Aggregates(
+    got = Aggregates(
         flt, total, store_total, counts,
         np.array([r[0] for r in rows], dtype="datetime64[D]"), tuple(str(r[1]) for r in rows),
-        np.array([r[2] for r in rows], dtype=np.int64))
+        np.array([r[2] for r in rows], dtype=np.int64), pending=slow)
+    if not slow:
+        return got
+    if partial is not None:
+        partial(got)
+    more = {f: count_multi(conn, flt, f) for f in slow}
+    return dataclasses.replace(got, facets={f: {**counts, **more}[f] for f in facets if f in counts or f in more},
+                               pending=())

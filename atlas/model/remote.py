@@ -67,7 +67,8 @@ class Aggregates:
 
     ``total`` events pass the filter (``store_total`` are stored); ``facets[field][value]``
     counts what passes every term but the facet's own; ``days`` the events per (day, type)
-    that pass every term but the date range, as parallel arrays."""
+    that pass every term but the date range, as parallel arrays. ``pending`` facets are still
+    being counted (slow ones follow in a second answer for the same filter)."""
 
     filter: Filter
     total: int
@@ -76,6 +77,7 @@ class Aggregates:
     day: npt.NDArray[np.datetime64] = field(default_factory=lambda: np.empty(0, "datetime64[D]"))
     day_type: tuple[str, ...] = ()
     day_count: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    pending: tuple[str, ...] = ()
 
 
 class RemoteEvents(Protocol):

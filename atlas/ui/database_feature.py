@@ -280,7 +280,8 @@ class DatabaseFeature(Feature):
 
         def work() -> None:
             try:
-                result: Any = store.aggregates_on_new_connection(flt, SERVER_FACETS, estimated)
+                result: Any = store.aggregates_on_new_connection(
+                    flt, SERVER_FACETS, estimated, lambda part: self._relay.done.emit(part, gen))
             except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
                 result = exc
             self._relay.done.emit(result, gen)
@@ -304,16 +305,21 @@ class DatabaseFeature(Feature):
             self._ask_aggregates()
 
     def wait_for_aggregates(self, timeout_s: float = 30.0) -> bool:
-        """Block until the totals arrived (tests and the bench; the window never waits)."""
+        """Block until the totals arrived, every facet counted (tests and the bench; the window
+        never waits)."""
         import time
 
         from PySide6.QtCore import QCoreApplication
 
         end = time.monotonic() + timeout_s
-        while self.host.model.aggregates is None and time.monotonic() < end:
+        def done() -> bool:
+            agg = self.host.model.aggregates
+            return agg is not None and not agg.pending  # every facet counted
+
+        while not done() and time.monotonic() < end:
             QCoreApplication.processEvents()
             time.sleep(0.005)
-        return self.host.model.aggregates is not None
+        return done()
 
     # ------------------------------------------------------------------ live updates
     def _listen(self) -> None:

@@ -74,3 +74,17 @@ def test_every_facet_list_of_the_filters_dock_shows_the_servers_counts(window, s
     window.model.set_filter(flt)
     assert feature.wait_for_aggregates()
     check(flt)
+
+
+def test_the_slow_facets_follow_the_totals_in_a_second_answer(store, bundled):
+    """Actors and outlets take a row per value of each event: the count, the column facets and the
+    timeline are answered first (``pending`` names what follows), then everything."""
+    from atlas.db.remote import aggregates
+
+    parts = []
+    with psycopg.connect(store) as conn:
+        final = aggregates(conn, Facet("side", {"Ukraine"}), SERVER_FACETS, parts.append)
+    assert len(parts) == 1 and parts[0].pending == ("actor", "outlet")
+    assert set(parts[0].facets) == set(SERVER_FACETS) - {"actor", "outlet"}
+    assert parts[0].total == final.total and final.pending == () and set(final.facets) == set(SERVER_FACETS)
+    assert int(parts[0].day_count.sum()) == int(final.day_count.sum()) > 0
