@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--view", type=parse_bbox, metavar="LON1,LAT1,LON2,LAT2", help="the map extent (default: the shown events)")
     p.add_argument("--size", type=parse_size, metavar="WxH", help="picture size in pixels (default 1600x1000)")
     p.add_argument("--center", "--centre", metavar="LON,LAT|PLACE",
-                   help="centre the map here (degrees, or a place name of the basemap, e.g. Sudzha)")
+                   help="centre the map here (degrees, or a place name as Go to place knows it, in any spelling, e.g. Sudzha, Суджа, Khalino airfield)")
     p.add_argument("--scale", type=parse_scale, metavar="N",
                    help="map scale 1:N at the page's dpi (e.g. 50000 or 1:50000); needs --center, or centres on the fitted view")
     p.add_argument("--layout", metavar="OUT.json",

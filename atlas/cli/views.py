@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from atlas.geo.gazetteer import Place
 from atlas.geo.projection import REGION, lonlat_to_merc, merc_to_lonlat
 from atlas.model import AtlasModel
 from atlas.render.extent import main_extent
@@ -57,9 +58,31 @@ def parse_center(text: str) -> tuple[float, float]:
                 raise ValueError(f"--center {text!r} is outside -180..180, -85..85")
             return lon, lat
     got = place_lonlat(text)
-    if got is None:
-        raise ValueError(f"--center {text!r}: neither LON,LAT nor a place on the basemap")
-    return got
+    if got is not None:
+        return got
+    # Go to place's gazetteer also knows facilities, places beyond the basemap and villages
+    # events name; --center takes the same names, so the command line and the window agree.
+    place = gazetteer_place(text)
+    if place is None:
+        raise ValueError(f"--center {text!r}: neither LON,LAT nor a place on the basemap or in the gazetteer")
+    if place.lon is None or place.lat is None:
+        raise ValueError(f"--center {text!r}: {place.label}; give LON,LAT instead")
+    return place.lon, place.lat
+
+
+def gazetteer_place(name: str) -> Place | None:
+    """The gazetteer's place spelled exactly ``name`` (any spelling it knows, case and accents
+    folded), the largest first; None when no place has that name."""
+    from atlas.geo.basemap_data import BasemapError
+    from atlas.geo.gazetteer import Gazetteer, fold
+
+    try:
+        gaz = Gazetteer.from_basemap()
+    except BasemapError:
+        return None
+    want = fold(name)
+    exact = [p for p in gaz.places if any(fold(n) == want for n in gaz.names(p))]
+    return max(exact, key=lambda p: p.population) if exact else None
 
 
 def view_for(model: AtlasModel, width: int, height: int, view: tuple[float, float, float, float] | None = None,
