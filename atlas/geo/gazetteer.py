@@ -102,10 +102,17 @@ class Gazetteer:
 
     def __init__(self, places: Sequence[Place], alternates: dict[str, Sequence[str]] | None = None) -> None:
         self.places = list(places)
-        self._keys: list[tuple[str, ...]] = []
         self._alternates: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (alternates or {}).items()}
-        for p in self.places:
-            self._keys.append(tuple(sorted({fold(n) for n in self.names(p)})))
+        # Folded on the first search, not here: folding every name costs ~0.1 s, and the window
+        # builds its gazetteer at startup, before the user has typed anything.
+        self._folded: list[tuple[str, ...]] | None = None
+
+    @property
+    def _keys(self) -> list[tuple[str, ...]]:
+        """The folded spellings of every place (same order as :attr:`places`)."""
+        if self._folded is None:
+            self._folded = [tuple(sorted({fold(n) for n in self.names(p)})) for p in self.places]
+        return self._folded
 
     def names(self, place: Place) -> set[str]:
         """Every spelling of ``place`` the gazetteer knows: its name, local name and alternates."""
