@@ -18,6 +18,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from . import prepared_cache
+
 ATTRIBUTION = (
     "© OpenStreetMap contributors (ODbL) · Natural Earth · GeoNames (CC BY 4.0) · GSHHG/WDBII (LGPL)"
 )
@@ -172,8 +174,64 @@ def _settlements(path: Path) -> Settlements:
     )
 
 
+_SETTLEMENT_TEXT = ("names", "names_local", "country", "admin1", "admin1_hasc", "origin", "source")
+_SETTLEMENT_ARRAYS = ("lon", "lat", "population", "geonameid", "approximate")
+
+
+def _to_prepared(bm: Basemap) -> prepared_cache.Prepared:
+    out = prepared_cache.Prepared()
+    layers = {}
+    for key in LAYER_FILES:
+        if key == "settlements":
+            continue
+        lyr: VectorLayer = getattr(bm, key)
+        out.geoms[key] = np.array(lyr.geoms, dtype=object)
+        layers[key] = {"attrs": {k: list(v) for k, v in lyr.attrs.items()}, "bbox": list(lyr.bbox)}
+    s = bm.settlements
+    for name in _SETTLEMENT_ARRAYS:
+        out.arrays[name] = getattr(s, name)
+    out.meta = {"roi": list(bm.roi), "context_bbox": list(bm.context_bbox), "layers": layers,
+                "settlements": {name: list(getattr(s, name)) for name in _SETTLEMENT_TEXT}}
+    return out
+
+
+def _from_prepared(data_dir: Path, p: prepared_cache.Prepared) -> Basemap:
+    layers = {}
+    for key, info in p.meta["layers"].items():
+        attrs = {k: tuple(v) for k, v in info["attrs"].items()}
+        b = info["bbox"]
+        layers[key] = VectorLayer(key, tuple(p.geoms[key]), attrs, (b[0], b[1], b[2], b[3]))
+    text = {name: tuple(v) for name, v in p.meta["settlements"].items()}
+    arrays = {name: p.arrays[name] for name in _SETTLEMENT_ARRAYS}
+    r, c = p.meta["roi"], p.meta["context_bbox"]
+    return Basemap(data_dir=data_dir, roi=(r[0], r[1], r[2], r[3]), context_bbox=(c[0], c[1], c[2], c[3]),
+                   settlements=Settlements(**arrays, **text), **layers)
+
+
+def _cache_key(data_dir: Path) -> str:
+    return prepared_cache.cache_key([data_dir / f for f in LAYER_FILES.values()], [Path(__file__)])
+
+
 @lru_cache(maxsize=4)
 def _load(data_dir: Path) -> Basemap:
+    # Parsing the GeoJSON into geometries costs ~0.15 s at every start; the user's cache keeps the
+    # result (atlas.geo.prepared_cache), keyed by the files' bytes and this module's source.
+    try:
+        key = _cache_key(data_dir)
+    except OSError:
+        return _load_files(data_dir)  # a missing file: _load_files says which
+    cached = prepared_cache.read("layers", key)
+    if cached is not None:
+        try:
+            return _from_prepared(data_dir, cached)
+        except (KeyError, TypeError, IndexError, ValueError):
+            pass  # a cache of another shape: read the files
+    bm = _load_files(data_dir)
+    prepared_cache.write("layers", key, _to_prepared(bm))
+    return bm
+
+
+def _load_files(data_dir: Path) -> Basemap:
     layers: dict[str, VectorLayer] = {}
     docs: dict[str, dict[str, Any]] = {}
     for key, fname in LAYER_FILES.items():

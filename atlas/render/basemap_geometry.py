@@ -21,7 +21,8 @@ from PySide6.QtGui import QPainterPath, QPolygonF
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from atlas.geo.basemap_data import Basemap, load_basemap
+from atlas.geo import prepared_cache
+from atlas.geo.basemap_data import LAYER_FILES, Basemap, load_basemap
 from atlas.geo.projection import lonlat_to_merc
 
 from .viewport import Viewport
@@ -227,7 +228,45 @@ def line_lod(geoms_merc: Sequence[BaseGeometry], tags: Sequence[int]) -> Lod:
 def fill_lod(geoms_lonlat: Sequence[BaseGeometry], tags: Sequence[int], cell_deg: float = FILL_CELL_DEG,
              tolerances: Sequence[float] = LOD_TOLERANCES_M) -> Lod:
     pieces, piece_tags = cut_into_cells(geoms_lonlat, tags, cell_deg)
-    return Lod(lambda tol: fill_pathset(pieces, piece_tags, tol), tolerances)
+    return pieces_lod(pieces, piece_tags, tolerances)
+
+
+def pieces_lod(pieces_merc: np.ndarray, tags: Sequence[int], tolerances: Sequence[float] = LOD_TOLERANCES_M) -> Lod:
+    """The levels of detail of polygon pieces already cut and projected (:func:`cut_into_cells`)."""
+    return Lod(lambda tol: fill_pathset(pieces_merc, tags, tol), tolerances)
+
+
+#: The cut polygon layers: name -> (basemap layer, cell size in degrees).
+_CUT_LAYERS = {"context": ("context", 2.0), "countries": ("countries", FILL_CELL_DEG),
+               "water": ("water", FILL_CELL_DEG)}
+
+
+def _cut_and_context_lines(bm: Basemap) -> prepared_cache.Prepared:
+    """The costly part of preparing (~0.2 s): the polygon layers cut into cells and projected,
+    the context borders and coasts. Read from the user's cache when the data and this module
+    are unchanged (atlas.geo.prepared_cache)."""
+    try:
+        key = prepared_cache.cache_key([bm.data_dir / f for f in LAYER_FILES.values()], [Path(__file__)])
+    except OSError:
+        key = None
+    if key is not None:
+        cached = prepared_cache.read("cut", key)
+        if cached is not None and all(f"{n}_pieces" in cached.geoms for n in _CUT_LAYERS) \
+                and {"context_border", "coast"} <= cached.geoms.keys():
+            return cached
+    out = prepared_cache.Prepared()
+    for name, (layer_key, cell) in _CUT_LAYERS.items():
+        layer = getattr(bm, layer_key)
+        tags = list(range(len(layer))) if name != "water" else [0] * len(layer)
+        pieces, piece_tags = cut_into_cells(list(layer.geoms), tags, cell)
+        out.geoms[f"{name}_pieces"] = pieces
+        out.arrays[f"{name}_tags"] = np.asarray(piece_tags, dtype=np.int64)
+    ctx_borders, ctx_coast = _context_lines(list(bm.context.geoms), shapely.box(*bm.roi), bm.context_bbox)
+    out.geoms["context_border"] = np.array([to_merc(ctx_borders)], dtype=object)
+    out.geoms["coast"] = np.array([to_merc(ctx_coast)], dtype=object)
+    if key is not None:
+        prepared_cache.write("cut", key, out)
+    return out
 
 
 @dataclass
@@ -264,25 +303,23 @@ class BasemapGeometry:
 
     def __init__(self, bm: Basemap) -> None:
         self.basemap = bm
-        roi_box = shapely.box(*bm.roi)
+        cut = _cut_and_context_lines(bm)
         # --- land: coarse context first (outside the ROI), then the detailed countries on top.
-        ctx_iso = list(bm.context["iso_a3"])
-        self.context_iso = ctx_iso
+        self.context_iso = list(bm.context["iso_a3"])
         # The context layer is coarse already (~1.5 km): big cells, few levels.
-        self.context_fill = fill_lod(list(bm.context.geoms), list(range(len(ctx_iso))), cell_deg=2.0,
-                                     tolerances=(0.0, 800.0, 3000.0))
+        self.context_fill = pieces_lod(cut.geoms["context_pieces"], cut.arrays["context_tags"].tolist(),
+                                       tolerances=(0.0, 800.0, 3000.0))
         self.country_iso = list(bm.countries["iso_a3"])
-        self.country_fill = fill_lod(list(bm.countries.geoms), list(range(len(self.country_iso))))
+        self.country_fill = pieces_lod(cut.geoms["countries_pieces"], cut.arrays["countries_tags"].tolist())
         # --- context lines outside the ROI: borders (edges two countries share) and coasts.
-        ctx_borders, ctx_coast = _context_lines(list(bm.context.geoms), roi_box, bm.context_bbox)
-        self.context_border = line_lod([to_merc(ctx_borders)], [0])
-        self.coast = line_lod([to_merc(ctx_coast)], [0])
+        self.context_border = line_lod(list(cut.geoms["context_border"]), [0])
+        self.coast = line_lod(list(cut.geoms["coast"]), [0])
         # --- detailed lines
         self.border = line_lod([to_merc(g) for g in bm.border.geoms], [0] * len(bm.border))
         self.oblast_lines = line_lod([to_merc(g) for g in bm.oblast_lines.geoms], [0] * len(bm.oblast_lines))
         approx = [bool(a) for a in bm.rivers["approximate"]]
         self.rivers = line_lod([to_merc(g) for g in bm.rivers.geoms], [int(a) for a in approx])
-        self.water = fill_lod(list(bm.water.geoms), [0] * len(bm.water))
+        self.water = pieces_lod(cut.geoms["water_pieces"], cut.arrays["water_tags"].tolist())
         self.water_edge = line_lod([to_merc(g).boundary for g in bm.water.geoms], [0] * len(bm.water))
         # --- names
         self.river_lines = []
