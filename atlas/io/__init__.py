@@ -10,7 +10,6 @@ from atlas.model.table import EventTable
 from .csv_events import MappingNeeded, read_csv
 from .geojson_events import read_geojson
 from .export import WRITERS, write_events, writer_for
-from .geoparquet_events import read_geoparquet
 from .ogr_events import read_ogr
 from .spreadsheet_events import read_ods, read_xlsx
 from .gpkg_events import read_gpkg
@@ -19,6 +18,15 @@ from .input_guard import check_regular_file
 from .report import ImportReport, InputError, Problem
 
 Reader = Callable[[Path], tuple[EventTable, ImportReport]]
+
+
+def read_geoparquet(path: Path) -> tuple[EventTable, ImportReport]:
+    """GeoParquet events (atlas.io.geoparquet_events), imported on the first Parquet file: the
+    window imports this package at startup, and pyarrow.parquet costs ~50 ms it does not need."""
+    from .geoparquet_events import read_geoparquet as read
+
+    return read(path)
+
 
 #: File suffix → reader. Format modules register themselves here.
 READERS: dict[str, Reader] = {
