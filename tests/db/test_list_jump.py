@@ -10,18 +10,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from atlas.db import schema
 from atlas.model import AtlasModel, Categories, DateRange
-
-
-@pytest.fixture()
-def synthetic(pg_db):
-    from atlas.bench import db_synthetic
-
-    with psycopg.connect(pg_db) as conn:
-        schema.init(conn)
-        db_synthetic.fill(conn, 1500, log=lambda *a, **k: None)
-    return pg_db
 
 
 def _ids(model: AtlasModel) -> list[str]:

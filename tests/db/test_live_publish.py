@@ -9,22 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-import pytest
 from PySide6.QtWidgets import QAbstractItemView
 
-from atlas.db import push, query, schema
+from atlas.db import push, query
 from atlas.model import All
 from atlas.model.table import EventTable
-
-
-@pytest.fixture()
-def synthetic(pg_db):
-    from atlas.bench import db_synthetic
-
-    with psycopg.connect(pg_db) as conn:
-        schema.init(conn)
-        db_synthetic.fill(conn, 1500, log=lambda *a, **k: None)
-    return pg_db
 
 
 def _order(conn) -> list[str]:
