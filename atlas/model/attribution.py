@@ -35,12 +35,18 @@ MAX_NAMED = 3
 
 def _kind(table: EventTable, rows: np.ndarray) -> str | None:
     """"acled", "ucdp" or None for the rows of one dataset, by the extra columns that hold values there."""
-    filled = {name.lower() for name, col in table.extras.items()
-              if any(v not in (None, "") for v in col[rows].tolist())}
-    if len(filled & UCDP_COLUMNS) >= 2:
-        return "ucdp"
-    if len(filled & ACLED_COLUMNS) >= 2:
-        return "acled"
+    telling = [name for name in table.extras if name.lower() in ACLED_COLUMNS | UCDP_COLUMNS]
+    # A column filled in the first rows is filled: those settle an ACLED or UCDP file at once, where
+    # reading every row of every column took ~0.2 s a million events on each export.
+    for part in (rows[:4096], rows):
+        filled = {name.lower() for name in telling
+                  if any(v not in (None, "") for v in table.extras[name][part].tolist())}
+        if len(filled & UCDP_COLUMNS) >= 2:
+            return "ucdp"
+        if len(filled & ACLED_COLUMNS) >= 2:
+            return "acled"
+        if part.size == rows.size:
+            break
     return None
 
 
@@ -52,18 +58,16 @@ def event_credits(table: EventTable, sources: Sequence[str] = (), store: str = "
     known dataset are its own, not "an unnamed file"."""
     if len(table) == 0:
         return [f"shared store {store}"] if store else []
-    datasets = np.array(["" if d is None else str(d) for d in table.values("dataset").tolist()], dtype=object)
+    # The datasets in the order they first appear, by their codes (no Python string per event).
+    cat = table.categorical["dataset"]
+    present, first = np.unique(cat.codes, return_index=True)
+    codes = present[np.argsort(first, kind="stable")].tolist()
     names = {PurePath(s).stem: PurePath(s).name for s in sources}
-    order: list[str] = []
-    seen: set[str] = set()
-    for d in datasets.tolist():
-        if d not in seen:
-            seen.add(d)
-            order.append(d)
     credits: list[str] = [f"shared store {store}"] if store else []
     others: list[str] = []
-    for d in order:
-        rows = np.flatnonzero(datasets == d)
+    for code in codes:
+        d = cat.categories[code] if code >= 0 else ""
+        rows = np.flatnonzero(cat.codes == code)
         if d == CURATED_DATASET:
             credit = CURATED_CREDIT
         else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -38,6 +37,7 @@ from atlas.geo.projection import REGION, lonlat_to_merc
 from atlas.io.atomic import atomic_path
 from atlas.model import AtlasModel
 from atlas.model.attribution import attribution
+from atlas.model.facets import outlet_counts
 from atlas.model.filters import All, DateRange, find_part
 
 from . import style, uncertainty, vector_text
@@ -185,14 +185,13 @@ def claimed_count(model: AtlasModel, rows: np.ndarray) -> int:
 
 def sources_line(model: AtlasModel, rows: np.ndarray, top: int = 6) -> str:
     """The outlets cited by the shown events, most cited first, abbreviated."""
-    c: Counter[str] = Counter()
-    for srcs in model.table.sources[rows]:
-        c.update({str(s.get("outlet", "")).strip() for s in srcs if isinstance(s, dict) and s.get("outlet")})
+    # The outlet facet's index (built once per table) counts them with NumPy: a pass over every
+    # event's sources in Python took ~1.5 s a million events, twice per export.
+    c = outlet_counts(model.table, rows)
     if not c:
         return ""
-    # Ties are broken by name: a set's order follows the process's string hashing, and a picture
-    # must not change from one run to the next (most_common keeps insertion order for ties).
-    ranked = sorted(c.items(), key=lambda item: (-item[1], item[0].casefold()))[:top]
+    # Ties are broken by name, so a picture does not change from one run to the next.
+    ranked = sorted(c.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))[:top]
     parts = [f"{_abbrev(name)} ({n})" for name, n in ranked]
     more = len(c) - top
     return "Sources: " + ", ".join(parts) + (f" + {more} more outlet{'s' if more > 1 else ''}" if more > 0 else "")

@@ -66,3 +66,45 @@ def test_time_window_is_ordered_and_silent_on_no_op(qtbot) -> None:
     m.set_time_window((dt.date(2025, 3, 1), dt.date(2025, 3, 15)))
     m.set_time_window(None)
     assert seen == [(dt.date(2025, 3, 1), dt.date(2025, 3, 15)), None]
+
+
+def _outlet_pairs_row_by_row(t: EventTable) -> list[tuple[int, str]]:
+    """What the outlet index must hold: per row, its distinct non-empty outlets in citing order,
+    or one "(none)" pair."""
+    out: list[tuple[int, str]] = []
+    for row, srcs in enumerate(t.sources):
+        seen: list[str] = []
+        for s in srcs or ():
+            o = str(s.get("outlet") or "").strip() if isinstance(s, dict) else ""
+            if o and o not in seen:
+                seen.append(o)
+        out += [(row, o) for o in seen] or [(row, "")]
+    return out
+
+
+def test_outlet_index_of_shared_source_tuples_matches_a_row_by_row_pass() -> None:
+    # Readers share one tuple among the rows citing the same sources (atlas.io.columns); the index
+    # reads each distinct tuple once and must give every row what a row-by-row pass gives.
+    rng = np.random.default_rng(7)
+    shared = [
+        ({"outlet": "TASS"}, {"outlet": " Reuters "}),
+        ({"outlet": "tass"}, {"outlet": "TASS"}, {"outlet": "TASS"}),
+        (),
+        ({"outlet": ""}, "not a dict", {"title": "no outlet"}),
+        ({"outlet": "ISW"},),
+    ]
+    n = 500
+    t = EventTable.from_records([{"event_id": f"e{i}"} for i in range(n)])
+    picks = rng.integers(0, len(shared), n)
+    t.sources[:] = [shared[k] for k in picks]
+    t.sources[3] = ({"outlet": "Kyiv Independent"}, {"outlet": "ISW"})  # a tuple of its own
+    idx = facet_index(t, "outlet")
+    reference = _outlet_pairs_row_by_row(t)
+    first_seen = list(dict.fromkeys(o for _, o in reference if o))
+    assert set(first_seen) == {"TASS", "Reuters", "tass", "ISW", "Kyiv Independent"}
+    assert idx.categories == tuple(sorted(first_seen, key=str.casefold))  # ties: first seen first
+    got = [(int(r), idx.categories[c] if c >= 0 else "") for r, c in zip(idx.rows, idx.codes)]
+    assert got == reference
+    mask = rng.random(n) < 0.3
+    expected = {c: sum(1 for r, o in set(got) if o == c and mask[r]) for c in idx.categories}
+    assert dict(zip(idx.categories, idx.counts(mask)[:-1].tolist())) == expected
