@@ -16,9 +16,12 @@ def configure_application_identity() -> None:
 
 
 def run_gui(files: Sequence[str], reset_settings: bool = False, db: str | None = None) -> int:
-    import pyqtgraph as pg
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
+
+    from atlas.ui.pyqtgraph_import import import_pyqtgraph
+
+    pg = import_pyqtgraph()  # (its Qt mirrors filled on use: a quicker start)
 
     configure_application_identity()
     pg.setConfigOptions(antialias=True, background="#f4f1ea", foreground="#333")
