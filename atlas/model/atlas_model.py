@@ -169,6 +169,9 @@ class AtlasModel(QObject):
         self._stale_note = ""
         #: The store the events come from, named for the attribution ("" for files).
         self._store_name = ""
+        #: Its connection without secret ("" for files): what a workspace records, also while the
+        #: events are its stale copy (the store itself, ``remote``, is then None).
+        self._store_connection = ""
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -189,6 +192,7 @@ class AtlasModel(QObject):
         snap._sources = self._sources
         snap._stale_note = self._stale_note
         snap._store_name = self._store_name
+        snap._store_connection = self._store_connection
         snap._aggregates = self._aggregates  # a picture's footer gives the server's counts
         snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
@@ -215,10 +219,20 @@ class AtlasModel(QObject):
         as the events' source in the status bar and on every picture, also once it went offline."""
         return self._store_name
 
-    def set_store_name(self, name: str) -> None:
-        """Name the store the current events came from (its local copy opened offline)."""
-        if name != self._store_name:
-            self._store_name = name
+    @property
+    def store_connection(self) -> str:
+        """The connection (without secret) of the store the events were read from, "" for files;
+        kept while they are a stale copy of it."""
+        return self._store_connection
+
+    def set_store_name(self, name: str, connection: str | None = None) -> None:
+        """Name the store the current events came from (its local copy opened offline) and,
+        when given, its connection without secret."""
+        changed = name != self._store_name or (connection is not None and connection != self._store_connection)
+        self._store_name = name
+        if connection is not None:
+            self._store_connection = connection
+        if changed:
             self.stale_changed.emit()
 
     def set_stale_note(self, note: str) -> None:
@@ -236,7 +250,7 @@ class AtlasModel(QObject):
         if self._remote is not None:  # a file's events replace the store's
             self._remote, self._resident, self._aggregates = None, None, None
         if sources is not None:  # files named: the events no longer come from a store
-            self._store_name = ""
+            self._store_name = self._store_connection = ""
         self._install_table(table)
 
     def _install_table(self, table: EventTable) -> None:
@@ -496,13 +510,14 @@ class AtlasModel(QObject):
         if store is None:
             self._remote, self._resident, self._aggregates = None, None, None
             self._sources = tuple(sources)
-            self._store_name = ""
+            self._store_name = self._store_connection = ""
             self._install_table(EventTable.empty())
             return
         resident = _screen(store, self._filter, self._map_request, self._kept_rows())
         self._remote, self._aggregates = store, None
         self._sources = tuple(sources)
         self._store_name = getattr(store, "source_name", "") or store.label
+        self._store_connection = str(store.label)
         self._resident = resident
         self._install_table(resident.table)
 

@@ -486,7 +486,8 @@ class DatabaseFeature(Feature):
         self._read, self.stale, self._held, self.may_edit = None, True, cached.table, False
         self.read_at = cached.read_at
         self.host.model.set_table(cached.table, sources=())
-        self.host.model.set_store_name(display_name(target))  # still the events' source, as read
+        # Still the events' source, as read (and what a workspace saved now records).
+        self.host.model.set_store_name(display_name(target), connection=shown)
         self.host.model.set_stale_note(
             f"Stale: events of the database {shown} as read at {_utc_text(cached.read_at)} "
             "(local cache; server unreachable)")

@@ -5,18 +5,27 @@ A workspace saved while the window shows a PostgreSQL/PostGIS store records the 
 service name's conninfo); opening the workspace connects again, libpq taking the password from
 ``~/.pgpass`` or the service file. A password never reaches the file: it is not in the model
 (the store keeps only its label), and a hand-written one is refused on reading.
+
+A workspace saved while the events are a stale copy of a store (its server unreachable) records
+that store too. Reopened in the window while the server cannot be reached, the store's local
+cache is shown the way a direct open shows it (read-only, marked stale: the window's database
+feature, :attr:`atlas.workspace.state.Context.open_store`), and the notes say so.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .state import model_of, register_section
+from .state import context, model_of, register_section
 
 
 def capture_database(target: Any) -> dict[str, Any]:
-    remote = model_of(target).remote
-    return {"connection": None if remote is None else str(remote.label)}
+    model = model_of(target)
+    remote = model.remote
+    if remote is not None:
+        return {"connection": str(remote.label)}
+    # The stale copy of a store (its server gone) is still that store's events.
+    return {"connection": model.store_connection or None}
 
 
 def validate_database(data: Any) -> None:
@@ -39,10 +48,18 @@ def restore_database(target: Any, data: Any) -> None:
     conn = data.get("connection")
     if not conn:
         return
-    from atlas.db.remote import PostgresEvents
+    model = model_of(target)
+    opener = context().open_store
+    if opener is None:  # no window: connect here (no local cache to fall back on)
+        from atlas.db.remote import PostgresEvents
 
-    # The window's database feature adopts the store the model now shows (status, live updates).
-    model_of(target).set_remote(PostgresEvents(conn))
+        model.set_remote(PostgresEvents(conn))
+        return
+    error = opener(conn)
+    if error:
+        raise ConnectionError(error)
+    if model.stale_note:  # its server is down: the window shows the store's local cache
+        context().notes.append(f"database: {model.stale_note}")
 
 
 # After the sources (10: files, or none for a store) and before the filter (20), which the

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -267,7 +267,8 @@ class WorkspaceController(QObject, Feature):
             return False
         ctx = Context(folder=ws.folder, embed=False, resolve_source=self.resolve_source,
                       source_hashes=self.source_hashes, embedded_dir=data_dir() / "embedded",
-                      load_events=lambda paths: bool(self.window.load_files(paths)))
+                      load_events=lambda paths: bool(self.window.load_files(paths)),
+                      open_store=self._store_opener())
         self._restoring += 1
         try:
             notes = restore_all(self.model, ws.sections, ctx)
@@ -287,6 +288,11 @@ class WorkspaceController(QObject, Feature):
             self.show_notes("Workspace opened with notes", notes)
         self.window.statusBar().showMessage("Restored the unsaved work of the last session" if recovered else f"Opened {path.name}", 8000)
         return True
+
+    def _store_opener(self) -> Callable[[str], str | None] | None:
+        """The window's way of opening a shared store (None: a window without the database feature)."""
+        feature = self.window.feature("database") if hasattr(self.window, "feature") else None
+        return getattr(feature, "open_database", None)
 
     def save(self) -> bool:
         if self.path is None:

@@ -87,6 +87,10 @@ class Context:
     notes: list[str] = field(default_factory=list)
     #: reads event files into the model (the window's loader); None reads them here
     load_events: Callable[[list[Path]], bool] | None = None
+    #: opens a shared store in the window (its database feature: status, live updates, and the
+    #: store's local cache when the server cannot be reached); returns an error or None.
+    #: None connects here, without a cache to fall back on.
+    open_store: Callable[[str], str | None] | None = None
 
 
 _CTX: contextvars.ContextVar[Context] = contextvars.ContextVar("workspace_context")

@@ -136,3 +136,85 @@ def test_a_store_without_a_cache_whose_server_is_down_is_refused(window):
     error = feature.open_database("host=/nonexistent-katlas-socket dbname=nothing connect_timeout=2")
     assert error is not None and error.startswith("cannot open the database")
     assert not feature.stale and window.model.stale_note == ""
+
+
+def test_a_workspace_reopened_while_its_server_is_down_shows_the_cache_stale_and_keeps_its_state(
+        window, bundled, qtbot, tmp_path):
+    """The same fallback as a direct open, through File ▸ Open workspace: the store's cached
+    events, read-only and marked stale, under the workspace's filter and selection; saved again
+    while stale, the workspace still names the store."""
+    from atlas.bench.pg_cluster import start_scratch_server
+    from atlas.cli.common import BUNDLED_EVENTS
+    from atlas.db import push
+    from atlas.model import Categories
+    from atlas.render.page import PageSpec, attribution_text
+    from atlas.ui.database_feature import cache_root
+
+    server = start_scratch_server()  # a server of its own: this test stops it
+    try:
+        info = server.create_database()
+        with psycopg.connect(info) as conn:
+            schema.init(conn)
+            push.push(conn, bundled, BUNDLED_EVENTS)
+        feature = window.feature("database")
+        assert feature.open_database(info) is None and not feature.stale
+        assert feature.wait_for_aggregates()
+        model = window.model
+        feature.write_cache(wait=True)  # the unfiltered first screen, as the debounce would write it
+        model.set_filter(Categories("side", {"Ukraine"}))
+        eid = str(model.table.ids[model.list_rows[3]])
+        model.set_current(eid)
+        path = tmp_path / "store.katlas"
+        assert window.feature("workspace").save_to(path)
+        feature.write_cache(wait=True)
+        folder = cache_root() / offline_cache.cache_key(info)
+        assert (folder / offline_cache.META_FILE).exists()
+        cached_rows = len(offline_cache.load(cache_root(), info).table)
+
+        server.kill()  # the server is stopped: the next connect is refused
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(info, connect_timeout=3).close()
+        later = _second_window(qtbot)
+        second = later.feature("database")
+        workspace = later.feature("workspace")
+        assert workspace.open(path, ask=False)
+        assert second.stale and second.store is None and later.model.remote is None
+        assert len(later.model.table) == cached_rows
+        assert later.model.filter == Categories("side", {"Ukraine"})
+        assert 0 < later.model.visible_count < cached_rows
+        assert later.model.current_id == eid
+        # The same marks as a direct open: the red status, the footer, the credits, editing refused.
+        text = second.status.text()
+        when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
+        assert text.startswith("Database unreachable:") and "local cache" in text and "stale, read-only" in text
+        assert when in text and "b00020" in second.status.styleSheet()
+        assert attribution_text(PageSpec(), later.model).startswith("Stale: events of the database")
+        assert "Stale:" in later.attribution()
+        assert not second.act_edit.isEnabled()
+        assert second.save_edit(eid, 1, {"confidence": "confirmed"}, None)[0] is None
+        # The notes the workspace opened with say why the events are a copy.
+        assert any(n.startswith("database: Stale:") and "local cache" in n for n in workspace.last_notes)
+        # Saved while stale (autosave too), the workspace still names the store, not files.
+        again = tmp_path / "stale.katlas"
+        assert workspace.save_to(again)
+        doc = json.loads(again.read_text(encoding="utf-8"))
+        sections = doc.get("sections", doc)
+        assert sections["database"]["connection"] == second.connection
+        assert sections["sources"]["files"] == []
+    finally:
+        server.stop()
+
+
+def test_a_workspace_whose_server_is_down_and_never_cached_says_so(window, tmp_path, qtbot):
+    """No cache to fall back on: the workspace opens without events and its notes say why."""
+    path = tmp_path / "nothing.katlas"
+    target = "host=/nonexistent-katlas-socket dbname=nothing connect_timeout=2"
+    from atlas.workspace.document import write_workspace
+
+    write_workspace(path, {"sources": {"embed": False, "files": []}, "database": {"connection": target}})
+    workspace = window.feature("workspace")
+    assert workspace.open(path, ask=False)
+    assert window.model.remote is None and len(window.model.table) == 0
+    assert not window.feature("database").stale and window.model.stale_note == ""
+    assert any(n.startswith("database: not restored") and "cannot open the database" in n
+               for n in workspace.last_notes)
