@@ -172,7 +172,8 @@ def csv_arrow_table(table: EventTable, sel: npt.NDArray[np.intp], excel: bool = 
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 
 
-def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, excel: bool = False) -> int:
+def write_csv(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, excel: bool = False,
+              **_: Any) -> int:
     """ACLED-compatible CSV: ACLED's columns in ACLED's order, then the atlas's, then the extras.
 
     ``source`` is the outlets joined by ``; `` (as ACLED writes it); ``sources`` the full list as JSON.
@@ -273,12 +274,16 @@ def feature_properties(table: EventTable, row: int) -> dict[str, Any]:
 
 
 def write_geojson(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
-                  name: str = "Kursk Atlas export") -> int:
+                  name: str = "Kursk Atlas export", stale: str = "") -> int:
     """RFC 7946 FeatureCollection in the project schema; events without coordinates have
-    ``"geometry": null``. Written feature by feature (no second copy of a large table in memory)."""
+    ``"geometry": null``. Written feature by feature (no second copy of a large table in memory).
+    ``stale``: the events are a stale copy of a store; the top-level ``description`` says so
+    (GDAL and QGIS show it as the layer's description; atlas.io.stale_mark)."""
     sel = _rows(table, rows)
     with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         head = {"type": "FeatureCollection", "schema": "kursk-atlas-events", "schema_version": 1, "name": name}
+        if stale:
+            head["description"] = stale
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n')
         for k, r in enumerate(sel.tolist()):
             geom = ({"type": "Point", "coordinates": [float(table.lon[r]), float(table.lat[r])]}
@@ -317,9 +322,12 @@ def _event_type_styles(table: EventTable, sel: npt.NDArray[np.intp]) -> dict[str
     return ids
 
 
-def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str], name: str) -> None:
+def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str], name: str,
+                      stale: str = "") -> None:
     fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n<Document>\n')
     fh.write(f"<name>{_x(name)}</name>\n")
+    if stale:  # Google Earth shows the Document's description beside its name
+        fh.write(f"<description>{_x(stale)}</description>\n")
     text_fields = [c for c in table.columns if c not in ("latitude", "longitude") and c not in table.extras]
     extra_names = {f: _XML_ILLEGAL.sub("", f) for f in table.extras}
     # A typed schema: LIBKML (and so QGIS) reads the fields as typed columns, not all strings.
@@ -364,24 +372,24 @@ def _write_kml_stream(table: EventTable, sel: npt.NDArray[np.intp], fh: IO[str],
 
 
 def write_kml(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
-              name: str = "Kursk Atlas export") -> int:
+              name: str = "Kursk Atlas export", stale: str = "") -> int:
     """KML 2.2: one Placemark per event with TimeStamp (month precision written as YYYY-MM), a
     shared style per event type (the map's colour) and every field in typed ExtendedData
     (a Schema); events without coordinates are Placemarks without geometry."""
     sel = _rows(table, rows)
     with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
-        _write_kml_stream(table, sel, fh, name)
+        _write_kml_stream(table, sel, fh, name, stale)
     return len(sel)
 
 
 def write_kmz(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
-              name: str = "Kursk Atlas export") -> int:
+              name: str = "Kursk Atlas export", stale: str = "") -> int:
     """KMZ: the KML above as ``doc.kml`` in a zip archive."""
     import io
 
     sel = _rows(table, rows)
     buf = io.StringIO()
-    _write_kml_stream(table, sel, buf, name)
+    _write_kml_stream(table, sel, buf, name, stale)
     with atomic_path(Path(path)) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("doc.kml", buf.getvalue().encode("utf-8"))
     return len(sel)
@@ -393,13 +401,13 @@ Writer = Callable[..., int]
 def _gpkg_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
     from .gpkg_events import write_gpkg
 
-    return write_gpkg(table, path, rows)
+    return write_gpkg(table, path, rows, stale=str(kw.get("stale") or ""))
 
 
 def _fgb_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
     from .ogr_events import write_fgb
 
-    return write_fgb(table, path, rows)
+    return write_fgb(table, path, rows, stale=str(kw.get("stale") or ""))
 
 
 def _shp_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
@@ -417,7 +425,7 @@ def _shp_zip_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | N
 def _geoparquet_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
     from .geoparquet_events import write_geoparquet
 
-    return write_geoparquet(table, path, rows)
+    return write_geoparquet(table, path, rows, stale=str(kw.get("stale") or ""))
 
 
 def _xlsx_writer(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **kw: Any) -> int:
@@ -459,17 +467,24 @@ def writer_for(path: str | Path) -> Writer | None:
 
 
 def write_events(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None,
-                 excel: bool = False) -> int:
+                 excel: bool = False, stale: str = "") -> int:
     """Write the rows (all when None) in the format of the path's suffix. Returns rows written.
-    ``excel`` asks for the Excel dialect of CSV (:func:`write_csv`); other formats refuse it."""
+    ``excel`` asks for the Excel dialect of CSV (:func:`write_csv`); other formats refuse it.
+    ``stale``: the events are a stale copy of a shared store (the model's ``stale_note``): every
+    format says so, in a column and where it has one in the file's description (atlas.io.stale_mark)."""
     path = Path(path)
     writer = writer_for(path)
     if writer is None:
         raise ValueError(f"cannot write {path.suffix or 'files without a suffix'}; writable: {', '.join(sorted(WRITERS))}")
     if not path.parent.exists():
         raise FileNotFoundError(f"{path.parent}: no such folder")
+    kw: dict[str, Any] = {}
+    if stale:
+        from .stale_mark import with_stale_column
+
+        table, kw = with_stale_column(table, stale), {"stale": stale}
     if excel:
         if writer is not write_csv:
             raise ValueError(f"the Excel dialect is a CSV option; {path.suffix} has none")
         return write_csv(table, path, rows, excel=True)
-    return writer(table, path, rows)
+    return writer(table, path, rows, **kw)

@@ -130,8 +130,10 @@ def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
     return table, report
 
 
-def write_geoparquet(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **_: Any) -> int:
-    """GeoParquet 1.1: typed columns, WKB points, the ``geo`` metadata (CRS84)."""
+def write_geoparquet(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, stale: str = "",
+                     **_: Any) -> int:
+    """GeoParquet 1.1: typed columns, WKB points, the ``geo`` metadata (CRS84). ``stale``: the
+    events are a stale copy of a store; a key/value entry says so (atlas.io.stale_mark)."""
     sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
     cols: dict[str, pa.Array] = {}
     for name, _kind, arr in typed_columns(table, sel):
@@ -145,7 +147,12 @@ def write_geoparquet(table: EventTable, path: str | Path, rows: npt.ArrayLike | 
     if bbox is not None:
         column_meta["bbox"] = bbox
     geo = {"version": GEOPARQUET_VERSION, "primary_column": "geometry", "columns": {"geometry": column_meta}}
-    tbl = pa.table(cols).replace_schema_metadata({b"geo": json.dumps(geo).encode("utf-8")})
+    meta = {b"geo": json.dumps(geo).encode("utf-8")}
+    if stale:
+        from .stale_mark import PARQUET_KEY
+
+        meta[PARQUET_KEY] = stale.encode("utf-8")
+    tbl = pa.table(cols).replace_schema_metadata(meta)
     with atomic_path(Path(path)) as tmp:
         pq.write_table(tbl, tmp, compression="zstd")
     return len(sel)

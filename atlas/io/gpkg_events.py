@@ -275,9 +275,11 @@ _TYPES = {
 }
 
 
-def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, layer: str = "events") -> int:
+def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, layer: str = "events",
+               stale: str = "") -> int:
     """A GeoPackage with one point layer holding every field (sources as JSON text), written by
-    the one GeoPackage writer (atlas.io.gpkg_writer)."""
+    the one GeoPackage writer (atlas.io.gpkg_writer). ``stale``: the events are a stale copy of a
+    store; the layer's description (gpkg_contents, GDAL's DESCRIPTION) says so."""
     from .export import field_text
 
     sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
@@ -315,7 +317,8 @@ def write_gpkg(table: EventTable, path: str | Path, rows: npt.ArrayLike | None =
         bounds = (float(lon[has].min()), float(lat[has].min()), float(lon[has].max()), float(lat[has].max()))
     extra_types = {name: _column_type(table.extras[name][sel]) for _, name in extra_cols}
     columns = [(f, _TYPES.get(f, "TEXT")) for f in fields] + [(c, extra_types[name]) for c, name in extra_cols]
-    write_geopackage(path, [GpkgLayer(layer, "POINT", columns, gen(), bounds, "Kursk Atlas events")])  # type: ignore[arg-type]
+    description = f"Kursk Atlas events. {stale}" if stale else "Kursk Atlas events"
+    write_geopackage(path, [GpkgLayer(layer, "POINT", columns, gen(), bounds, description)])  # type: ignore[arg-type]
     return len(sel)
 
 

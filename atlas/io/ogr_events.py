@@ -202,10 +202,12 @@ def _write(tbl: pa.Table, path: Path, driver: str, **options: Any) -> None:
                             geometry_type="Point", crs="EPSG:4326", encoding="UTF-8", **options)
 
 
-def write_fgb(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, **_: Any) -> int:
+def write_fgb(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, stale: str = "",
+              **_: Any) -> int:
     """FlatGeobuf: one point layer with a packed Hilbert R-tree, unless some events have no point
     (the format's index cannot hold a feature without a geometry, and those events are kept). With
-    the index GDAL stores the features in the index's order, so a reread lists them in that order."""
+    the index GDAL stores the features in the index's order, so a reread lists them in that order.
+    ``stale``: the events are a stale copy of a store; the header's description says so."""
     sel = np.arange(len(table), dtype=np.intp) if rows is None else np.asarray(rows, dtype=np.intp)
     tbl = _arrow_table(table, sel, shapefile=False)
     index = "YES" if bool(table.has_coords[sel].all()) else "NO"
@@ -213,7 +215,8 @@ def write_fgb(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = 
         tmp.unlink()  # GDAL creates the file itself
         target = tmp.with_suffix(".fgb")
         try:
-            _write(tbl, target, "FlatGeobuf", layer_options={"SPATIAL_INDEX": index})
+            options = {"SPATIAL_INDEX": index, **({"DESCRIPTION": stale} if stale else {})}
+            _write(tbl, target, "FlatGeobuf", layer_options=options)
             os.replace(target, tmp)
         finally:
             with contextlib.suppress(OSError):

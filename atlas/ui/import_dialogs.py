@@ -389,12 +389,15 @@ def export_events_dialog(parent: QWidget, model: AtlasModel) -> Path | None:
     s.setValue("paths/last_export_filter", flt)
     excel = flt == EXCEL_CSV_FILTER and path.suffix.lower() == ".csv"
     try:
-        n = write_events(model.table, path, rows, excel=excel)
+        # A stale copy of a store says so in the file too (a column, and the file's description).
+        n = write_events(model.table, path, rows, excel=excel, stale=model.stale_note)
     except (OSError, ValueError) as exc:
         QMessageBox.warning(parent, "Export events", f"Could not write {path}:\n{exc}")
         return None
     if hasattr(parent, "statusBar"):
-        parent.statusBar().showMessage(f"Exported {n:,} events to {path}" + (" (CSV for Excel)" if excel else ""), 8000)
+        marks = (" (CSV for Excel)" if excel else "") + (
+            " marked stale (column stale_copy)" if model.stale_note else "")
+        parent.statusBar().showMessage(f"Exported {n:,} events to {path}{marks}", 8000)
     return path
 
 

@@ -73,7 +73,8 @@ def _second_window(qtbot):
     return win
 
 
-def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_only(window, bundled, qtbot):
+def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_only(window, bundled, qtbot,
+                                                                                   tmp_path, monkeypatch):
     from atlas.bench.pg_cluster import start_scratch_server
     from atlas.cli.common import BUNDLED_EVENTS
     from atlas.db import push
@@ -124,6 +125,21 @@ def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_
         assert not second.act_edit.isEnabled()
         version, error = second.save_edit(eid, 1, {"confidence": "confirmed"}, None)
         assert version is None and "read-only" in error
+        # File ▸ Export events… of the stale view: the file says it is a stale copy.
+        from PySide6.QtWidgets import QFileDialog
+
+        from atlas.io import read_events
+        from atlas.io.stale_mark import STALE_FIELD
+        from atlas.ui import import_dialogs
+
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "stale.geojson"), ""))
+        out = import_dialogs.export_events_dialog(later, later.model)
+        assert out == tmp_path / "stale.geojson"
+        assert json.loads(out.read_text(encoding="utf-8"))["description"] == later.model.stale_note
+        exported, _ = read_events(out)
+        assert len(exported) == later.model.visible_count
+        assert set(map(str, exported.values(STALE_FIELD, range(len(exported))))) == {later.model.stale_note}
+        assert "marked stale" in later.statusBar().currentMessage()
         # Files replace the copy: the stale marks go.
         later.model.set_table(bundled, sources=[str(BUNDLED_EVENTS)])
         assert not second.stale and later.model.stale_note == "" and second.status.text() == ""
