@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from .annotations import Annotation, AnnotationCommand, Annotations
 from .filters import All, DateRange, Filter, find_part
+from .local_cells import LocalCells, dense_cells
 from .remote import (
     Aggregates, MapCells, MapRequest, RemoteEvents, RemoteUnavailable, Resident, append_new, replace_rows,
 )
@@ -33,6 +34,10 @@ from .session import (
     check_file_layers,
 )
 from .table import EventTable
+
+#: The rows a map counted in cells draws one by one: none (one array, so the scene sees no change).
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+_NO_ROWS.flags.writeable = False
 
 
 class SelectMode(Enum):
@@ -87,7 +92,8 @@ class AtlasModel(QObject):
         visibility, order).
     resident_changed()
         A remote store's resident rows changed without a new filter: the map's answer for a new
-        view, a colleague's edit, more rows fetched (rows already held keep their positions).
+        view, a colleague's edit, more rows fetched (rows already held keep their positions); or a
+        stale copy's counted cells (:attr:`map_cells`, :meth:`set_local_cells`) for a new view.
     list_extended()
         The list's next page arrived from a remote store (:attr:`list_rows` grew at its end).
     list_jumped()
@@ -172,6 +178,12 @@ class AtlasModel(QObject):
         #: Its connection without secret ("" for files): what a workspace records, also while the
         #: events are its stale copy (the store itself, ``remote``, is then None).
         self._store_connection = ""
+        #: While set (a store's stale copy), a dense map view of the local table is counted in
+        #: cells like the store's live view (atlas/model/local_cells.py); None: drawn as points.
+        self._local_cells: LocalCells | None = None
+        #: The last such answer: (table, visible rows, request, cells or None, rows drawn one by one)
+        self._local_answer: tuple[EventTable, npt.NDArray[np.intp], MapRequest, MapCells | None,
+                                  npt.NDArray[np.intp]] | None = None
 
     def snapshot(self) -> AtlasModel:
         """This moment's state, detached: a model that shares the (never mutated) table and row
@@ -193,6 +205,9 @@ class AtlasModel(QObject):
         snap._stale_note = self._stale_note
         snap._store_name = self._store_name
         snap._store_connection = self._store_connection
+        # A stale copy's counted cells: the picture draws what the screen shows.
+        snap._local_cells, snap._local_answer = self._local_cells, self._local_answer
+        snap._map_request = self._map_request
         snap._aggregates = self._aggregates  # a picture's footer gives the server's counts
         snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
@@ -472,13 +487,42 @@ class AtlasModel(QObject):
 
     @property
     def map_rows(self) -> npt.NDArray[np.intp]:
-        """The rows the map draws one by one: the visible rows, or a remote view's points."""
-        return self.visible_rows if self._resident is None else self._resident.map_rows
+        """The rows the map draws one by one: the visible rows, or a remote view's points (none
+        while a dense view is counted in cells)."""
+        if self._resident is not None:
+            return self._resident.map_rows
+        return self._local_map()[1]
 
     @property
     def map_cells(self) -> MapCells | None:
-        """A remote dense view's counted cells (None: the map draws :attr:`map_rows`)."""
-        return None if self._resident is None else self._resident.cells
+        """A dense view's counted cells: a remote store's, or those of a stale copy's rows
+        (:meth:`set_local_cells`). None: the map draws :attr:`map_rows`."""
+        if self._resident is not None:
+            return self._resident.cells
+        return self._local_map()[0]
+
+    def set_local_cells(self, rule: LocalCells | None) -> None:
+        """Count a dense view of the local table in cells by ``rule`` (a store's stale copy looks
+        like the store's live view), or draw every visible event (None: files)."""
+        if rule == self._local_cells:
+            return
+        self._local_cells, self._local_answer = rule, None
+        self.resident_changed.emit()
+
+    def _local_map(self) -> tuple[MapCells | None, npt.NDArray[np.intp]]:
+        """(cells, rows drawn one by one) of the local table in the map's view, kept until the
+        table, the visible rows or the view change."""
+        visible = self.visible_rows
+        request = self._map_request
+        if self._local_cells is None or request is None:
+            return None, visible
+        got = self._local_answer
+        if got is not None and got[0] is self._table and got[1] is visible and got[2] == request:
+            return got[3], got[4]
+        cells = dense_cells(self._table, visible, request, self._local_cells)
+        rows = visible if cells is None else _NO_ROWS
+        self._local_answer = (self._table, visible, request, cells, rows)
+        return cells, rows
 
     @property
     def map_request(self) -> MapRequest | None:
@@ -573,6 +617,13 @@ class AtlasModel(QObject):
         if request == self._map_request:
             return
         self._map_request = request
+        if self._remote is None and self._local_cells is not None:
+            # A stale copy: the map's new view may cross the threshold, or show other cells.
+            before = self._local_answer
+            cells, _rows = self._local_map()
+            if cells is not None or (before is not None and before[3] is not None):
+                self.resident_changed.emit()
+            return
         if self._remote is None or self._resident is None or request is None:
             return
         try:

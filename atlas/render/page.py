@@ -226,7 +226,12 @@ def filter_line(model: AtlasModel, rows_on_map: int) -> str:
     desc = model.filter.describe() if not isinstance(model.filter, All) else "none (all events)"
     if model.resident is None:
         shown, total = len(model.visible_rows), len(model.table)
-        return f"Filter: {desc} · {shown:,} of {total:,} events pass, {rows_on_map:,} on this map"
+        # A store's stale copy: counts of the rows it holds, dense views counted in cells.
+        noun = "cached events" if model.stale_note else "events"
+        cells = model.map_cells
+        drawn = (f"counted in cells on this map ({cells.events:,} in view)" if cells is not None
+                 else f"{rows_on_map:,} on this map")
+        return f"Filter: {desc} · {shown:,} of {total:,} {noun} pass, {drawn}"
     # A store's events: the server's counts (the rows held are a few pages of them).
     passing, stored = model.shown_count, model.event_total
     counts = (f"{passing:,} of {stored:,} events pass" if passing is not None and stored is not None

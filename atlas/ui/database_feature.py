@@ -228,6 +228,7 @@ class DatabaseFeature(Feature):
                     self._close_store()
                 self.store, self.connection, self._target = None, "", ""
                 self.stale, self._held, self._read = False, None, None
+                self.host.model.set_local_cells(None)  # a file's events: every one drawn
                 self.act_edit.setEnabled(False)
                 self.status.setText("")
                 self.status.setStyleSheet("")
@@ -388,6 +389,7 @@ class DatabaseFeature(Feature):
 
     def _mark_fresh(self, may_edit: bool) -> None:
         self.stale, self._held = False, None
+        self.host.model.set_local_cells(None)
         self.host.model.set_stale_note("")
         self.may_edit = may_edit
         self.read_at = dt.datetime.now(dt.timezone.utc)
@@ -414,6 +416,7 @@ class DatabaseFeature(Feature):
             # The listener noticed first: the model keeps the rows it holds as a local table.
             self.host.model.go_offline()
             self._held = self.host.model.table
+        self._count_cells_locally()
         self.host.model.set_stale_note(
             f"Stale: events of the database {self.connection} as read at "
             f"{_utc_text(self.read_at) if self.read_at else '?'} (server unreachable)")
@@ -486,6 +489,8 @@ class DatabaseFeature(Feature):
         self._read, self.stale, self._held, self.may_edit = None, True, cached.table, False
         self.read_at = cached.read_at
         self.host.model.set_table(cached.table, sources=())
+        self._count_cells_locally()
+        self.send_map_request()
         # Still the events' source, as read (and what a workspace saved now records).
         self.host.model.set_store_name(display_name(target), connection=shown)
         self.host.model.set_stale_note(
@@ -505,6 +510,14 @@ class DatabaseFeature(Feature):
         # No transient message: beside the red label and the credits it had room for a few letters.
         self.host.statusBar().clearMessage()
         return True
+
+    def _count_cells_locally(self) -> None:
+        """The stale copy's dense views are counted in cells, as the live store's were (the
+        same threshold and grid, atlas/db/cells.py), not drawn point by point."""
+        from atlas.db import cells
+        from atlas.model.local_cells import LocalCells
+
+        self.host.model.set_local_cells(LocalCells(cells.REMOTE_POINT_THRESHOLD, cells.cell_size_deg))
 
     # ------------------------------------------------------------------ editing
     def edit_current(self) -> None:

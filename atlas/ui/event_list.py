@@ -375,7 +375,8 @@ def count_text(model: AtlasModel) -> str:
     """"N of M events"; a remote store's totals come from the server, "counting…" until then."""
     shown, total = model.shown_count, model.event_total
     if shown is not None and total is not None:
-        return f"{shown:,} of {total:,} events"
+        # A store's stale copy counts the rows it holds, not the store's.
+        return f"{shown:,} of {total:,} {'cached ' if model.stale_note else ''}events"
     listed = len(model.list_rows)
     res = model.resident
     more = res is not None and res.more

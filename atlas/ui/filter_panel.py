@@ -165,10 +165,17 @@ class FilterPanel(QWidget):
 
         self.clear_all_btn = QPushButton("Clear all filters")
         self.clear_all_btn.clicked.connect(self.clear_all)
+        # A store's stale copy: the facet counts are of the rows held, which the dock says.
+        self.counts_note = QLabel("")
+        self.counts_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.counts_note.setWordWrap(True)
+        self.counts_note.setStyleSheet("color: #b00020")
+        self.counts_note.hide()
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(when_where)
+        lay.addWidget(self.counts_note)
         lay.addWidget(self.toolbox, 1)
         lay.addWidget(self.clear_all_btn)
 
@@ -179,7 +186,21 @@ class FilterPanel(QWidget):
         model.table_changed.connect(self._on_table)
         model.filter_changed.connect(self._on_filter)
         model.aggregates_changed.connect(self._on_aggregates)
+        model.stale_changed.connect(self._say_whose_counts)
+        model.table_changed.connect(self._say_whose_counts)
         self._on_table()
+        self._say_whose_counts()
+
+    def _say_whose_counts(self) -> None:
+        """Above the facets, while the events are a stale copy of a store: whose counts they are."""
+        if not self.atlas.stale_note:
+            self.counts_note.hide()
+            return
+        n = len(self.atlas.table)
+        self.counts_note.setText(f"Counts are of the {n:,} cached events only, not of the whole store "
+                                 "(its server is unreachable)")
+        self.counts_note.setToolTip(self.atlas.stale_note)
+        self.counts_note.show()
 
     def _on_aggregates(self) -> None:
         """A remote store's counts arrived: its facets' values and counts come from them."""

@@ -234,3 +234,62 @@ def test_a_workspace_whose_server_is_down_and_never_cached_says_so(window, tmp_p
     assert not window.feature("database").stale and window.model.stale_note == ""
     assert any(n.startswith("database: not restored") and "cannot open the database" in n
                for n in workspace.last_notes)
+
+
+def test_the_cached_view_counts_a_dense_view_in_cells_like_the_live_one_and_says_whose_counts(
+        window, qtbot, monkeypatch):
+    """Live, a dense view comes back from the server as counted cells; the cached view of the same
+    store counts its cached rows on the same grid above the same threshold, and the count line,
+    the filters dock and the picture's filter line say the counts are of the cached rows."""
+    from atlas.bench import db_synthetic
+    from atlas.bench.pg_cluster import start_scratch_server
+    from atlas.db import cells
+    from atlas.model import Categories
+    from atlas.render.page import filter_line
+    from atlas.ui.event_list import count_text
+
+    monkeypatch.setattr(cells, "REMOTE_POINT_THRESHOLD", 150)  # 1,500 events make a dense view
+    server = start_scratch_server()  # a server of its own: this test stops it
+    try:
+        info = server.create_database()
+        with psycopg.connect(info) as conn:
+            schema.init(conn)
+            db_synthetic.fill(conn, 1500, log=lambda *a, **k: None)
+        window.resize(1200, 800)
+        window.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
+        feature = window.feature("database")
+        assert feature.open_database(info) is None
+        model = window.model
+        assert model.map_cells is not None and model.map_cells.events > 150  # live: the server's cells
+        assert model.map_cells.cell_deg == pytest.approx(cells.cell_size_deg(model.map_request.zoom))
+        while model.fetch_more():  # the list read to its end: every event is cached
+            pass
+        feature.write_cache(wait=True)
+
+        server.kill()
+        later = _second_window(qtbot)
+        later.resize(1200, 800)
+        later.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
+        second = later.feature("database")
+        assert second.open_database(info) is None and second.stale
+        got = later.model.map_cells
+        assert got is not None and later.model.map_rows.size == 0  # cells, not 1,500 points
+        assert got.cell_deg == cells.cell_size_deg(later.model.map_request.zoom)  # the live view's grid
+        qtbot.waitUntil(lambda: second.cells_layer.cells is got, timeout=5000)  # drawn by the same layer
+        held = len(later.model.table)
+        assert held == 1500 and got.events <= held
+        # Whose counts: the cached rows'.
+        assert count_text(later.model) == f"{held:,} of {held:,} cached events"
+        note = later.feature("workflow").filters.counts_note
+        assert not note.isHidden() and f"{held:,} cached events only" in note.text()
+        line = filter_line(later.model, 0)
+        assert "of 1,500 cached events pass" in line and "counted in cells on this map" in line
+        # A filter: the cells count the cached rows that pass.
+        later.model.set_filter(Categories("side", {"Ukraine"}))
+        assert later.model.map_cells is not None and later.model.map_cells.events < got.events
+        # Zoomed in on a few events: the events themselves, as live.
+        later.canvas.set_view_lonlat(35.0, 51.0, 35.05, 51.03)
+        second.send_map_request()
+        assert later.model.map_cells is None and later.model.map_rows is later.model.visible_rows
+    finally:
+        server.stop()
