@@ -1,11 +1,19 @@
-"""Bench case of ``convert`` against DuckDB (``main.py bench``), issue 15.
+"""Bench cases of the headless commands against DuckDB (``main.py bench``), issue 15.
 
-``convert_acled_csv``: ``main.py convert`` of the synthetic ACLED CSV (the import case's file)
-with a date and type filter (``--from 2024-08-20 --to 2024-12-31 --type Battles``) to CSV, in a
-fresh process. Floor: DuckDB's ``COPY (SELECT * FROM read_csv(…) WHERE …) TO`` of the same query
-on the same file, in a fresh process, in the same run. Both report their wall time and their own
-peak RSS (VmHWM); the goal (issue 15) is within 2× DuckDB's time at ≤ 1 GB peak. DuckDB comes
-with the bench extra (``pip install -e '.[bench]'``); without it the floor is left empty.
+Each runs the command of ``main.py`` on the synthetic ACLED CSV (the import case's file) in a
+fresh process, and DuckDB's equivalent in a fresh process in the same run, as its floor; both
+report their wall time and their own peak RSS (VmHWM); the goal is within 2× DuckDB's time at
+≤ 1 GB peak. The JSON report has both figures, the ratio and both peaks.
+
+- ``convert_acled_csv``: ``convert`` with a date and type filter (``--from 2024-08-20 --to
+  2024-12-31 --type Battles``) to CSV; floor: DuckDB's ``COPY (SELECT * FROM read_csv(…) WHERE …)
+  TO`` of the same query.
+- ``inspect_acled_csv``: ``inspect --json`` of the whole file; floor: DuckDB's one-scan summary
+  of the same figures (count, rows with coordinates, date span, bounding box, counts per type).
+- ``render_acled_csv``: ``render`` of the filter to a 1600×1000 PNG; floor: the same DuckDB COPY
+  as convert's (the reading of the query; DuckDB draws nothing), timed once per run.
+
+DuckDB comes with the bench extra (``pip install -e '.[bench]'``); without it the floor is empty.
 """
 
 from __future__ import annotations
@@ -72,30 +80,98 @@ def duckdb_available() -> bool:
     return True
 
 
+_DUCKDB_SUMMARY = """
+import duckdb
+src = sys.argv[1]
+con = duckdb.connect()
+rows = con.execute(
+    "SELECT event_type, count(*), count(latitude) FILTER (WHERE longitude IS NOT NULL), min(event_date), "
+    "max(event_date), min(longitude), min(latitude), max(longitude), max(latitude) "
+    "FROM read_csv(?, header = true) GROUP BY GROUPING SETS ((), (event_type))", [src]).fetchall()
+print("ROWS", next(r[1] for r in rows if r[0] is None), file=sys.stderr)
+"""
+
+
+def _figures(ctx: BenchContext, name: str, ours: tuple[float, float, str], rows: int,
+             floor: tuple[float, float, int] | None, floor_name: str) -> Result:
+    """The case's Result and its printed line: both times, the ratio, both peaks."""
+    wall, peak, _ = ours
+    extra = {"peak_mb": peak, "rows": float(rows)}
+    if floor is None:
+        print(f"  {name}: {wall:.2f} s, peak {peak:.0f} MB, {rows:,} rows; DuckDB not installed "
+              "(pip install -e '.[bench]'), no floor", flush=True)
+        return Result(name, ctx.n, wall, None, peak_rss_mb(), extra=extra)
+    d_wall, d_peak, d_rows = floor
+    extra.update({"duckdb_s": d_wall, "duckdb_peak_mb": d_peak, "duckdb_rows": float(d_rows),
+                  "ratio_to_duckdb": wall / d_wall if d_wall > 0 else float("nan"),
+                  "load_average_1min": _load_average()})
+    print(f"  {name}: ours {wall:.2f} s, peak {peak:.0f} MB, {rows:,} rows; {floor_name} {d_wall:.2f} s, "
+          f"peak {d_peak:.0f} MB, {d_rows:,} rows; ratio {wall / d_wall:.2f}× "
+          f"(goal: ≤ 2× = {2 * d_wall:.2f} s, ≤ 1024 MB; load average {_load_average():.2f})", flush=True)
+    return Result(name, ctx.n, wall, d_wall, peak_rss_mb(), extra=extra)
+
+
+def _load_average() -> float:
+    import os
+
+    return os.getloadavg()[0]
+
+
+def _duckdb_copy(ctx: BenchContext, src: Path) -> tuple[float, float, int] | None:
+    """DuckDB's COPY of the filter query (wall, peak MB, rows), once per run and size."""
+    if not duckdb_available():
+        return None
+    if "duckdb_copy" not in ctx.cache:
+        with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
+            duck_out = str(Path(tmp) / "duckdb.csv")
+            d_wall, d_peak, d_text = _run(_DUCKDB.format(frm=FROM, to=TO, typ=TYPE), [str(src), duck_out])
+        d_rows = next((int(ln.split()[1]) for ln in d_text.splitlines() if ln.startswith("ROWS")), -1)
+        ctx.cache["duckdb_copy"] = (d_wall, d_peak, d_rows)
+    return ctx.cache["duckdb_copy"]
+
+
+def _main(args: list[str]) -> tuple[float, float, str]:
+    root = str(Path(__file__).resolve().parents[2])
+    return _run(_CONVERT.format(root=root), args)
+
+
 @case
 def convert_acled_csv(ctx: BenchContext) -> Result:
     from atlas.bench.io_cases import _csv_for
 
     src = _csv_for(ctx)
-    root = str(Path(__file__).resolve().parents[2])
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
-        ours_out = str(Path(tmp) / "ours.csv")
-        wall, peak, text = _run(_CONVERT.format(root=root),
-                                ["convert", str(src), "-o", ours_out, "--from", FROM, "--to", TO, "--type", TYPE])
-        wrote = next((ln for ln in text.splitlines() if ln.startswith("wrote ")), "")
-        kept = int(wrote.split()[1].replace(",", "")) if wrote else -1
-        extra = {"peak_mb": peak, "rows_written": float(kept)}
-        floor = None
-        if duckdb_available():
-            duck_out = str(Path(tmp) / "duckdb.csv")
-            d_wall, d_peak, d_text = _run(_DUCKDB.format(frm=FROM, to=TO, typ=TYPE), [str(src), duck_out])
-            d_rows = next((int(ln.split()[1]) for ln in d_text.splitlines() if ln.startswith("ROWS")), -1)
-            floor = d_wall
-            extra.update({"duckdb_s": d_wall, "duckdb_peak_mb": d_peak, "duckdb_rows": float(d_rows)})
-            print(f"  convert_acled_csv: convert {wall:.2f} s, peak {peak:.0f} MB, {kept:,} rows; "
-                  f"DuckDB COPY {d_wall:.2f} s, peak {d_peak:.0f} MB, {d_rows:,} rows "
-                  f"(goal: ≤ 2× DuckDB = {2 * d_wall:.2f} s, ≤ 1024 MB)", flush=True)
-        else:
-            print(f"  convert_acled_csv: convert {wall:.2f} s, peak {peak:.0f} MB, {kept:,} rows; DuckDB not "
-                  "installed (pip install -e '.[bench]'), no floor", flush=True)
-    return Result("convert_acled_csv", ctx.n, wall, floor, peak_rss_mb(), extra=extra)
+        ours = _main(["convert", str(src), "-o", str(Path(tmp) / "ours.csv"), "--from", FROM, "--to", TO,
+                      "--type", TYPE])
+    wrote = next((ln for ln in ours[2].splitlines() if ln.startswith("wrote ")), "")
+    kept = int(wrote.split()[1].replace(",", "")) if wrote else -1
+    ctx.cache.pop("duckdb_copy", None)  # timed afresh beside this case
+    return _figures(ctx, "convert_acled_csv", ours, kept, _duckdb_copy(ctx, src), "DuckDB COPY")
+
+
+@case
+def inspect_acled_csv(ctx: BenchContext) -> Result:
+    from atlas.bench.io_cases import _csv_for
+
+    src = _csv_for(ctx)
+    ours = _main(["inspect", "--json", str(src)])
+    text = ours[2]  # the child's stderr (its peak) then its stdout (the JSON object)
+    events = int(json.loads(text[text.index("\n{") + 1:])["events"]) if "\n{" in text else -1
+    floor = None
+    if duckdb_available():
+        d_wall, d_peak, d_text = _run(_DUCKDB_SUMMARY, [str(src)])
+        floor = (d_wall, d_peak, next((int(ln.split()[1]) for ln in d_text.splitlines() if ln.startswith("ROWS")), -1))
+    return _figures(ctx, "inspect_acled_csv", ours, events, floor, "DuckDB summary")
+
+
+@case
+def render_acled_csv(ctx: BenchContext) -> Result:
+    from atlas.bench.io_cases import _csv_for
+
+    src = _csv_for(ctx)
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
+        ours = _main(["render", str(src), "-o", str(Path(tmp) / "map.png"), "--from", FROM, "--to", TO,
+                      "--type", TYPE])
+    wrote = next((ln for ln in ours[2].splitlines() if ln.startswith("wrote ")), "")
+    shown = int(wrote.split("(")[1].split(", ", 1)[1].split(" of ")[0].replace(",", "")) if "(" in wrote else -1
+    return _figures(ctx, "render_acled_csv", ours, shown, _duckdb_copy(ctx, src), "DuckDB COPY")

@@ -174,6 +174,47 @@ def _day_path(out: Path, day: dt.date, fmt: str) -> Path:
     return out / f"kursk-atlas-{day.isoformat()}.{fmt}"
 
 
+def _read_filtered(files: list[str], flt: Any) -> tuple[Any, int] | None:
+    """One ACLED CSV read in blocks keeping only the rows the filter passes (atlas/io/csv_stream.py):
+    a picture of 10M rows holds the events it draws, not the file. None when the picture needs
+    the whole read (no filter, another file, a filter that changes between pictures)."""
+    from atlas.io.csv_stream import NotStreamable, stream_csv
+    from atlas.io.report import InputError
+    from atlas.model import All, EventTable
+
+    if isinstance(flt, All) or len(files) != 1 or Path(files[0]).suffix.lower() not in (".csv", ".tsv", ".txt") \
+            or not Path(files[0]).is_file():
+        return None
+    parts: list[Any] = []
+
+    def sink(table: Any, rows: Any) -> None:
+        # Nothing kept: the stream hands over one row of the file that the filter refuses; it
+        # stays in the table (hidden by the filter) so the picture credits the file's dataset.
+        parts.append(table.take(rows) if len(rows) else table)
+
+    try:
+        report = stream_csv(files[0], flt, sink)
+    except NotStreamable:
+        return None
+    except InputError as exc:
+        raise CliError.from_input(exc) from None
+    table = EventTable.concat(parts) if parts else EventTable.empty()
+    return table, report.rows_loaded
+
+
+def _kept_model(table: Any, read_total: int) -> Any:
+    from atlas.model import AtlasModel
+
+    class KeptAtRead(AtlasModel):
+        """The events a filter kept as the file was read: the page counts the file's events."""
+
+        @property
+        def event_total(self) -> int | None:
+            return read_total
+
+    return KeptAtRead(table)
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.output and not args.animate:
         raise CliError("the following arguments are required: -o/--output (or --animate OUT.gif)")
@@ -203,8 +244,9 @@ def run(args: argparse.Namespace) -> int:
     if args.animate and not args.animate.lower().endswith(".gif"):
         raise CliError(f"{args.animate}: --animate writes a .gif")
 
-    table, _reports = load(args.files)
     flt = filter_from_args(args)
+    kept = None if (each_day or args.animate or args.focus or args.workspace) else _read_filtered(args.files, flt)
+    table, read_total = kept if kept is not None else (load(args.files)[0], None)
     control = _control_series(args.control) if args.control else None
     ws = _read_workspace(args.workspace) if args.workspace else {}
     headless_app()
@@ -221,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .views import view_for
 
-    model = AtlasModel(table)
+    model = AtlasModel(table) if read_total is None else _kept_model(table, read_total)
     if layers:
         from atlas.model.session import new_layer_id
 
@@ -305,7 +347,7 @@ def run(args: argparse.Namespace) -> int:
                 info.layout.write(args.layout)
                 print(f"wrote {args.layout} ({len(info.layout.labels)} names, {len(info.layout.markers)} markers, "
                       f"{len(info.layout.decorations)} decorations)")
-            print(f"wrote {out} ({spec.width}x{spec.height}, {len(model.visible_rows):,} of {len(table):,} events)")
+            print(f"wrote {out} ({spec.width}x{spec.height}, {len(model.visible_rows):,} of {model.event_total:,} events)")
         if args.animate:
             if each_day:
                 start, end = each_day

@@ -28,13 +28,15 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atlas.model import Categories, DateRange, Filter
+from atlas.model import All, Categories, DateRange, Filter
 from atlas.model.table import EventTable
+from atlas.model.text_column import ArrowText, CodedText
 
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
 from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader, pages_kept_for
 from .progress import tick
 from .report import ImportReport
+from .seen_ids import SeenIds, string_hashes
 
 #: Bytes of CSV text per block Arrow parses (measured on 1M ACLED rows: 4 MB blocks parse in a
 #: fifth of the CPU time 32 MB blocks take, with values that may hold newlines).
@@ -42,6 +44,11 @@ BLOCK_BYTES = 4 << 20
 #: Rows that passed the raw test are gathered over blocks and built into events this many at a
 #: time (building has a fixed cost per call).
 BUILD_ROWS = 50_000
+#: The fields ``inspect`` builds (summary mode, no filter): what it counts and everything the
+#: builder checks (ids, coordinates against the country, dates, precisions, numbers, sources).
+SUMMARY_FIELDS = frozenset({"event_id", "longitude", "latitude", "country", "event_type", "event_date", "year",
+                            "time_precision", "geo_precision", "fatalities", "claim_area_km2", "coord_approximate",
+                            "source", "sources"})
 #: Problems listed in the report across all blocks (then one count line).
 MAX_PROBLEMS = 4 * MAX_LISTED
 
@@ -59,17 +66,23 @@ def streamable(plan: CsvPlan) -> bool:
 
 
 def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None = None,
-               merge: bool = False) -> ImportReport:
+               merge: bool = False, summary: bool = False) -> ImportReport:
     """Read ``path`` in blocks, keep the rows ``flt`` lets through, hand each block's table and
     kept rows to ``sink``. Raises :class:`NotStreamable` when the file needs the whole read (the
     caller then throws away what the sink got); :class:`atlas.io.report.InputError` as
-    ``read_csv`` does."""
+    ``read_csv`` does.
+
+    ``summary`` (``inspect``): the sink's tables are for counting, not for writing: with no filter
+    only the fields of :data:`SUMMARY_FIELDS` are built (text, other categories and extra columns
+    are skipped: nothing in them is checked), the tables' ids are placeholders, and the kept rows'
+    own ids are checked for duplicates over the whole file at the end (the report lists them as
+    the whole read does: "first at row N; kept as 'X#2'")."""
     with pages_kept_for(1000):
-        return _stream_csv(path, flt, sink, mapping, merge)
+        return _stream_csv(path, flt, sink, mapping, merge, summary)
 
 
 def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None,
-                merge: bool) -> ImportReport:
+                merge: bool, summary: bool) -> ImportReport:
     """:func:`stream_csv`'s read, within its allocator setting."""
     plan = csv_plan(Path(path), mapping, merge)
     if not streamable(plan):
@@ -84,7 +97,11 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
     total = max(plan.path.stat().st_size, 1)
     id_col = mapping_.get("event_id") or None
     prefix = plan.path.stem
-    seen_ids: dict[str, int] = {}
+    seen_ids = SeenIds()
+    all_ids = _AllIds()  # summary: the kept rows' ids, checked at the end
+    built = set(headers)
+    if summary and isinstance(flt, All):
+        built = {c for f, c in mapping_.items() if c and f in SUMMARY_FIELDS}
     merged = _MergedNotes()
     offset = blank_ids = kept_total = 0
     first_row: pa.RecordBatch | None = None
@@ -101,7 +118,7 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
             return
         rows = np.concatenate(pending_rows)
         columns: dict[str, Any] = {h: pa.chunked_array([b.column(i) for b in pending], type=pa.string())
-                                   for i, h in enumerate(headers)}
+                                   for i, h in enumerate(headers) if h in built}
         pending.clear()
         pending_rows.clear()
         pending_n = 0
@@ -109,7 +126,11 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
         ids, blanks = _ids_for(columns.get(id_col) if id_col else None, rows, prefix)
         blank_ids += blanks
         block_mapping = dict(mapping_)
-        if id_col:
+        if summary:
+            # Placeholder ids ("<stem>-<n>", cheap); the real ones are checked at the end.
+            columns.pop(id_col, None)
+            block_mapping["event_id"] = ""
+        elif id_col:
             columns[id_col] = ids
         else:
             columns["\x00event_id"] = ids  # a column of the block only, named by no header
@@ -121,7 +142,9 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
 
         table = build_events(columns, block_mapping, rep, BuildOptions(dataset=stem, where=where, day_first=True))
         kept = np.flatnonzero(flt.mask(table)).astype(np.intp)
-        if kept.size:
+        if summary:
+            all_ids.add(ids, kept, rows)
+        elif kept.size:
             table = _renamed_duplicates(table, kept, seen_ids, rep, where)
         merged.add(rep, MAX_PROBLEMS)
         kept_total += int(kept.size)
@@ -175,9 +198,68 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
         report.notes.append(f"{blank_ids:,} rows had no id and got '{prefix}-<row>'")
     report.notes.extend(merged.notes())
     report.problems.extend(merged.problems)
+    if summary:
+        all_ids.flag_duplicates(report)
     report.notes.append("read in blocks through the filter: problems are labelled by data row; duplicate ids "
-                        "are looked for among the rows kept")
+                        + ("checked at the end" if summary else "are looked for among the rows kept"))
     return report
+
+
+# ---------------------------------------------------------------------------- summary ids
+class _AllIds:
+    """The kept rows' ids of a summary (Arrow text, a 64-bit hash and the data row each: ~30 bytes
+    an id), checked for duplicates once at the end: one sort of the hashes instead of a lookup
+    per block."""
+
+    def __init__(self) -> None:
+        self.ids: list[pa.Array] = []
+        self.hashes: list[npt.NDArray[np.uint64]] = []
+        self.rows: list[npt.NDArray[np.int64]] = []
+
+    def add(self, ids: pa.ChunkedArray, kept: npt.NDArray[np.intp], rows: npt.NDArray[np.int64]) -> None:
+        arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        if len(kept) < len(arr):
+            arr = arr.take(pa.array(kept))
+        self.ids.append(arr)
+        self.hashes.append(string_hashes(arr))
+        self.rows.append(rows[kept].astype(np.int64))
+
+    def flag_duplicates(self, report: ImportReport) -> None:
+        """Every id after its first occurrence, as the whole read flags it (build_events' _ids):
+        "duplicate id 'X' (first at row N); kept as 'X#k'", MAX_LISTED of them, then a count."""
+        if not self.hashes:
+            return
+        h = np.concatenate(self.hashes)
+        self.hashes.clear()
+        order = np.argsort(h, kind="stable")  # equal hashes together, in file order
+        hs = h[order]
+        del h
+        same_as_prev = np.zeros(len(hs), bool)
+        same_as_prev[1:] = hs[1:] == hs[:-1]
+        del hs
+        later = np.flatnonzero(same_as_prev)
+        if not later.size:
+            return
+        # Each run of equal hashes: its first position in the sorted order.
+        run_start = np.flatnonzero(~same_as_prev)
+        first_of = run_start[np.searchsorted(run_start, later, side="right") - 1]
+        texts = pa.chunked_array(self.ids, type=pa.string())
+        rows = np.concatenate(self.rows)
+        a = texts.take(pa.array(order[later])).to_pylist()
+        b = texts.take(pa.array(order[first_of])).to_pylist()
+        dups: list[tuple[int, str, int]] = []  # (row, id, row of its first)
+        for pos, name, first_name, f in zip(order[later].tolist(), a, b, order[first_of].tolist(), strict=True):
+            if name == first_name:  # else two ids of one hash (a collision): not a duplicate
+                dups.append((int(rows[pos]), name, int(rows[f])))
+        dups.sort()
+        counter: dict[str, int] = {}
+        for r, name, first in dups[:MAX_LISTED]:
+            counter[name] = counter.get(name, 1) + 1
+            report.flag(f"row {r + 1}", f"duplicate id {name!r} (first at row {first + 1}); "
+                                        f"kept as {f'{name}#{counter[name]}'!r}", "flagged")
+        if len(dups) > MAX_LISTED:
+            report.flag(f"{len(dups) - MAX_LISTED:,} more rows", f"duplicate ids (first {MAX_LISTED} listed above)",
+                        "flagged")
 
 
 # ---------------------------------------------------------------------------- raw prefilter
@@ -237,21 +319,29 @@ def _ids_for(col: pa.ChunkedArray | None, rows: npt.NDArray[np.int64], prefix: s
     return pa.chunked_array([pa.array(names, pa.string())]), int(blank.sum())
 
 
-def _renamed_duplicates(table: EventTable, kept: npt.NDArray[np.intp], seen: dict[str, int],
+def _kept_ids(table: EventTable, kept: npt.NDArray[np.intp]) -> pa.Array:
+    """The kept rows' ids as one Arrow array (no Python string per id when they are Arrow text)."""
+    ids = table.ids
+    if isinstance(ids, (ArrowText, CodedText)):
+        return pa.concat_arrays(ids.take(kept).arrow().chunks) if len(kept) else pa.array([], pa.string())
+    return pa.array(np.asarray(ids, dtype=object)[kept], pa.string())
+
+
+def _renamed_duplicates(table: EventTable, kept: npt.NDArray[np.intp], seen: SeenIds,
                         rep: ImportReport, where: Callable[[int], str]) -> EventTable:
     """Kept rows whose id an earlier block's kept row had get "#k", as the whole read names them."""
-    names = table.ids[kept].tolist()  # the kept rows' ids at once (one Arrow take, not a lookup per row)
-    dup = [int(r) for r, name in zip(kept.tolist(), names, strict=True) if name in seen]
-    for name in names:
-        if name not in seen:
-            seen[name] = 1
-    if not dup:
+    names = _kept_ids(table, kept)
+    hashes = string_hashes(names)
+    before = seen.count(names, hashes)
+    seen.add(names, hashes)
+    dup = np.flatnonzero(before)
+    if not dup.size:
         return table
     ids = np.asarray(table.ids, dtype=object).copy()
-    for r in dup:
+    for i in dup.tolist():
+        r = int(kept[i])
         base = ids[r]
-        seen[base] += 1
-        ids[r] = f"{base}#{seen[base]}"
+        ids[r] = f"{base}#{int(before[i]) + 1}"
         rep.flag(where(r), f"duplicate id {base!r} (first in an earlier block); kept as {ids[r]!r}")
     return EventTable(
         ids=ids, lon=table.lon, lat=table.lat, date=table.date, date_precision=table.date_precision,

@@ -225,7 +225,8 @@ def auto_date_stamp(model: AtlasModel, rows: np.ndarray) -> str:
 def filter_line(model: AtlasModel, rows_on_map: int) -> str:
     desc = model.filter.describe() if not isinstance(model.filter, All) else "none (all events)"
     if model.resident is None:
-        shown, total = len(model.visible_rows), len(model.table)
+        # event_total: the file's events, also when only the ones a filter kept were read (render).
+        shown, total = len(model.visible_rows), model.event_total
         # A store's stale copy: counts of the rows it holds, dense views counted in cells.
         noun = "cached events" if model.stale_note else "events"
         cells = model.map_cells

@@ -94,3 +94,108 @@ def test_a_file_the_blocks_cannot_follow_is_read_whole(tmp_path: Path, monkeypat
     out = tmp_path / "out.csv"
     assert main(["convert", str(src), "-o", str(out), "--type", "Battles"]) == 0
     assert called == [] and out.read_text(encoding="utf-8").count("\n") == 3
+
+
+def _where_free(problems: list[dict]) -> list[tuple[str, str, str]]:
+    """Problems without their labels: the whole read says "line N" (the file's line), the
+    streamed one "row N" (the data row); the findings themselves must be the same."""
+    import re
+
+    strip = lambda s: re.sub(r"\b(line|row) \d+", "#", s)  # noqa: E731
+    return sorted((strip(p["where"]), strip(p["what"]), p["action"]) for p in problems)
+
+
+@pytest.mark.parametrize("filters", [[], FILTERS])
+def test_inspect_streamed_summary_is_the_whole_reads(acled: Path, monkeypatch, filters: list[str]) -> None:
+    from atlas.cli import inspect
+    from atlas.cli.common import filter_from_args
+
+    import argparse
+
+    p = argparse.ArgumentParser()
+    inspect.add_arguments(p)  # the same options as the command line
+    flt = filter_from_args(p.parse_args([str(acled), *filters]))
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(csv_stream, "BUILD_ROWS", 100)
+    calls: list[int] = []
+    real = csv_stream.build_events
+    monkeypatch.setattr(csv_stream, "build_events", lambda cols, *a, **k: calls.append(1) or real(cols, *a, **k))
+    streamed = inspect.summary([str(acled)], flt)
+    assert len(calls) > 3  # it did stream
+    monkeypatch.setattr(inspect, "_streamed", lambda *a: None)
+    whole = inspect.summary([str(acled)], flt)
+    for key in ("events", "with_coordinates", "date_min", "date_max", "bbox", "types"):
+        assert streamed[key] == whole[key], key
+    assert streamed["events"] > 0
+    assert _where_free(streamed["problems"][1:]) == _where_free(whole["problems"][1:])  # [0]: the ragged row
+    dups = [p["what"] for p in streamed["problems"] if "duplicate id" in p["what"]]
+    # The kept duplicate 'RUSDUP' is found across blocks (rows 5 and 3991, far apart).
+    assert any("'RUSDUP#2'" in d for d in dups)
+    assert {k: v for k, v in streamed["files"][0].items() if k not in ("notes", "problems")} == \
+        {k: v for k, v in whole["files"][0].items() if k not in ("notes", "problems")}
+
+
+def test_inspect_reports_duplicates_across_the_whole_file(tmp_path: Path, monkeypatch) -> None:
+    """Summary mode checks every id at the end (no lookup per block): an id seen three times in
+    three blocks is flagged twice, '#2' then '#3', each pointing at its first row."""
+    from atlas.cli import inspect
+
+    src = write_acled_csv(tmp_path / "a.csv", 3000, seed=5)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    for k in (10, 1500, 2900):
+        lines[k] = '"TWICE"' + lines[k][lines[k].index(","):]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(csv_stream, "BUILD_ROWS", 300)
+    info = inspect.summary([str(src)])
+    dups = [(p["where"], p["what"]) for p in info["problems"] if "duplicate" in p["what"]]
+    assert dups == [("a.csv row 1500", "duplicate id 'TWICE' (first at row 10); kept as 'TWICE#2'"),
+                    ("a.csv row 2900", "duplicate id 'TWICE' (first at row 10); kept as 'TWICE#3'")]
+    assert info["events"] == 3000
+
+
+def test_render_of_a_filter_reads_only_the_kept_rows_and_draws_the_same(acled: Path, tmp_path: Path,
+                                                                       monkeypatch, capsys) -> None:
+    from atlas.cli import render
+
+    whole, streamed = tmp_path / "whole.png", tmp_path / "streamed.png"
+    args = ["render", str(acled), "--size", "480x300", *FILTERS]
+    with monkeypatch.context() as m:
+        m.setattr(render, "_read_filtered", lambda *a: None)
+        assert main([*args, "-o", str(whole)]) == 0
+    said_whole = capsys.readouterr().out
+    kept: list[int] = []
+    real = render._read_filtered
+
+    def spy(*a):
+        out = real(*a)
+        kept.append(len(out[0]))
+        return out
+
+    monkeypatch.setattr(render, "_read_filtered", spy)
+    assert main([*args, "-o", str(streamed)]) == 0
+    said_streamed = capsys.readouterr().out
+    assert 0 < kept[0] < 4000  # only the rows the filter passes were held
+    assert streamed.read_bytes() == whole.read_bytes()  # the same picture, footer's "N of 4,000" included
+    assert said_streamed.split("(")[1] == said_whole.split("(")[1]
+
+
+def test_seen_ids_count_earlier_occurrences_exactly() -> None:
+    import collections
+
+    import numpy as np
+    import pyarrow as pa
+
+    from atlas.io.seen_ids import SeenIds, string_hashes
+
+    h = string_hashes(pa.array(["a", "b", "", "ab", "ba", "a", None, "ё"]))
+    assert h[0] == h[5] and h[2] == h[6] and len(set(h.tolist())) == 6
+    rng = np.random.default_rng(1)
+    seen, counts = SeenIds(), collections.Counter()
+    for _ in range(40):  # many merges of the sorted runs, many repeats
+        ids = [f"X{v}" for v in rng.integers(0, 3000, 400)]
+        arr = pa.array(ids)
+        assert seen.count(arr).tolist() == [counts[x] for x in ids]
+        seen.add(arr)
+        counts.update(ids)
+    assert len(seen) == 40 * 400
