@@ -154,8 +154,10 @@ def test_inspect_reports_duplicates_across_the_whole_file(tmp_path: Path, monkey
     assert info["events"] == 3000
 
 
-def test_render_of_a_filter_reads_only_the_kept_rows_and_draws_the_same(acled: Path, tmp_path: Path,
-                                                                       monkeypatch, capsys) -> None:
+def test_render_of_a_filter_reads_only_the_kept_rows_and_draws_the_same(acled: Path, tmp_path: Path, monkeypatch,
+                                                                       capsys, qapp) -> None:
+    # qapp: render in this process must find the tests' QApplication; a QGuiApplication of its
+    # own would outlive the test and crash later tests that make widgets.
     from atlas.cli import render
 
     whole, streamed = tmp_path / "whole.png", tmp_path / "streamed.png"
