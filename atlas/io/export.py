@@ -159,13 +159,17 @@ def _excel_safe(vals: list[Any]) -> list[Any]:
 
 def csv_arrow_table(table: EventTable, sel: npt.NDArray[np.intp], excel: bool = False) -> pa.Table:
     """The chosen rows as the CSV's text columns (every column a string)."""
+    from .cell_text_arrow import extra_arrow, field_arrow
+
     cols = {}
     for header, src in csv_columns(table):
-        vals = table.extras[src[6:]][sel] if src.startswith("extra:") else field_text(table, src, sel)
+        # Arrow's casts and takes, not a Python string per cell (atlas/io/cell_text_arrow.py).
+        arr = extra_arrow(table, src[6:], sel) if src.startswith("extra:") else field_arrow(table, src, sel)
+        if arr is None:
+            arr = pa.array(field_text(table, src, sel), pa.string())
         if excel:
-            vals = _excel_safe(list(vals))
-        # An object array goes to Arrow as it is (a list of it first was a third of the time).
-        cols[header] = pa.array(vals, pa.string())
+            arr = pa.array(_excel_safe(arr.to_pylist()), pa.string())
+        cols[header] = arr
     return pa.table(cols)
 
 
