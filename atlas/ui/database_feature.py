@@ -410,7 +410,7 @@ class DatabaseFeature(Feature):
         self._held = self.host.model.table
         self.act_edit.setEnabled(False)
         when = self.read_at.astimezone().strftime("%H:%M") if self.read_at else "?"
-        self.status.setText(f"Database offline: showing the events as read at {when} (stale, read-only)")
+        self.status.setText(f"Database offline (stale, read-only): showing the events as read at {when}")
         self.status.setStyleSheet("color: #b00020; font-weight: bold")
         if self.host.model.remote is not None:
             # The listener noticed first: the model keeps the rows it holds as a local table.
@@ -499,8 +499,9 @@ class DatabaseFeature(Feature):
         self.act_edit.setEnabled(False)
         self.act_edit.setToolTip("The database cannot be reached: its cached events are read-only")
         of = f" of {cached.store_total:,}" if cached.store_total is not None else ""
-        self.status.setText(f"Database unreachable: {len(cached.table):,}{of} events from the local cache, "
-                            f"read {_utc_text(cached.read_at)} (stale, read-only)")
+        # The marks first: a narrow status bar cuts the end of the line, not "stale, read-only".
+        self.status.setText(f"Database unreachable (stale, read-only): {len(cached.table):,}{of} events "
+                            f"from the local cache, read {_utc_text(cached.read_at)}")
         self.status.setStyleSheet("color: #b00020; font-weight: bold")
         self.status.setToolTip(f"{shown} could not be reached ({why}). The events shown are those read "
                                f"from it between {_utc_text(cached.read_first)} and {_utc_text(cached.read_at)}. "

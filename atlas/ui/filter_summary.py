@@ -42,6 +42,7 @@ class FilterSummary(QWidget):
         model.filter_changed.connect(self.refresh)
         model.table_changed.connect(self.refresh)
         model.aggregates_changed.connect(self.refresh)
+        model.stale_changed.connect(self.refresh)  # "cached events" while a stale copy
         self.refresh()
 
     def text(self) -> str:

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.model.filter_changed.connect(self._update_count)
         self.model.table_changed.connect(self._update_count)
         self.model.aggregates_changed.connect(self._update_count)
+        self.model.stale_changed.connect(self._update_count)  # "cached events" while a stale copy
         self.model.table_changed.connect(self._forget_reports)
         self.model.table_changed.connect(self._update_attribution)
         self.model.stale_changed.connect(self._update_attribution)

@@ -202,7 +202,7 @@ def test_a_workspace_reopened_while_its_server_is_down_shows_the_cache_stale_and
         # The same marks as a direct open: the red status, the footer, the credits, editing refused.
         text = second.status.text()
         when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
-        assert text.startswith("Database unreachable:") and "local cache" in text and "stale, read-only" in text
+        assert text.startswith("Database unreachable (stale, read-only):") and "local cache" in text and "stale, read-only" in text
         assert when in text and "b00020" in second.status.styleSheet()
         assert attribution_text(PageSpec(), later.model).startswith("Stale: events of the database")
         assert "Stale:" in later.attribution()
@@ -280,6 +280,7 @@ def test_the_cached_view_counts_a_dense_view_in_cells_like_the_live_one_and_says
         assert held == 1500 and got.events <= held
         # Whose counts: the cached rows'.
         assert count_text(later.model) == f"{held:,} of {held:,} cached events"
+        assert "cached events" in later.count_label.text()  # the status bar's count, refreshed
         note = later.feature("workflow").filters.counts_note
         assert not note.isHidden() and f"{held:,} cached events only" in note.text()
         line = filter_line(later.model, 0)
