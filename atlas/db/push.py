@@ -1,9 +1,13 @@
-"""Publishing an EventTable to the store: one COPY of CSV built by Arrow, then one INSERT … SELECT.
+"""Publishing events to the store: COPY of CSV built by Arrow, block by block, then one INSERT … SELECT.
 
 The rows travel as CSV that Arrow writes column by column (no Python loop per row) into a staging
 table; one ``INSERT … ON CONFLICT`` then lets a re-push of an event update it in place and builds
 the PostGIS point on the server. Each row records who wrote it, when and from which file; the
 publish itself is a row of ``katlas.imports``.
+
+:func:`push_blocks` takes the events as blocks (a COPY per block, all in one transaction), so a
+file read block by block (:mod:`atlas.db.push_stream`, ``db push`` of an ACLED CSV) is published
+in memory bounded by a few blocks, not the whole file; :func:`push` publishes a table in memory.
 
 A large publish (into an empty store, or at least half the store's size) would spend most of its
 time keeping the secondary indexes up to date row by row, so when the pushing role owns the table
@@ -43,6 +47,9 @@ STAGED_COLUMNS: tuple[str, ...] = (*PLAIN_COLUMNS, "lon", "lat")
 DIRECT_COLUMNS: tuple[str, ...] = (*PLAIN_COLUMNS, "geom", "source_file", "import_id")
 #: Rows per CSV block sent through COPY (bounds the transient CSV text in memory).
 BLOCK_ROWS = 100_000
+#: A block of a streamed publish goes out in pieces of this many rows, so the server takes one
+#: piece while the next is built (one piece per block left the two waiting for each other).
+PIECE_ROWS = 10_000
 #: A publish of at least this share of the store's rows rebuilds the secondary indexes at the end.
 BULK_SHARE = 0.5
 
@@ -214,31 +221,28 @@ def _foreign_keys(conn: Any) -> list[tuple[str, str, str]]:
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def _bulk(conn: Any, rows: int) -> bool:
-    """Whether to rebuild the secondary indexes at the end: a large publish by the table's owner."""
+def _bulk(conn: Any, rows: int | None) -> bool:
+    """Whether to rebuild the secondary indexes at the end: a large publish by the table's owner
+    (``rows`` None: not known before the blocks are read; counted as large)."""
     owner = conn.execute(
         "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'katlas.events'::regclass").fetchone()
     if not (owner and owner[0]):
         return False  # only the owner may drop indexes; an editor's publish keeps them up to date
     if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0]:
         return True
+    if rows is None:
+        return True
     est = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'katlas.events'::regclass").fetchone()
     return rows >= BULK_SHARE * max(float(est[0]) if est else 0.0, 1.0)
 
 
-def _copy_sources(cur: Any, table: EventTable) -> None:
-    """The events' sources into the child table (one row per source, in their order)."""
-    _send(cur, "COPY katlas.sources (event_id, ord, outlet, date, url, title) FROM STDIN (FORMAT csv)",
-          source_blocks(table))
+def _sources_statement(table: str) -> str:
+    return f"COPY {table} (event_id, ord, outlet, date, url, title) FROM STDIN (FORMAT csv)"
 
 
-def _stage_and_merge(cur: Any, table: EventTable, source: str, import_id: int,
-                     lap: Callable[[str], None]) -> None:
-    """COPY into a staging table, then one INSERT … ON CONFLICT: re-pushed events are replaced."""
-    cur.execute("CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, lon double precision, "
-                "lat double precision) ON COMMIT DROP")
-    _send(cur, f"COPY push_stage ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT csv)", csv_blocks(table))
-    lap("copy")
+def _merge(cur: Any, source: str, import_id: int, lap: Callable[[str], None]) -> None:
+    """The staged events into the store in one INSERT … ON CONFLICT (re-pushed events are
+    replaced, their old sources removed), then the staged sources."""
     names = ", ".join(PLAIN_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*PLAIN_COLUMNS[1:], "geom", "written_by",
                                                         "written_at", "source_file", "import_id"))
@@ -251,6 +255,9 @@ def _stage_and_merge(cur: Any, table: EventTable, source: str, import_id: int,
         (source, import_id))
     lap("insert")
     cur.execute("DELETE FROM katlas.sources s USING push_stage p WHERE s.event_id = p.event_id")
+    cur.execute("INSERT INTO katlas.sources (event_id, ord, outlet, date, url, title) "
+                "SELECT event_id, ord, outlet, date, url, title FROM push_sources_stage")
+    lap("sources")
 
 
 def push(conn: Any, table: EventTable, source_file: str | Path,
@@ -260,6 +267,19 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
     Events whose id is already in the store are replaced (with their sources); the row's
     provenance then names this publish. ``progress`` hears each phase as it starts.
     """
+    return push_blocks(conn, [table], source_file, progress, rows_hint=len(table))
+
+
+def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path,
+                progress: Callable[[str], None] | None = None, rows_hint: int | None = None) -> PushResult:
+    """Publish the events of ``blocks`` (read from ``source_file``) in one transaction, one COPY
+    of each block's events and one of its sources, so only the block being sent is in memory.
+
+    ``rows_hint``: about how many events the blocks hold (whether the publish is large enough to
+    rebuild the indexes at the end is decided before the first block; None: as many as the store
+    holds, so a publish into an empty store or into one of about its size rebuilds them). The
+    time waiting for the next block is ``timings["read"]``. Events whose id is already in the
+    store are replaced (with their sources), as by :func:`push`."""
     say = progress or (lambda _msg: None)
     source = str(source_file)
     timings: dict[str, float] = {}
@@ -272,15 +292,16 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
         t = now
 
     deferred: list[str] = []
+    rows = 0
     nested = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction(), conn.cursor() as cur:
         # Sorting and index builds of this publish may use more memory than a query (this session only).
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
         row = cur.execute(
             "INSERT INTO katlas.imports (source_file, file_sha256, rows_pushed) VALUES (%s, %s, %s) "
-            "RETURNING import_id", (source, _sha256(Path(source)), len(table))).fetchone()
+            "RETURNING import_id", (source, _sha256(Path(source)), rows_hint)).fetchone()
         import_id = int(row[0])
-        bulk = _bulk(conn, len(table))
+        bulk = _bulk(conn, rows_hint)
         empty = bulk and bool(cur.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0])
         indexes = _secondary_indexes(conn) if bulk else []
         for name, _am, _ddl in indexes:
@@ -288,17 +309,37 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
         keys = _foreign_keys(conn) if bulk else []
         for rel, name, _definition in keys:  # checked once at the end instead of row by row
             cur.execute(f'ALTER TABLE {rel} DROP CONSTRAINT "{name}"')  # names read from the catalogue
-        lap("prepare")
-        say(f"sending {len(table):,} events")
         if empty:
-            # Nothing to replace: the rows go straight into the table (no staging copy, no second write).
-            _send(cur, f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)",
-                  csv_blocks(table, direct=(source, import_id)))
-            lap("copy")
+            # Nothing to replace: the rows go straight into the tables (no staging copy, no second write).
+            events_copy = f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)"
+            sources_copy = _sources_statement("katlas.sources")
         else:
-            _stage_and_merge(cur, table, source, import_id, lap)
-        _copy_sources(cur, table)
-        lap("sources")
+            cur.execute("CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, lon double precision, "
+                        "lat double precision) ON COMMIT DROP")
+            cur.execute("CREATE TEMP TABLE push_sources_stage (LIKE katlas.sources) ON COMMIT DROP")
+            events_copy = f"COPY push_stage ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT csv)"
+            sources_copy = _sources_statement("push_sources_stage")
+        lap("prepare")
+        say(f"sending {rows_hint:,} events" if rows_hint is not None else "sending the events")
+        it = iter(blocks)
+        while True:
+            block = next(it, None)
+            lap("read")
+            if block is None:
+                break
+            if not len(block):
+                continue
+            piece = BLOCK_ROWS if len(block) >= 4 * BLOCK_ROWS else PIECE_ROWS
+            _send(cur, events_copy, csv_blocks(block, piece, direct=(source, import_id) if empty else None))
+            lap("copy")
+            _send(cur, sources_copy, source_blocks(block))
+            lap("sources")
+            rows += len(block)
+            del block
+        if not empty:
+            _merge(cur, source, import_id, lap)
+        if rows != rows_hint:
+            cur.execute("UPDATE katlas.imports SET rows_pushed = %s WHERE import_id = %s", (rows, import_id))
         for rel, name, definition in keys:
             cur.execute(f'ALTER TABLE {rel} ADD CONSTRAINT "{name}" {definition}')
         lap("keys")
@@ -331,4 +372,4 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
         if not nested:
             conn.commit()
         lap("commit")
-    return PushResult(import_id, len(table), bulk, timings)
+    return PushResult(import_id, rows, bulk, timings)
