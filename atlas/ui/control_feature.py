@@ -52,6 +52,8 @@ class ControlAreasFeature(Feature):
         if window.dockWidgetArea(neighbour) == Qt.DockWidgetArea.RightDockWidgetArea:
             window.tabifyDockWidget(neighbour, self.dock)
         panel.user_loaded = self.dock.raise_
+        # The chart is drawn while the user can see the panel (a tab behind Details at startup).
+        self.dock.visibilityChanged.connect(panel.set_on_screen)
         act_open = host.action("Open areas of &control…", "Ctrl+Shift+K", panel.open_dialog,
                                "Load control-area snapshots (DeepStateMap GeoJSON, GeoJSON, KML/KMZ)")
         act_export = host.action("Export areas of control…", "Ctrl+Alt+K", panel.export_dialog,

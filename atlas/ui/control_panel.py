@@ -240,10 +240,22 @@ class ControlAreasPanel(QWidget):
         crow.addStretch(1)
         lay.addLayout(crow)
 
-        self.plot = AreaChart()
-        self.plot.setMinimumHeight(220)
-        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        lay.addWidget(self.plot, 1)
+        # The chart (a pyqtgraph plot, ~15 ms to build and ~30 ms to fill with the dataset's claims)
+        # is made and drawn when the panel comes on screen: at startup its dock is a tab behind another.
+        # Its place in the layout is kept at its size from the start, so nothing moves then.
+        self._chart_slot = QWidget()
+        self._chart_slot.setMinimumHeight(220)
+        self._chart_slot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        slot_lay = QVBoxLayout(self._chart_slot)
+        slot_lay.setContentsMargins(0, 0, 0, 0)
+        self._plot: AreaChart | None = None
+        #: The chart's drawing is behind the model (drawn when the panel is shown or read).
+        self._chart_stale = True
+        #: Whether the user can see the panel (set_on_screen); not until told.
+        self._on_screen = False
+        #: The day the chart's cursor line marks (kept while the chart is not drawn).
+        self._cursor_day: dt.date | None = None
+        lay.addWidget(self._chart_slot, 1)
         self.chart_title = QLabel("")
         self.chart_title.setTextFormat(Qt.TextFormat.PlainText)
         self.chart_title.setWordWrap(True)
@@ -402,7 +414,10 @@ class ControlAreasPanel(QWidget):
             self.date_edit.setDate(_qdate(day))
             self.date_edit.blockSignals(False)
         self._show_snapshot()
-        self.plot.set_cursor(day)
+        if day is not None:
+            self._cursor_day = day
+            if self._plot is not None:
+                self._plot.set_cursor(day)
         self.repaint()
         self.date_changed.emit()
 
@@ -503,7 +518,34 @@ class ControlAreasPanel(QWidget):
             return {}
         return {MODEL_SOURCE: bundled_ranges(self.clip or None)}
 
+    @property
+    def plot(self) -> AreaChart:
+        """The chart widget, made on first use (see _build)."""
+        if self._plot is None:
+            self._plot = AreaChart()
+            self._plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            layout = self._chart_slot.layout()
+            assert layout is not None
+            layout.addWidget(self._plot)
+            self._plot.show()  # (a child added to a shown widget stays hidden until shown)
+        return self._plot
+
+    def set_on_screen(self, on: bool) -> None:
+        """Whether the user can see the panel (its dock's ``visibilityChanged``: a dock behind
+        another's tab is "visible" to Qt but off screen). The chart is drawn only while on screen."""
+        self._on_screen = bool(on)
+        if self._on_screen and self._chart_stale:
+            self._draw_chart()
+
     def refresh_chart(self, *_: object) -> None:
+        """Redraw the chart from the model: now when the panel is on screen, else when it comes
+        on screen (or its curves are read)."""
+        self._chart_stale = True
+        if self._on_screen:
+            self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        self._chart_stale = False
         ranges = self.model_ranges()
         self.plot.show_curves(self.chart_data(), lambda src: self.groups[src].approximate,
                               self.claims() if self.state.chart_claims else None, ranges)
@@ -515,14 +557,20 @@ class ControlAreasPanel(QWidget):
             + ("; areas computed from the loaded maps (geodesic)" if set(self.groups) - set(ranges) else "")
             + (f". Band: the bundled {APPROX_TEXT}, a MODEL, as the range of its parameter choices."
                if ranges else (f". Dashed, diamonds: the bundled {APPROX_TEXT}." if approx else ".")))
-        self.plot.set_cursor(self.date)
+        if self.date is not None:
+            self._cursor_day = self.date
+        self.plot.set_cursor(self._cursor_day)
 
     @property
     def claim_items(self) -> list[pg.ScatterPlotItem]:
+        if self._chart_stale:
+            self._draw_chart()
         return self.plot.claim_items
 
     @property
     def legend(self) -> pg.LegendItem:
+        if self._chart_stale:
+            self._draw_chart()
         return self.plot.legend
 
     def change(self) -> ControlChange | None:

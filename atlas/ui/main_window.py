@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self._update_attribution()
         self.resize(1500, 900)
         self._default_layout_pending = False
+        self._tabs_stacked = False
         self.restore_state()
         # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
         decorate_actions(self.findChildren(QAction), dark=self.model.style.theme == "dark")
@@ -444,30 +445,40 @@ class MainWindow(QMainWindow):
             self._default_layout_pending = True
             if not isinstance(geo, (QByteArray, bytes)):
                 self._first_size()
+            # The tab stacks now, before the window is shown: a dock behind a tab is never shown,
+            # so its panel neither lays out nor draws for the first paint (its sizes follow on show).
+            self._stack_default_tabs()
 
-    def apply_default_layout(self) -> None:
-        """First start (no saved layout): the map is the main view.
+    def _shown_docks(self, area: Qt.DockWidgetArea) -> list[QDockWidget]:
+        return [d for d in self._docks if not d.isHidden() and not d.isFloating() and self.dockWidgetArea(d) == area]
 
-        Every visible dock of the left column is one tab stack (the first one added, Filters, in front);
-        on the right the event list keeps its own pane above one tab stack of the others. Sizes
-        follow the window, so at 1280×800 the map keeps over half the width and two thirds of the
-        height. Docks are found by area, not by name: the window names no feature."""
-
-        def shown(area: Qt.DockWidgetArea) -> list[QDockWidget]:
-            return [d for d in self._docks if not d.isHidden() and not d.isFloating()
-                    and self.dockWidgetArea(d) == area]
-
-        left = shown(Qt.DockWidgetArea.LeftDockWidgetArea)
+    def _stack_default_tabs(self) -> None:
+        """Every visible dock of the left column in one tab stack (the first one added, Filters, in
+        front); on the right, the event list's own pane above one tab stack of the others."""
+        left = self._shown_docks(Qt.DockWidgetArea.LeftDockWidgetArea)
         for other in left[1:]:
             self.tabifyDockWidget(left[0], other)
         if left:
             left[0].raise_()
-        right = [d for d in shown(Qt.DockWidgetArea.RightDockWidgetArea) if d is not self.list_dock]
+        right = [d for d in self._shown_docks(Qt.DockWidgetArea.RightDockWidgetArea) if d is not self.list_dock]
         for other in right[1:]:
             self.tabifyDockWidget(right[0], other)
         if right:
             right[0].raise_()
         self.list_dock.raise_()
+        self._tabs_stacked = True
+
+    def apply_default_layout(self) -> None:
+        """First start (no saved layout): the map is the main view.
+
+        The docks stacked as :meth:`_stack_default_tabs` says; sizes follow the window, so at
+        1280×800 the map keeps over half the width and two thirds of the height. Docks are found
+        by area, not by name: the window names no feature."""
+        shown = self._shown_docks
+        if not self._tabs_stacked:
+            self._stack_default_tabs()
+        left = shown(Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = [d for d in shown(Qt.DockWidgetArea.RightDockWidgetArea) if d is not self.list_dock]
 
         width, height = self.width(), self.height()
         sizes = default_dock_sizes(width, height)
