@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 900)
         self._default_layout_pending = False
         self._tabs_stacked = False
+        self._sizing_pending = False
         self.restore_state()
         # Icons from resources/ and tooltips that name the shortcut, for every feature's actions.
         decorate_actions(self.findChildren(QAction), dark=self.model.style.theme == "dark")
@@ -474,6 +475,7 @@ class MainWindow(QMainWindow):
         The docks stacked as :meth:`_stack_default_tabs` says; sizes follow the window, so at
         1280×800 the map keeps over half the width and two thirds of the height. Docks are found
         by area, not by name: the window names no feature."""
+        self._sizing_pending = False
         shown = self._shown_docks
         if not self._tabs_stacked:
             self._stack_default_tabs()
@@ -498,6 +500,7 @@ class MainWindow(QMainWindow):
         if self._default_layout_pending:
             # Once the window has its real size: dock sizes set before that are scaled away.
             self._default_layout_pending = False
+            self._sizing_pending = True
             QTimer.singleShot(0, self.apply_default_layout)
 
     def _first_size(self) -> None:
@@ -517,7 +520,10 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802
-        self.save_state()
+        # A first-start window closed before its default layout was sized (never shown) has no
+        # layout of the user's to keep: saving it would make the next start open with unsized docks.
+        if not (self._default_layout_pending or self._sizing_pending):
+            self.save_state()
         super().closeEvent(ev)
 
 

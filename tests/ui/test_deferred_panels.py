@@ -117,3 +117,16 @@ def test_first_start_stacks_the_tabs_before_the_window_is_shown(qtbot) -> None:
         assert docks[name].visibleRegion().isEmpty(), name
     for name in ("filters_dock", "details_dock", "events_dock", "timeline_dock"):
         assert not docks[name].visibleRegion().isEmpty(), name
+
+
+def test_a_first_start_window_closed_before_it_was_shown_keeps_no_layout(qtbot) -> None:
+    """Its tabs are stacked but never sized: saving that would open the next start with unsized
+    docks. A window that was shown (and sized) keeps its layout as before."""
+    unshown = MainWindow()
+    qtbot.addWidget(unshown)
+    unshown.close()
+    assert QSettings().value("window/state") is None
+    shown = _window(qtbot)
+    qtbot.waitUntil(lambda: not shown._sizing_pending, timeout=3000)
+    shown.close()
+    assert QSettings().value("window/state") is not None
