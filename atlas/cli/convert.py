@@ -87,13 +87,15 @@ def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int |
         with ExitStack() as stack:
             if suffix == ".csv":
                 appender = stack.enter_context(CsvAppender(out, excel=args.excel))
-                sink = appender.write
+                sink, restart = appender.write, appender.restart
             else:
                 # Other formats are written whole, from the kept rows only.
                 def sink(table: EventTable, rows: np.ndarray) -> None:
                     parts.append(table.take(rows))
+
+                restart = parts.clear
             try:
-                report = stream_csv(path, flt, sink, args.columns, merge=bool(args.columns))
+                report = stream_csv(path, flt, sink, args.columns, merge=bool(args.columns), restart=restart)
             except NotStreamable:
                 if suffix == ".csv":
                     appender.discard()

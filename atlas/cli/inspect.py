@@ -31,6 +31,10 @@ class _Counts:
     """What the summary says of the events, summed over tables (the blocks of a streamed file)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Nothing counted (a streamed read that starts again)."""
         self.events = 0
         self.with_coordinates = 0
         self.date_min: np.datetime64 | None = None
@@ -63,7 +67,7 @@ def _streamed(files: list[str], flt: Filter) -> tuple[_Counts, list[ImportReport
         return None
     counts = _Counts()
     try:
-        report = stream_csv(files[0], flt, counts.add, summary=True)
+        report = stream_csv(files[0], flt, counts.add, summary=True, restart=counts.reset)
     except NotStreamable:
         return None
     except InputError as exc:

@@ -193,7 +193,7 @@ def _read_filtered(files: list[str], flt: Any) -> tuple[Any, int] | None:
         parts.append(table.take(rows) if len(rows) else table)
 
     try:
-        report = stream_csv(files[0], flt, sink)
+        report = stream_csv(files[0], flt, sink, restart=parts.clear)
     except NotStreamable:
         return None
     except InputError as exc:

@@ -371,10 +371,11 @@ Ragged = list[tuple[int | None, int, int, str]]
 
 
 def open_text_reader(source: Any, lay: CsvLayout, headers: list[str], use_threads: bool,
-                     block_size: int = 4 << 20) -> tuple[Any, Ragged]:
+                     block_size: int = 4 << 20, include: list[str] | None = None) -> tuple[Any, Ragged]:
     """Arrow's block reader over the file's data rows, every column as text, and the list its
     ragged rows (row number, expected and actual columns, text) are collected into as it reads.
-    Raises ``pa.ArrowInvalid`` as ``pyarrow.csv.open_csv`` does."""
+    ``include``: only these columns are made (``inspect``: the others are still split, not
+    copied). Raises ``pa.ArrowInvalid`` as ``pyarrow.csv.open_csv`` does."""
     ragged: Ragged = []
 
     def on_bad_row(row: Any) -> str:
@@ -390,7 +391,8 @@ def open_text_reader(source: Any, lay: CsvLayout, headers: list[str], use_thread
         parse_options=pacsv.ParseOptions(delimiter=lay.delimiter, newlines_in_values=True,
                                          invalid_row_handler=on_bad_row),
         convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                             include_columns=include),
     )
     return reader, ragged
 

@@ -9,11 +9,11 @@ that may pass are built into events, by the same :func:`atlas.io.columns.build_e
 whole read, then the exact filter runs on the block's events and the kept rows go to the writer.
 Memory is one block plus what the writer keeps (nothing, for CSV).
 
-The output is the whole read's, with two differences that only the streaming can have, both said
-in the report's notes: problems are labelled by data row ("row 12"), not by the file's physical
-line (a second pass over the file would cost what the streaming saves), and duplicate ids are
-found among the rows kept (the whole read also renames a kept row whose id an earlier, filtered
-out row had).
+The output is the whole read's (repeated ids too are named as the whole read names them,
+atlas/io/duplicate_ids.py), with two differences in the report, said in its notes: problems are
+labelled by data row ("row 12"), not by the file's physical line (a second pass over the file
+would cost what the streaming saves), and rows the raw test refused are not built, so their
+problems (a bad coordinate in a row of another type) are not listed.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ import pyarrow.compute as pc
 
 from atlas.model import All, Categories, DateRange, Filter
 from atlas.model.table import EventTable
-from atlas.model.text_column import ArrowText, CodedText
 
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
 from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader, pages_kept_for
 from .progress import tick
-from .report import ImportReport
-from .seen_ids import SeenIds, string_hashes
+from .report import ImportReport, Problem
+from .duplicate_ids import Copies, id_hashes, repeated
 
 #: Bytes of CSV text per block Arrow parses (measured on 1M ACLED rows: 4 MB blocks parse in a
 #: fifth of the CPU time 32 MB blocks take, with values that may hold newlines).
@@ -66,75 +65,95 @@ def streamable(plan: CsvPlan) -> bool:
 
 
 def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None = None,
-               merge: bool = False, summary: bool = False) -> ImportReport:
+               merge: bool = False, summary: bool = False, restart: Callable[[], None] | None = None) -> ImportReport:
     """Read ``path`` in blocks, keep the rows ``flt`` lets through, hand each block's table and
     kept rows to ``sink``. Raises :class:`NotStreamable` when the file needs the whole read (the
     caller then throws away what the sink got); :class:`atlas.io.report.InputError` as
     ``read_csv`` does.
 
+    Repeated ids are named as the whole read names them ("X#2" counting every row of the file,
+    kept or not; atlas/io/duplicate_ids.py): a file with a repeated id is read twice, and
+    ``restart`` is called before the second read (the sink forgets what it got; without a
+    ``restart`` the caller must not keep the first read's blocks).
+
     ``summary`` (``inspect``): the sink's tables are for counting, not for writing: with no filter
-    only the fields of :data:`SUMMARY_FIELDS` are built (text, other categories and extra columns
-    are skipped: nothing in them is checked), the tables' ids are placeholders, and the kept rows'
-    own ids are checked for duplicates over the whole file at the end (the report lists them as
-    the whole read does: "first at row N; kept as 'X#2'")."""
+    only the fields of :data:`SUMMARY_FIELDS` are made from the text and built (text, the other
+    categories and the extra columns are skipped: nothing in them is checked)."""
     with pages_kept_for(1000):
-        return _stream_csv(path, flt, sink, mapping, merge, summary)
+        plan = csv_plan(Path(path), mapping, merge)
+        if not streamable(plan):
+            raise NotStreamable(str(path))
+        try:
+            return _one_pass(plan, flt, sink, summary, None)
+        except _Repeated as again:
+            if restart is not None:
+                restart()
+            plan = csv_plan(Path(path), mapping, merge)  # a fresh report
+            return _one_pass(plan, flt, sink, summary, Copies(again.hashes))
 
 
-def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None,
-                merge: bool, summary: bool) -> ImportReport:
-    """:func:`stream_csv`'s read, within its allocator setting."""
-    plan = csv_plan(Path(path), mapping, merge)
-    if not streamable(plan):
-        raise NotStreamable(str(path))
+class _Repeated(Exception):
+    """The first read found ids whose hash occurs twice: read again, counting their copies."""
+
+    def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
+        super().__init__(f"{len(hashes)} repeated ids")
+        self.hashes = hashes
+
+
+def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies: Copies | None) -> ImportReport:
+    """One read of the file. ``copies`` None: the first, which raises :class:`_Repeated` at the
+    end if an id came twice; else the second, which renames the later copies as it goes."""
     report = plan.report
     lay, headers, mapping_ = plan.lay, plan.headers, plan.mapping
     pre = _raw_terms(flt, mapping_, headers)
+    built = list(headers)
+    if summary and isinstance(flt, All):
+        # Only the summary's columns are made from the text (the others are split, not copied).
+        wanted = {c for f, c in mapping_.items() if c and f in SUMMARY_FIELDS}
+        built = [h for h in headers if h in wanted] or headers[:1]
     try:
-        reader, ragged = open_text_reader(str(plan.path), lay, headers, True, BLOCK_BYTES)
+        reader, ragged = open_text_reader(str(plan.path), lay, headers, True, BLOCK_BYTES,
+                                          None if len(built) == len(headers) else built)
     except pa.ArrowInvalid as exc:
         raise NotStreamable(str(exc)) from exc
     total = max(plan.path.stat().st_size, 1)
     id_col = mapping_.get("event_id") or None
     prefix = plan.path.stem
-    seen_ids = SeenIds()
-    all_ids = _AllIds()  # summary: the kept rows' ids, checked at the end
-    built = set(headers)
-    if summary and isinstance(flt, All):
-        built = {c for f, c in mapping_.items() if c and f in SUMMARY_FIELDS}
+    hashes: list[npt.NDArray[np.uint64]] = []
     merged = _MergedNotes()
+    dups = _DuplicateList()
     offset = blank_ids = kept_total = 0
     first_row: pa.RecordBatch | None = None
     done_bytes = 0
     stem = plan.path.stem
     pending: list[pa.RecordBatch] = []
     pending_rows: list[npt.NDArray[np.int64]] = []
+    pending_ids: list[pa.Array] = []
     pending_n = 0
 
     def flush() -> None:
         """Build the gathered rows into events, filter them exactly, hand the kept ones on."""
-        nonlocal pending_n, blank_ids, kept_total
+        nonlocal pending_n, kept_total
         if not pending_n:
             return
         rows = np.concatenate(pending_rows)
-        columns: dict[str, Any] = {h: pa.chunked_array([b.column(i) for b in pending], type=pa.string())
-                                   for i, h in enumerate(headers) if h in built}
-        pending.clear()
-        pending_rows.clear()
-        pending_n = 0
-        # Rows without an id are named by their row in the file, as the whole read names them.
-        ids, blanks = _ids_for(columns.get(id_col) if id_col else None, rows, prefix)
-        blank_ids += blanks
+        columns: dict[str, Any] = {h: pa.chunked_array([b.column(h) for b in pending], type=pa.string())
+                                   for h in built}
         block_mapping = dict(mapping_)
         if summary:
-            # Placeholder ids ("<stem>-<n>", cheap); the real ones are checked at the end.
+            # Placeholder ids ("<stem>-<n>", cheap): the summary counts, it names nothing.
             columns.pop(id_col, None)
             block_mapping["event_id"] = ""
         elif id_col:
-            columns[id_col] = ids
+            columns[id_col] = pa.chunked_array(pending_ids, type=pa.string())
         else:
-            columns["\x00event_id"] = ids  # a column of the block only, named by no header
-            block_mapping["event_id"] = "\x00event_id"
+            # No id column: each row is named by its row in the file, as the whole read names it.
+            columns["\x00event_id"] = pa.array([f"{prefix}-{r + 1}" for r in rows.tolist()], pa.string())
+            block_mapping["event_id"] = "\x00event_id"  # a column of the block only, named by no header
+        pending.clear()
+        pending_rows.clear()
+        pending_ids.clear()
+        pending_n = 0
         rep = ImportReport(report.path, report.format)
 
         def where(r: int) -> str:
@@ -142,10 +161,6 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
 
         table = build_events(columns, block_mapping, rep, BuildOptions(dataset=stem, where=where, day_first=True))
         kept = np.flatnonzero(flt.mask(table)).astype(np.intp)
-        if summary:
-            all_ids.add(ids, kept, rows)
-        elif kept.size:
-            table = _renamed_duplicates(table, kept, seen_ids, rep, where)
         merged.add(rep, MAX_PROBLEMS)
         kept_total += int(kept.size)
         if kept.size:
@@ -166,7 +181,17 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
             first_row = batch.slice(0, 1)
         rows = np.arange(offset, offset + n, dtype=np.int64)
         offset += n
-        keep = _prefilter(batch, headers, pre)
+        ids = None
+        if id_col:
+            # Every row's id as the whole read has it (trimmed; blanks named by their row), its
+            # copies counted over every row, kept or not.
+            ids, blanks = _ids_for(batch.column(id_col), rows, prefix)
+            blank_ids += blanks
+            if copies is None:
+                hashes.append(id_hashes(ids))
+            else:
+                ids = copies.rename(ids, rows, dups.add)
+        keep = _prefilter(batch, pre)
         if keep is not None:
             idx = np.flatnonzero(keep)
             if not idx.size:
@@ -175,18 +200,25 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
             if idx.size < n:
                 batch = batch.take(pa.array(idx))
                 rows = rows[idx]
+                ids = ids.take(pa.array(idx)) if ids is not None else None
         pending.append(batch)
         pending_rows.append(rows)
+        if ids is not None:
+            pending_ids.append(ids)
         pending_n += batch.num_rows
         del batch
         if pending_n >= BUILD_ROWS:
             flush()
         tick(min(0.99, done_bytes / total))
     flush()
+    if copies is None:
+        again = repeated(hashes)
+        if again.size:
+            raise _Repeated(again)
     if not kept_total and first_row is not None:
         # Nothing kept: the header still names the file's columns, as the whole read's would
         # (built from one row of the file, none of it written; an empty column cannot be encoded).
-        one = {h: pa.chunked_array([first_row.column(i)]) for i, h in enumerate(headers)}
+        one = {h: pa.chunked_array([first_row.column(h)]) for h in built}
         sink(build_events(one, mapping_, ImportReport(report.path, report.format),
                           BuildOptions(dataset=stem, where=str, day_first=True)), np.zeros(0, np.intp))
     for line, expected, actual, text in ragged:
@@ -197,69 +229,42 @@ def _stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[st
     if blank_ids:
         report.notes.append(f"{blank_ids:,} rows had no id and got '{prefix}-<row>'")
     report.notes.extend(merged.notes())
-    report.problems.extend(merged.problems)
-    if summary:
-        all_ids.flag_duplicates(report)
-    report.notes.append("read in blocks through the filter: problems are labelled by data row; duplicate ids "
-                        + ("checked at the end" if summary else "are looked for among the rows kept"))
+    # In row order, as the whole read lists them (the ragged rows first, count lines last).
+    report.problems.extend(sorted(merged.problems + dups.listed, key=_row_of))
+    report.problems.extend(dups.tail())
+    report.notes.append("read in blocks through the filter: problems are labelled by data row; the rows the "
+                        "filter's date and category terms refuse on their text are not checked")
     return report
 
 
-# ---------------------------------------------------------------------------- summary ids
-class _AllIds:
-    """The kept rows' ids of a summary (Arrow text, a 64-bit hash and the data row each: ~30 bytes
-    an id), checked for duplicates once at the end: one sort of the hashes instead of a lookup
-    per block."""
+class _DuplicateList:
+    """The later copies of repeated ids, flagged as the whole read flags them: the first
+    MAX_LISTED, then one count line."""
 
     def __init__(self) -> None:
-        self.ids: list[pa.Array] = []
-        self.hashes: list[npt.NDArray[np.uint64]] = []
-        self.rows: list[npt.NDArray[np.int64]] = []
+        self.listed: list[Problem] = []
+        self.more = 0
 
-    def add(self, ids: pa.ChunkedArray, kept: npt.NDArray[np.intp], rows: npt.NDArray[np.int64]) -> None:
-        arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-        if len(kept) < len(arr):
-            arr = arr.take(pa.array(kept))
-        self.ids.append(arr)
-        self.hashes.append(string_hashes(arr))
-        self.rows.append(rows[kept].astype(np.int64))
+    def add(self, row: int, name: str, first: int, new: str) -> None:
+        if len(self.listed) >= MAX_LISTED:
+            self.more += 1
+            return
+        self.listed.append(Problem(f"row {row + 1}", f"duplicate id {name!r} (first at row {first + 1}); kept as {new!r}",
+                                   "flagged"))
 
-    def flag_duplicates(self, report: ImportReport) -> None:
-        """Every id after its first occurrence, as the whole read flags it (build_events' _ids):
-        "duplicate id 'X' (first at row N); kept as 'X#k'", MAX_LISTED of them, then a count."""
-        if not self.hashes:
-            return
-        h = np.concatenate(self.hashes)
-        self.hashes.clear()
-        order = np.argsort(h, kind="stable")  # equal hashes together, in file order
-        hs = h[order]
-        del h
-        same_as_prev = np.zeros(len(hs), bool)
-        same_as_prev[1:] = hs[1:] == hs[:-1]
-        del hs
-        later = np.flatnonzero(same_as_prev)
-        if not later.size:
-            return
-        # Each run of equal hashes: its first position in the sorted order.
-        run_start = np.flatnonzero(~same_as_prev)
-        first_of = run_start[np.searchsorted(run_start, later, side="right") - 1]
-        texts = pa.chunked_array(self.ids, type=pa.string())
-        rows = np.concatenate(self.rows)
-        a = texts.take(pa.array(order[later])).to_pylist()
-        b = texts.take(pa.array(order[first_of])).to_pylist()
-        dups: list[tuple[int, str, int]] = []  # (row, id, row of its first)
-        for pos, name, first_name, f in zip(order[later].tolist(), a, b, order[first_of].tolist(), strict=True):
-            if name == first_name:  # else two ids of one hash (a collision): not a duplicate
-                dups.append((int(rows[pos]), name, int(rows[f])))
-        dups.sort()
-        counter: dict[str, int] = {}
-        for r, name, first in dups[:MAX_LISTED]:
-            counter[name] = counter.get(name, 1) + 1
-            report.flag(f"row {r + 1}", f"duplicate id {name!r} (first at row {first + 1}); "
-                                        f"kept as {f'{name}#{counter[name]}'!r}", "flagged")
-        if len(dups) > MAX_LISTED:
-            report.flag(f"{len(dups) - MAX_LISTED:,} more rows", f"duplicate ids (first {MAX_LISTED} listed above)",
-                        "flagged")
+    def tail(self) -> list[Problem]:
+        if not self.more:
+            return []
+        return [Problem(f"{self.more:,} more rows", f"duplicate ids (first {MAX_LISTED} listed above)", "flagged")]
+
+
+_ROW = re.compile(r"row (\d+)$")
+
+
+def _row_of(problem: Problem) -> float:
+    """A problem's data row, for listing in file order (count lines last)."""
+    m = _ROW.match(problem.where)
+    return int(m.group(1)) if m else float("inf")
 
 
 # ---------------------------------------------------------------------------- raw prefilter
@@ -274,13 +279,13 @@ def _raw_terms(flt: Filter, mapping: dict[str, str], headers: list[str]) -> list
     return out
 
 
-def _prefilter(batch: pa.RecordBatch, headers: list[str], terms: list[tuple[str, Filter]]) -> np.ndarray | None:
+def _prefilter(batch: pa.RecordBatch, terms: list[tuple[str, Filter]]) -> np.ndarray | None:
     """Rows that may pass (never drops one the exact filter would keep), or None for all."""
     if not terms:
         return None
     keep = np.ones(batch.num_rows, dtype=bool)
     for colname, term in terms:
-        col = batch.column(headers.index(colname))
+        col = batch.column(colname)
         if isinstance(term, DateRange):
             keep &= _maybe_in_range(col, term)
         elif isinstance(term, Categories):
@@ -317,38 +322,6 @@ def _ids_for(col: pa.ChunkedArray | None, rows: npt.NDArray[np.int64], prefix: s
     for i in np.flatnonzero(blank).tolist():
         names[i] = f"{prefix}-{int(rows[i]) + 1}"
     return pa.chunked_array([pa.array(names, pa.string())]), int(blank.sum())
-
-
-def _kept_ids(table: EventTable, kept: npt.NDArray[np.intp]) -> pa.Array:
-    """The kept rows' ids as one Arrow array (no Python string per id when they are Arrow text)."""
-    ids = table.ids
-    if isinstance(ids, (ArrowText, CodedText)):
-        return pa.concat_arrays(ids.take(kept).arrow().chunks) if len(kept) else pa.array([], pa.string())
-    return pa.array(np.asarray(ids, dtype=object)[kept], pa.string())
-
-
-def _renamed_duplicates(table: EventTable, kept: npt.NDArray[np.intp], seen: SeenIds,
-                        rep: ImportReport, where: Callable[[int], str]) -> EventTable:
-    """Kept rows whose id an earlier block's kept row had get "#k", as the whole read names them."""
-    names = _kept_ids(table, kept)
-    hashes = string_hashes(names)
-    before = seen.count(names, hashes)
-    seen.add(names, hashes)
-    dup = np.flatnonzero(before)
-    if not dup.size:
-        return table
-    ids = np.asarray(table.ids, dtype=object).copy()
-    for i in dup.tolist():
-        r = int(kept[i])
-        base = ids[r]
-        ids[r] = f"{base}#{int(before[i]) + 1}"
-        rep.flag(where(r), f"duplicate id {base!r} (first in an earlier block); kept as {ids[r]!r}")
-    return EventTable(
-        ids=ids, lon=table.lon, lat=table.lat, date=table.date, date_precision=table.date_precision,
-        geo_precision=table.geo_precision, coord_approximate=table.coord_approximate,
-        fatalities=table.fatalities, claim_area_km2=table.claim_area_km2, categorical=table.categorical,
-        text=table.text, sources=table.sources, extras=table.extras,
-    )
 
 
 # ---------------------------------------------------------------------------- report

@@ -227,6 +227,17 @@ class CsvAppender:
     def discard(self) -> None:
         self._discard = True
 
+    def restart(self) -> None:
+        """Forget the blocks written so far (a streamed read that starts again)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._fh.seek(0)
+        self._fh.truncate()
+        if self.excel:
+            self._fh.write(b"\xef\xbb\xbf")
+        self.rows = 0
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
         try:
             if self._writer is not None:

@@ -38,6 +38,10 @@ def acled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit(3, latitude="north", event_type="Battles", event_date="2024-10-01")
     edit(4, event_type="Battles", event_date="2024-11-11", event_id_cnty="RUSDUP")
     edit(3990, event_type="Battles", event_date="2024-11-12", event_id_cnty="RUSDUP")
+    # Copies the filter refuses count too: the kept copies are named as the whole read names them.
+    edit(2500, event_type="Protests", event_id_cnty="RUSDUP")
+    edit(30, event_type="Protests", event_id_cnty="FIRSTOUT")
+    edit(3000, event_type="Battles", event_date="2024-10-10", event_id_cnty="FIRSTOUT")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(head)
@@ -72,7 +76,9 @@ def test_streamed_output_is_the_whole_reads(acled: Path, tmp_path: Path, suffix:
     assert streamed.read_bytes() == whole.read_bytes()
     assert said_streamed.split(" to ")[0] == said_whole.split(" to ")[0]  # "wrote N of M events"
     text = whole.read_text(encoding="utf-8")
-    assert "RUSDUP#2" in text and "acled-" in text  # the kept duplicate renamed, blank ids named by row
+    # The kept copies renamed as the whole read renames them (counting the copies not kept),
+    # blank ids named by their row.
+    assert "RUSDUP#3" in text and "FIRSTOUT#2" in text and "acled-" in text
 
 
 def test_nothing_kept_still_writes_the_header(acled: Path, tmp_path: Path, monkeypatch) -> None:
@@ -129,8 +135,8 @@ def test_inspect_streamed_summary_is_the_whole_reads(acled: Path, monkeypatch, f
     assert streamed["events"] > 0
     assert _where_free(streamed["problems"][1:]) == _where_free(whole["problems"][1:])  # [0]: the ragged row
     dups = [p["what"] for p in streamed["problems"] if "duplicate id" in p["what"]]
-    # The kept duplicate 'RUSDUP' is found across blocks (rows 5 and 3991, far apart).
-    assert any("'RUSDUP#2'" in d for d in dups)
+    # The repeated 'RUSDUP' is found across blocks (rows 5, 2501 and 3991, far apart).
+    assert any("'RUSDUP#3'" in d for d in dups)
     assert {k: v for k, v in streamed["files"][0].items() if k not in ("notes", "problems")} == \
         {k: v for k, v in whole["files"][0].items() if k not in ("notes", "problems")}
 
@@ -182,22 +188,37 @@ def test_render_of_a_filter_reads_only_the_kept_rows_and_draws_the_same(acled: P
     assert said_streamed.split("(")[1] == said_whole.split("(")[1]
 
 
-def test_seen_ids_count_earlier_occurrences_exactly() -> None:
+def test_copies_are_counted_exactly_over_every_row() -> None:
+    """The second read's naming (atlas/io/duplicate_ids.py) against a plain count: every later
+    copy "X#k" in file order, its first copy's row; hashes of short ASCII ids, non-ASCII and long
+    ones (the byte-by-byte hash) alike."""
     import collections
 
     import numpy as np
     import pyarrow as pa
 
-    from atlas.io.seen_ids import SeenIds, string_hashes
+    from atlas.io.duplicate_ids import Copies, id_hashes, repeated
 
-    h = string_hashes(pa.array(["a", "b", "", "ab", "ba", "a", None, "ё"]))
-    assert h[0] == h[5] and h[2] == h[6] and len(set(h.tolist())) == 6
+    h = id_hashes(pa.array(["a", "b", "", "a", "ё", "ё", "x" * 70, "x" * 70, "a "]))
+    assert h[0] == h[3] and h[4] == h[5] and h[6] == h[7] and len(set(h.tolist())) == 6
     rng = np.random.default_rng(1)
-    seen, counts = SeenIds(), collections.Counter()
-    for _ in range(40):  # many merges of the sorted runs, many repeats
-        ids = [f"X{v}" for v in rng.integers(0, 3000, 400)]
-        arr = pa.array(ids)
-        assert seen.count(arr).tolist() == [counts[x] for x in ids]
-        seen.add(arr)
-        counts.update(ids)
-    assert len(seen) == 40 * 400
+    blocks = [pa.array([str(rng.choice(["X", "ё", "", "L" * 70])) + str(v) for v in rng.integers(0, 900, 300)])
+              for _ in range(20)]
+    hashes = [id_hashes(b) for b in blocks]
+    copies = Copies(repeated(hashes))
+    count: collections.Counter[str] = collections.Counter()
+    first: dict[str, int] = {}
+    row = 0
+    for block in blocks:
+        told: list[tuple[int, str, int, str]] = []
+        out = copies.rename(block, np.arange(row, row + len(block)), lambda *a: told.append(a))
+        want, want_told = [], []
+        for i, name in enumerate(block.to_pylist()):
+            count[name] += 1
+            first.setdefault(name, row + i)
+            new = name if count[name] == 1 else f"{name}#{count[name]}"
+            want.append(new)
+            if count[name] > 1:
+                want_told.append((row + i, name, first[name], new))
+        assert out.to_pylist() == want and told == want_told
+        row += len(block)
