@@ -1,8 +1,9 @@
 """Live updates: a connection that LISTENs for the store's changes (``NOTIFY katlas_events``).
 
-Each statement that writes events notifies once (a trigger of layout version 3: a 1M-row publish
-is one notification, not a million), and an edit in the atlas adds one naming the event and its
-new version. :class:`ChangeListener` has its own autocommit connection; its socket
+Each statement that writes events notifies once with its operation and row count (the change
+log's triggers, layout version 4: a 1M-row publish is one short notification, not a million);
+which events changed is read from the log (atlas/db/changes.py). An edit in the atlas adds one
+naming the event and its new version. :class:`ChangeListener` has its own autocommit connection; its socket
 (:meth:`fileno`) can wake a GUI event loop, and :meth:`poll` collects what arrived without
 waiting. A lost server shows as :class:`psycopg.OperationalError` from :meth:`poll`.
 """

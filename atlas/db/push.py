@@ -36,6 +36,8 @@ from psycopg.pq import TransactionStatus
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
+from . import changes
+
 #: The event columns written as they are (the point and provenance are built separately).
 PLAIN_COLUMNS: tuple[str, ...] = (
     "event_id", "event_date", "time_precision", "geo_precision", "coord_approximate",
@@ -309,6 +311,7 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path
         keys = _foreign_keys(conn) if bulk else []
         for rel, name, _definition in keys:  # checked once at the end instead of row by row
             cur.execute(f'ALTER TABLE {rel} DROP CONSTRAINT "{name}"')  # names read from the catalogue
+        logged = bulk and changes.quiet_for_bulk(cur)  # one MANY change, not a row per event
         if empty:
             # Nothing to replace: the rows go straight into the tables (no staging copy, no second write).
             events_copy = f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)"
@@ -342,6 +345,8 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path
             cur.execute("UPDATE katlas.imports SET rows_pushed = %s WHERE import_id = %s", (rows, import_id))
         for rel, name, definition in keys:
             cur.execute(f'ALTER TABLE {rel} ADD CONSTRAINT "{name}" {definition}')
+        if logged:
+            changes.log_bulk(cur, rows)
         lap("keys")
         # CONCURRENTLY needs the connection idle after our commit; inside a caller's transaction
         # (our block is then a savepoint) the search index is rebuilt here like the others.

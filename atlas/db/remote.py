@@ -20,10 +20,11 @@ import psycopg
 from psycopg import sql
 
 from atlas.model.filters import All, DateRange, Filter
-from atlas.model.remote import Aggregates, MapAnswer, MapCells, MapRequest, RemoteUnavailable
+from atlas.model.remote import Aggregates, MapAnswer, MapCells, MapRequest, RemoteUnavailable, StoreChanges
 from atlas.model.table import EventTable
 
 from . import cells
+from .changes import current_token, read_changes
 from .connect import connect, display_name, without_secret
 from .facet_counts import MULTI_FACETS, count_facets, count_multi
 from .pager import KeyDirectory, KeysetPager, key_of
@@ -70,6 +71,13 @@ class PostgresEvents:
         # These are short queries a person waits for: compiling them (JIT) costs more than it
         # saves (measured at 10M rows: the in-view count spent most of its time compiling).
         self.conn.execute("SET jit = off")
+        # Where the change log starts for this window (None: a store without the log, layout < 4,
+        # whose notifications make the window read its view again).
+        has_log, snapshot = self.conn.execute(
+            "SELECT to_regclass('katlas.changes') IS NOT NULL, pg_current_snapshot()::text").fetchone()
+        self.token: str | None = str(snapshot) if has_log else None
+        #: The snapshot at which the last jump counted its list position (changes it saw are in it).
+        self._positioned_at: str | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -88,7 +96,25 @@ class PostgresEvents:
         directory = self.directory
         if directory is not None and directory.filter != flt:
             directory = None
-        return KeysetPager(self.conn, flt, self.page_size).at(position, directory)
+        if self.token is None:
+            return KeysetPager(self.conn, flt, self.page_size).at(position, directory)
+        with self.conn.transaction():  # the position and the snapshot it was counted at, together
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            snapshot = current_token(self.conn)
+            page = KeysetPager(self.conn, flt, self.page_size).at(position, directory)
+        self._positioned_at = snapshot
+        return page
+
+    @_reachable
+    def changes(self, flt: Filter, table: EventTable, list_rows: Any, list_start: int,
+                more: bool) -> StoreChanges | None:
+        """What colleagues changed since the last call, placed in the list (atlas/db/changes.py)."""
+        if self.token is None:
+            return None
+        listed = [key_of(table, int(r)) for r in list_rows]
+        token, got = read_changes(self.conn, self.token, flt, listed, list_start, more, self._positioned_at)
+        self.token, self._positioned_at = token, None
+        return got
 
     @_reachable
     def page_before(self, flt: Filter, table: EventTable, row: int) -> EventTable:

@@ -110,6 +110,87 @@ CREATE TRIGGER events_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kat
     FOR EACH STATEMENT EXECUTE FUNCTION katlas.notify_events();
 """
 
+# Version 4: a change log that says which events changed, so an open window updates only those.
+# One row per changed event (its id, and the row as it was before an UPDATE or DELETE, on which a
+# window evaluates its filter to know whether the event had been in its list); a statement that
+# writes more than CHANGE_LOG_MAX_ROWS events logs one MANY row instead (the window then reads its
+# view again). ``xid`` is the writing transaction: a window reads the changes committed since the
+# snapshot it last read at (atlas/db/changes.py), which a sequence number alone cannot give (numbers
+# are taken in one order and committed in another). The notification names the statement's
+# operation and row count only: a payload stays far below NOTIFY's 8000-byte limit however big the
+# statement. The trigger function runs as the layout's owner, so editors need no rights on the log;
+# entries older than a week are removed as new ones come.
+_V4 = """
+CREATE TABLE katlas.changes (
+    seq         bigserial PRIMARY KEY,
+    xid         xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    changed_at  timestamptz NOT NULL DEFAULT now(),
+    op          text NOT NULL,
+    event_id    text,
+    old_row     jsonb,
+    rows        bigint NOT NULL DEFAULT 1
+);
+CREATE INDEX changes_xid ON katlas.changes (xid);
+CREATE INDEX changes_time ON katlas.changes (changed_at);
+CREATE FUNCTION katlas.log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO katlas.changes (op, rows) VALUES ('TRUNCATE', 0);
+        n := 1;
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT count(*) INTO n FROM new_rows;
+        IF n > %(max)s THEN
+            INSERT INTO katlas.changes (op, rows) VALUES ('MANY', n);
+        ELSIF n > 0 THEN
+            INSERT INTO katlas.changes (op, event_id) SELECT 'INSERT', r.event_id FROM new_rows r;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT count(*) INTO n FROM new_rows;
+        IF n > %(max)s THEN
+            INSERT INTO katlas.changes (op, rows) VALUES ('MANY', n);
+        ELSIF n > 0 THEN
+            INSERT INTO katlas.changes (op, event_id, old_row)
+                SELECT 'UPDATE', o.event_id, to_jsonb(o) FROM old_rows o;
+            -- an id changed by the update: the new id is an event that appeared
+            INSERT INTO katlas.changes (op, event_id)
+                SELECT 'INSERT', r.event_id FROM new_rows r
+                WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.event_id = r.event_id);
+        END IF;
+    ELSE
+        SELECT count(*) INTO n FROM old_rows;
+        IF n > %(max)s THEN
+            INSERT INTO katlas.changes (op, rows) VALUES ('MANY', n);
+        ELSIF n > 0 THEN
+            INSERT INTO katlas.changes (op, event_id, old_row)
+                SELECT 'DELETE', o.event_id, to_jsonb(o) FROM old_rows o;
+        END IF;
+    END IF;
+    IF n > 0 THEN
+        DELETE FROM katlas.changes WHERE changed_at < now() - interval '7 days';
+        PERFORM pg_notify('katlas_events', json_build_object('op', TG_OP, 'rows', n)::text);
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER events_notify ON katlas.events;
+DROP FUNCTION katlas.notify_events();
+CREATE TRIGGER events_log_insert AFTER INSERT ON katlas.events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION katlas.log_changes();
+CREATE TRIGGER events_log_update AFTER UPDATE ON katlas.events
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION katlas.log_changes();
+CREATE TRIGGER events_log_delete AFTER DELETE ON katlas.events REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION katlas.log_changes();
+CREATE TRIGGER events_log_truncate AFTER TRUNCATE ON katlas.events
+    FOR EACH STATEMENT EXECUTE FUNCTION katlas.log_changes();
+""" % {"max": 10_000}
+#: A statement writing more events than this logs one MANY change instead of one per event (the
+#: number is in the trigger of version 4; a later migration changes it by replacing the function).
+CHANGE_LOG_MAX_ROWS = 10_000
+#: The triggers that write the change log (a bulk publish disables them and logs one MANY row).
+CHANGE_LOG_TRIGGERS = ("events_log_insert", "events_log_update", "events_log_delete")
+
 #: The secondary indexes of the current layout. A large publish drops and rebuilds them (push.py);
 #: ``db migrate`` recreates any that a publish interrupted after its commit left missing.
 LAYOUT_INDEXES: dict[str, str] = {
@@ -122,7 +203,7 @@ LAYOUT_INDEXES: dict[str, str] = {
 }
 
 #: MIGRATIONS[i] takes the layout from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

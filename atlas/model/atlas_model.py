@@ -18,7 +18,8 @@ from .annotations import Annotation, AnnotationCommand, Annotations
 from .filters import All, DateRange, Filter, find_part
 from .local_cells import LocalCells, dense_cells
 from .remote import (
-    Aggregates, MapCells, MapRequest, RemoteEvents, RemoteUnavailable, Resident, append_new, replace_rows,
+    Aggregates, MapCells, MapRequest, RemoteEvents, RemoteUnavailable, Resident, StoreChanges, append_new,
+    replace_rows,
 )
 from .selection import Selection
 from .session import (
@@ -747,6 +748,69 @@ class AtlasModel(QObject):
         self._recompute()
         self.list_refreshed.emit()
         return True
+
+    def apply_store_changes(self) -> bool:
+        """Colleagues wrote events: ask the store which ones and update only those. Changed events
+        the model holds get their new values in place (list, map, details); the list's stretch of
+        rows becomes the server's (new events that pass the filter appear in their place, deleted
+        ones and those that no longer pass leave); :attr:`list_start` moves by the events that
+        came or went before the stretch (after a jump of the scroll bar), so each row keeps its
+        true position; the map's view is asked again only when a changed event is or was in it;
+        the totals are counted again (the list spans the old total plus what changed meanwhile).
+        Rows held keep their table positions, so the selection (less deleted events) and the
+        current event stay. Too many changes (a big publish) read the view again
+        (:meth:`refresh_view`). Returns whether the server answered."""
+        res = self._resident
+        if self._remote is None or res is None:
+            return False
+        try:
+            got = self._remote.changes(self._filter, res.table, res.list_rows, res.list_start, res.more)
+        except RemoteUnavailable:
+            self._go_offline()
+            return False
+        if got is None:
+            self.refresh_view()
+            return self._remote is not None
+        if got.empty:
+            return True
+        table = replace_rows(res.table, got.rows)
+        entering = set(got.listed)
+        new_rows = np.flatnonzero([str(i) in entering and table.index_of(str(i)) is None for i in got.rows.ids])
+        table, _ = append_new(table, got.rows.take(new_rows.astype(np.intp)))
+        listed = np.array([table.index_of(i) for i in got.listed], dtype=np.intp)
+        gone = table.rows_of(got.gone) if got.gone else np.empty(0, np.intp)
+        map_rows = res.map_rows[~np.isin(res.map_rows, gone)] if gone.size else res.map_rows
+        self._resident = dataclasses.replace(
+            res, table=table, list_rows=listed, map_rows=map_rows,
+            list_start=max(0, res.list_start + int(got.shift)), read_at=_dt.datetime.now())
+        self._table = table
+        total = self.list_total
+        if total is not None:  # until the new count: the old one and what changed meanwhile
+            self._estimate = (self._filter, max(0, total + int(got.total_delta)))
+        self._aggregates = None
+        self._recompute()
+        self.list_refreshed.emit()
+        self.resident_changed.emit()
+        if gone.size and np.isin(gone, self._sel_rows).any():
+            self.select_rows(gone, SelectMode.REMOVE)  # a deleted event is no longer selectable
+        if self._map_request is not None and self._changed_in_view(got):
+            try:
+                answer = self._remote.map_view(self._filter, self._map_request)
+            except RemoteUnavailable:
+                self._go_offline()
+                return False
+            self._take_map_answer(answer)
+        self.aggregates_changed.emit()
+        return True
+
+    def _changed_in_view(self, got: StoreChanges) -> bool:
+        """Whether a changed event is, or was, in the map's view (its answer is then asked again)."""
+        assert self._map_request is not None
+        x0, y0, x1, y1 = self._map_request.bbox
+        lon = np.concatenate([got.rows.lon, got.old_lon])
+        lat = np.concatenate([got.rows.lat, got.old_lat])
+        inside = (lon >= min(x0, x1)) & (lon <= max(x0, x1)) & (lat >= min(y0, y1)) & (lat <= max(y0, y1))
+        return bool(inside.any())
 
     def set_aggregates(self, aggregates: Aggregates | None) -> None:
         """The store's totals for a filter; kept only if it is still the current one."""

@@ -80,6 +80,35 @@ class Aggregates:
     pending: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class StoreChanges:
+    """What colleagues changed since the model last asked, for its filter and its list's stretch.
+
+    ``rows``: the changed events as stored now (those that still exist); ``gone``: the ids of the
+    deleted ones; ``listed``: the ids of the list's stretch of rows afterwards, in the list's
+    order (its unchanged rows and the changed events that pass the filter and fall in it);
+    ``shift``: events that pass the filter gained (negative: lost) before the stretch's first row
+    (after a jump of the scroll bar); ``total_delta``: gained or lost in all; ``old_lon`` and
+    ``old_lat``: where the changed events were before (NaN: nowhere, or new), for the map."""
+
+    rows: EventTable
+    gone: tuple[str, ...]
+    listed: tuple[str, ...]
+    shift: int
+    total_delta: int
+    old_lon: npt.NDArray[np.float64]
+    old_lat: npt.NDArray[np.float64]
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.rows) and not self.gone
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every changed event's id (existing ones first)."""
+        return (*(str(i) for i in self.rows.ids), *self.gone)
+
+
 class RemoteEvents(Protocol):
     """A store the model reads a screen at a time (atlas/db/remote.py: PostgreSQL/PostGIS).
 
@@ -130,6 +159,13 @@ class RemoteEvents(Protocol):
 
     def aggregates(self, flt: Filter, facets: tuple[str, ...]) -> Aggregates:
         """Totals, facet counts and the timeline's bars for ``flt`` (may take seconds)."""
+        ...
+
+    def changes(self, flt: Filter, table: EventTable, list_rows: npt.NDArray[np.intp], list_start: int,
+                more: bool) -> StoreChanges | None:
+        """What changed since the last call (or since the store was opened) for a list showing
+        ``table``'s ``list_rows`` from position ``list_start`` (``more``: rows follow them). None:
+        too much to place one by one, or the store cannot say: read the view again."""
         ...
 
 

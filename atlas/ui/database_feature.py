@@ -6,10 +6,11 @@ SQL with bound values, the map asks for the events in view (or, dense, for count
 feature adds their layer and tells the model the map's view), and the totals, facet counts and
 timeline bars come from server aggregates computed on a worker thread. The connection is kept
 without its password (libpq takes that from ~/.pgpass or the service file).
-A listener (atlas/db/live.py) wakes the window when a colleague writes: the events named by an
-edit are read again in place; a publish or a delete re-reads the list's rows so far (new events
-appear in their place, deleted ones leave), the map's view and the totals; the filter, the
-selection, the event at the top of the list and the map's view stay. If the server goes away, the events
+A listener (atlas/db/live.py) wakes the window when a colleague writes: the model reads the
+store's change log (atlas/db/changes.py) for the events changed since it last looked and updates
+only those (new values in place, new events in their place in the list's order, deleted ones
+leave, the list's positions kept after a jump of its scroll bar); the filter, the selection, the
+event at the top of the list and the map's view stay. If the server goes away, the events
 already read stay and filters run on them, marked stale and read-only in the status bar, and
 edits are refused until the store is opened again.
 What was read is also written to a local cache (atlas/db/offline_cache.py, the user's cache folder,
@@ -348,12 +349,14 @@ class DatabaseFeature(Feature):
             self._listener = None
 
     def check_changes(self, *_args: object) -> int:
-        """Apply what colleagues wrote; returns how many changes were heard.
+        """Apply what colleagues wrote; returns how many notifications were heard.
 
-        An edit names its event: that row is read again where it is (list, map, details, the
-        selection unchanged). A statement of the trigger (a publish, a delete) names none: the
-        list's rows so far, the map's view and the totals are read again (model.refresh_view);
-        the selection, the event at the top of the list and the map's view stay."""
+        A notification names no events (it would not fit NOTIFY's payload for a big publish):
+        the model asks the store's change log which events changed since it last looked and
+        updates only those (model.apply_store_changes): their values where they are held, the
+        list's stretch of rows in the server's order, the map's view if one is or was in it, the
+        totals. The filter, the selection, the current event, the event at the top of the list
+        and the map's view stay. A publish too big to place event by event reads the view again."""
         import psycopg
 
         if self._listener is None:
@@ -366,19 +369,7 @@ class DatabaseFeature(Feature):
         if not changes:
             return 0
         model = self.host.model
-        ids = sorted({c.event_id for c in changes if c.event_id})
-        # An edit notifies twice from its session: the trigger's bare UPDATE and its own message
-        # naming the event. A bare notification from any other session is a publish or a delete.
-        editors = {c.pid for c in changes if c.event_id}
-        unnamed = any(c.event_id is None and c.pid not in editors for c in changes)
-        if model.remote is not None:
-            if ids:
-                model.refresh_events(ids)
-            if unnamed:
-                model.refresh_view()
-            elif ids:
-                model.set_aggregates(None)  # an edit can move an event between facet counts
-        if model.remote is not None:
+        if model.remote is not None and model.apply_store_changes():
             self.read_at = dt.datetime.now(dt.timezone.utc)
         return len(changes)
 
