@@ -62,12 +62,15 @@ def _own_term(flt: Filter, field: str) -> bool:
     return any(isinstance(p, Facet) and p.field == field for p in flt.parts())
 
 
-def count_facets(conn: Any, flt: Filter, facets: Sequence[str]) -> tuple[int, dict[str, dict[str, int]]]:
+def count_facets(conn: Any, flt: Filter, facets: Sequence[str],
+                 provenance: dict[tuple[str, int | None], int] | None = None) -> tuple[int, dict[str, dict[str, int]]]:
     """How many events pass ``flt``, and each of ``facets``' counts under every term but its own
-    (``{value: events}``, "" for none). Facets the store cannot count are left out."""
+    (``{value: events}``, "" for none). Facets the store cannot count are left out. A
+    ``provenance`` dict is filled, in the same scan, with the events that pass ``flt`` per
+    (dataset, publish): where the view's events come from (atlas/db/provenance.py)."""
     counts: dict[str, dict[str, int]] = {}
     shared = [f for f in facets if f in COLUMN_FACETS and not _own_term(flt, f)]
-    total, shared_counts = _grouped(conn, flt, shared)
+    total, shared_counts = _grouped(conn, flt, shared, provenance)
     counts.update(shared_counts)
     for field in facets:
         if field in counts:
@@ -80,22 +83,32 @@ def count_facets(conn: Any, flt: Filter, facets: Sequence[str]) -> tuple[int, di
     return total, {f: counts[f] for f in facets if f in counts}
 
 
-def _grouped(conn: Any, flt: Filter, fields: Sequence[str]) -> tuple[int, dict[str, dict[str, int]]]:
-    """The events passing ``flt`` and their counts per value of each single-valued ``fields``,
-    in one scan (``GROUPING SETS``: the empty set is the total)."""
+def _grouped(conn: Any, flt: Filter, fields: Sequence[str],
+             provenance: dict[tuple[str, int | None], int] | None = None) -> tuple[int, dict[str, dict[str, int]]]:
+    """The events passing ``flt`` and their counts per value of each single-valued ``fields``
+    (and per dataset and publish into ``provenance``), in one scan (``GROUPING SETS``: the empty
+    set is the total)."""
     cond, params = where(flt)
     cols = [sql.Identifier(COLUMN_FACETS[f]) for f in fields]
-    if not cols:
+    if not cols and provenance is None:
         n = conn.execute(sql.SQL("SELECT count(*) FROM katlas.events WHERE {}").format(cond), params).fetchone()[0]
         return int(n), {}
-    sets = sql.SQL(", ").join([sql.SQL("()"), *(sql.SQL("({})").format(c) for c in cols)])
-    shown = sql.SQL(", ").join(sql.SQL("GROUPING({c}), coalesce({c}, '')").format(c=c) for c in cols)
+    sets = [sql.SQL("()"), *(sql.SQL("({})").format(c) for c in cols)]
+    shown = [sql.SQL("GROUPING({c}), coalesce({c}, '')").format(c=c) for c in cols]
+    if provenance is not None:
+        sets.append(sql.SQL("(coalesce(dataset, ''), import_id)"))
+        shown.append(sql.SQL("GROUPING(coalesce(dataset, ''), import_id), coalesce(dataset, ''), import_id"))
     rows = conn.execute(sql.SQL("SELECT {shown}, count(*) FROM katlas.events WHERE {w} GROUP BY GROUPING SETS ({s})")
-                        .format(shown=shown, w=cond, s=sets), params).fetchall()
+                        .format(shown=sql.SQL(", ").join(shown), w=cond, s=sql.SQL(", ").join(sets)),
+                        params).fetchall()
     total = 0
     out: dict[str, dict[str, int]] = {f: {} for f in fields}
     for row in rows:
         n = int(row[-1])
+        if provenance is not None and row[2 * len(fields)] == 0:
+            key = (str(row[2 * len(fields) + 1]), None if row[2 * len(fields) + 2] is None else int(row[2 * len(fields) + 2]))
+            provenance[key] = provenance.get(key, 0) + n
+            continue
         grouped = [i for i in range(len(fields)) if row[2 * i] == 0]
         if not grouped:
             total = n

@@ -36,7 +36,7 @@ from psycopg.pq import TransactionStatus
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
 
-from . import changes
+from . import changes, provenance
 
 #: The event columns written as they are (the point and provenance are built separately).
 PLAIN_COLUMNS: tuple[str, ...] = (
@@ -336,6 +336,7 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path
             _send(cur, events_copy, csv_blocks(block, piece, direct=(source, import_id) if empty else None))
             lap("copy")
             _send(cur, sources_copy, source_blocks(block))
+            provenance.record_credits(cur, import_id, block)  # ACLED, UCDP…: known from the file's columns
             lap("sources")
             rows += len(block)
             del block

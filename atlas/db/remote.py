@@ -28,6 +28,7 @@ from .changes import current_token, read_changes
 from .connect import connect, display_name, without_secret
 from .facet_counts import MULTI_FACETS, count_facets, count_multi
 from .pager import KeyDirectory, KeysetPager, key_of
+from .provenance import view_datasets
 from .query import rows_to_table, select, where
 
 #: A list page: a few screens of rows.
@@ -239,8 +240,9 @@ def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = (),
         return out
 
     slow = tuple(f for f in facets if f in MULTI_FACETS)
-    # The total and the column facets without a term of their own: one scan.
-    total, counts = count_facets(conn, flt, tuple(f for f in facets if f not in slow))
+    # The total, the column facets without a term of their own and where the events come from: one scan.
+    came_from: dict[tuple[str, int | None], int] = {}
+    total, counts = count_facets(conn, flt, tuple(f for f in facets if f not in slow), came_from)
     store_total = total if isinstance(flt, All) else _count(conn, All())
     cond, params = where(without(lambda p: isinstance(p, DateRange)))
     rows = conn.execute(sql.SQL("SELECT event_date, coalesce(event_type, ''), count(*) FROM katlas.events "
@@ -249,7 +251,8 @@ def aggregates(conn: Any, flt: Filter, facets: tuple[str, ...] = (),
     got = Aggregates(
         flt, total, store_total, counts,
         np.array([r[0] for r in rows], dtype="datetime64[D]"), tuple(str(r[1]) for r in rows),
-        np.array([r[2] for r in rows], dtype=np.int64), pending=slow)
+        np.array([r[2] for r in rows], dtype=np.int64), pending=slow,
+        datasets=view_datasets(conn, came_from))
     if not slow:
         return got
     if partial is not None:

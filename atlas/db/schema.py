@@ -185,6 +185,14 @@ CREATE TRIGGER events_log_delete AFTER DELETE ON katlas.events REFERENCING OLD T
 CREATE TRIGGER events_log_truncate AFTER TRUNCATE ON katlas.events
     FOR EACH STATEMENT EXECUTE FUNCTION katlas.log_changes();
 """ % {"max": 10_000}
+# Version 5: each publish records the credit of each dataset it carried (the bundled compilation,
+# ACLED, UCDP GED, or "" for a file credited by its name), recognised by the pushing atlas from the
+# file's own columns, which the store does not keep: the attribution of a view then credits every
+# dataset its events come from (atlas/db/provenance.py).
+_V5 = """
+ALTER TABLE katlas.imports ADD COLUMN credits jsonb;
+"""
+
 #: A statement writing more events than this logs one MANY change instead of one per event (the
 #: number is in the trigger of version 4; a later migration changes it by replacing the function).
 CHANGE_LOG_MAX_ROWS = 10_000
@@ -203,7 +211,7 @@ LAYOUT_INDEXES: dict[str, str] = {
 }
 
 #: MIGRATIONS[i] takes the layout from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -171,6 +171,8 @@ class AtlasModel(QObject):
         self._aggregates: Aggregates | None = None
         #: (filter, events) a quick estimate of how many pass, until the exact total arrives
         self._estimate: tuple[Filter, int] | None = None
+        #: (filter, provenance) of the last totals, kept while they are counted again
+        self._datasets: tuple[Filter, tuple[tuple[str, str, str, int], ...]] | None = None
         #: Set while the events are a stale copy of a store (its server unreachable): the line
         #: every picture and the status bar carry, naming the store and when it was read.
         self._stale_note = ""
@@ -210,6 +212,7 @@ class AtlasModel(QObject):
         snap._local_cells, snap._local_answer = self._local_cells, self._local_answer
         snap._map_request = self._map_request
         snap._aggregates = self._aggregates  # a picture's footer gives the server's counts
+        snap._datasets = self._datasets  # and credits every dataset of the view
         snap._resident = self._resident  # what the map shows; a snapshot never asks the server
         return snap
 
@@ -535,6 +538,19 @@ class AtlasModel(QObject):
         return self._aggregates
 
     @property
+    def view_datasets(self) -> tuple[tuple[str, str, str, int], ...] | None:
+        """Where every event that passes a remote store's filter comes from (dataset, file that
+        published it, its credit, events), once the totals arrived; None for a file's events (or
+        until then): the attribution then credits the rows held."""
+        if self._resident is None:
+            return None
+        if self._aggregates is not None:
+            return self._aggregates.datasets
+        if self._datasets is not None and self._datasets[0] == self._filter:
+            return self._datasets[1]  # while a colleague's change is counted again
+        return None
+
+    @property
     def shown_count(self) -> int | None:
         """How many events pass the filter (None: a remote store is still counting)."""
         if self._resident is None:
@@ -818,6 +834,7 @@ class AtlasModel(QObject):
             return
         if aggregates is not None:  # kept while a colleague's change is counted again
             self._estimate = (aggregates.filter, aggregates.total)
+            self._datasets = (aggregates.filter, aggregates.datasets)
         self._aggregates = aggregates
         self.aggregates_changed.emit()
 

@@ -50,29 +50,41 @@ def _kind(table: EventTable, rows: np.ndarray) -> str | None:
     return None
 
 
-def event_credits(table: EventTable, sources: Sequence[str] = (), store: str = "") -> list[str]:
+def dataset_credits(table: EventTable) -> dict[str, str]:
+    """The credit of each dataset of ``table`` in the order they first appear ("" for a dataset
+    credited by its file's name): also what a publish records in the store, which keeps no ACLED or
+    UCDP columns to recognise them by."""
+    # The datasets in the order they first appear, by their codes (no Python string per event).
+    cat = table.categorical["dataset"]
+    present, first = np.unique(cat.codes, return_index=True)
+    out: dict[str, str] = {}
+    for code in present[np.argsort(first, kind="stable")].tolist():
+        d = cat.categories[code] if code >= 0 else ""
+        if d == CURATED_DATASET:
+            out[d] = CURATED_CREDIT
+            continue
+        kind = _kind(table, np.flatnonzero(cat.codes == code))
+        out[d] = ACLED_CREDIT if kind == "acled" else UCDP_CREDIT if kind == "ucdp" else ""
+    return out
+
+
+def event_credits(table: EventTable, sources: Sequence[str] = (), store: str = "",
+                  datasets: Sequence[tuple[str, str, str, int]] | None = None) -> list[str]:
     """One credit per kind of data loaded, in the order the datasets first appear. ``sources`` are
     the files read (AtlasModel.sources): a file's name is shown rather than its dataset's stem.
     ``store`` names the shared store the events were read from (AtlasModel.store_name): it is the
     source, named first (a footer too long for its page is cut at the right), and its events of no
-    known dataset are its own, not "an unnamed file"."""
+    known dataset are its own, not "an unnamed file". ``datasets``: a store's provenance of every
+    event the view shows, not only the rows read (AtlasModel.view_datasets: dataset, the file
+    that published it, the credit recorded then, events), which then replaces the rows'."""
+    if datasets is not None:
+        return _store_credits(store, datasets)
     if len(table) == 0:
         return [f"shared store {store}"] if store else []
-    # The datasets in the order they first appear, by their codes (no Python string per event).
-    cat = table.categorical["dataset"]
-    present, first = np.unique(cat.codes, return_index=True)
-    codes = present[np.argsort(first, kind="stable")].tolist()
     names = {PurePath(s).stem: PurePath(s).name for s in sources}
     credits: list[str] = [f"shared store {store}"] if store else []
     others: list[str] = []
-    for code in codes:
-        d = cat.categories[code] if code >= 0 else ""
-        rows = np.flatnonzero(cat.codes == code)
-        if d == CURATED_DATASET:
-            credit = CURATED_CREDIT
-        else:
-            kind = _kind(table, rows)
-            credit = ACLED_CREDIT if kind == "acled" else UCDP_CREDIT if kind == "ucdp" else ""
+    for d, credit in dataset_credits(table).items():
         if credit:
             if credit not in credits:
                 credits.append(credit)
@@ -80,20 +92,44 @@ def event_credits(table: EventTable, sources: Sequence[str] = (), store: str = "
             name = names.get(d, d)
             if name or not store:  # a store's rows of no dataset are credited to the store below
                 others.append(name or "an unnamed file")
-    if others:
-        shown = ", ".join(others[:MAX_NAMED])
-        more = f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else ""
-        how = "published" if store else "imported"
-        credits.append(f"{shown}{more} ({how} {'file' if len(others) == 1 else 'files'})")
-    return credits
+    return credits + _named(others, "published" if store else "imported")
+
+
+def _named(others: list[str], how: str) -> list[str]:
+    if not others:
+        return []
+    shown = ", ".join(others[:MAX_NAMED])
+    more = f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else ""
+    return [f"{shown}{more} ({how} {'file' if len(others) == 1 else 'files'})"]
+
+
+def _store_credits(store: str, datasets: Sequence[tuple[str, str, str, int]]) -> list[str]:
+    """Credits of a store's view from the provenance of its events (most events first)."""
+    credits: list[str] = [f"shared store {store}"] if store else []
+    others: list[str] = []
+    for dataset, source, credit, _events in sorted(datasets, key=lambda d: -d[3]):
+        if not credit and dataset == CURATED_DATASET:
+            credit = CURATED_CREDIT
+        if credit:
+            if credit not in credits:
+                credits.append(credit)
+            continue
+        # The file that published it: of a publish of several files, the one the dataset is named after.
+        files = [f for f in (source or "").split(", ") if f]
+        name = next((PurePath(f).name for f in files if PurePath(f).stem == dataset), "")
+        name = name or dataset or (PurePath(files[0]).name if len(files) == 1 else "")
+        if name and name not in others:
+            others.append(name)
+    return credits + _named(others, "published")
 
 
 def attribution(table: EventTable, sources: Sequence[str] = (), basemap: str = "", short: bool = False,
-                store: str = "") -> str:
+                store: str = "", datasets: Sequence[tuple[str, str, str, int]] | None = None) -> str:
     """``Events: … · Basemap: …``: the line every picture carries; ``short``: the status bar's.
-    ``store``: the shared store the events were read from (named as their source)."""
+    ``store``: the shared store the events were read from (named as their source); ``datasets``:
+    the provenance of every event its view shows (see :func:`event_credits`)."""
     parts: list[str] = []
-    credits = event_credits(table, sources, store)
+    credits = event_credits(table, sources, store, datasets)
     if short:
         credits = [SHORT.get(c, c) for c in credits]
     if credits:

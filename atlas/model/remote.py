@@ -68,7 +68,8 @@ class Aggregates:
     ``total`` events pass the filter (``store_total`` are stored); ``facets[field][value]``
     counts what passes every term but the facet's own; ``days`` the events per (day, type)
     that pass every term but the date range, as parallel arrays. ``pending`` facets are still
-    being counted (slow ones follow in a second answer for the same filter)."""
+    being counted (slow ones follow in a second answer for the same filter). ``datasets``: the
+    provenance of the events that pass, for the attribution."""
 
     filter: Filter
     total: int
@@ -78,6 +79,8 @@ class Aggregates:
     day_type: tuple[str, ...] = ()
     day_count: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     pending: tuple[str, ...] = ()
+    #: where the events that pass come from: (dataset, file that published it, its credit, events)
+    datasets: tuple[tuple[str, str, str, int], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

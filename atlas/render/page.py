@@ -255,7 +255,7 @@ def attribution_text(spec: PageSpec, model: AtlasModel | None = None, layers: bo
         if model is None:
             text = f"{EVENTS_ATTRIBUTION} · Basemap: {base}" if base else EVENTS_ATTRIBUTION
         else:
-            text = attribution(model.table, model.sources, base, store=model.store_name)
+            text = attribution(model.table, model.sources, base, store=model.store_name, datasets=model.view_datasets)
     if model is not None and model.stale_note:  # a store's events as read before its server went away
         text = f"{model.stale_note} · {text}" if text else model.stale_note
     return f"{text} · {extra}" if text and extra else text or extra

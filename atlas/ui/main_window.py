@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.model.table_changed.connect(self._forget_reports)
         self.model.table_changed.connect(self._update_attribution)
         self.model.stale_changed.connect(self._update_attribution)
+        self.model.aggregates_changed.connect(self._update_attribution)  # a store's view: its datasets
 
         self._build_actions()
         # Every feature of atlas/features.py, in list order, through the host interface below.
@@ -294,13 +295,16 @@ class MainWindow(QMainWindow):
 
     def attribution(self) -> str:
         """Who made the loaded events and the basemap (the same line as a picture's footer)."""
-        text = attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, store=self.model.store_name)
+        text = attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, store=self.model.store_name,
+                           datasets=self.model.view_datasets)
         return f"{self.model.stale_note} · {text}" if self.model.stale_note else text
 
     def _update_attribution(self) -> None:
-        store = self.model.store_name
-        names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True, store=store)
-        wordings = [attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True, store=store),
+        store, datasets = self.model.store_name, self.model.view_datasets  # a store: every dataset of the view
+        names = attribution(self.model.table, self.model.sources, BASEMAP_CREDIT_NAMES, short=True, store=store,
+                            datasets=datasets)
+        wordings = [attribution(self.model.table, self.model.sources, BASEMAP_ATTRIBUTION, short=True, store=store,
+                                datasets=datasets),
                     names,
                     names.replace(" (CC BY 4.0)", "").replace(" · Basemap: ", " · ")]
         # A stale copy of a store says so first (the database feature's label says it in red too).
