@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 from psycopg.pq import TransactionStatus
 
 from atlas.model.table import CATEGORICAL_FIELDS, TEXT_FIELDS, EventTable
@@ -54,6 +55,15 @@ BLOCK_ROWS = 100_000
 PIECE_ROWS = 10_000
 #: A publish of at least this share of the store's rows rebuilds the secondary indexes at the end.
 BULK_SHARE = 0.5
+
+
+class Restart:
+    """What a block source yields when the blocks it gave so far are void and come again (a file
+    with a repeated id is read twice, to name its copies as the whole read does:
+    :func:`atlas.io.csv_stream.stream_csv`); :func:`push_blocks` then drops what it sent."""
+
+
+RESTART = Restart()
 
 
 @dataclass
@@ -272,7 +282,7 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
     return push_blocks(conn, [table], source_file, progress, rows_hint=len(table))
 
 
-def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path,
+def push_blocks(conn: Any, blocks: Iterable[EventTable | Restart], source_file: str | Path,
                 progress: Callable[[str], None] | None = None, rows_hint: int | None = None) -> PushResult:
     """Publish the events of ``blocks`` (read from ``source_file``) in one transaction, one COPY
     of each block's events and one of its sources, so only the block being sent is in memory.
@@ -281,7 +291,12 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path
     rebuild the indexes at the end is decided before the first block; None: as many as the store
     holds, so a publish into an empty store or into one of about its size rebuilds them). The
     time waiting for the next block is ``timings["read"]``. Events whose id is already in the
-    store are replaced (with their sources), as by :func:`push`."""
+    store are replaced (with their sources), as by :func:`push`.
+
+    :data:`RESTART` among the blocks drops what was sent before it (back to a savepoint). A block
+    whose id an earlier block had (the store's key refuses it while the source has not yet said it
+    restarts) drops what was sent too; the blocks are then skipped until the restart, and the
+    refusal is raised if none comes."""
     say = progress or (lambda _msg: None)
     source = str(source_file)
     timings: dict[str, float] = {}
@@ -324,22 +339,36 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable], source_file: str | Path
             sources_copy = _sources_statement("push_sources_stage")
         lap("prepare")
         say(f"sending {rows_hint:,} events" if rows_hint is not None else "sending the events")
+        cur.execute("SAVEPOINT push_blocks")
+        refused: Exception | None = None  # a repeated id: skip to the restart
         it = iter(blocks)
         while True:
             block = next(it, None)
             lap("read")
             if block is None:
                 break
-            if not len(block):
+            if isinstance(block, Restart):
+                cur.execute("ROLLBACK TO SAVEPOINT push_blocks")
+                rows, refused = 0, None
+                say("an id repeats in the file: sending it again with the copies renamed")
+                continue
+            if refused is not None or not len(block):
                 continue
             piece = BLOCK_ROWS if len(block) >= 4 * BLOCK_ROWS else PIECE_ROWS
-            _send(cur, events_copy, csv_blocks(block, piece, direct=(source, import_id) if empty else None))
+            try:
+                _send(cur, events_copy, csv_blocks(block, piece, direct=(source, import_id) if empty else None))
+            except psycopg.errors.UniqueViolation as exc:
+                cur.execute("ROLLBACK TO SAVEPOINT push_blocks")
+                refused = exc
+                continue
             lap("copy")
             _send(cur, sources_copy, source_blocks(block))
             provenance.record_credits(cur, import_id, block)  # ACLED, UCDP…: known from the file's columns
             lap("sources")
             rows += len(block)
             del block
+        if refused is not None:
+            raise refused
         if not empty:
             _merge(cur, source, import_id, lap)
         if rows != rows_hint:

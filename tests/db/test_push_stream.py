@@ -127,3 +127,32 @@ def test_files_the_block_reader_cannot_take_are_read_whole(pg_db, tmp_path, bund
     assert cli(["db", "push", pg_db, str(BUNDLED_EVENTS)]) == 0
     out = capsys.readouterr().out
     assert f"pushed {len(bundled):,} events" in out and "in blocks" not in out
+
+
+def test_a_restart_drops_what_was_sent_and_a_repeated_id_waits_for_it(pg_db, bundled):
+    """A file with a repeated id is read twice (the copies then renamed): what the first read sent
+    goes, whether the store's key refused a block (straight COPY into an empty store) or not."""
+    first = bundled.take(np.arange(0, 30))
+    again = bundled.take(np.arange(20, 40))  # ids 20-29 repeat
+    second = bundled.take(np.arange(30, 50))
+    with psycopg.connect(pg_db) as conn:
+        schema.init(conn)
+        got = push.push_blocks(conn, [first, again, second, push.RESTART, first, second], "twice.csv", rows_hint=50)
+        assert got.rows == 50
+        stored = {r[0] for r in conn.execute("SELECT event_id FROM katlas.events").fetchall()}
+        assert stored == set(map(str, bundled.ids[:50]))
+        assert conn.execute("SELECT rows_pushed FROM katlas.imports WHERE import_id = %s",
+                            (got.import_id,)).fetchone()[0] == 50
+        n_sources = sum(len(s) for s in bundled.sources[:50])
+        assert conn.execute("SELECT count(*) FROM katlas.sources").fetchone()[0] == n_sources
+        # Into a store that holds events (staged): the restart empties the staging tables.
+        got = push.push_blocks(conn, [first, push.RESTART, first], "again.csv", rows_hint=30)
+        assert got.rows == 30 and conn.execute("SELECT count(*) FROM katlas.events").fetchone()[0] == 50
+        assert conn.execute("SELECT count(*) FROM katlas.sources").fetchone()[0] == n_sources
+        # A repeat without a restart is refused, and nothing of the publish stays.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("DELETE FROM katlas.sources")
+            conn.execute("DELETE FROM katlas.events")
+            push.push_blocks(conn, [first, again], "bad.csv", rows_hint=50)
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM katlas.events").fetchone()[0] == 50
