@@ -5,8 +5,10 @@ At ten million ACLED rows the whole read held ~3.6 GB before the first row was s
 :data:`QUEUED_BLOCKS` blocks wait between the reader and the sender (each
 :data:`atlas.io.csv_stream.BUILD_ROWS` events), so memory stays that of a few blocks whatever the
 file's size. The reader is the one ``convert`` streams with (:func:`atlas.io.csv_stream.stream_csv`,
-ACLED's layouts): the same events as the whole read, duplicate ids renamed across blocks the same
-way. Other files (GeoJSON, GeoPackage, a CSV whose dates need the whole column) are read whole.
+ACLED's layouts): the same events as the whole read. A file with a repeated id is read twice (the
+copies then renamed as the whole read names them); between the two reads the blocks say
+:data:`atlas.db.push.RESTART` and the publish drops what it sent. Other files (GeoJSON,
+GeoPackage, a CSV whose dates need the whole column) are read whole.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from atlas.db.push import RESTART, Restart
 from atlas.io.report import ImportReport
 from atlas.model.filters import All
 from atlas.model.table import EventTable
@@ -72,7 +75,7 @@ class CsvBlocks:
         self.path = Path(path)
         self.report: ImportReport | None = None
 
-    def __iter__(self) -> Iterator[EventTable]:
+    def __iter__(self) -> Iterator[EventTable | Restart]:
         from atlas.io.csv_stream import stream_csv
 
         handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUED_BLOCKS)
@@ -93,7 +96,7 @@ class CsvBlocks:
 
         def read() -> None:
             try:
-                report = stream_csv(self.path, All(), sink)
+                report = stream_csv(self.path, All(), sink, restart=lambda: put(("restart", None)))
             except _Stopped:
                 return
             except BaseException as exc:  # noqa: BLE001 - raised again on the sender's thread
@@ -114,6 +117,8 @@ class CsvBlocks:
                 kind, value = handoff.get()
                 if kind == "block":
                     yield value
+                elif kind == "restart":
+                    yield RESTART
                 elif kind == "done":
                     self.report = value
                     return

@@ -156,3 +156,19 @@ def test_a_restart_drops_what_was_sent_and_a_repeated_id_waits_for_it(pg_db, bun
             push.push_blocks(conn, [first, again], "bad.csv", rows_hint=50)
         conn.rollback()
         assert conn.execute("SELECT count(*) FROM katlas.events").fetchone()[0] == 50
+
+
+def test_a_file_with_a_repeated_id_is_published_with_the_whole_reads_names(pg_db, tmp_path, small_blocks, capsys):
+    """The reader reads such a file twice (the copies renamed "X#2" the second time); the publish
+    drops what the first read sent, so the store holds the whole read's events, once each."""
+    src = write_acled_csv(tmp_path / "acled.csv", 2000)
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(1500, lines[100])  # row 100's event again, in a later block
+    src.write_text("".join(lines), encoding="utf-8")
+    whole, _ = read_events(src)
+    assert len(whole) == 2001 and any(str(i).endswith("#2") for i in whole.ids)
+    with psycopg.connect(pg_db) as conn:
+        schema.init(conn)
+    assert cli(["db", "push", pg_db, str(src)]) == 0
+    assert "pushed 2,001 events" in capsys.readouterr().out
+    assert set(_stored(pg_db)) == set(map(str, whole.ids))
