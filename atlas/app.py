@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from atlas import APP_NAME, ORG_NAME
 
@@ -41,7 +42,18 @@ def run_gui(files: Sequence[str], reset_settings: bool = False, db: str | None =
     # start_session also offers a crash recovery, opens a .katlas argument and starts autosave.
     from atlas.workspace.gui import start_session
 
-    QTimer.singleShot(0, lambda: start_session(win, files))
-    if db:  # --db: the store's events replace the bundled ones once the session has started
-        QTimer.singleShot(0, lambda: win.feature("database").open_database_or_warn(db))
+    if db:  # --db: the store's events, not the bundled ones first (reading and showing those is wasted)
+        QTimer.singleShot(0, lambda: start_on_database(win, files, db))
+    else:
+        QTimer.singleShot(0, lambda: start_session(win, files))
     return int(app.exec())
+
+
+def start_on_database(win: Any, files: Sequence[str], db: str) -> None:
+    """``--db``: the session starts without the bundled events and the store is opened; should
+    it fail to open (the warning says why) and nothing else was opened, the bundled events are shown."""
+    from atlas.workspace.gui import start_session
+
+    start_session(win, files, bundled=False)
+    if not win.feature("database").open_database_or_warn(db) and not win.model.sources:
+        win.load_bundled()

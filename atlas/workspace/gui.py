@@ -538,9 +538,10 @@ def ask_above_bytes() -> int:
     return int(mb * 2**20) if mb > 0 else 0
 
 
-def start_session(window: Any, files: Sequence[str]) -> None:
+def start_session(window: Any, files: Sequence[str], bundled: bool = True) -> None:
     """The real app's start: arm the close question and autosave, offer a crash recovery, then open
-    the workspace or files given on the command line (or the bundled dataset)."""
+    the workspace or files given on the command line (or the bundled dataset, unless not
+    ``bundled``: a start on a database shows the store's events instead)."""
     ctl = window.feature("workspace")
     assert isinstance(ctl, WorkspaceController), "the window has no workspace feature"
     ctl.confirm_close = True
@@ -548,7 +549,7 @@ def start_session(window: Any, files: Sequence[str]) -> None:
     if not restored:
         if files:
             window.load_files(files)
-        else:
+        elif bundled:
             window.load_bundled()
         if not any(Path(f).suffix.lower() == SUFFIX for f in files):
             ctl.mark_clean()  # what the app opened by itself is not unsaved work
