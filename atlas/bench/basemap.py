@@ -61,7 +61,7 @@ def _once(key: str, ctx: BenchContext, make: object) -> Result:
     if r is None:
         r = make()  # type: ignore[operator]
         _DONE[key] = r
-    return Result(r.case, ctx.n, r.median_s, r.floor_s, r.peak_rss_mb)
+    return Result(r.case, ctx.n, r.median_s, r.floor_s, r.peak_rss_mb, extra=dict(r.extra))
 
 
 @case
