@@ -34,8 +34,14 @@ def without_secret(target: str) -> str:
 
 
 def display_name(target: str) -> str:
-    """The store as a picture's footer and the status bar name it, never with a password:
+    """The store as a picture's footer and the attribution name it, never with a password:
     ``PostgreSQL anna@dbhost:5432/atlas, table katlas.events`` (a service name is named as one)."""
+    return f"PostgreSQL {short_name(target)}, table {EVENTS_TABLE}"
+
+
+def short_name(target: str) -> str:
+    """Which store, in few letters, for the status bar: ``anna@dbhost:5432/atlas`` (user, host or
+    socket folder, port, database; ``service atlas (…)`` for a service name); never a password."""
     from psycopg.conninfo import conninfo_to_dict
 
     params = {k: str(v) for k, v in conninfo_to_dict(conninfo(target)).items() if v not in (None, "")}
@@ -50,7 +56,7 @@ def display_name(target: str) -> str:
         where = f"{params['user']}@{where}" if where else params["user"]
     if "service" in params:
         where = f"service {params['service']}" + (f" ({where})" if where else "")
-    return f"PostgreSQL {where or 'default server'}, table {EVENTS_TABLE}"
+    return where or "default server"
 
 
 def connect(target: str, **kwargs: Any) -> Any:

@@ -213,7 +213,9 @@ class DatabaseFeature(Feature):
         self._listen()
         # The list and map are shown first; the totals follow (the status says "counting…").
         QTimer.singleShot(TOTALS_DELAY_MS, self.host.canvas, self._ask_aggregates)
-        self.host.statusBar().showMessage(f"The events of the database {shown}", 10000)
+        # The permanent label names the store; the message only says it opened (a long connection
+        # string here was cut after a few letters beside the attribution).
+        self.host.statusBar().showMessage("Database opened", 5000)
         return None
 
     def _follow_model(self) -> None:
@@ -386,9 +388,13 @@ class DatabaseFeature(Feature):
         self.read_at = dt.datetime.now(dt.timezone.utc)
         self.act_edit.setEnabled(may_edit)
         self.act_edit.setToolTip("" if may_edit else "Your database role may only read the shared store")
+        from atlas.db.connect import short_name
+
         self.status.setStyleSheet("")
-        self.status.setToolTip("")
-        self.status.setText(f"Database: {self.connection}" + ("" if may_edit else " (read-only role)"))
+        # user@host:port/database, not the connection string (whose key order put the host and the
+        # database past the end of a 1600 px status bar); the whole connection is the tooltip.
+        self.status.setText(f"Database: {short_name(self.connection)}" + ("" if may_edit else " (read-only role)"))
+        self.status.setToolTip(f"{self.connection} (table katlas.events)")
         if self.editor is not None:
             self.editor.refresh()
 

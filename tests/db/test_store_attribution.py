@@ -108,3 +108,19 @@ def test_the_store_stays_named_when_it_goes_offline_and_files_replace_it(window,
     table, _ = read_events(BUNDLED_EVENTS)
     window.model.set_table(table, sources=[str(BUNDLED_EVENTS)])
     assert window.model.store_name == "" and "shared store" not in window.attribution_label.full_text()
+
+
+def test_the_status_bar_names_user_host_and_database_in_few_letters(window, synthetic_with_password, qtbot) -> None:
+    """The permanent label is user@host:port/database (not the key=value connection string, whose
+    key order put the host and database past the end of a 1600 px status bar); all of it fits."""
+    from atlas.db.connect import short_name
+
+    params = conninfo_to_dict(synthetic_with_password)
+    assert short_name(f"postgresql://anna:{SECRET}@dbhost:5433/atlas") == "anna@dbhost:5433/atlas"
+    window.resize(1600, 1000)
+    feature = window.feature("database")
+    assert feature.open_database(synthetic_with_password) is None
+    text = feature.status.text()
+    assert text == f"Database: {params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
+    assert SECRET not in text and SECRET not in feature.status.toolTip()
+    qtbot.waitUntil(lambda: feature.status.width() >= feature.status.sizeHint().width(), timeout=5000)  # whole
