@@ -28,7 +28,7 @@ class FeatureEntry:
 
 FEATURES: tuple[FeatureEntry, ...] = (
     FeatureEntry("events", cli={
-        "inspect": ("atlas.cli.inspect", "what a file holds and what was wrong with it"),
+        "inspect": ("atlas.cli.inspect", "what the files hold (the events that pass the filters) and what was wrong with them"),
         "convert": ("atlas.cli.convert", "write events to any format the atlas writes (CSV, GeoJSON, KML/KMZ, GeoPackage, FlatGeobuf, Shapefile, GeoParquet, XLSX, ODS), with the filters"),
     }, workspace=("atlas.workspace.sections",)),
     FeatureEntry("workflow", gui="atlas.ui.workflow:Workflow"),

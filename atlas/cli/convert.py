@@ -1,5 +1,5 @@
-"""``main.py convert -o OUT.{csv,geojson,kml,kmz,gpkg,fgb,shp,shp.zip,parquet} [FILE ...] [filters]``: read,
-filter, write.
+"""``main.py convert -o OUT.{csv,geojson,json,kml,kmz,gpkg,fgb,shp,shp.zip,zip,parquet,geoparquet,xlsx,ods} [FILE ...]
+[filters]``: read, filter, write.
 
 Every input is read with its import report (a summary per file on stderr, problems with
 ``--report``); the filtered events are written in the format of the output's suffix.
