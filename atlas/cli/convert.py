@@ -19,6 +19,7 @@ from atlas.io.export import CsvAppender
 from atlas.io.report import MISSING, shown_name
 from atlas.io.csv_events import read_csv
 from atlas.io.dedupe import resolve_duplicates
+from atlas.io.filter_gaps import name_left_out_of_files
 from atlas.model import EventTable, Filter
 
 from .common import CliError, add_filter_options, filter_from_args, load
@@ -140,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dedupe:
         table, dropped = resolve_duplicates(table)
         print(f"--dedupe newest: {dropped:,} older duplicate rows dropped", file=sys.stderr)
+    if not args.dedupe:
+        # The rows the filter leaves out for a field they lack, named as the streamed read names them.
+        name_left_out_of_files(table, flt, reports)
     _print_reports(reports, args.report)
     rows = np.flatnonzero(flt.mask(table))
     try:

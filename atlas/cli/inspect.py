@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from atlas.io import ImportReport, InputError
+from atlas.io.filter_gaps import name_left_out_of_files
 from atlas.model import All, EventTable, Filter
 
 from .common import CliError, add_filter_options, filter_from_args, load
@@ -82,6 +83,7 @@ def summary(files: list[str], flt: Filter | None = None) -> dict[str, Any]:
         counts, reports = streamed
     else:
         table, reports = load(files)
+        name_left_out_of_files(table, flt, reports)
         counts = _Counts()
         counts.add(table, np.flatnonzero(flt.mask(table)))
     problems = []

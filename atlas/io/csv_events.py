@@ -361,6 +361,7 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
                       f"has {actual} fields where the header has {expected}; rejected rather than shifted ({text[:80]!r})")
     report.rows_read = n + len(ragged)
     where = _line_labeller(path, data, lay, first_data_line, bad_lines, n)
+    report.where = where  # convert/inspect name the rows a filter leaves out by it
     stem = path.stem
     opts = BuildOptions(dataset=stem, where=where, day_first=True if lay.kind.startswith("ACLED") else None)
     table = build_events(columns, mapping, report, opts)

@@ -33,6 +33,8 @@ from atlas.model.table import EventTable
 
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
 from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader, pages_kept_for
+from .dates import _EARLIEST
+from .filter_gaps import name_left_out
 from .progress import tick
 from .report import ImportReport, Problem
 from .duplicate_ids import Copies, id_hashes, repeated
@@ -122,7 +124,7 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
     hashes: list[npt.NDArray[np.uint64]] = []
     merged = _MergedNotes()
     dups = _DuplicateList()
-    offset = blank_ids = kept_total = 0
+    offset = blank_ids = kept_total = left_out = refused = 0
     first_row: pa.RecordBatch | None = None
     done_bytes = 0
     stem = plan.path.stem
@@ -133,7 +135,7 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
 
     def flush() -> None:
         """Build the gathered rows into events, filter them exactly, hand the kept ones on."""
-        nonlocal pending_n, kept_total
+        nonlocal pending_n, kept_total, left_out
         if not pending_n:
             return
         rows = np.concatenate(pending_rows)
@@ -161,6 +163,8 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
 
         table = build_events(columns, block_mapping, rep, BuildOptions(dataset=stem, where=where, day_first=True))
         kept = np.flatnonzero(flt.mask(table)).astype(np.intp)
+        # Rows left out only because a field the filter tests is empty or unreadable: named.
+        left_out += name_left_out(table, flt, rep, where)
         merged.add(rep, MAX_PROBLEMS)
         kept_total += int(kept.size)
         if kept.size:
@@ -194,6 +198,7 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
         keep = _prefilter(batch, pre)
         if keep is not None:
             idx = np.flatnonzero(keep)
+            refused += n - int(idx.size)
             if not idx.size:
                 tick(min(0.99, done_bytes / total))
                 continue
@@ -226,14 +231,20 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
                       f"has {actual} fields where the header has {expected}; rejected rather than shifted ({text[:80]!r})")
     report.rows_read = offset + len(ragged)
     report.rows_loaded = offset  # read and accepted, as the whole read counts them (kept: see convert)
+    report.left_out = left_out
     if blank_ids:
         report.notes.append(f"{blank_ids:,} rows had no id and got '{prefix}-<row>'")
     report.notes.extend(merged.notes())
     # In row order, as the whole read lists them (the ragged rows first, count lines last).
     report.problems.extend(sorted(merged.problems + dups.listed, key=_row_of))
     report.problems.extend(dups.tail())
-    report.notes.append("read in blocks through the filter: problems are labelled by data row; the rows the "
-                        "filter's date and category terms refuse on their text are not checked")
+    report.notes.append("read in blocks through the filter: problems are labelled by data row")
+    if refused:
+        report.notes.append(f"{refused:,} rows the filter refuses on a readable date or category were not checked "
+                            "further (problems in their other fields are not listed)")
+    if left_out:
+        report.notes.append(f"{left_out:,} rows left out by the filter because a field it tests is empty or "
+                            "could not be read (listed)")
     return report
 
 
@@ -290,18 +301,22 @@ def _prefilter(batch: pa.RecordBatch, terms: list[tuple[str, Filter]]) -> np.nda
             keep &= _maybe_in_range(col, term)
         elif isinstance(term, Categories):
             # The builder's own encoding of the column: the same values, the same ""-is-missing.
-            keep &= categorical(col).mask_for(term.values)
+            # A row without the value is built, to be named if the filter leaves it out for that.
+            cat = categorical(col)
+            keep &= cat.mask_for(term.values) | (cat.codes < 0)
     return keep
 
 
 def _maybe_in_range(col: pa.Array, term: DateRange) -> np.ndarray:
     """False only for cells that are an ISO date (YYYY-MM-DD, ACLED's current form) outside the
-    range; any other form is left to the builder and the exact filter."""
+    range that the builder reads as that date; any other form (and a year before 1000, which the
+    builder reads otherwise or not at all) is left to the builder and the exact filter."""
     ts = pc.strptime(pc.utf8_trim_whitespace(col), format="%Y-%m-%d", unit="s", error_is_null=True)
     days = pc.cast(ts, pa.date32())
     out = np.ones(len(col), dtype=bool)
     parsed = ~np.asarray(pc.is_null(days).to_numpy(zero_copy_only=False), dtype=bool)
     d = np.asarray(days.fill_null(0).to_numpy(zero_copy_only=False)).astype("datetime64[D]")
+    parsed &= d >= _EARLIEST
     if term.start is not None:
         out &= ~parsed | (d >= np.datetime64(term.start, "D"))
     if term.end is not None:

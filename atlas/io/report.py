@@ -7,6 +7,7 @@ message that names the file and the problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ class InputError(Exception):
         super().__init__(f"{shown_name(self.path)}: {what}" if self.path else what)
 
 
+#: The action of a row a filter left out only because a field it tests is empty or unreadable
+#: (atlas/io/filter_gaps.py): the row was read, but is not in the output.
+LEFT_OUT = "left out"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding: ``where`` is e.g. ``"line 12"`` or ``"feature 3"``; ``action`` what was done."""
@@ -63,6 +69,11 @@ class ImportReport:
     #: polygon placemarks of an events file (KML): not events, but areas the window can read as
     #: areas of control (atlas/control/from_events.py)
     area_placemarks: int = 0
+    #: rows a filter left out because a field it tests could not be read (atlas/io/filter_gaps.py)
+    left_out: int = 0
+    #: row of the table read (0-based) -> where the file has it ("line 12"), for a caller that
+    #: names rows after the read (a reader that knows sets it)
+    where: Callable[[int], str] | None = field(default=None, repr=False, compare=False)
 
     def reject(self, where: str, what: str) -> None:
         self.problems.append(Problem(where, what, "rejected"))
@@ -87,9 +98,12 @@ class ImportReport:
             parts.append(f"{len(self.repaired):,} repaired")
         if self.rejected:
             parts.append(f"{len(self.rejected):,} rejected")
-        flagged = len(self.problems) - len(self.repaired) - len(self.rejected)
+        left = sum(1 for p in self.problems if p.action == LEFT_OUT)
+        flagged = len(self.problems) - len(self.repaired) - len(self.rejected) - left
         if flagged:
             parts.append(f"{flagged:,} flagged")
+        if self.left_out:
+            parts.append(f"{self.left_out:,} left out by the filter (a field it tests could not be read)")
         return f"{Path(self.path).name} ({self.format}): " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,6 +112,7 @@ class ImportReport:
             "format": self.format,
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
+            "left_out": self.left_out,
             "notes": list(self.notes),
             "problems": [p.as_dict() for p in self.problems],
         }
