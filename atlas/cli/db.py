@@ -2,7 +2,7 @@
 
     db init DB            create the atlas's tables (and the katlas_read / katlas_edit roles)
     db migrate DB         bring the tables to this atlas's layout version
-    db push DB [FILE ...] publish files (none: the bundled dataset) with COPY
+    db push DB [FILE ...] publish files (none: the bundled dataset) with COPY, in one transaction
     db count DB [filters] how many stored events pass the filters (evaluated by the server)
 
 DB is a postgresql:// URI, key=value pairs or a service name from pg_service.conf; passwords come
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
-from .common import CliError, add_filter_options, filter_from_args, load
+from .common import CliError, add_filter_options, filter_from_args
 from .exit_status import EX_CANTCREAT, EX_IOERR
 
 EX_NOPERM = 77  # sysexits: permission denied (a read-only role tried to write)
@@ -48,44 +47,44 @@ def _connect(target: str) -> Any:
                        f"{exc}", EX_IOERR) from None
 
 
-def _can_stream(path: str) -> bool:
-    from atlas.db.push_stream import can_stream
-
-    return can_stream(path)
-
-
-def _push_streamed(conn: Any, path: Path) -> Any:
-    """Publish ``path`` block by block (:mod:`atlas.db.push_stream`); None when the file turns out
-    to need the whole read (what was sent is rolled back: the caller reads it whole)."""
+def _push(conn: Any, files: list[str]) -> int:
+    """Publish the files (none: the bundled dataset) in one transaction, each streamed when its
+    reader gives blocks, else read whole when its turn comes; prints what became of each."""
     from atlas.db import push
-    from atlas.db.push_stream import CsvBlocks, estimate_rows
-    from atlas.io.csv_stream import NotStreamable
+    from atlas.db.push_stream import FileInput
+    from atlas.io import BUNDLED_EVENTS
     from atlas.io.report import InputError
 
+    inputs = [FileInput(f) for f in files] if files else [FileInput(BUNDLED_EVENTS)]
+    t0 = time.perf_counter()
     try:
-        return push.push_blocks(conn, CsvBlocks(path), str(path), rows_hint=estimate_rows(path))
-    except NotStreamable:
-        conn.rollback()
-        return None
+        result = push.push_files(conn, [i.source() for i in inputs])
     except InputError as exc:
-        raise CliError.from_input(exc) from None
+        raise CliError.from_input(exc, "; nothing was pushed (the publish was rolled back)") from None
+    total = time.perf_counter() - t0
+    for inp, done in zip(inputs, result.files, strict=True):
+        read = "read in blocks while sending" if done.how.startswith("in blocks") else f"read {done.how}"
+        print(f"{inp.path.name}: {done.rows:,} events as import {done.import_id} ({read})")
+        if inp.report is not None:
+            print(f"  {inp.report.summary()}")
+    search = result.timings.get("search_index")
+    after = f"; search index rebuilt in {search:.1f} s more" if search is not None else ""
+    waiting = result.timings.get("read", 0.0)
+    ids = f"import {result.import_id}"
+    if len(result.files) > 1:
+        ids = f"imports {result.import_id}-{result.files[-1].import_id}: {len(result.files)} files, one transaction"
+    print(f"pushed {result.rows:,} events as {ids} ({waiting:.1f} s reading or waiting for the reader; "
+          f"stored and committed in {result.committed_s:.1f} s{after}; {total:.1f} s in all)")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     import psycopg
 
-    from atlas.db import push, query, schema
+    from atlas.db import query, schema
 
     flt = filter_from_args(args) if args.action == "count" else None
     files = list(getattr(args, "files", []) or [])
-    table = None
-    # One ACLED CSV is read block by block while it is sent (bounded memory at 10M rows); other
-    # files, several files and the bundled dataset are read whole first.
-    streamed = args.action == "push" and len(files) == 1 and _can_stream(files[0])
-    if args.action == "push" and not streamed:
-        t0 = time.perf_counter()
-        table, reports = load(files)
-        read_s = time.perf_counter() - t0
     with _connect(args.db) as conn:
         try:
             if args.action == "init":
@@ -99,25 +98,7 @@ def run(args: argparse.Namespace) -> int:
                     raise CliError("the database has no current atlas layout: run `db init` or `db migrate` first",
                                    EX_CANTCREAT)
                 conn.commit()  # the version check's read: the publish is a transaction of its own
-                t1 = time.perf_counter()
-                result = _push_streamed(conn, Path(files[0])) if streamed else None
-                if result is not None:
-                    how = f"read in blocks while sending, {result.timings.get('read', 0.0):.1f} s waiting for the reader"
-                else:
-                    if table is None:  # the file needed the whole read after all: what was sent is rolled back
-                        t0 = time.perf_counter()
-                        table, reports = load(files)
-                        read_s = time.perf_counter() - t0
-                        t1 = time.perf_counter()
-                    source = ", ".join(r.path for r in reports) if files else "(bundled dataset)"
-                    result = push.push(conn, table, source)
-                    how = f"read {read_s:.1f} s"
-                total = time.perf_counter() - t1
-                search = result.timings.get("search_index")
-                after = f"; search index rebuilt in {search:.1f} s more" if search is not None else ""
-                print(f"pushed {result.rows:,} events as import {result.import_id} "
-                      f"({how}; stored and committed in {result.committed_s:.1f} s{after}; "
-                      f"{total:.1f} s in all)")
+                _push(conn, files)
             else:
                 assert flt is not None
                 print(query.count(conn, flt))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,12 +68,14 @@ RESTART = Restart()
 
 @dataclass
 class PushResult:
-    """What a publish did and where its time went (seconds)."""
+    """What a publish did and where its time went (seconds); ``import_id`` is its first file's."""
 
     import_id: int
     rows: int
     bulk: bool
     timings: dict[str, float] = field(default_factory=dict)
+    #: Each file's publish row and events (one file: the same as ``import_id`` and ``rows``).
+    files: list[FileResult] = field(default_factory=list)
 
     @property
     def committed_s(self) -> float:
@@ -272,6 +274,36 @@ def _merge(cur: Any, source: str, import_id: int, lap: Callable[[str], None]) ->
     lap("sources")
 
 
+
+class ReadWhole(Exception):
+    """What a block source raises when its file turns out to need the whole read (a CSV layout
+    whose dates need the whole column, ids the blocks cannot name as the whole read does): the
+    publish drops what the file sent and publishes its :attr:`FileSource.whole` read instead."""
+
+
+@dataclass
+class FileSource:
+    """One file of a publish: the name its rows are credited to, its events as blocks (or one
+    table), about how many events it holds, and the whole read to fall back on when the blocks
+    raise :class:`ReadWhole`. ``how`` says how it is read ("in blocks", "whole: why")."""
+
+    source: str
+    blocks: Iterable[EventTable | Restart]
+    rows_hint: int | None = None
+    whole: Callable[[], EventTable] | None = None
+    how: str = "whole"
+
+
+@dataclass
+class FileResult:
+    """What one file of a publish became: its publish row (``katlas.imports``) and events."""
+
+    source: str
+    import_id: int
+    rows: int
+    how: str
+
+
 def push(conn: Any, table: EventTable, source_file: str | Path,
          progress: Callable[[str], None] | None = None) -> PushResult:
     """Publish ``table`` (read from ``source_file``) in one transaction.
@@ -284,21 +316,31 @@ def push(conn: Any, table: EventTable, source_file: str | Path,
 
 def push_blocks(conn: Any, blocks: Iterable[EventTable | Restart], source_file: str | Path,
                 progress: Callable[[str], None] | None = None, rows_hint: int | None = None) -> PushResult:
-    """Publish the events of ``blocks`` (read from ``source_file``) in one transaction, one COPY
-    of each block's events and one of its sources, so only the block being sent is in memory.
+    """Publish the events of ``blocks`` (read from ``source_file``) in one transaction: one file
+    of :func:`push_files`."""
+    return push_files(conn, [FileSource(str(source_file), blocks, rows_hint)], progress)
 
-    ``rows_hint``: about how many events the blocks hold (whether the publish is large enough to
-    rebuild the indexes at the end is decided before the first block; None: as many as the store
-    holds, so a publish into an empty store or into one of about its size rebuilds them). The
-    time waiting for the next block is ``timings["read"]``. Events whose id is already in the
-    store are replaced (with their sources), as by :func:`push`.
 
-    :data:`RESTART` among the blocks drops what was sent before it (back to a savepoint). A block
-    whose id an earlier block had (the store's key refuses it while the source has not yet said it
-    restarts) drops what was sent too; the blocks are then skipped until the restart, and the
-    refusal is raised if none comes."""
+def push_files(conn: Any, files: Sequence[FileSource], progress: Callable[[str], None] | None = None) -> PushResult:
+    """Publish the events of several files in one transaction: each file its own publish row
+    (``katlas.imports``: the file, its checksum, who and when) and every event credited to the
+    file it came from. Each block goes out as one COPY of its events and one of its sources, so
+    only the block being sent is in memory.
+
+    Whether the publish is large enough to rebuild the indexes at the end is decided before the
+    first block from the files' ``rows_hint`` (None: as many as the store holds, so a publish into
+    an empty store or into one of about its size rebuilds them). The time waiting for the next
+    block is ``timings["read"]``. Events whose id is already in the store are replaced (with their
+    sources); an id that an earlier file of the same publish had is replaced by the later file's.
+
+    Into an empty store the first file's rows go straight into the tables; the others are staged
+    and merged file by file. :data:`RESTART` among a file's blocks drops what that file sent
+    before it (back to the file's savepoint). A block whose id an earlier block of the file had
+    (the store's key refuses it while the source has not yet said it restarts) drops what the file
+    sent too; its blocks are then skipped until the restart, and the refusal is raised if none
+    comes. A source that raises :class:`ReadWhole` has what it sent dropped and its whole read
+    published instead. Any other error leaves the store as it was: nothing of any file stays."""
     say = progress or (lambda _msg: None)
-    source = str(source_file)
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -308,18 +350,16 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable | Restart], source_file: 
         timings[name] = timings.get(name, 0.0) + now - t
         t = now
 
+    hints = [f.rows_hint for f in files]
+    rows_hint = None if any(h is None for h in hints) else sum(h or 0 for h in hints)
     deferred: list[str] = []
-    rows = 0
+    results: list[FileResult] = []
     nested = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction(), conn.cursor() as cur:
         # Sorting and index builds of this publish may use more memory than a query (this session only).
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        row = cur.execute(
-            "INSERT INTO katlas.imports (source_file, file_sha256, rows_pushed) VALUES (%s, %s, %s) "
-            "RETURNING import_id", (source, _sha256(Path(source)), rows_hint)).fetchone()
-        import_id = int(row[0])
         bulk = _bulk(conn, rows_hint)
-        empty = bulk and bool(cur.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0])
+        empty = bool(cur.execute("SELECT NOT EXISTS (SELECT 1 FROM katlas.events)").fetchone()[0])
         indexes = _secondary_indexes(conn) if bulk else []
         for name, _am, _ddl in indexes:
             cur.execute(f'DROP INDEX katlas."{name}"')  # names read from the catalogue
@@ -327,56 +367,36 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable | Restart], source_file: 
         for rel, name, _definition in keys:  # checked once at the end instead of row by row
             cur.execute(f'ALTER TABLE {rel} DROP CONSTRAINT "{name}"')  # names read from the catalogue
         logged = bulk and changes.quiet_for_bulk(cur)  # one MANY change, not a row per event
-        if empty:
-            # Nothing to replace: the rows go straight into the tables (no staging copy, no second write).
-            events_copy = f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)"
-            sources_copy = _sources_statement("katlas.sources")
-        else:
-            cur.execute("CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, lon double precision, "
-                        "lat double precision) ON COMMIT DROP")
-            cur.execute("CREATE TEMP TABLE push_sources_stage (LIKE katlas.sources) ON COMMIT DROP")
-            events_copy = f"COPY push_stage ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT csv)"
-            sources_copy = _sources_statement("push_sources_stage")
+        staged = False
         lap("prepare")
-        say(f"sending {rows_hint:,} events" if rows_hint is not None else "sending the events")
-        cur.execute("SAVEPOINT push_blocks")
-        refused: Exception | None = None  # a repeated id: skip to the restart
-        it = iter(blocks)
-        while True:
-            block = next(it, None)
-            lap("read")
-            if block is None:
-                break
-            if isinstance(block, Restart):
-                cur.execute("ROLLBACK TO SAVEPOINT push_blocks")
-                rows, refused = 0, None
-                say("an id repeats in the file: sending it again with the copies renamed")
-                continue
-            if refused is not None or not len(block):
-                continue
-            piece = BLOCK_ROWS if len(block) >= 4 * BLOCK_ROWS else PIECE_ROWS
-            try:
-                _send(cur, events_copy, csv_blocks(block, piece, direct=(source, import_id) if empty else None))
-            except psycopg.errors.UniqueViolation as exc:
-                cur.execute("ROLLBACK TO SAVEPOINT push_blocks")
-                refused = exc
-                continue
-            lap("copy")
-            _send(cur, sources_copy, source_blocks(block))
-            provenance.record_credits(cur, import_id, block)  # ACLED, UCDP…: known from the file's columns
-            lap("sources")
-            rows += len(block)
-            del block
-        if refused is not None:
-            raise refused
-        if not empty:
-            _merge(cur, source, import_id, lap)
-        if rows != rows_hint:
-            cur.execute("UPDATE katlas.imports SET rows_pushed = %s WHERE import_id = %s", (rows, import_id))
+        for k, f in enumerate(files):
+            # Nothing to replace: the first file into an empty store goes straight into the tables
+            # (no staging copy, no second write); a store with rows, or a later file, is staged.
+            direct = empty and k == 0
+            if not direct and not staged:
+                cur.execute("CREATE TEMP TABLE push_stage (LIKE katlas.events INCLUDING DEFAULTS, "
+                            "lon double precision, lat double precision) ON COMMIT DROP")
+                cur.execute("CREATE TEMP TABLE push_sources_stage (LIKE katlas.sources) ON COMMIT DROP")
+                staged = True
+            row = cur.execute(
+                "INSERT INTO katlas.imports (source_file, file_sha256, rows_pushed) VALUES (%s, %s, %s) "
+                "RETURNING import_id", (f.source, _sha256(Path(f.source)), f.rows_hint)).fetchone()
+            import_id = int(row[0])
+            lap("prepare")
+            what = f"{f.rows_hint:,} events" if f.rows_hint is not None else "the events"
+            say(f"sending {what} of {f.source}" if len(files) > 1 else f"sending {what}")
+            rows, how = _send_file(cur, f, import_id, direct, say, lap)
+            if not direct:
+                _merge(cur, f.source, import_id, lap)
+                cur.execute("TRUNCATE push_stage, push_sources_stage")
+            if rows != f.rows_hint:
+                cur.execute("UPDATE katlas.imports SET rows_pushed = %s WHERE import_id = %s", (rows, import_id))
+            results.append(FileResult(f.source, import_id, rows, how))
+        total = sum(r.rows for r in results)
         for rel, name, definition in keys:
             cur.execute(f'ALTER TABLE {rel} ADD CONSTRAINT "{name}" {definition}')
         if logged:
-            changes.log_bulk(cur, rows)
+            changes.log_bulk(cur, total)
         lap("keys")
         # CONCURRENTLY needs the connection idle after our commit; inside a caller's transaction
         # (our block is then a savepoint) the search index is rebuilt here like the others.
@@ -407,4 +427,61 @@ def push_blocks(conn: Any, blocks: Iterable[EventTable | Restart], source_file: 
         if not nested:
             conn.commit()
         lap("commit")
-    return PushResult(import_id, rows, bulk, timings)
+    first = results[0].import_id if results else 0
+    return PushResult(first, sum(r.rows for r in results), bulk, timings, results)
+
+
+def _send_file(cur: Any, f: FileSource, import_id: int, direct: bool, say: Callable[[str], None],
+               lap: Callable[[str], None]) -> tuple[int, str]:
+    """COPY one file's blocks (into the events table, or the staging tables); returns the rows
+    sent and how the file was read. The file's savepoint is what a restart or a fall back to the
+    whole read drops."""
+    if direct:
+        events_copy = f"COPY katlas.events ({', '.join(DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)"
+        sources_copy = _sources_statement("katlas.sources")
+    else:
+        events_copy = f"COPY push_stage ({', '.join(STAGED_COLUMNS)}) FROM STDIN (FORMAT csv)"
+        sources_copy = _sources_statement("push_sources_stage")
+    cur.execute("SAVEPOINT push_file")
+    rows = 0
+    refused: Exception | None = None  # a repeated id: skip to the restart
+    how = f.how
+    it = iter(f.blocks)
+    while True:
+        try:
+            block = next(it, None)
+        except ReadWhole as why:
+            if f.whole is None:
+                raise
+            cur.execute("ROLLBACK TO SAVEPOINT push_file")
+            how = f"whole: {why}"
+            say(f"{f.source}: read whole ({why})")
+            it, rows, refused = iter([f.whole()]), 0, None
+            continue
+        lap("read")
+        if block is None:
+            break
+        if isinstance(block, Restart):
+            cur.execute("ROLLBACK TO SAVEPOINT push_file")
+            rows, refused = 0, None
+            say("an id repeats in the file: sending it again with the copies renamed")
+            continue
+        if refused is not None or not len(block):
+            continue
+        piece = BLOCK_ROWS if len(block) >= 4 * BLOCK_ROWS else PIECE_ROWS
+        try:
+            _send(cur, events_copy, csv_blocks(block, piece, direct=(f.source, import_id) if direct else None))
+        except psycopg.errors.UniqueViolation as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT push_file")
+            refused = exc
+            continue
+        lap("copy")
+        _send(cur, sources_copy, source_blocks(block))
+        provenance.record_credits(cur, import_id, block)  # ACLED, UCDP…: known from the file's columns
+        lap("sources")
+        rows += len(block)
+        del block
+    if refused is not None:
+        raise refused
+    cur.execute("RELEASE SAVEPOINT push_file")
+    return rows, how
