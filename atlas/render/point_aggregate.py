@@ -44,6 +44,8 @@ LEVELS_PER_OCTAVE = 4
 MARGIN_VIEWS = 1.0
 #: Zoom levels kept per set of rows (zooming back and forth finds them again).
 CACHE_LEVELS = 6
+#: Events binned per step of :func:`build_aggregate` (its buffers stay in the CPU's cache).
+CHUNK = 1 << 16
 
 
 def zoom_level(vp: Viewport) -> int:
@@ -127,10 +129,15 @@ def build_aggregate(groups: Sequence[Any], vp: Viewport, margin_views: float = M
     order: later groups draw over earlier ones) over ``vp`` and ``margin_views`` around it, on the
     grid of the view's zoom level.
 
-    One pass over the events: each group's events in the block are binned, and written into
-    per-cell arrays in draw order, so the last write to a cell is the event the full stamp leaves
-    on top (NumPy's fancy assignment keeps the last of repeated indices). ``bounds``
-    (:func:`group_bounds`) lets groups wholly inside the block skip their culling pass."""
+    One pass over the events: each group's events in the block are binned into one key array, in
+    draw order; the event a full stamp leaves on top of a cell is the one with the largest position
+    in that order (``np.maximum.at``, whose result does not depend on the order NumPy writes in, as
+    a fancy assignment's would), and one bincount counts every cell. ``bounds``
+    (:func:`group_bounds`) lets groups wholly inside the block skip their culling pass.
+
+    The events are binned in blocks of :data:`CHUNK` through buffers made once per build, so no
+    column-sized temporary is allocated: 10M events in view at 1600×1000 took 126–175 ms with
+    three scattered writes per event and fresh arrays per group, 91–106 ms this way (load 1.2)."""
     level = zoom_level(vp)
     cell = cell_metres(level)
     mx, my = (vp.x1 - vp.x0) * margin_views, (vp.y1 - vp.y0) * margin_views
@@ -140,11 +147,10 @@ def build_aggregate(groups: Sequence[Any], vp: Viewport, margin_views: float = M
     bx0, by0 = ix0 * cell, iy0 * cell
     bx1, by1 = (ix1 + 1) * cell, (iy1 + 1) * cell
     ncell = nx * ny
-    top = np.full(ncell, -1, np.int32)
-    rep_x = np.empty(ncell, np.float64)
-    rep_y = np.empty(ncell, np.float64)
-    keys: list[IntArray] = []
     inv = 1.0 / cell
+    # The groups' events inside the block, in draw order: the arrays themselves when a group lies
+    # wholly inside (no copy), else the culled copies.
+    parts: list[tuple[int, FloatArray, FloatArray]] = []
     for rank, g in enumerate(groups):
         x, y = g.x, g.y
         if not len(x):
@@ -155,20 +161,56 @@ def build_aggregate(groups: Sequence[Any], vp: Viewport, margin_views: float = M
             if not m.any():
                 continue
             x, y = x[m], y[m]
-        # Cell indices within the block (non-negative there, so truncation is floor); the clip
-        # guards the last ulp at the block's far edges.
-        cx = np.clip(((x - bx0) * inv).astype(np.intp), 0, nx - 1)
-        cy = np.clip(((y - by0) * inv).astype(np.intp), 0, ny - 1)
-        key = cy * nx + cx
-        top[key] = rank
-        rep_x[key] = x
-        rep_y[key] = y
-        keys.append(key)
-    occupied = np.flatnonzero(top >= 0)
-    # One count over all groups' cells (a bincount per group would sweep the block each time).
-    counts = np.bincount(np.concatenate(keys), minlength=ncell)[occupied] if keys else np.zeros(0, np.int64)
-    return CellAggregate(level, cell, ix0, iy0, nx, ny, occupied, counts.astype(np.int64), top[occupied],
-                         rep_x[occupied], rep_y[occupied])
+        parts.append((rank, x, y))
+    # Each cell's top event (its largest position in draw order) and its count. Both intp, as the
+    # indices are: ufunc.at takes its fast path only then (int32 counts made the build 10× slower).
+    last = np.full(ncell, -1, np.intp)
+    counts_all = np.zeros(ncell, np.intp)
+    starts = np.empty(len(parts), np.intp)
+    # Fixed-size buffers reused for every block of events: column-sized temporaries would be fresh
+    # pages, and at 10M events the kernel's page faults cost as much as the arithmetic.
+    size = min(CHUNK, max((len(x) for _, x, _ in parts), default=0))
+    f = np.empty(size, np.float64)
+    c = np.empty(size, np.intp)
+    key = np.empty(size, np.intp)
+    pos = np.empty(size, np.intp)
+    step = np.arange(size, dtype=np.intp)
+    off = 0
+    for i, (_, x, y) in enumerate(parts):
+        starts[i] = off
+        for lo in range(0, len(x), CHUNK):
+            xs, ys = x[lo:lo + CHUNK], y[lo:lo + CHUNK]
+            k = len(xs)
+            fk, ck, kk, pk = f[:k], c[:k], key[:k], pos[:k]
+            # Cell indices within the block: non-negative there, so truncation is floor; the
+            # minimum guards the last ulp at the block's far edges.
+            np.subtract(ys, by0, out=fk)
+            np.multiply(fk, inv, out=fk)
+            np.copyto(kk, fk, casting="unsafe")
+            np.minimum(kk, ny - 1, out=kk)
+            np.multiply(kk, nx, out=kk)
+            np.subtract(xs, bx0, out=fk)
+            np.multiply(fk, inv, out=fk)
+            np.copyto(ck, fk, casting="unsafe")
+            np.minimum(ck, nx - 1, out=ck)
+            np.add(kk, ck, out=kk)
+            np.add(step[:k], off + lo, out=pk)
+            np.maximum.at(last, kk, pk)
+            np.add.at(counts_all, kk, 1)
+        off += len(x)
+    occupied = np.flatnonzero(last >= 0)
+    pos = last[occupied]
+    part = np.searchsorted(starts, pos, side="right") - 1
+    local = pos - starts[part]
+    ranks = np.array([r for r, _, _ in parts], np.int32)
+    rep_x = np.empty(occupied.size, np.float64)
+    rep_y = np.empty(occupied.size, np.float64)
+    for i, (_, x, y) in enumerate(parts):
+        sel = part == i
+        rep_x[sel] = x[local[sel]]
+        rep_y[sel] = y[local[sel]]
+    return CellAggregate(level, cell, ix0, iy0, nx, ny, occupied, counts_all[occupied].astype(np.int64),
+                         ranks[part], rep_x, rep_y)
 
 
 class AggregateCache:

@@ -170,3 +170,42 @@ def test_the_scene_draws_the_aggregate_for_the_models_rows(qapp, crowd: EventTab
     assert scene.events.aggregates is not before
     total = int(scene.events.aggregates.get(vp).counts.sum())
     assert total == int((model.visible_mask & crowd.has_coords).sum())
+
+
+def test_blocks_of_events_give_the_same_aggregate_as_one_pass(monkeypatch) -> None:
+    """The build bins the events in fixed-size blocks (CHUNK): a cell whose events lie in
+    different blocks, or in different groups, keeps the last of them in draw order and counts all
+    of them, exactly as one plain pass over every event (a dict, cell by cell) does."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(4)
+    vp = region_view(300, 200)
+    cx, cy = (vp.x0 + vp.x1) / 2, (vp.y0 + vp.y1) / 2
+    w, h = vp.x1 - vp.x0, vp.y1 - vp.y0
+    groups = []
+    for k in (0, 1_000, 37, 2_500, 5):  # an empty group, and groups that straddle block ends
+        x = rng.normal(cx, w / 2, k)  # some beyond the block (a view around the view): culled
+        y = rng.normal(cy, h / 2, k)
+        groups.append(SimpleNamespace(x=x, y=y))
+    monkeypatch.setattr(pa, "CHUNK", 64)
+    agg = pa.build_aggregate(groups, vp)
+    top: dict[int, tuple[int, float, float]] = {}
+    count: dict[int, int] = {}
+    for rank, g in enumerate(groups):
+        for x, y in zip(g.x, g.y):
+            ix, iy = int(np.floor(x / agg.cell)) - agg.ix0, int(np.floor(y / agg.cell)) - agg.iy0
+            if 0 <= ix < agg.nx and 0 <= iy < agg.ny:
+                key = iy * agg.nx + ix
+                top[key] = (rank, x, y)
+                count[key] = count.get(key, 0) + 1
+    keys = sorted(top)
+    assert len(keys) > 500 and max(count.values()) > 1  # a real crowd: cells shared across blocks
+    np.testing.assert_array_equal(agg.cells, keys)
+    np.testing.assert_array_equal(agg.counts, [count[k] for k in keys])
+    np.testing.assert_array_equal(agg.top, [top[k][0] for k in keys])
+    np.testing.assert_array_equal(agg.x, [top[k][1] for k in keys])
+    np.testing.assert_array_equal(agg.y, [top[k][2] for k in keys])
+    monkeypatch.setattr(pa, "CHUNK", 1 << 16)
+    whole = pa.build_aggregate(groups, vp)
+    for field in ("cells", "counts", "top", "x", "y"):
+        np.testing.assert_array_equal(getattr(agg, field), getattr(whole, field))
