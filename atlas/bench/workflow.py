@@ -190,7 +190,6 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     from atlas.model import All, AtlasModel, EventTable, Text, replace_part
     from atlas.model.facets import FACETS, facet_index
     from atlas.model.filters import forget_search_terms
-    from atlas.model.part_masks import PartMasks
     from atlas.render.scene import MapScene
     from atlas.render.viewport import Viewport
     from atlas.ui.event_list import EventListPanel
@@ -207,7 +206,7 @@ def measure(n: int) -> dict[str, dict[str, float]]:
     del cols
     table.search_column()
     model = AtlasModel(table)
-    masks = PartMasks()
+    masks = model.part_masks  # as in the window: the model's kept term masks
     panel_list = EventListPanel(model)
     panel_list.runner.part_masks = masks  # shared with the facets and timeline, as in the window
     panel_list.resize(900, 700)

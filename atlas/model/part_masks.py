@@ -35,7 +35,8 @@ class PartMasks:
             key: object = part
             hash(key)
         except TypeError:
-            key = id(part)
+            # Not kept: an id would outlive its filter and could name a later, different one.
+            return np.asarray(part.mask(table), dtype=bool)
         m = self._masks.get(key)
         if m is None:
             m = np.asarray(part.mask(table), dtype=bool)
@@ -75,4 +76,4 @@ class PartMasks:
         try:
             return self._masks.get(part)
         except TypeError:
-            return self._masks.get(id(part))
+            return None

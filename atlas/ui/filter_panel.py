@@ -78,7 +78,7 @@ class FilterPanel(QWidget):
     def __init__(self, model: AtlasModel, part_masks: PartMasks | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.atlas = model
-        self.part_masks = part_masks or PartMasks()
+        self.part_masks = part_masks or model.part_masks
         self._syncing = False
         self._last_view: Viewport | None = None
         #: Returns the map's current view (set by the window); without it the last view_changed is used.

@@ -84,7 +84,7 @@ class LegendPanel(QWidget):
     def __init__(self, model: AtlasModel, part_masks: PartMasks | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.atlas = model
-        self.part_masks = part_masks or PartMasks()
+        self.part_masks = part_masks or model.part_masks
         self.types = QListWidget()
         self.types.setIconSize(QSize(14, 14))
         self.types.setToolTip("Click a type to hide or show it")

@@ -58,7 +58,7 @@ class SearchRunner(QObject):
         super().__init__(parent)
         self.model = model
         self.order = order or (lambda: None)
-        self.part_masks = part_masks or PartMasks()
+        self.part_masks = part_masks or model.part_masks
         self.sync_rows = SYNC_ROWS
         self.first_screen_rows = FIRST_SCREEN_ROWS
         self.first_budget_s = FIRST_BUDGET_S

@@ -146,7 +146,7 @@ class TimelinePanel(QWidget):
     def __init__(self, model: AtlasModel, part_masks: PartMasks | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.atlas = model
-        self.part_masks = part_masks or PartMasks()
+        self.part_masks = part_masks or model.part_masks
         self.bins: Bins | None = None
         self.counts: npt.NDArray[np.int64] = np.zeros((0, 1), np.int64)
         self.context: npt.NDArray[np.int64] | None = None

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QBoxLayout, QMenu, QScrollArea, QWidget
 
 from atlas.map.select_tools import LassoTool, RectangleTool, StackPickTool
 from atlas.model import InView, find_part
-from atlas.model.part_masks import PartMasks
 
 from .details_panel import DetailsPanel
 from .feature import Feature, FeatureHost
@@ -54,8 +53,9 @@ class Workflow(Feature):
         win: Any = host
         self.win = win
         model = win.model
-        self.part_masks = PartMasks()
-        # The search's candidates come from the same kept term masks as the facets' counts.
+        # The model's kept term masks: the filter, the search's candidates, the facets' counts,
+        # the timeline's context and the legend all combine the same ones.
+        self.part_masks = model.part_masks
         win.event_list.runner.part_masks = self.part_masks
         # Filter changes go on the window's one undo stack (Edit ▸ Undo, Ctrl+Z).
         self.history = FilterUndo(model, host.undo_stack, win)
