@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.model import AtlasModel, DateRange, InView, find_part, replace_part
+from atlas.model import All, AtlasModel, DateRange, InView, find_part, replace_part
 from atlas.model.facets import (
     FACETS,
     Area,
@@ -313,7 +313,17 @@ class FilterPanel(QWidget):
             fl = self.facets[field]
             return np.array([server.get(v, 0) for v in fl._values], np.int64)
         t = self.atlas.table
-        mask = self.part_masks.mask_except(t, self.atlas.filter, facet_skip(field))
+        flt = self.atlas.filter
+        skip = facet_skip(field)
+        mask: np.ndarray | None
+        if isinstance(flt, All):
+            mask = None  # every row: no pick at all
+        elif not self.atlas.filter_pending and not any(skip(p) for p in flt.parts()):
+            # The facet has no term: the rows every term leaves are the shown rows, whose mask
+            # the model holds (ANDing the terms again cost ~5 ms per facet at 3M events).
+            mask = self.atlas.visible_mask
+        else:
+            mask = self.part_masks.mask_except(t, flt, skip)
         return facet_index(t, field).counts(mask)
 
     # ------------------------------------------------------------------ widgets → model
@@ -381,6 +391,4 @@ class FilterPanel(QWidget):
         self.atlas.set_filter(replace_part(self.atlas.filter, Area, None))
 
     def clear_all(self) -> None:
-        from atlas.model import All
-
         self.atlas.set_filter(All())
