@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.control.from_events import AreasFound, areas_note, has_areas, read_areas
-from atlas.io import READERS, ImportReport, InputError, read_events, write_events, writer_for
-from atlas.io.csv_events import peek_columns, read_csv
-from atlas.io.kml_events import AreasOnlyError
+# The format readers and writers (atlas.io.csv_events, .kml_events, .export) are imported where an
+# import or export runs: only a menu action needs them, and the window imports this module at startup.
+from atlas.io import READERS, ImportReport, InputError, read_events
 from atlas.io.progress import ImportCancelled, reporting
 from atlas.io.report import loaded_message
 from atlas.model import AtlasModel, EventTable
@@ -189,6 +189,9 @@ class ImportWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from atlas.io.csv_events import read_csv
+        from atlas.io.kml_events import AreasOnlyError
+
         result = ImportResult()
         n = len(self.paths)
         try:
@@ -259,6 +262,8 @@ class ImportController(QObject):
 
     def ask_mappings(self, paths: Sequence[str | Path]) -> dict[str, dict[str, str]] | None:
         """Column mappings for the CSVs that need one (None: the user cancelled)."""
+        from atlas.io.csv_events import peek_columns
+
         out: dict[str, dict[str, str]] = {}
         for p in paths:
             p = Path(p)
@@ -371,6 +376,8 @@ EXPORT_FILTERS: dict[str, str] = {
 
 def export_events_dialog(parent: QWidget, model: AtlasModel) -> Path | None:
     """File ▸ Export events…: write the filtered (shown) events in the chosen format."""
+    from atlas.io.export import write_events, writer_for
+
     rows = model.visible_rows
     if len(rows) == 0:
         QMessageBox.information(parent, "Export events", "No events are shown: there is nothing to export.")
