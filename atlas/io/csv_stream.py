@@ -10,10 +10,12 @@ whole read, then the exact filter runs on the block's events and the kept rows g
 Memory is one block plus what the writer keeps (nothing, for CSV).
 
 The output is the whole read's (repeated ids too are named as the whole read names them,
-atlas/io/duplicate_ids.py), with two differences in the report, said in its notes: problems are
-labelled by data row ("row 12"), not by the file's physical line (a second pass over the file
-would cost what the streaming saves), and rows the raw test refused are not built, so their
-problems (a bad coordinate in a row of another type) are not listed.
+atlas/io/duplicate_ids.py), and so is the report, problems labelled by the line of the file their
+row starts on (a scan of the file after the read, atlas/io/csv_lines.py, only when a problem was
+found), with one difference said in its notes: rows the raw test refused on a readable date or
+category are not built, so their other problems (a bad coordinate in a row of another type) are
+not listed. Rows the filter leaves out because a field it tests is empty or unreadable are named
+(atlas/io/filter_gaps.py), as the whole read names them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from atlas.model.table import EventTable
 from .columns import MAX_LISTED, BuildOptions, build_events, categorical
 from .csv_events import CsvPlan, NotUtf8, csv_plan, open_text_reader, pages_kept_for
 from .dates import _EARLIEST
+from .csv_lines import data_row_lines
 from .filter_gaps import name_left_out
 from .progress import tick
 from .report import ImportReport, Problem
@@ -226,7 +229,11 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
         one = {h: pa.chunked_array([first_row.column(h)]) for h in built}
         sink(build_events(one, mapping_, ImportReport(report.path, report.format),
                           BuildOptions(dataset=stem, where=str, day_first=True)), np.zeros(0, np.intp))
-    for line, expected, actual, text in ragged:
+    # In row order, as the whole read lists them (the ragged rows first, count lines last),
+    # labelled by the line of the file each starts on, as the whole read labels them.
+    listed = sorted(merged.problems + dups.listed, key=_row_of)
+    listed, ragged_lines = _by_line(plan, listed, ragged, offset)
+    for (_, expected, actual, text), line in zip(ragged, ragged_lines, strict=True):
         report.reject(f"line {line}" if line is not None else "a row",
                       f"has {actual} fields where the header has {expected}; rejected rather than shifted ({text[:80]!r})")
     report.rows_read = offset + len(ragged)
@@ -235,10 +242,8 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
     if blank_ids:
         report.notes.append(f"{blank_ids:,} rows had no id and got '{prefix}-<row>'")
     report.notes.extend(merged.notes())
-    # In row order, as the whole read lists them (the ragged rows first, count lines last).
-    report.problems.extend(sorted(merged.problems + dups.listed, key=_row_of))
+    report.problems.extend(listed)
     report.problems.extend(dups.tail())
-    report.notes.append("read in blocks through the filter: problems are labelled by data row")
     if refused:
         report.notes.append(f"{refused:,} rows the filter refuses on a readable date or category were not checked "
                             "further (problems in their other fields are not listed)")
@@ -270,6 +275,36 @@ class _DuplicateList:
 
 
 _ROW = re.compile(r"row (\d+)$")
+_FIRST_AT = re.compile(r"\(first at row (\d+)\)")
+
+
+def _by_line(plan: CsvPlan, problems: list[Problem], ragged: list[tuple[Any, int, int, str]],
+             data_rows: int) -> tuple[list[Problem], list[int | None]]:
+    """``problems`` labelled "line N" by the line of the file their row starts on (the blocks
+    know only the data row, "row N"), and the line of each ragged row: a scan of the file
+    (atlas/io/csv_lines.py), paid only when there is something to label."""
+    wanted: set[int] = set()
+    for p in problems:
+        m = _ROW.match(p.where)
+        if m:
+            wanted.add(int(m.group(1)) - 1)
+        wanted.update(int(f) - 1 for f in _FIRST_AT.findall(p.what))
+    if not wanted and not ragged:
+        return problems, []
+    lay = plan.lay
+    skip = lay.header_line if lay.headerless else lay.header_line + 1
+    lines, found = data_row_lines(plan.path, skip, wanted, data_rows, [r[3] for r in ragged],
+                                         len(plan.headers), lay.delimiter)
+
+    def line(m: re.Match[str], fmt: str) -> str:
+        r = int(m.group(1)) - 1
+        return fmt.format(lines[r]) if r in lines else m.group(0)
+
+    out = [Problem(_ROW.sub(lambda m: line(m, "line {}"), p.where),
+                   _FIRST_AT.sub(lambda m: line(m, "(first at line {})"), p.what), p.action) for p in problems]
+    # A ragged row the scan did not place (a field over csv's size limit) keeps Arrow's number.
+    ragged_lines: list[int | None] = [*found, *(r[0] for r in ragged[len(found):])]
+    return out, ragged_lines
 
 
 def _row_of(problem: Problem) -> float:

@@ -103,8 +103,8 @@ def test_a_file_the_blocks_cannot_follow_is_read_whole(tmp_path: Path, monkeypat
 
 
 def _where_free(problems: list[dict]) -> list[tuple[str, str, str]]:
-    """Problems without their labels: the whole read says "line N" (the file's line), the
-    streamed one "row N" (the data row); the findings themselves must be the same."""
+    """Problems without their labels (tests/cli/test_stream_report.py compares the labels);
+    the findings themselves must be the same."""
     import re
 
     strip = lambda s: re.sub(r"\b(line|row) \d+", "#", s)  # noqa: E731
@@ -155,8 +155,8 @@ def test_inspect_reports_duplicates_across_the_whole_file(tmp_path: Path, monkey
     monkeypatch.setattr(csv_stream, "BUILD_ROWS", 300)
     info = inspect.summary([str(src)])
     dups = [(p["where"], p["what"]) for p in info["problems"] if "duplicate" in p["what"]]
-    assert dups == [("a.csv row 1500", "duplicate id 'TWICE' (first at row 10); kept as 'TWICE#2'"),
-                    ("a.csv row 2900", "duplicate id 'TWICE' (first at row 10); kept as 'TWICE#3'")]
+    assert dups == [("a.csv line 1501", "duplicate id 'TWICE' (first at line 11); kept as 'TWICE#2'"),
+                    ("a.csv line 2901", "duplicate id 'TWICE' (first at line 11); kept as 'TWICE#3'")]
     assert info["events"] == 3000
 
 

@@ -1,6 +1,8 @@
 """The streamed report of ``convert``/``inspect`` against the whole read's, on an awkward ACLED
-file: rows a filter leaves out because a field it tests is empty or unreadable are named (file,
-line, field) and counted by both; a row the filter refuses on a field it can read is not."""
+file: every problem labelled by the same line of the file (a value with a newline in it makes
+lines run ahead of rows), rows a filter leaves out because a field it tests is empty or
+unreadable named (file, line, field) and counted by both; a row the filter refuses on a field it
+can read is not."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ FILTERS = ["--from", "2024-08-20", "--to", "2024-12-31", "--type", "Battles"]
 
 @pytest.fixture(scope="module")
 def awkward(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """3,000 ACLED rows; the awkward ones by name → their data row (0-based)."""
+    """3,000 ACLED rows; the awkward ones by name → their data row (0-based). A ragged row after
+    data row 1 (line 4) and a note over two lines in data row 5: data row k ≥ 6 is on line k + 4."""
     folder = tmp_path_factory.mktemp("awkward")
     path = write_acled_csv(folder / "clean.csv", 3000, seed=11)
     with path.open(encoding="utf-8", newline="") as fh:
@@ -33,6 +36,9 @@ def awkward(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, i
         for c, v in values.items():
             rows[k][col[c]] = v
 
+    edit("two_lines", 5, notes="First line of the note,\nand its second line.")
+    edit("first_copy", 3, event_id_cnty="TWICE")
+    edit("second_copy", 2950, event_id_cnty="TWICE")
     edit("year_zero", 40, event_date="0000-01-01", event_type="Battles")  # ISO-shaped, read by nobody
     edit("month_13", 41, event_date="2024-13-45", event_type="Battles")
     edit("no_date", 42, event_date="", event_type="Battles")
@@ -47,7 +53,10 @@ def awkward(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, i
     # Far from the others, in a later block.
     edit("late_no_type", 2900, event_type="", event_date="2024-10-01")
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([head, *rows])
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerows([head, *rows[:2]])
+    buf.write("a,b,c\n")  # ragged: rejected, not shifted
+    w.writerows(rows[2:])
     out = folder / "awkward.csv"
     out.write_text(buf.getvalue(), encoding="utf-8")
     return out, at
@@ -75,17 +84,25 @@ def _summaries(path: Path, filters: list[str], monkeypatch: pytest.MonkeyPatch) 
 
 
 def _line(row: int) -> str:
-    """The whole read's label of data row ``row`` (0-based) in a file without quoted newlines."""
-    return f"awkward.csv line {row + 2}"
+    """The label of data row ``row`` (0-based, ≥ 6) of the awkward file."""
+    assert row >= 6
+    return f"awkward.csv line {row + 4}"
 
 
 def _as_lines(problems: list[dict]) -> list[tuple[str, str, str]]:
-    import re
+    return sorted((p["where"], p["what"], p["action"]) for p in problems)
 
-    def fix(s: str) -> str:
-        return re.sub(r"\brow (\d+)\b", lambda m: f"line {int(m.group(1)) + 1}", s)
 
-    return sorted((fix(p["where"]), fix(p["what"]), p["action"]) for p in problems)
+def test_problems_are_labelled_by_the_line_as_the_whole_read_labels_them(awkward, small_blocks,
+                                                                        monkeypatch) -> None:
+    path, at = awkward
+    streamed, whole = _summaries(path, [], monkeypatch)
+    assert streamed["problems"] == whole["problems"]  # the same labels, the same order
+    where = {p["where"]: p["what"] for p in streamed["problems"]}
+    assert "has 3 fields" in where["awkward.csv line 4"]  # the ragged row
+    assert where[_line(at["second_copy"])].startswith("duplicate id 'TWICE' (first at line 6)")
+    assert "coordinate is not a number" in where[_line(at["kept_bad_point"])]
+    assert not any(" row " in p["where"] for p in streamed["problems"])
 
 
 def test_rows_left_out_for_an_unreadable_field_are_named_as_the_whole_read_names_them(
@@ -134,15 +151,62 @@ def test_convert_writes_what_the_whole_read_writes_and_says_what_it_left_out(awk
     # The two-digit date the year column resolves (ISO-shaped text, year 24) is kept by both.
     ids = [r[0] for r in csv.reader(io.StringIO(streamed.read_text(encoding="utf-8")))]
     with path.open(encoding="utf-8", newline="") as fh:
-        source_ids = [r[0] for r in csv.reader(fh)][1:]
+        head, *rows = csv.reader(fh)
+        source_ids = [r[0] for r in rows if len(r) == len(head)]
     assert source_ids[at["two_digit"]] in ids
     for text in (said_whole, said):
         assert "6 left out by the filter (a field it tests could not be read)" in text.splitlines()[0]
-    assert f"row {at['no_type'] + 1}: left out by the filter (Battles): its event_type is empty" in said
+    assert f"{_line(at['no_type']).split()[-2]} {_line(at['no_type']).split()[-1]}: left out by the filter " \
+           "(Battles): its event_type is empty" in said
 
 
 def test_without_a_filter_nothing_is_left_out(awkward, small_blocks, monkeypatch) -> None:
     path, _ = awkward
     streamed, whole = _summaries(path, [], monkeypatch)
     assert streamed["files"][0]["left_out"] == whole["files"][0]["left_out"] == 0
-    assert _as_lines(streamed["problems"]) == _as_lines(whole["problems"])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_line_scan_against_csv(tmp_path, chunk, monkeypatch) -> None:
+    """atlas/io/csv_lines.py against Python's csv (the whole read's labeller) on random files:
+    quoted \\n, \\r\\n and lone \\r, doubled quotes, blank lines, ragged rows, no final break; the
+    scan read in chunks that cut every kind of break."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from atlas.io import csv_lines
+
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", chunk)
+    rnd = random.Random(chunk)
+    values = ["a", "b c", "x\ny", "p\r\nq", 'say "hi"', "", "r\rs", "ё"]
+    for _ in range(60):
+        end = rnd.choice(["\n", "\r\n", "\r"])
+        out = ["h1,h2,h3" + end]
+        for _ in range(rnd.randint(1, 25)):
+            if rnd.random() < 0.1:
+                out.append(end)  # a blank line
+                continue
+            n = 3 if rnd.random() > 0.1 else rnd.choice([2, 4])
+            cells = [rnd.choice(values) for _ in range(n)]
+            out.append(",".join('"' + v.replace('"', '""') + '"' if set(v) & set(',"\r\n') or rnd.random() < 0.3
+                                else v for v in cells) + end)
+        text = "".join(out)
+        if rnd.random() < 0.3:
+            text = text[:-len(end)]
+        src = tmp_path / "r.csv"
+        src.write_bytes(text.encode("utf-8"))
+        want, want_ragged, prev_end = [], [], 0
+        reader = csv.reader(io.StringIO(text, newline=""))
+        for i, row in enumerate(reader):
+            start, prev_end = prev_end + 1, reader.line_num
+            if i and row:
+                (want if len(row) == 3 else want_ragged).append(start)
+        ragged: list[str] = []
+        table = pacsv.read_csv(src, parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=lambda r: ragged.append(r.text) or "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in ("h1", "h2", "h3")}))
+        lines, ragged_lines = csv_lines.data_row_lines(src, 1, range(table.num_rows), table.num_rows, ragged, 3)
+        assert [lines[r] for r in range(table.num_rows)] == want, repr(text)
+        assert ragged_lines == want_ragged, repr(text)
