@@ -18,8 +18,14 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) main.py bench
+# The bench extra brings DuckDB, the floor of the headless convert/inspect/render cases.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) main.py bench $(ARGS)
 
 basemap: $(STAMP)
 	$(PY) tools/build_basemap.py
