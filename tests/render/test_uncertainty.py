@@ -267,3 +267,29 @@ def test_the_legend_dock_explains_approximate_locations(qtbot) -> None:
     texts = [t for _, t in explanations()]
     line = next(t for t in texts if LEGEND_TEXT in t)
     assert line.startswith("Dashed circle") and "confirmed" in line
+
+
+def test_density_counted_in_blocks_equals_one_pass_over_every_point(qapp, monkeypatch) -> None:
+    """The density view bins its points block by block (DENSITY_CHUNK) without joining the
+    groups: its counts and picture equal one pass over all the points projected at once,
+    points beyond the view's edges included (left out, or in the edge cells as before)."""
+    from atlas.render import uncertainty as U
+
+    vp = Viewport.fit_lonlat(33.0, 50.0, 38.0, 52.5, 400, 250)
+    rng = np.random.default_rng(9)
+    cx, cy = (vp.x0 + vp.x1) / 2, (vp.y0 + vp.y1) / 2
+    w, h = vp.x1 - vp.x0, vp.y1 - vp.y0
+    xs = [rng.normal(cx, w / 2, k) for k in (0, 3_000, 17, 900)]  # some far outside the view
+    ys = [rng.normal(cy, h / 2, k) for k in (0, 3_000, 17, 900)]
+    cell = U.DENSITY_CELL_PX
+    px, py = vp.to_px(np.concatenate(xs), np.concatenate(ys))
+    whole, top = U.density_image(px, py, vp.width, vp.height, cell)
+    monkeypatch.setattr(U, "DENSITY_CHUNK", 100)
+    counts = U.density_counts(vp, xs, ys, cell)
+    nx, ny = counts.shape[1], counts.shape[0]
+    ix, iy = (px / cell).astype(np.int64), (py / cell).astype(np.int64)
+    inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+    assert 0 < int(counts.sum()) == int(inside.sum()) < px.size
+    img, top2 = U.density_colours(counts)
+    assert top2 == top > 1
+    assert img == whole
