@@ -194,8 +194,51 @@ ALTER TABLE katlas.imports ADD COLUMN credits jsonb;
 """
 
 #: A statement writing more events than this logs one MANY change instead of one per event (the
-#: number is in the trigger of version 4; a later migration changes it by replacing the function).
+#: number is in the trigger function of versions 4 and 6; a later migration changes it by replacing
+#: the function).
 CHANGE_LOG_MAX_ROWS = 10_000
+
+# Version 6: one path through the change-log trigger for every operation. Version 4 spelled out the
+# count, the MANY row and the logging once per operation (insert, update, delete); here each is
+# written once: the statement's rows are counted in the transition table it has (the new rows, or
+# the old ones of a DELETE), the rows as they were are logged for UPDATE and DELETE alike, the ids
+# that appeared for INSERT and UPDATE alike (an update that changed an id). The log's rows, the
+# notification and the four triggers (a trigger with transition tables serves one operation) stay
+# as they were, so windows read it as before.
+_V6 = """
+CREATE OR REPLACE FUNCTION katlas.log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint := 1;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO katlas.changes (op, rows) VALUES ('TRUNCATE', 0);
+    ELSE
+        -- Only the transition tables of its own operation exist for a trigger: the statement
+        -- names the one to count (a constant, never user text).
+        EXECUTE 'SELECT count(*) FROM ' || CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END INTO n;
+        IF n > {max} THEN
+            INSERT INTO katlas.changes (op, rows) VALUES ('MANY', n);
+        ELSIF n > 0 THEN
+            IF TG_OP <> 'INSERT' THEN  -- the rows as they were, on which a window evaluates its filter
+                INSERT INTO katlas.changes (op, event_id, old_row)
+                    SELECT TG_OP, o.event_id, to_jsonb(o) FROM old_rows o;
+            END IF;
+            IF TG_OP <> 'DELETE' THEN  -- the ids that appeared (an update's changed id among them)
+                EXECUTE 'INSERT INTO katlas.changes (op, event_id) SELECT ''INSERT'', r.event_id FROM new_rows r'
+                    || CASE TG_OP WHEN 'UPDATE' THEN
+                           ' WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.event_id = r.event_id)' ELSE '' END;
+            END IF;
+        END IF;
+    END IF;
+    IF n > 0 THEN
+        DELETE FROM katlas.changes WHERE changed_at < now() - interval '7 days';
+        PERFORM pg_notify('katlas_events', json_build_object('op', TG_OP, 'rows', n)::text);
+    END IF;
+    RETURN NULL;
+END $$;
+""".replace("{max}", str(CHANGE_LOG_MAX_ROWS))
+
 #: The triggers that write the change log (a bulk publish disables them and logs one MANY row).
 CHANGE_LOG_TRIGGERS = ("events_log_insert", "events_log_update", "events_log_delete")
 
@@ -211,7 +254,7 @@ LAYOUT_INDEXES: dict[str, str] = {
 }
 
 #: MIGRATIONS[i] takes the layout from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
