@@ -130,9 +130,11 @@ INTERACTION_GOAL_S = 0.050
 DB_GOALS: dict[str, float] = {"db_filter_change": 0.300, "db_filter_clear": 0.300, "db_window_open": 2.0}
 DB_PUSH_GOAL_S_PER_M = 60.0
 #: Goals relative to the floor (issue 15: convert within 2× DuckDB's COPY of the same query).
-GOAL_RATIOS: dict[str, float] = {"convert_acled_csv": 2.0, "inspect_acled_csv": 2.0, "render_acled_csv": 2.0}
+GOAL_RATIOS: dict[str, float] = {"convert_acled_csv": 2.0, "inspect_acled_csv": 2.0, "inspect_acled_csv_filter": 2.0,
+                                  "render_acled_csv": 2.0}
 #: Peak memory goals (MB) on the case's own process, read from its ``peak_mb`` figure.
 PEAK_GOALS_MB: dict[str, float] = {"convert_acled_csv": 1024.0, "inspect_acled_csv": 1024.0,
+                                   "inspect_acled_csv_filter": 1024.0,
                                    "render_acled_csv": 1024.0, "import_acled_csv": 4096.0,
                                    "db_window_open": 500.0}
 #: Resident-memory goals (MB) at 10M events, read from the case's ``rss_mb`` figure (issue 15).

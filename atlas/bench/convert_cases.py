@@ -10,6 +10,8 @@ report their wall time and their own peak RSS (VmHWM); the goal is within 2× Du
   TO`` of the same query.
 - ``inspect_acled_csv``: ``inspect --json`` of the whole file; floor: DuckDB's one-scan summary
   of the same figures (count, rows with coordinates, date span, bounding box, counts per type).
+- ``inspect_acled_csv_filter``: the same of the filter (``inspect --from … --type Battles``);
+  floor: DuckDB's summary of the rows that pass it (``WHERE`` the same date range and type).
 - ``render_acled_csv``: ``render`` of the filter to a 1600×1000 PNG; floor: the same DuckDB COPY
   as convert's (the reading of the query; DuckDB draws nothing), timed once per run.
 
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from atlas.bench import BenchContext, Result, case
@@ -87,8 +90,8 @@ con = duckdb.connect()
 rows = con.execute(
     "SELECT event_type, count(*), count(latitude) FILTER (WHERE longitude IS NOT NULL), min(event_date), "
     "max(event_date), min(longitude), min(latitude), max(longitude), max(latitude) "
-    "FROM read_csv(?, header = true) GROUP BY GROUPING SETS ((), (event_type))", [src]).fetchall()
-print("ROWS", next(r[1] for r in rows if r[0] is None), file=sys.stderr)
+    "FROM read_csv(?, header = true) {where}GROUP BY GROUPING SETS ((), (event_type))", [src]).fetchall()
+print("ROWS", next((r[1] for r in rows if r[0] is None), 0), file=sys.stderr)
 """
 
 
@@ -136,43 +139,56 @@ def _main(args: list[str]) -> tuple[float, float, str]:
     return _run(_CONVERT.format(root=root), args)
 
 
-@case
-def convert_acled_csv(ctx: BenchContext) -> Result:
+def _filtered(ctx: BenchContext, name: str, command: str, out_name: str, shown: Callable[[str], int]) -> Result:
+    """``command`` of the filter on the synthetic CSV, written to a scratch ``out_name``, against
+    DuckDB's COPY of the same query timed beside it; ``shown`` reads the rows it kept from what
+    the command printed."""
     from atlas.bench.io_cases import _csv_for
 
     src = _csv_for(ctx)
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
-        ours = _main(["convert", str(src), "-o", str(Path(tmp) / "ours.csv"), "--from", FROM, "--to", TO,
-                      "--type", TYPE])
+        ours = _main([command, str(src), "-o", str(Path(tmp) / out_name), "--from", FROM, "--to", TO, "--type", TYPE])
     wrote = next((ln for ln in ours[2].splitlines() if ln.startswith("wrote ")), "")
-    kept = int(wrote.split()[1].replace(",", "")) if wrote else -1
-    ctx.cache.pop("duckdb_copy", None)  # timed afresh beside this case
-    return _figures(ctx, "convert_acled_csv", ours, kept, _duckdb_copy(ctx, src), "DuckDB COPY")
+    rows = shown(wrote) if wrote else -1
+    if command == "convert":
+        ctx.cache.pop("duckdb_copy", None)  # timed afresh beside this case (render reuses it)
+    return _figures(ctx, name, ours, rows, _duckdb_copy(ctx, src), "DuckDB COPY")
 
 
 @case
-def inspect_acled_csv(ctx: BenchContext) -> Result:
+def convert_acled_csv(ctx: BenchContext) -> Result:
+    # "wrote 1,258,692 of 10,000,000 events to …"
+    return _filtered(ctx, "convert_acled_csv", "convert", "ours.csv", lambda w: int(w.split()[1].replace(",", "")))
+
+
+def _inspect(ctx: BenchContext, name: str, filters: list[str], where: str) -> Result:
+    """``inspect --json`` (``filters``) against DuckDB's one-scan summary of the same rows."""
     from atlas.bench.io_cases import _csv_for
 
     src = _csv_for(ctx)
-    ours = _main(["inspect", "--json", str(src)])
+    ours = _main(["inspect", "--json", str(src), *filters])
     text = ours[2]  # the child's stderr (its peak) then its stdout (the JSON object)
     events = int(json.loads(text[text.index("\n{") + 1:])["events"]) if "\n{" in text else -1
     floor = None
     if duckdb_available():
-        d_wall, d_peak, d_text = _run(_DUCKDB_SUMMARY, [str(src)])
+        d_wall, d_peak, d_text = _run(_DUCKDB_SUMMARY.replace("{where}", where), [str(src)])
         floor = (d_wall, d_peak, next((int(ln.split()[1]) for ln in d_text.splitlines() if ln.startswith("ROWS")), -1))
-    return _figures(ctx, "inspect_acled_csv", ours, events, floor, "DuckDB summary")
+    return _figures(ctx, name, ours, events, floor, "DuckDB summary")
+
+
+@case
+def inspect_acled_csv(ctx: BenchContext) -> Result:
+    return _inspect(ctx, "inspect_acled_csv", [], "")
+
+
+@case
+def inspect_acled_csv_filter(ctx: BenchContext) -> Result:
+    return _inspect(ctx, "inspect_acled_csv_filter", ["--from", FROM, "--to", TO, "--type", TYPE],
+                    f"WHERE event_date BETWEEN DATE '{FROM}' AND DATE '{TO}' AND event_type = '{TYPE}' ")
 
 
 @case
 def render_acled_csv(ctx: BenchContext) -> Result:
-    from atlas.bench.io_cases import _csv_for
-
-    src = _csv_for(ctx)
-    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
-        ours = _main(["render", str(src), "-o", str(Path(tmp) / "map.png"), "--from", FROM, "--to", TO,
-                      "--type", TYPE])
-    wrote = next((ln for ln in ours[2].splitlines() if ln.startswith("wrote ")), "")
-    shown = int(wrote.split("(")[1].split(", ", 1)[1].split(" of ")[0].replace(",", "")) if "(" in wrote else -1
-    return _figures(ctx, "render_acled_csv", ours, shown, _duckdb_copy(ctx, src), "DuckDB COPY")
+    # "wrote map.png (1600×1000, 1,258,692 of 10,000,000 events)"
+    return _filtered(ctx, "render_acled_csv", "render", "map.png",
+                     lambda w: int(w.split("(")[1].split(", ", 1)[1].split(" of ")[0].replace(",", "")) if "(" in w else -1)

@@ -144,6 +144,9 @@ class BuildOptions:
     id_prefix: str = ""
     #: text columns the caller already repaired (e.g. decimal commas) and how
     notes: list[str] = field(default_factory=list)
+    #: False: the caller only counts (``inspect`` read in blocks): every row gets the same empty
+    #: id instead of one made for it (the id column, if mapped, is still checked by the caller)
+    ids: bool = True
 
 
 class _Lister:
@@ -340,7 +343,19 @@ def numbers(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.float64], n
         k = np.where(idx < 0, len(dictionary), idx)
         _LAST_EMPTY[0] = np.append(d_empty, True)[k]
         return np.append(d_vals, np.nan)[k], np.append(d_bad, False)[k], np.append(d_comma, False)[k]
-    arr = _strings(col)
+    raw = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if raw.type == pa.string() and not raw.null_count:
+        # The common case, a column of plain numbers: one cast of the text as it is. It refuses
+        # "" and any space, so it stands only where trimming and emptiness change nothing.
+        try:
+            vals = np.array(pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            none = np.zeros(len(raw), bool)
+            _LAST_EMPTY[0] = none
+            return vals, none, none.copy()
+    arr = _strings(raw)
     empty = np.asarray(pc.equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
     nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     n = len(arr)
@@ -369,7 +384,7 @@ def _sources_of(flat: pa.ChunkedArray | None, full: pa.ChunkedArray | None, list
     a million ACLED rows carry a few thousand distinct source strings."""
     out = np.empty(n, dtype=object)
     if flat is None and full is None:
-        out[:] = [()] * n
+        out.fill(())
         return out
     w_flat, i_flat = _encode(flat) if flat is not None else ([""], np.zeros(n, np.int32))
     if full is None:
@@ -485,7 +500,7 @@ def build_events(
     lister = _Lister(report, opts)
     empty = _EmptyText(n)
 
-    ids = _ids(store, n, opts, report, lister)
+    ids = _ids(store, n, opts, report, lister) if opts.ids else empty()
     lon, lat = _coordinates(store, n, report, lister)
     tick(0.85)
     cats, text = _categories_and_text(store, n, opts, empty)

@@ -210,3 +210,61 @@ def test_line_scan_against_csv(tmp_path, chunk, monkeypatch) -> None:
         lines, ragged_lines = csv_lines.data_row_lines(src, 1, range(table.num_rows), table.num_rows, ragged, 3)
         assert [lines[r] for r in range(table.num_rows)] == want, repr(text)
         assert ragged_lines == want_ragged, repr(text)
+
+
+@pytest.mark.parametrize("filters", [["--text", "shelled", "--type", "Battles"], ["--bbox", "34.5,50.8,35.5,51.6"],
+                                     ["--actor", "Military Forces of Russia (2000-)", "--from", "2024-09-01"]])
+def test_inspect_of_other_filters_counts_as_the_whole_read(awkward, small_blocks, monkeypatch, filters) -> None:
+    """Summary mode makes only the columns the filter tests (or every one, for a text search)."""
+    path, _ = awkward
+    streamed, whole = _summaries(path, filters, monkeypatch)
+    for key in ("events", "with_coordinates", "date_min", "date_max", "bbox", "types"):
+        assert streamed[key] == whole[key], key
+    assert streamed["events"] > 0
+    assert streamed["files"][0]["left_out"] == whole["files"][0]["left_out"]
+    assert set(_as_lines(streamed["problems"])) <= set(_as_lines(whole["problems"]))
+
+
+def test_a_read_error_comes_after_the_rows_before_it_and_a_dropped_reader_stops() -> None:
+    """The block reader on its own thread (csv_stream._Prefetching): blocks joined in order, an
+    error raised where the reading thread meets it, the thread gone once the reader is dropped."""
+    import gc
+    import threading
+    import time
+
+    import pyarrow as pa
+
+    class Source:
+        def __init__(self, n: int, fail_at: int | None = None) -> None:
+            self.i, self.n, self.fail_at = 0, n, fail_at
+
+        def read_next_batch(self) -> pa.RecordBatch:
+            if self.i == self.fail_at:
+                raise pa.ArrowInvalid("CSV parse error: bad bytes")
+            if self.i >= self.n:
+                raise StopIteration
+            self.i += 1
+            return pa.record_batch({"x": pa.array([str(self.i)] * 10)})
+
+    reader = csv_stream._Prefetching(Source(7), group_bytes=1)
+    got = []
+    with pytest.raises(StopIteration):
+        while True:
+            got += reader.read_next_batch().column("x").to_pylist()
+    assert got == [str(i) for i in range(1, 8) for _ in range(10)]
+    joined = csv_stream._Prefetching(Source(7), group_bytes=10**9).read_next_batch()
+    assert joined.num_rows == 70
+    failing = csv_stream._Prefetching(Source(7, fail_at=3), group_bytes=1)
+    rows = sum(failing.read_next_batch().num_rows for _ in range(3))
+    with pytest.raises(pa.ArrowInvalid):
+        failing.read_next_batch()
+    assert rows == 30
+    before = {t for t in threading.enumerate() if t.name == "csv-blocks"}
+    dropped = csv_stream._Prefetching(Source(10**6), group_bytes=1, ahead=2)
+    dropped.read_next_batch()
+    del dropped
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and {t for t in threading.enumerate() if t.name == "csv-blocks"} - before:
+        time.sleep(0.05)
+    assert not {t for t in threading.enumerate() if t.name == "csv-blocks"} - before
