@@ -57,9 +57,12 @@ def cache_dir() -> Path | None:
     return Path(base) / ORG_NAME / APP_NAME / "basemap"
 
 
-def cache_key(files: Iterable[Path], code: Iterable[Path]) -> str:
-    """A hash of the data ``files`` (name, size, bytes) and the ``code`` modules' source."""
+def cache_key(files: Iterable[Path], code: Iterable[Path], extra: str = "") -> str:
+    """A hash of the data ``files`` (name, size, bytes), the ``code`` modules' source and ``extra``
+    (what else the prepared result depends on, such as library versions)."""
     h = hashlib.sha256(f"format {FORMAT}\n".encode())
+    if extra:
+        h.update(f"{extra}\n".encode())
     for p in [*files, *code]:
         data = p.read_bytes()
         h.update(f"{p.name}\0{len(data)}\0".encode())

@@ -2,7 +2,14 @@
 projected to EPSG:3857, simplified at a few tolerances (levels of detail) and cut into short chunks,
 each a ``QPainterPath`` in Mercator metres with its bounding box, plus the river lines, oblast names
 and places the label layers place. A redraw picks the level whose tolerance is below half a pixel
-and culls chunks by bounding box (atlas.render.basemap_layers)."""
+and culls chunks by bounding box (atlas.render.basemap_layers).
+
+What a start would compute again from the same data is kept in the user's cache
+(atlas.geo.prepared_cache): the cut polygons, the simplified outlines the labels are placed in and,
+as each is first drawn, every level of detail as the paths themselves (Qt's serialised form, read
+back ~10x quicker than simplifying and building them: the first paint's outlines ~40 ms -> ~5 ms).
+All of it is keyed by the data files' bytes, this module's source and the versions of GEOS, Qt,
+NumPy and shapely, so what is read back is what would have been built."""
 
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, QDataStream, QIODevice, Qt, qVersion
 from PySide6.QtGui import QPainterPath, QPolygonF
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
@@ -187,18 +194,88 @@ def fill_pathset(pieces_merc: np.ndarray, tags: Sequence[int], tolerance_m: floa
     return PathSet(paths, np.array(boxes, dtype=np.float64), np.array(out_tags, dtype=np.int64))
 
 
-class Lod:
-    """The levels of detail of one layer, built on first use; :meth:`pick` the one for a view."""
+#: The QDataStream format of cached paths (fixed, so a later Qt reads what an earlier one wrote).
+_STREAM_VERSION = QDataStream.Version.Qt_6_0
 
-    def __init__(self, build: Callable[[float], PathSet], tolerances: Sequence[float] = LOD_TOLERANCES_M) -> None:
+
+def paths_to_bytes(paths: Sequence[QPainterPath]) -> bytes:
+    """The paths in Qt's serialised form (every element's type and float64 coordinates, the fill rule)."""
+    buf = QByteArray()
+    stream = QDataStream(buf, QIODevice.OpenModeFlag.WriteOnly)
+    stream.setVersion(_STREAM_VERSION)
+    for path in paths:
+        stream << path  # noqa: B015 (QDataStream's operator writes)
+    return bytes(buf.data())
+
+
+def paths_from_bytes(data: bytes, count: int) -> list[QPainterPath]:
+    """``count`` paths written by :func:`paths_to_bytes`; ValueError if ``data`` is not exactly that."""
+    buf = QByteArray(data)
+    stream = QDataStream(buf)
+    stream.setVersion(_STREAM_VERSION)
+    out = []
+    for _ in range(count):
+        path = QPainterPath()
+        stream >> path  # noqa: B015 (QDataStream's operator reads)
+        out.append(path)
+    if stream.status() != QDataStream.Status.Ok or not stream.atEnd():
+        raise ValueError("not the serialised paths of a level")
+    return out
+
+
+class LevelStore:
+    """The levels of detail of one basemap layer in the user's cache, one file per level, written
+    when a level is first built and read back on a later start instead of building it."""
+
+    def __init__(self, layer: str, key: str) -> None:
+        self.layer = layer
+        self.key = key
+
+    def _kind(self, i: int) -> str:
+        return f"lod-{self.layer}-{i}"
+
+    def read(self, i: int) -> PathSet | None:
+        got = prepared_cache.read(self._kind(i), self.key)
+        if got is None:
+            return None
+        try:
+            n = int(got.meta["paths"])
+            boxes, tags = got.arrays["boxes"], got.arrays["tags"]
+            paths = paths_from_bytes(got.arrays["stream"].tobytes(), n)
+        except (KeyError, TypeError, ValueError):
+            return None  # another layout or a damaged file: build the level (and write it anew)
+        if boxes.shape != (n, 4) or tags.shape != (n,):
+            return None
+        return PathSet(paths, boxes.astype(np.float64), tags.astype(np.int64))
+
+    def write(self, i: int, level: PathSet) -> None:
+        out = prepared_cache.Prepared(meta={"paths": len(level.paths)})
+        out.arrays["stream"] = np.frombuffer(paths_to_bytes(level.paths), dtype=np.uint8)
+        out.arrays["boxes"] = np.asarray(level.boxes, dtype=np.float64).reshape(-1, 4)
+        out.arrays["tags"] = np.asarray(level.tags, dtype=np.int64)
+        prepared_cache.write(self._kind(i), self.key, out)
+
+
+class Lod:
+    """The levels of detail of one layer, built on first use (or read from ``store``, where a
+    level built before was kept); :meth:`pick` the one for a view."""
+
+    def __init__(self, build: Callable[[float], PathSet], tolerances: Sequence[float] = LOD_TOLERANCES_M,
+                 store: LevelStore | None = None) -> None:
         self.build = build
         self.tolerances = list(tolerances)
+        self.store = store
         self._levels: list[PathSet | None] = [None] * len(self.tolerances)
 
     def level(self, i: int) -> PathSet:
         lvl = self._levels[i]
         if lvl is None:
-            lvl = self._levels[i] = self.build(self.tolerances[i])
+            lvl = self.store.read(i) if self.store is not None else None
+            if lvl is None:
+                lvl = self.build(self.tolerances[i])
+                if self.store is not None:
+                    self.store.write(i, lvl)
+            self._levels[i] = lvl
         return lvl
 
     def pick(self, vp: Viewport) -> PathSet:
@@ -211,7 +288,7 @@ class Lod:
         return self.level(best)
 
 
-def line_lod(geoms_merc: Sequence[BaseGeometry], tags: Sequence[int]) -> Lod:
+def line_lod(geoms_merc: Sequence[BaseGeometry], tags: Sequence[int], store: LevelStore | None = None) -> Lod:
     geoms = list(geoms_merc)
     tags = list(tags)
 
@@ -222,7 +299,7 @@ def line_lod(geoms_merc: Sequence[BaseGeometry], tags: Sequence[int]) -> Lod:
         chunk = CHUNK_VERTICES if tol < 100 else (4 * CHUNK_VERTICES if tol < 500 else 1_000_000)
         return line_pathset(gs, tags, chunk)
 
-    return Lod(build)
+    return Lod(build, store=store)
 
 
 def fill_lod(geoms_lonlat: Sequence[BaseGeometry], tags: Sequence[int], cell_deg: float = FILL_CELL_DEG,
@@ -231,9 +308,10 @@ def fill_lod(geoms_lonlat: Sequence[BaseGeometry], tags: Sequence[int], cell_deg
     return pieces_lod(pieces, piece_tags, tolerances)
 
 
-def pieces_lod(pieces_merc: np.ndarray, tags: Sequence[int], tolerances: Sequence[float] = LOD_TOLERANCES_M) -> Lod:
+def pieces_lod(pieces_merc: np.ndarray, tags: Sequence[int], tolerances: Sequence[float] = LOD_TOLERANCES_M,
+               store: LevelStore | None = None) -> Lod:
     """The levels of detail of polygon pieces already cut and projected (:func:`cut_into_cells`)."""
-    return Lod(lambda tol: fill_pathset(pieces_merc, tags, tol), tolerances)
+    return Lod(lambda tol: fill_pathset(pieces_merc, tags, tol), tolerances, store)
 
 
 #: The cut polygon layers: name -> (basemap layer, cell size in degrees).
@@ -241,19 +319,35 @@ _CUT_LAYERS = {"context": ("context", 2.0), "countries": ("countries", FILL_CELL
                "water": ("water", FILL_CELL_DEG)}
 
 
-def _cut_and_context_lines(bm: Basemap) -> prepared_cache.Prepared:
-    """The costly part of preparing (~0.2 s): the polygon layers cut into cells and projected,
-    the context borders and coasts. Read from the user's cache when the data and this module
-    are unchanged (atlas.geo.prepared_cache)."""
+#: What the "cut" cache file holds besides the pieces of :data:`_CUT_LAYERS`.
+_PREPARED_GEOMS = {"context_border", "coast", "oblast_label", "country_label", "country_fine", "border_line"}
+_PREPARED_ARRAYS = {"oblast_anchor", "oblast_area"}
+
+
+def _versions() -> str:
+    """What the prepared shapes depend on besides the data and this module: GEOS cuts and
+    simplifies them, Qt builds and serialises the paths, NumPy and shapely hand them over."""
+    return f"shapely {shapely.__version__}; GEOS {shapely.geos_version_string}; Qt {qVersion()}; NumPy {np.__version__}"
+
+
+def _prepare(bm: Basemap) -> tuple[prepared_cache.Prepared, str | None]:
+    """(the costly part of preparing, the cache key of this data and code, None if a data file
+    cannot be read). The costly part: the polygon layers cut into cells and projected (~0.2 s),
+    the context borders and coasts, and the simplified outlines the names are placed in (~20 ms).
+    Read from the user's cache when the data, this module and the libraries are unchanged
+    (atlas.geo.prepared_cache)."""
     try:
-        key = prepared_cache.cache_key([bm.data_dir / f for f in LAYER_FILES.values()], [Path(__file__)])
+        key = prepared_cache.cache_key([bm.data_dir / f for f in LAYER_FILES.values()], [Path(__file__)],
+                                       extra=_versions())
     except OSError:
         key = None
     if key is not None:
         cached = prepared_cache.read("cut", key)
         if cached is not None and all(f"{n}_pieces" in cached.geoms for n in _CUT_LAYERS) \
-                and {"context_border", "coast"} <= cached.geoms.keys():
-            return cached
+                and _PREPARED_GEOMS <= cached.geoms.keys() and _PREPARED_ARRAYS <= cached.arrays.keys() \
+                and len(cached.geoms["oblast_label"]) == len(cached.arrays["oblast_anchor"]) == len(bm.oblasts) \
+                and len(cached.geoms["country_label"]) == len(cached.geoms["country_fine"]) == len(bm.countries):
+            return cached, key
     out = prepared_cache.Prepared()
     for name, (layer_key, cell) in _CUT_LAYERS.items():
         layer = getattr(bm, layer_key)
@@ -264,9 +358,35 @@ def _cut_and_context_lines(bm: Basemap) -> prepared_cache.Prepared:
     ctx_borders, ctx_coast = _context_lines(list(bm.context.geoms), shapely.box(*bm.roi), bm.context_bbox)
     out.geoms["context_border"] = np.array([to_merc(ctx_borders)], dtype=object)
     out.geoms["coast"] = np.array([to_merc(ctx_coast)], dtype=object)
+    # The outlines the oblast and country names are placed in, and where an oblast's name goes.
+    labels, anchors, areas = [], [], []
+    for g in bm.oblasts.geoms:
+        m = shapely.simplify(to_merc(g), 300.0, preserve_topology=True)
+        big = max(_parts(m), key=lambda q: q.area)
+        pt = polylabel(big, tolerance=500.0)
+        labels.append(m)
+        anchors.append((pt.x, pt.y))
+        areas.append(big.area)
+    out.geoms["oblast_label"] = _objects(labels)
+    out.arrays["oblast_anchor"] = np.asarray(anchors, dtype=np.float64).reshape(-1, 2)
+    out.arrays["oblast_area"] = np.asarray(areas, dtype=np.float64)
+    # Country polygons, coarsely simplified, for placing RUSSIA / UKRAINE in the view; the same
+    # countries as drawn (simplified only to 20 m) and the border itself, for putting them beside
+    # the border on the right side at village scale, where the coarse outlines are a hundred pixels off.
+    out.geoms["country_label"] = _objects([shapely.simplify(to_merc(g), 1500.0, preserve_topology=True)
+                                           for g in bm.countries.geoms])
+    out.geoms["country_fine"] = _objects([shapely.simplify(to_merc(g), 20.0, preserve_topology=True)
+                                          for g in bm.countries.geoms])
+    out.geoms["border_line"] = _objects([shapely.union_all([to_merc(g) for g in bm.border.geoms])])
     if key is not None:
         prepared_cache.write("cut", key, out)
-    return out
+    return out, key
+
+
+def _objects(geoms: Sequence[BaseGeometry]) -> np.ndarray:
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    return arr
 
 
 @dataclass
@@ -303,49 +423,51 @@ class BasemapGeometry:
 
     def __init__(self, bm: Basemap) -> None:
         self.basemap = bm
-        cut = _cut_and_context_lines(bm)
+        cut, key = _prepare(bm)
+
+        def store(layer: str) -> LevelStore | None:
+            return LevelStore(layer, key) if key is not None else None
+
         # --- land: coarse context first (outside the ROI), then the detailed countries on top.
         self.context_iso = list(bm.context["iso_a3"])
         # The context layer is coarse already (~1.5 km): big cells, few levels.
         self.context_fill = pieces_lod(cut.geoms["context_pieces"], cut.arrays["context_tags"].tolist(),
-                                       tolerances=(0.0, 800.0, 3000.0))
+                                       tolerances=(0.0, 800.0, 3000.0), store=store("context_fill"))
         self.country_iso = list(bm.countries["iso_a3"])
-        self.country_fill = pieces_lod(cut.geoms["countries_pieces"], cut.arrays["countries_tags"].tolist())
+        self.country_fill = pieces_lod(cut.geoms["countries_pieces"], cut.arrays["countries_tags"].tolist(),
+                                       store=store("country_fill"))
         # --- context lines outside the ROI: borders (edges two countries share) and coasts.
-        self.context_border = line_lod(list(cut.geoms["context_border"]), [0])
-        self.coast = line_lod(list(cut.geoms["coast"]), [0])
+        self.context_border = line_lod(list(cut.geoms["context_border"]), [0], store("context_border"))
+        self.coast = line_lod(list(cut.geoms["coast"]), [0], store("coast"))
         # --- detailed lines
-        self.border = line_lod([to_merc(g) for g in bm.border.geoms], [0] * len(bm.border))
-        self.oblast_lines = line_lod([to_merc(g) for g in bm.oblast_lines.geoms], [0] * len(bm.oblast_lines))
+        self.border = line_lod([to_merc(g) for g in bm.border.geoms], [0] * len(bm.border), store("border"))
+        self.oblast_lines = line_lod([to_merc(g) for g in bm.oblast_lines.geoms], [0] * len(bm.oblast_lines),
+                                     store("oblast_lines"))
         approx = [bool(a) for a in bm.rivers["approximate"]]
-        self.rivers = line_lod([to_merc(g) for g in bm.rivers.geoms], [int(a) for a in approx])
-        self.water = pieces_lod(cut.geoms["water_pieces"], cut.arrays["water_tags"].tolist())
-        self.water_edge = line_lod([to_merc(g).boundary for g in bm.water.geoms], [0] * len(bm.water))
+        self.rivers = line_lod([to_merc(g) for g in bm.rivers.geoms], [int(a) for a in approx], store("rivers"))
+        self.water = pieces_lod(cut.geoms["water_pieces"], cut.arrays["water_tags"].tolist(), store=store("water"))
+        self.water_edge = line_lod([to_merc(g).boundary for g in bm.water.geoms], [0] * len(bm.water),
+                                   store("water_edge"))
         # --- names
         self.river_lines = []
         for g, en, loc, a in zip(bm.rivers.geoms, bm.rivers["name_en"], bm.rivers["name_local"], approx):
             m = to_merc(g)
             self.river_lines.append(RiverLine(str(en or ""), str(loc or en or ""), a,
                                               [np.asarray(p.coords)[:, :2] for p in _parts(m)]))
-        self.oblast_names = []
-        for g, en, loc in zip(bm.oblasts.geoms, bm.oblasts["name_en"], bm.oblasts["name_local"]):
-            m = shapely.simplify(to_merc(g), 300.0, preserve_topology=True)
-            big = max(_parts(m), key=lambda q: q.area)
-            pt = polylabel(big, tolerance=500.0)
-            self.oblast_names.append(OblastName(str(en or "").replace(" Oblast", ""), str(loc or en or ""), m,
-                                                (pt.x, pt.y), big.area))
-        # Country polygons, coarsely simplified, for placing RUSSIA / UKRAINE in the view.
+        self.oblast_names = [
+            OblastName(str(en or "").replace(" Oblast", ""), str(loc or en or ""), m, (float(a[0]), float(a[1])),
+                       float(area))
+            for en, loc, m, a, area in zip(bm.oblasts["name_en"], bm.oblasts["name_local"], cut.geoms["oblast_label"],
+                                           cut.arrays["oblast_anchor"], cut.arrays["oblast_area"])
+        ]
+        # Country polygons, coarsely simplified, for placing RUSSIA / UKRAINE in the view (_prepare).
         self.country_names = [
-            OblastName(str(en or iso), str(loc or en or iso),
-                       shapely.simplify(to_merc(g), 1500.0, preserve_topology=True), (0.0, 0.0), 0.0)
-            for g, iso, en, loc in zip(bm.countries.geoms, bm.countries["iso_a3"], bm.countries["name_en"],
+            OblastName(str(en or iso), str(loc or en or iso), m, (0.0, 0.0), 0.0)
+            for m, iso, en, loc in zip(cut.geoms["country_label"], bm.countries["iso_a3"], bm.countries["name_en"],
                                        bm.countries["name_local"])
         ]
-        # The same countries as drawn (simplified only to 20 m) and the border itself, for putting
-        # RUSSIA / UKRAINE beside the border on the right side at village scale, where the coarse
-        # outlines above are a hundred pixels off.
-        self.country_fine = [shapely.simplify(to_merc(g), 20.0, preserve_topology=True) for g in bm.countries.geoms]
-        self.border_line = shapely.union_all([to_merc(g) for g in bm.border.geoms])
+        self.country_fine = list(cut.geoms["country_fine"])
+        self.border_line = cut.geoms["border_line"][0]
         s = bm.settlements
         x, y = lonlat_to_merc(s.lon, s.lat)
         self.places = Places(x, y, s.population, s.names, s.names_local, s.approximate)
