@@ -175,6 +175,123 @@ class CsvBlocks:
             reader.join()
 
 
+#: Events per block of a GeoParquet file (the CSV reader's blocks hold as many).
+PARQUET_BLOCK_ROWS = 50_000
+
+
+def read_ahead(blocks: Iterator[Any]) -> Iterator[Any]:
+    """``blocks`` iterated on a thread, at most :data:`QUEUED_BLOCKS` ahead of the caller, so the
+    next block is read and built while the caller sends the previous one. What the iteration
+    raises is raised to the caller; a caller that stops early stops the thread at its next block."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUED_BLOCKS)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> None:
+        while not stop.is_set():  # bounded wait, so a caller that gave up is noticed
+            try:
+                handoff.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                put(("block", block))
+            put(("done", None))
+        except _Stopped:
+            return
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            try:
+                put(("error", exc))
+            except _Stopped:
+                pass
+
+    reader = threading.Thread(target=read, name="katlas-push-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "block":
+                yield value
+            elif kind == "done":
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                handoff.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.join()
+
+
+class ParquetBlocks:
+    """The events of a GeoParquet file as blocks (:class:`atlas.io.geoparquet_events.GeoParquetBlocks`),
+    read and built on a thread while the caller sends the previous ones; :attr:`report` is the
+    file's import report once the iteration ended.
+
+    A block's events are the whole read's when each row converts alone. Two things need the whole
+    file, and then :class:`atlas.db.push.ReadWhole` is raised (before the first block when the
+    columns say it, else mid-way, and the publish reads the file whole): ids missing or repeated
+    (the whole read names them by their place in the file, "stem-<row>", "X#2"), and dates held as
+    text (the whole column decides the order of nn/nn/yyyy dates); dates typed as dates (what the
+    atlas writes) convert alone."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.report: ImportReport | None = None
+
+    def _why_whole(self, names: list[str], types: dict[str, Any]) -> str | None:
+        import pyarrow as pa
+
+        from atlas.io.columns import feature_mapping
+
+        mapping = feature_mapping(names, names)
+        if not mapping.get("event_id"):
+            return "no id column: the whole read numbers its events"
+        date = mapping.get("event_date")
+        if date and not (pa.types.is_date(types[date]) or pa.types.is_timestamp(types[date])):
+            return "dates held as text: the whole column decides their order"
+        return None
+
+    def _blocks(self) -> Iterator[EventTable]:
+        import pyarrow as pa
+
+        from atlas.io.columns import feature_mapping
+        from atlas.io.duplicate_ids import id_hashes
+        from atlas.io.feature_events import cell_text
+        from atlas.io.geoparquet_events import GeoParquetBlocks
+
+        reader = GeoParquetBlocks(self.path, PARQUET_BLOCK_ROWS)
+        why = self._why_whole(reader.names, reader.types)
+        if why:
+            raise ReadWhole(why)
+        id_col = feature_mapping(reader.names, reader.names)["event_id"]
+        seen = np.zeros(0, np.uint64)
+        for tbl, first in reader.batches():
+            # The ids as the builder reads them (cell text, trimmed): none blank, none seen before.
+            ids = [cell_text(v).strip() for v in tbl.column(id_col).to_pylist()]
+            if "" in ids:
+                raise ReadWhole(f"a row without an id near row {first + ids.index('') + 1:,}: the whole read names it by its place")
+            if len(np.unique(id_hashes(pa.array(ids, pa.string())))) < len(ids):
+                raise ReadWhole(f"an id repeats (by row {first + len(ids):,}): the whole read names the copies")
+            events = reader.events(tbl, first)
+            # The events' ids (a MultiPoint's parts named "X#1"…) against every earlier block's.
+            hashes = np.unique(id_hashes(pa.array([str(i) for i in events.ids], pa.string())))
+            if len(hashes) < len(events) or np.isin(hashes, seen, assume_unique=True).any():
+                raise ReadWhole(f"an id repeats (by row {first + len(ids):,}): the whole read names the copies")
+            seen = np.union1d(seen, hashes)
+            yield events
+        self.report = reader.report
+
+    def __iter__(self) -> Iterator[EventTable]:
+        return read_ahead(self._blocks())
+
+
 class FileInput:
     """One file of ``db push``: the :class:`atlas.db.push.FileSource` that publishes it (in blocks
     when its reader gives them, else whole when its turn comes), and its import report once read."""
@@ -182,11 +299,16 @@ class FileInput:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.report: ImportReport | None = None
-        self._blocks: CsvBlocks | None = None
-        self.how = "whole"
+        self._blocks: CsvBlocks | ParquetBlocks | None = None
+        self._hint = size_estimate(self.path)
         if can_stream(self.path):
             self._blocks = CsvBlocks(self.path)
+            self._hint = estimate_rows(self.path)
             self.how = "in blocks (ACLED CSV)"
+        elif self.path.suffix.lower() in (".parquet", ".geoparquet") and self.path.is_file():
+            self._blocks = ParquetBlocks(self.path)
+            self._hint = _parquet_rows(self.path) or self._hint
+            self.how = "in blocks (GeoParquet)"
         else:
             self.how = f"whole ({_why_whole(self.path)})"
 
@@ -206,8 +328,18 @@ class FileInput:
 
     def source(self) -> FileSource:
         if self._blocks is not None:
-            return FileSource(str(self.path), self._streamed(), estimate_rows(self.path), self._whole, self.how)
-        return FileSource(str(self.path), self._read_whole(), size_estimate(self.path), None, self.how)
+            return FileSource(str(self.path), self._streamed(), self._hint, self._whole, self.how)
+        return FileSource(str(self.path), self._read_whole(), self._hint, None, self.how)
+
+
+def _parquet_rows(path: Path) -> int | None:
+    """The rows a Parquet file's footer counts (None: unreadable; its read says why)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except Exception:  # noqa: BLE001 - any failure: the read that follows names it
+        return None
 
 
 def _why_whole(path: Path) -> str:

@@ -20,6 +20,7 @@ OGC:CRS84, WGS 84 longitude/latitude).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +83,20 @@ def _native_points(col: pa.ChunkedArray, encoding: str) -> list[Any]:
     return out
 
 
-def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
-    path = Path(path)
+class _Layout:
+    """What a GeoParquet file's metadata says about reading it: the primary geometry column, its
+    encoding and the transform of its CRS (shared by the whole read and the read in blocks)."""
+
+    def __init__(self, pf: pq.ParquetFile, geo: dict[str, Any], primary: str, encoding: str, transform: Any) -> None:
+        self.pf, self.geo, self.primary, self.encoding, self.transform = pf, geo, primary, encoding, transform
+
+
+def _open(path: Path, report: ImportReport) -> _Layout:
+    """Open and check a GeoParquet file (size, rows, columns, the ``geo`` metadata); the report
+    gets its format and the notes about its columns and CRS."""
     st = check_regular_file(path)
     if st.st_size > MAX_PARQUET_BYTES:
         raise InputError(path, f"is {st.st_size / 2**20:,.0f} MB, more than the {MAX_PARQUET_BYTES / 2**20:,.0f} MB the atlas reads")
-    report = ImportReport(str(path), "GeoParquet")
     try:
         pf = pq.ParquetFile(path)
         if pf.metadata.num_rows > MAX_PARQUET_ROWS or pf.metadata.num_columns > MAX_PARQUET_COLUMNS:
@@ -105,7 +114,6 @@ def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
             raise InputError(path, f"geometry encoding {encoding!r} holds no points (WKB, point and multipoint are read)")
         if primary not in pf.schema_arrow.names:
             raise InputError(path, f"the geometry column {primary!r} named in its 'geo' metadata is missing")
-        tbl = pf.read()
     except InputError:
         raise
     except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
@@ -115,19 +123,72 @@ def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
     others = [c for c in geo["columns"] if c != primary]
     if others:
         report.notes.append(f"geometry column {primary!r} read; {', '.join(map(repr, others))} kept as text")
-    gcol = tbl.column(primary)
-    if encoding == "WKB":
+    return _Layout(pf, geo, primary, encoding, _transform(spec.get("crs"), path, report))
+
+
+def _events(tbl: pa.Table, path: Path, report: ImportReport, layout: _Layout, first_row: int = 0) -> EventTable:
+    """The events of ``tbl``, rows of the file from ``first_row`` on (problems name the file's row)."""
+    gcol = tbl.column(layout.primary)
+    if layout.encoding == "WKB":
         raw = gcol.to_pylist()
         geoms = geometries(raw, path)
         had = [b is not None for b in raw]
     else:
-        geoms = _native_points(gcol, encoding)
+        geoms = _native_points(gcol, layout.encoding)
         had = None
     columns = {name: [cell_text(v) for v in tbl.column(name).to_pylist()]
-               for name in tbl.column_names if name != primary and name not in ("bbox",)}
-    transform = _transform(spec.get("crs"), path, report)
-    table = events_from_features(path, report, columns, geoms, lambda i: f"row {i + 1}", transform, had_geometry=had)
-    return table, report
+               for name in tbl.column_names if name != layout.primary and name not in ("bbox",)}
+    return events_from_features(path, report, columns, geoms, lambda i: f"row {first_row + i + 1}", layout.transform,
+                                had_geometry=had)
+
+
+def read_geoparquet(path: str | Path) -> tuple[EventTable, ImportReport]:
+    path = Path(path)
+    report = ImportReport(str(path), "GeoParquet")
+    layout = _open(path, report)
+    try:
+        tbl = layout.pf.read()
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(path, f"is not a readable Parquet file ({one_line(exc)})") from None
+    return _events(tbl, path, report, layout), report
+
+
+class GeoParquetBlocks:
+    """A GeoParquet file read ``block_rows`` rows at a time (Parquet's own batches, a row group's
+    pages at a time): each block's events built as the whole read builds them, problems named by
+    the file's row. :attr:`report` gathers the blocks' reports; :attr:`names` and :attr:`types`
+    are the file's attribute columns and their Arrow types, :attr:`rows` its row count (known
+    before a block is read, from the file's footer)."""
+
+    def __init__(self, path: str | Path, block_rows: int = 50_000) -> None:
+        self.path = Path(path)
+        self.block_rows = block_rows
+        self.report = ImportReport(str(self.path), "GeoParquet")
+        self._layout = _open(self.path, self.report)
+        schema = self._layout.pf.schema_arrow
+        self.names = [n for n in schema.names if n != self._layout.primary and n != "bbox"]
+        self.types = {n: schema.field(n).type for n in self.names}
+        self.rows = int(self._layout.pf.metadata.num_rows)
+
+    def batches(self) -> Iterator[tuple[pa.Table, int]]:
+        """The file's rows as Arrow tables with the file row of their first row."""
+        first = 0
+        try:
+            for batch in self._layout.pf.iter_batches(batch_size=self.block_rows):
+                yield pa.Table.from_batches([batch]), first
+                first += batch.num_rows
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InputError(self.path, f"is not a readable Parquet file after row {first:,} ({one_line(exc)})") from None
+
+    def events(self, tbl: pa.Table, first_row: int) -> EventTable:
+        """One block's events (its counts and problems added to :attr:`report`, a note once)."""
+        rep = ImportReport(self.report.path, self.report.format)
+        table = _events(tbl, self.path, rep, self._layout, first_row)
+        self.report.rows_read += rep.rows_read
+        self.report.rows_loaded += rep.rows_loaded
+        self.report.problems.extend(rep.problems)
+        self.report.notes.extend(n for n in rep.notes if n not in self.report.notes)
+        return table
 
 
 def write_geoparquet(table: EventTable, path: str | Path, rows: npt.ArrayLike | None = None, stale: str = "",

@@ -19,9 +19,18 @@ from atlas.io import csv_stream, read_events, write_events
 
 @pytest.fixture()
 def small_blocks(monkeypatch):
-    """Blocks of 300 events: a 2,000-row file crosses several."""
+    """Blocks of 300 events: a 2,000-row file crosses several (CSV and GeoParquet)."""
     monkeypatch.setattr(csv_stream, "BUILD_ROWS", 300)
     monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(push_stream, "PARQUET_BLOCK_ROWS", 300)
+
+
+def _parquet(path: Path, n: int, prefix: str) -> Path:
+    """A GeoParquet file as the atlas writes it (dates typed as dates), of a synthetic ACLED CSV's events."""
+    table, _ = read_events(_acled(path.with_suffix(".csv"), n, prefix))
+    write_events(table, path)
+    path.with_suffix(".csv").unlink()
+    return path
 
 
 def _acled(path: Path, n: int, prefix: str) -> Path:
@@ -105,19 +114,26 @@ def test_streamed_and_whole_reads_store_the_same_rows_and_provenance(pg_server, 
     """The same two files pushed streamed into one store and read whole into another: the same
     events, values, points, search text, sources and provenance (file, publish, who)."""
     a = _acled(tmp_path / "a.csv", 2000, "AAA")
+    pq = _parquet(tmp_path / "p.parquet", 1500, "PPP")
     b = _acled(tmp_path / "b.csv", 900, "BBB")
     streamed, whole = pg_server.create_database(), pg_server.create_database()
     for info in (streamed, whole):
         with psycopg.connect(info) as conn:
             schema.init(conn)
-    assert cli(["db", "push", streamed, str(a), str(b)]) == 0
-    assert capsys.readouterr().out.count("read in blocks while sending") == 2
-    monkeypatch.setattr(push_stream, "can_stream", lambda path: False)
-    assert cli(["db", "push", whole, str(a), str(b)]) == 0
+    blocks = list(push_stream.ParquetBlocks(pq))
+    assert len(blocks) == 5 and sum(len(t) for t in blocks) == 1500
+    assert cli(["db", "push", streamed, str(a), str(pq), str(b)]) == 0
     out = capsys.readouterr().out
-    assert "read in blocks" not in out and out.count("read whole") == 2
+    assert out.count("read in blocks while sending") == 3
+    assert "p.parquet (GeoParquet 1.1.0): 1,500 of 1,500 rows loaded" in out
+    monkeypatch.setattr(push_stream, "can_stream", lambda path: False)
+    monkeypatch.setattr(push_stream.ParquetBlocks, "_why_whole", lambda self, names, types: "forced by the test")
+    assert cli(["db", "push", whole, str(a), str(pq), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "read in blocks" not in out and out.count("read whole") == 3
+    assert "p.parquet: 1,500 events as import 2 (read whole: forced by the test)" in out
     got, want = _rows(streamed), _rows(whole)
-    assert len(got) == 2900 and got == want
+    assert len(got) == 4400 and got == want
     assert _imports(streamed) == _imports(whole)
 
 
@@ -172,3 +188,30 @@ def test_a_broken_file_in_the_middle_rolls_every_file_back(pg_db, tmp_path, smal
     before = _rows(pg_db)
     assert cli(["db", "push", pg_db, str(a), str(broken)]) == 65
     assert _rows(pg_db) == before and _counts(pg_db)[2] == 1
+
+
+def test_geoparquet_blocks_fall_back_to_the_whole_read_where_ids_need_the_file(pg_db, tmp_path, small_blocks,
+                                                                               capsys):
+    """A GeoParquet whose ids repeat across blocks (found mid-way) or which has no id column (known
+    from its columns) is read whole, and the output says why; the store holds the whole read's."""
+    import pyarrow as pa
+    import pyarrow.parquet as papq
+
+    rep = _parquet(tmp_path / "rep.parquet", 1000, "RRR")
+    tbl = papq.read_table(rep)
+    ids = tbl.column("event_id").to_pylist()
+    ids[900] = ids[10]  # the id of row 11 again in a later block
+    papq.write_table(tbl.set_column(tbl.schema.get_field_index("event_id"), "event_id", pa.array(ids)), rep)
+    noid = _parquet(tmp_path / "noid.parquet", 400, "NNN")
+    tbl = papq.read_table(noid)
+    papq.write_table(tbl.drop_columns(["event_id"]), noid)
+    with psycopg.connect(pg_db) as conn:
+        schema.init(conn)
+    assert cli(["db", "push", pg_db, str(rep), str(noid)]) == 0
+    out = capsys.readouterr().out
+    assert "rep.parquet: 1,000 events as import 1 (read whole: an id repeats (by row 1," in out
+    assert "noid.parquet: 400 events as import 2 (read whole: no id column: the whole read numbers its events)" in out
+    stored = _rows(pg_db)
+    for path in (rep, noid):
+        assert {k for k, r in stored.items() if r[7] == str(path)} == set(map(str, read_events(path)[0].ids))
+    assert f"{ids[10]}#2" in stored
