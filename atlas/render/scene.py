@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable
 
 from PySide6.QtGui import QPainter
@@ -187,6 +188,8 @@ class MapScene:
         """The model's file layers (atlas.render.file_layer) on the map: one layer each, in the
         model's order, together just below the region frame (above the bundled basemap, under the
         graticule, the areas of control and the events). Returns whether anything changed."""
+        if not specs and f"{__package__}.file_layer" not in sys.modules:
+            return False  # no file layer was ever made, so none is on the map (a start imports nothing)
         from .file_layer import FileMapLayer
 
         have = {lyr.key: lyr for lyr in self.layers if isinstance(lyr, FileMapLayer)}

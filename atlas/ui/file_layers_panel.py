@@ -46,7 +46,6 @@ from atlas.model.session import (
     remove_layer,
     replace_layer,
 )
-from atlas.render.file_layer import layers_from_file, prepared
 
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 OPEN_FILTER = ("Vector files (" + " ".join(f"*{s}" for s in LAYER_SUFFIXES) + ");;"
@@ -55,6 +54,9 @@ OPEN_FILTER = ("Vector files (" + " ".join(f"*{s}" for s in LAYER_SUFFIXES) + ")
 
 def read_file_layers(paths: Sequence[str | Path], existing: Sequence[FileLayer]) -> tuple[list[FileLayer], list[str]]:
     """The layers of every file (any thread: nothing here touches a widget) and the problems."""
+    # (atlas.render.file_layer is imported where a file layer is made or shown, not at startup.)
+    from atlas.render.file_layer import layers_from_file
+
     problems: list[str] = []
     added: list[FileLayer] = []
     for p in paths:
@@ -226,6 +228,8 @@ class FileLayersPanel(QWidget):
             self.label.addItem("(no names)", "")
             kind = "mixed"
             try:
+                from atlas.render.file_layer import prepared
+
                 data = prepared(lyr).data
                 fields, kind = list(data.fields), data.kind
                 self.info.setText(f"{lyr.file_name}" + (f" · {lyr.layer}" if lyr.layer else "")

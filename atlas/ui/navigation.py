@@ -21,7 +21,6 @@ from atlas.geo.coords import format_cursor, format_dd, format_dms, format_mgrs
 from atlas.geo.gazetteer import Place
 from atlas.map.measure_tool import MeasureTool
 from atlas.render.themes import theme_named
-from atlas.render.tiles import TileLayer, TileSourceError
 
 from atlas.model.session import MapStyle, MapView
 
@@ -32,6 +31,7 @@ from .icons import decorate_actions
 from .window_theme import apply_window_theme, system_prefers_dark
 
 if TYPE_CHECKING:
+    from atlas.render.tiles import TileLayer
     from atlas.map.canvas import MapCanvas
 
     from .main_window import MainWindow
@@ -206,6 +206,9 @@ class Navigation(Feature):
 
     # ------------------------------------------------------------------ raster tiles (optional)
     def enable_tiles(self, source: str, save: bool = True) -> TileLayer | None:
+        # (Imported here: tiles are off by default, and the module brings QtNetwork, ~8 ms of a start.)
+        from atlas.render.tiles import TileLayer, TileSourceError
+
         self.disable_tiles(save=False)
         cache = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "tiles"
         try:
