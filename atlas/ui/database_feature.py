@@ -100,6 +100,8 @@ class DatabaseFeature(Feature):
         self._cache_timer.setInterval(CACHE_DEBOUNCE_MS)
         self._cache_timer.timeout.connect(self.write_cache)
         self._generation = 0
+        #: Set when the window closed: nothing more is asked of the server.
+        self._closed = False
         self._relay = _Relay(host.canvas)
         self._relay.done.connect(self._aggregates_arrived)
         self.act_open_db = host.action("Open &database…", "Ctrl+Alt+P", self.ask_and_open,
@@ -166,6 +168,8 @@ class DatabaseFeature(Feature):
 
     def send_map_request(self) -> None:
         """Tell the model where the map looks (a remote store then answers for that view)."""
+        if self._closed:
+            return
         self.host.model.set_map_request(self.map_request())
 
     def open_database(self, target: str) -> str | None:
@@ -262,6 +266,16 @@ class DatabaseFeature(Feature):
         self._listen()
         self._ask_aggregates()
 
+    def closed(self) -> None:
+        """The window closed: write the cache, stop listening, close the store's connection."""
+        self._closed = True
+        self._map_timer.stop()
+        self._flush_cache()  # (a pending write is written now; the flush stops its timer)
+        self._cache_timer.stop()
+        self._stop_listening()
+        if self.store is not None:
+            self._close_store()
+
     def _close_store(self) -> None:
         try:
             self.store.close()
@@ -274,7 +288,7 @@ class DatabaseFeature(Feature):
         full scan at millions of rows): the list and map come first, the totals when ready."""
         model = self.host.model
         store = model.remote
-        if store is None or store is not self.store or model.aggregates is not None:
+        if self._closed or store is None or store is not self.store or model.aggregates is not None:
             return
         self._generation += 1
         gen, flt = self._generation, model.filter

@@ -106,6 +106,10 @@ class Feature:
     def started(self) -> None:
         """Called once every feature is built (wiring that needs another feature's contribution)."""
 
+    def closed(self) -> None:
+        """Called once when the window has closed: let go of what outlives widgets (connections
+        to a server, listeners, worker threads). A closed window is not reopened."""
+
 
 def load_feature_class(ref: str) -> type[Feature]:
     """``"module:Class"`` from the FEATURES list, imported."""

@@ -529,6 +529,11 @@ class MainWindow(QMainWindow):
         if not (self._default_layout_pending or self._sizing_pending):
             self.save_state()
         super().closeEvent(ev)
+        if ev.isAccepted():
+            # Connections and listeners go with the window, not when the garbage collector gets to
+            # it: a server counts its clients (max_connections) and an analyst opens many windows.
+            for feature in self._features.values():
+                feature.closed()
 
 
 def _warm_up(table: EventTable) -> None:
