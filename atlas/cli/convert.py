@@ -53,7 +53,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="CSV in Excel's dialect: UTF-8 with a byte-order mark, so Cyrillic opens right "
                         "in Excel, and formula-like text defused with a leading apostrophe")
     p.add_argument("--dedupe", choices=("newest",),
-                   help="resolve duplicate ids: keep the row with the newest timestamp column (ACLED 'timestamp')")
+                   help="resolve duplicate ids: keep the row with the newest timestamp column (ACLED 'timestamp'), "
+                        "the later row on a tie, before the filters; one ACLED CSV is still read in blocks "
+                        "(a second read when an id repeats)")
     p.add_argument("--report", action="store_true", help="print every problem the import found (stderr)")
     add_filter_options(p)
 
@@ -75,7 +77,7 @@ def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int |
     """One ACLED CSV through a filter, read and written in blocks (atlas/io/csv_stream.py): the
     memory of one block, not of the file. None when the input needs the whole read (several
     files, another format, a CSV that is not ACLED's or not UTF-8): ``run`` reads it whole."""
-    from atlas.io.csv_stream import NotStreamable, stream_csv
+    from atlas.io.csv_stream import Dedupe, NotStreamable, stream_csv
 
     if len(args.files) != 1 or Path(args.files[0]).suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
@@ -84,6 +86,7 @@ def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int |
         return None  # the whole read says what is wrong with it
     suffix = out.suffix.lower()
     parts: list[EventTable] = []
+    dedupe = Dedupe() if args.dedupe else None
     try:
         with ExitStack() as stack:
             if suffix == ".csv":
@@ -96,7 +99,8 @@ def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int |
 
                 restart = parts.clear
             try:
-                report = stream_csv(path, flt, sink, args.columns, merge=bool(args.columns), restart=restart)
+                report = stream_csv(path, flt, sink, args.columns, merge=bool(args.columns), restart=restart,
+                                    dedupe=dedupe)
             except NotStreamable:
                 if suffix == ".csv":
                     appender.discard()
@@ -109,8 +113,11 @@ def convert_streaming(args: argparse.Namespace, flt: Filter, out: Path) -> int |
             n = write_events(table, out, None, excel=args.excel)
     except OSError as exc:
         raise CliError.cannot_create(f"{shown_name(out)}: cannot write: {exc.strerror or exc}") from None
+    dropped = dedupe.dropped if dedupe is not None else 0
+    if dedupe is not None:
+        print(f"--dedupe newest: {dropped:,} older duplicate rows dropped", file=sys.stderr)
     _print_reports([report], args.report)
-    print(f"wrote {n:,} of {report.rows_read - len(report.rejected):,} events to {out}")
+    print(f"wrote {n:,} of {report.rows_read - len(report.rejected) - dropped:,} events to {out}")
     return 0
 
 
@@ -133,10 +140,9 @@ def run(args: argparse.Namespace) -> int:
     if not out.resolve().parent.is_dir():
         raise CliError.cannot_create(f"{shown_name(out)}: no such folder {str(out.parent)!r}")
     flt = filter_from_args(args)
-    if not args.dedupe:
-        streamed = convert_streaming(args, flt, out)
-        if streamed is not None:
-            return streamed
+    streamed = convert_streaming(args, flt, out)
+    if streamed is not None:
+        return streamed
     table, reports = load_for_convert(args.files, args.columns)
     if args.dedupe:
         table, dropped = resolve_duplicates(table)

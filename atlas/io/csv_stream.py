@@ -25,6 +25,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,20 @@ def streamable(plan: CsvPlan) -> bool:
     return plan.data is None and plan.lay.kind.startswith("ACLED") and plan.preset is None
 
 
+@dataclass
+class Dedupe:
+    """``convert --dedupe newest`` read in blocks: one row per id, as
+    :func:`atlas.io.dedupe.resolve_duplicates` keeps it from the whole read (the newest
+    ``timestamp``, the later row on a tie), decided before the filter. The first read keeps a
+    hash of each id and each row's time (16 bytes a row); only a file with a repeated id is read
+    again, without the rows that lose. ``dropped``: how many they were."""
+
+    dropped: int = 0
+
+
 def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str, str] | None = None,
-               merge: bool = False, summary: bool = False, restart: Callable[[], None] | None = None) -> ImportReport:
+               merge: bool = False, summary: bool = False, restart: Callable[[], None] | None = None,
+               dedupe: Dedupe | None = None) -> ImportReport:
     """Read ``path`` in blocks, keep the rows ``flt`` lets through, hand each block's table and
     kept rows to ``sink``. Raises :class:`NotStreamable` when the file needs the whole read (the
     caller then throws away what the sink got); :class:`atlas.io.report.InputError` as
@@ -92,18 +105,24 @@ def stream_csv(path: str | Path, flt: Filter, sink: BlockSink, mapping: dict[str
 
     ``summary`` (``inspect``): the sink's tables are for counting, not for writing: with no filter
     only the fields of :data:`SUMMARY_FIELDS` are made from the text and built (text, the other
-    categories and the extra columns are skipped: nothing in them is checked)."""
+    categories and the extra columns are skipped: nothing in them is checked).
+
+    ``dedupe``: the rows :class:`Dedupe` drops are left out before the filter (the kept copies
+    keep their plain id); a file whose ids end in "#<digits>" (the whole read's suffix for a
+    copy) raises :class:`NotStreamable`."""
     with pages_kept_for(1000):
         plan = csv_plan(Path(path), mapping, merge)
         if not streamable(plan):
             raise NotStreamable(str(path))
         try:
-            return _one_pass(plan, flt, sink, summary, None)
+            return _one_pass(plan, flt, sink, summary, None, dedupe)
         except _Repeated as again:
             if restart is not None:
                 restart()
             plan = csv_plan(Path(path), mapping, merge)  # a fresh report
-            return _one_pass(plan, flt, sink, summary, Copies(again.hashes))
+            if dedupe is not None:
+                dedupe.dropped = len(again.losers)
+            return _one_pass(plan, flt, sink, summary, Copies(again.hashes), dedupe, again.losers)
 
 
 class _Prefetching:
@@ -170,16 +189,59 @@ class _Prefetching:
 class _Repeated(Exception):
     """The first read found ids whose hash occurs twice: read again, counting their copies."""
 
-    def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
+    def __init__(self, hashes: npt.NDArray[np.uint64], losers: npt.NDArray[np.int64] | None = None) -> None:
         super().__init__(f"{len(hashes)} repeated ids")
         self.hashes = hashes
+        #: with --dedupe: the rows (sorted) an id's newer copy replaces
+        self.losers = losers if losers is not None else np.zeros(0, np.int64)
 
 
-def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies: Copies | None) -> ImportReport:
+def _losers(hashes: npt.NDArray[np.uint64], stamps: npt.NDArray[np.float64],
+            again: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """The rows whose id (by its hash) has a newer copy: per id the newest stamp stays, the later
+    row on a tie (the order of resolve_duplicates' sort)."""
+    at = np.minimum(np.searchsorted(again, hashes), len(again) - 1)
+    cand = np.flatnonzero(again[at] == hashes)
+    order = np.lexsort((cand, stamps[cand], hashes[cand]))
+    h = hashes[cand][order]
+    last = np.ones(len(order), bool)
+    last[:-1] = h[:-1] != h[1:]
+    return np.sort(cand[order][~last]).astype(np.int64)
+
+
+def _stamps(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.float64]:
+    """A time column as resolve_duplicates reads it: Python's float() of the trimmed text,
+    -inf where it reads none."""
+    try:
+        # Plain numbers, the common case: one cast of the text as it is (it refuses "" and spaces).
+        return np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
+    out = []
+    for v in text.to_pylist():
+        try:
+            out.append(float(v))
+        except ValueError:
+            out.append(-np.inf)
+    return np.array(out, dtype=np.float64)
+
+
+def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies: Copies | None,
+              dedupe: Dedupe | None = None, losers: npt.NDArray[np.int64] | None = None) -> ImportReport:
     """One read of the file. ``copies`` None: the first, which raises :class:`_Repeated` at the
-    end if an id came twice; else the second, which renames the later copies as it goes."""
+    end if an id came twice; else the second, which renames the later copies as it goes (and
+    with ``dedupe`` leaves out the ``losers``)."""
     report = plan.report
     lay, headers, mapping_ = plan.lay, plan.headers, plan.mapping
+    stamp_col = None
+    if dedupe is not None:
+        from .dedupe import _STAMP_COLUMNS
+
+        # The time column resolve_duplicates reads: the first of its names kept as an extra.
+        stamp_col = next((c for c in _STAMP_COLUMNS if c in headers and c not in mapping_.values()), None)
+    stamps: list[npt.NDArray[np.float64]] = []
+    group_of: dict[int, str] = {}
     pre = _raw_terms(flt, mapping_, headers)
     built = list(headers)
     tested = _fields_tested(flt) if summary else None
@@ -289,14 +351,31 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
             # copies counted over every row, kept or not.
             ids, blanks = _ids_for(batch.column(id_col), rows, prefix)
             blank_ids += blanks
+            if dedupe is not None:
+                if pc.any(pc.match_substring(ids, "#")).as_py() and \
+                        pc.any(pc.match_substring_regex(ids, r"#\d+$")).as_py():
+                    raise NotStreamable("ids ending in #<digits>: resolve_duplicates reads them as copies")
+                if copies is None:
+                    stamps.append(_stamps(batch.column(stamp_col)) if stamp_col else np.zeros(n))
             if copies is None:
                 hashes.append(id_hashes(ids))
+            elif dedupe is not None:
+                copies.rename(ids, rows, dups.add)  # named in the report; the kept copy keeps its id
+                _one_id_per_hash(ids, copies, group_of)
             else:
                 ids = copies.rename(ids, rows, dups.add)
         keep = _prefilter(batch, pre)
+        dropped_here = 0
+        if losers is not None and len(losers):
+            at = np.minimum(np.searchsorted(losers, rows), len(losers) - 1)
+            stays = losers[at] != rows
+            if not stays.all():
+                # Dropped before the filter, not refused by it.
+                dropped_here = int((~stays).sum())
+                keep = stays if keep is None else keep & stays
         if keep is not None:
             idx = np.flatnonzero(keep)
-            refused += n - int(idx.size)
+            refused += n - dropped_here - int(idx.size)
             if not idx.size:
                 tick(min(0.99, done_bytes / total))
                 continue
@@ -316,9 +395,10 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
     flush()
     hash_ids()
     if copies is None:
+        every = np.concatenate(hashes) if dedupe is not None and hashes else None
         again = repeated(hashes)
         if again.size:
-            raise _Repeated(again)
+            raise _Repeated(again, _losers(every, np.concatenate(stamps), again) if every is not None else None)
     if not kept_total and first_row is not None:
         # Nothing kept: the header still names the file's columns, as the whole read's would
         # (built from one row of the file, none of it written; an empty column cannot be encoded).
@@ -347,6 +427,19 @@ def _one_pass(plan: CsvPlan, flt: Filter, sink: BlockSink, summary: bool, copies
         report.notes.append(f"{left_out:,} rows left out by the filter because a field it tests is empty or "
                             "could not be read (listed)")
     return report
+
+
+def _one_id_per_hash(ids: pa.Array | pa.ChunkedArray, copies: Copies, seen: dict[int, str]) -> None:
+    """--dedupe groups the copies of an id by its 64-bit hash: two ids with one hash (never seen
+    in practice) would be taken for copies; then the whole read decides."""
+    arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    h = id_hashes(arr)
+    rep_ = copies.repeated
+    at = np.minimum(np.searchsorted(rep_, h), len(rep_) - 1)
+    for i in np.flatnonzero(rep_[at] == h).tolist():
+        name = arr[i].as_py()
+        if seen.setdefault(int(h[i]), name) != name:
+            raise NotStreamable("two ids share a hash")
 
 
 class _DuplicateList:

@@ -113,6 +113,11 @@ class Copies:
         #: id → [row of its first copy, copies so far]
         self._seen: dict[str, list[int]] = {}
 
+    @property
+    def repeated(self) -> npt.NDArray[np.uint64]:
+        """The hashes seen more than once (sorted)."""
+        return self._repeated
+
     def rename(self, ids: pa.Array | pa.ChunkedArray, rows: npt.NDArray[np.int64],
                found: Callable[[int, str, int, str], None]) -> pa.Array:
         """``ids`` (of the data rows ``rows``) with every later copy renamed "X#k"; ``found(row,
