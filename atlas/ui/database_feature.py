@@ -49,6 +49,8 @@ MAP_DEBOUNCE_MS = 120
 TOTALS_DELAY_MS = 300
 #: What was read is written to the local cache this long after the last page, view or totals.
 CACHE_DEBOUNCE_MS = 1500
+#: While the store's text index is missing or being built, it is looked at this often.
+TEXT_INDEX_POLL_MS = 5000
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,12 @@ class DatabaseFeature(Feature):
         self._generation = 0
         #: Set when the window closed: nothing more is asked of the server.
         self._closed = False
+        #: The store's text index, as last read (None: not read; atlas/db/text_index.py). While it
+        #: is not ready the status bar says text searches are slower, and it is read again often.
+        self.text_index: Any = None
+        self._index_timer = QTimer(host.canvas)
+        self._index_timer.setInterval(TEXT_INDEX_POLL_MS)
+        self._index_timer.timeout.connect(self.check_text_index)
         self._relay = _Relay(host.canvas)
         self._relay.done.connect(self._aggregates_arrived)
         self.act_open_db = host.action("Open &database…", "Ctrl+Alt+P", self.ask_and_open,
@@ -270,6 +278,7 @@ class DatabaseFeature(Feature):
         """The window closed: write the cache, stop listening, close the store's connection."""
         self._closed = True
         self._map_timer.stop()
+        self._index_timer.stop()
         self._flush_cache()  # (a pending write is written now; the flush stops its timer)
         self._cache_timer.stop()
         self._stop_listening()
@@ -387,6 +396,7 @@ class DatabaseFeature(Feature):
         model = self.host.model
         if model.remote is not None and model.apply_store_changes():
             self.read_at = dt.datetime.now(dt.timezone.utc)
+        self.check_text_index()  # a colleague's large publish drops it while it rebuilds
         return len(changes)
 
     def reload(self) -> bool:
@@ -402,21 +412,56 @@ class DatabaseFeature(Feature):
         self.read_at = dt.datetime.now(dt.timezone.utc)
         self.act_edit.setEnabled(may_edit)
         self.act_edit.setToolTip("" if may_edit else "Your database role may only read the shared store")
-        from atlas.db.connect import short_name
-
+        self.text_index = None
         self.status.setStyleSheet("")
-        # user@host:port/database, not the connection string (whose key order put the host and the
-        # database past the end of a 1600 px status bar); the whole connection is the tooltip.
-        self.status.setText(f"Database: {short_name(self.connection)}" + ("" if may_edit else " (read-only role)"))
-        self.status.setToolTip(f"{self.connection} (table katlas.events)")
+        self._show_store_status()
+        self.check_text_index()
         if self.editor is not None:
             self.editor.refresh()
+
+    def _show_store_status(self) -> None:
+        from atlas.db.connect import short_name
+
+        # user@host:port/database, not the connection string (whose key order put the host and the
+        # database past the end of a 1600 px status bar); the whole connection is the tooltip.
+        text = f"Database: {short_name(self.connection)}" + ("" if self.may_edit else " (read-only role)")
+        tip = f"{self.connection} (table katlas.events)"
+        if self.text_index is not None and not self.text_index.ready:
+            text += f" · {self.text_index.short()}"
+            tip += "\n\n" + self.text_index.explain()
+        self.status.setText(text)
+        self.status.setToolTip(tip)
+
+    def check_text_index(self) -> None:
+        """Read whether the store's text index is ready (after a large publish it is rebuilt for
+        minutes, and text filters scan every row meanwhile) and say so in the status bar; while
+        it is not ready, read it again every TEXT_INDEX_POLL_MS."""
+        import psycopg
+
+        from atlas.db.text_index import text_index_state
+
+        if self._closed or self.stale or self.store is None or self.host.model.remote is not self.store:
+            self._index_timer.stop()
+            return
+        try:
+            state = text_index_state(self.store.conn)
+        except psycopg.Error:
+            return  # the next read of the store finds out whether the server went away
+        changed = state != self.text_index
+        self.text_index = state
+        if changed:
+            self._show_store_status()
+        if state.ready:
+            self._index_timer.stop()
+        elif not self._index_timer.isActive():
+            self._index_timer.start()
 
     def _went_away(self) -> None:
         """The server is unreachable: keep what was read, say so, refuse edits."""
         if not self.connection or self.stale:
             return
         self._stop_listening()
+        self._index_timer.stop()
         self.stale = True
         self._held = self.host.model.table
         self.act_edit.setEnabled(False)
