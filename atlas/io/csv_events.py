@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,6 +355,8 @@ def _read_csv(path: str | Path, mapping: Mapping[str, str] | None = None,
         report.notes.extend(preset.recode_columns(coded, headers))
         columns.update(coded)
     first_data_line = lay.header_line + (1 if lay.headerless else 2)  # 1-based
+    if ragged and data is None:
+        ragged = _ragged_by_line(path, lay, headers, n, ragged)
     bad_lines = sorted(r[0] for r in ragged if r[0] is not None)
     for line, expected, actual, text in ragged:
         report.reject(f"line {line}" if line is not None else "a row",
@@ -441,6 +443,23 @@ def _arrow_read(source: Any, data: bytes | None, path: Path, lay: CsvLayout, hea
     n = len(columns[headers[0]]) if headers else 0
     del batches
     return columns, n, ragged
+
+
+def _ragged_by_line(path: Path, lay: CsvLayout, headers: Sequence[str], n: int, ragged: Ragged) -> Ragged:
+    """The ragged rows with the line of the file each starts on. Arrow numbers a refused row by
+    the records it parsed, which runs behind the file's lines after a value with a line break or a
+    blank line, so it named the wrong line (and the labeller, which skips the ragged rows by
+    line, then named every later row's line wrong too). The scan of atlas/io/csv_lines.py (the
+    streamed read's) finds each ragged record by its text; a row it cannot place keeps Arrow's
+    number."""
+    from .csv_lines import data_row_lines
+
+    skip = lay.header_line if lay.headerless else lay.header_line + 1
+    try:
+        _rows, found = data_row_lines(path, skip, (), n, [r[3] for r in ragged], len(headers), lay.delimiter)
+    except (OSError, ValueError):
+        return ragged
+    return [(line, *r[1:]) for line, r in zip(found, ragged)] + list(ragged[len(found):])
 
 
 def _mostly_distinct_batch(col: pa.Array) -> bool:

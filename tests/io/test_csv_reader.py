@@ -162,6 +162,24 @@ def test_ragged_rows_are_rejected_with_their_line_not_shifted(tmp_path: Path) ->
     assert r.rows_read == 4 and r.rows_loaded == 2
 
 
+def test_ragged_rows_after_a_two_line_value_and_a_blank_line_are_named_by_their_line(tmp_path: Path) -> None:
+    """Arrow numbers a refused row by the records it parsed, which runs behind the file's lines
+    after a value with a line break or a blank line: the report names the line the row is on,
+    and the rows after it keep their own lines too."""
+    text = ("id,date,lat,lon,title\n"                       # line 1
+            "A,2024-08-06,51,35,\"two\nlines\"\n"            # lines 2-3
+            "\n"                                              # line 4, blank
+            "B,2024-08-07,51,35\n"                           # line 5: 4 fields
+            "C,2024-08-08,51,35,x,extra\n"                   # line 6: 6 fields
+            "D,not a date,52,36,fine\n")                     # line 7
+    t, r = read_events(write(tmp_path, "ragged2.csv", text))
+    assert list(t.ids) == ["A", "D"]
+    rej = actions(r)["rejected"]
+    assert rej[0].startswith("line 5: has 4 fields") and rej[1].startswith("line 6: has 6 fields"), rej
+    problems = [p.where for p in r.problems]
+    assert "line 7" in problems, problems  # D's unreadable date, on its own line
+
+
 def test_duplicate_ids_are_reported_and_kept_unique(tmp_path: Path) -> None:
     text = "id,date,lat,lon\nA,2024-08-06,51,35\nA,2024-08-07,51,35\nB,2024-08-08,51,35\n"
     t, r = read_events(write(tmp_path, "dup.csv", text))
