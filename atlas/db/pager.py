@@ -111,6 +111,14 @@ class KeysetPager:
         row = self.conn.execute(query, [*params, skip]).fetchone()
         return None if row is None else Key(row[0], str(row[1]))
 
+    def position(self, key: Key) -> int:
+        """How many rows of the list come before ``key``: a count over the keyset index up to it
+        (as costly as the OFFSET of a jump to that position)."""
+        cond, params = where(self.filter)
+        query = sql.SQL("SELECT count(*) FROM katlas.events e WHERE {w} AND ({key}) < (%s::date, %s)").format(
+            w=cond, key=ORDER_KEY)
+        return int(self.conn.execute(query, [*params, *key.params()]).fetchone()[0])
+
     def at(self, position: int, directory: KeyDirectory | None = None) -> EventTable:
         """The page that begins at row ``position`` of the list (empty past its end)."""
         key = self.key_at(position, directory)

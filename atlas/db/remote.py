@@ -126,6 +126,10 @@ class PostgresEvents:
         return KeysetPager(self.conn, flt, max(1, int(n))).starting_at(key_of(table, row))
 
     @_reachable
+    def position_of(self, flt: Filter, table: EventTable, row: int) -> int:
+        return KeysetPager(self.conn, flt).position(key_of(table, row))
+
+    @_reachable
     def estimate_count(self, flt: Filter) -> int:
         return estimate_count(self.conn, flt)
 

@@ -764,10 +764,20 @@ class AtlasModel(QObject):
             at = np.flatnonzero(fresh.ids == last) if len(fresh) else np.empty(0, np.intp)
             cut = int(at[0]) + 1 if at.size else min(listed, len(fresh))
             fresh, more = fresh.take(np.arange(cut, dtype=np.intp)), True
+        start = res.list_start
+        if start > 0 and len(fresh):
+            # After a jump the list's stretch begins at a counted position, and events a colleague
+            # published (or deleted) above it moved it: counted again, so the rows keep their true
+            # positions (the scroll bar and "row N of M" with them).
+            try:
+                start = self._remote.position_of(self._filter, fresh, 0)
+            except RemoteUnavailable:
+                self._go_offline()
+                return False
         table = replace_rows(res.table, fresh)  # re-published events: their new values in place
         table, rows = append_new(table, fresh)
         self._resident = dataclasses.replace(res, table=table, list_rows=np.asarray(rows, np.intp),
-                                             more=more, read_at=_dt.datetime.now())
+                                             more=more, list_start=start, read_at=_dt.datetime.now())
         self._table = table
         self._recompute()
         self.list_refreshed.emit()

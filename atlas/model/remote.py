@@ -144,6 +144,11 @@ class RemoteEvents(Protocol):
         """``n`` events from ``table``'s ``row`` on (included), in the list's order."""
         ...
 
+    def position_of(self, flt: Filter, table: EventTable, row: int) -> int:
+        """How many events pass ``flt`` before ``table``'s ``row`` in the list's order: its
+        position in the whole list (0-based)."""
+        ...
+
     def estimate_count(self, flt: Filter) -> int:
         """How many events pass ``flt``, estimated quickly (exact in a small store)."""
         ...

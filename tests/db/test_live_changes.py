@@ -208,3 +208,30 @@ def test_a_window_with_a_filtered_scrolled_list_and_a_selection_follows_a_collea
     # The counts follow: the list spans the new total at once, the exact count after.
     qtbot.waitUntil(lambda: model.aggregates is not None, timeout=20000)
     assert model.aggregates.total == len(after) and lst.rowCount() == len(after)
+
+
+def test_a_bulk_publish_above_a_jumped_list_moves_its_position(synthetic):
+    """A publish too big to place event by event (one MANY entry in the log) makes the model read
+    its list's stretch again; after a jump of the scroll bar the stretch's position is counted
+    again, so the rows keep their true positions in the whole list."""
+    from atlas.db.remote import PostgresEvents
+
+    store = PostgresEvents(synthetic, page_size=100)
+    model = AtlasModel()
+    model.set_remote(store)
+    model.set_filter(FILTER)
+    assert model.jump_to(500)
+    first = _listed(model)[0]
+    with psycopg.connect(synthetic) as c:
+        # 900 events on the filter's first day, all above the stretch: a large publish, logged as one.
+        push.push(c, EventTable.from_records([_event(f"bulk{i:04d}", "2024-09-01") for i in range(900)]), "bulk.csv")
+        c.commit()
+        assert [op for op, _rows in c.execute(
+            "SELECT op, rows FROM katlas.changes ORDER BY seq DESC LIMIT 1").fetchall()] == ["MANY"]
+        after = _server_list(c)
+    assert model.apply_store_changes()
+    got = _listed(model)
+    assert got[0] == first
+    assert model.list_start == after.index(first) == 500 + 900
+    assert got == after[model.list_start:model.list_start + len(got)]
+    store.close()
