@@ -49,6 +49,8 @@ MAP_DEBOUNCE_MS = 120
 TOTALS_DELAY_MS = 300
 #: What was read is written to the local cache this long after the last page, view or totals.
 CACHE_DEBOUNCE_MS = 1500
+#: Tables shown within one debounce that are kept by reference before the oldest is merged at once.
+MAX_PENDING_TABLES = 8
 #: While the store's text index is missing or being built, it is looked at this often.
 TEXT_INDEX_POLL_MS = 5000
 
@@ -93,6 +95,8 @@ class DatabaseFeature(Feature):
         self.read_at: dt.datetime | None = None
         #: the events read from the open store this session, for the local cache (None: not caching)
         self._read: Any = None
+        #: tables the model showed since the last cache write, not yet added to ``_read``
+        self._pending: list[Any] = []
         self._last_aggregates: Any = None
         #: while stale: the table of held (or cached) rows the window shows
         self._held: Any = None
@@ -137,7 +141,8 @@ class DatabaseFeature(Feature):
         model.aggregates_changed.connect(self._aggregates_cleared)
         model.remote_lost.connect(self._went_away)
         model.table_changed.connect(self._follow_model)
-        for signal in (model.table_changed, model.resident_changed, model.list_extended, model.aggregates_changed):
+        for signal in (model.table_changed, model.resident_changed, model.list_extended, model.list_refreshed,
+                       model.list_jumped, model.aggregates_changed):
             signal.connect(self._cache_soon)
         app = QCoreApplication.instance()
         if app is not None:
@@ -242,7 +247,7 @@ class DatabaseFeature(Feature):
                 if self.store is not None:
                     self._close_store()
                 self.store, self.connection, self._target = None, "", ""
-                self.stale, self._held, self._read = False, None, None
+                self.stale, self._held, self._read, self._pending = False, None, None, []
                 self.host.model.set_local_cells(None)  # a file's events: every one drawn
                 self.act_edit.setEnabled(False)
                 self.status.setText("")
@@ -486,9 +491,18 @@ class DatabaseFeature(Feature):
         from atlas.db.offline_cache import ReadRows
 
         self._read, self._last_aggregates = ReadRows(), None
+        self._pending = []
 
     def _cache_soon(self) -> None:
-        if self._read is not None and not self.stale and self.host.model.remote is not None:
+        """Each table the model shows is kept (a reference: tables are never mutated) until the
+        debounced write adds it to what was read: a table replaced before the write (a filter
+        changed, a jump, a colleague's change within the debounce) would otherwise be missed."""
+        model = self.host.model
+        if self._read is not None and not self.stale and model.remote is not None:
+            if not self._pending or self._pending[-1] is not model.table:
+                self._pending.append(model.table)
+                if len(self._pending) > MAX_PENDING_TABLES:  # bounded: the oldest are merged now
+                    self._read.add(self._pending.pop(0))
             self._cache_timer.start()
 
     def _flush_cache(self) -> None:
@@ -504,6 +518,9 @@ class DatabaseFeature(Feature):
         if self._read is None or not self.connection:
             return
         model = self.host.model
+        pending, self._pending = self._pending, []
+        for table in pending:  # oldest first: the newest values win
+            self._read.add(table)
         if model.remote is not None or (self.stale and model.table is self._held):
             self._read.add(model.table)
         if not len(self._read.table):
@@ -542,7 +559,7 @@ class DatabaseFeature(Feature):
         self._map_timer.stop()
         self.store, self.connection, self._target = None, shown, target
         # Marked first, so the model's table_changed finds the copy ours (not files to let go for).
-        self._read, self.stale, self._held, self.may_edit = None, True, cached.table, False
+        self._read, self._pending, self.stale, self._held, self.may_edit = None, [], True, cached.table, False
         self.read_at = cached.read_at
         self.host.model.set_table(cached.table, sources=())
         self._count_cells_locally()

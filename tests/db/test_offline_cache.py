@@ -294,3 +294,29 @@ def test_the_cached_view_counts_a_dense_view_in_cells_like_the_live_one_and_says
         assert later.model.map_cells is None and later.model.map_rows is later.model.visible_rows
     finally:
         server.stop()
+
+
+def test_rows_replaced_just_before_the_cache_write_are_cached_with_their_new_values(window, synthetic, qtbot):
+    """A colleague's change reaches the window, and within the write's debounce a filter replaces
+    the table that held it: the cache gets the changed event's new values all the same."""
+    from atlas.model import Categories
+    from atlas.ui.database_feature import cache_root
+
+    feature = window.feature("database")
+    assert feature.open_database(synthetic) is None
+    assert feature.wait_for_aggregates()
+    feature.write_cache(wait=True)  # everything read so far, with the old values
+    table = window.model.table
+    eid = str(table.ids[int(window.model.list_rows[0])])
+    kind = str(table.value("event_type", table.index_of(eid)))
+    with psycopg.connect(synthetic) as conn:
+        conn.execute("UPDATE katlas.events SET title = 'changed before the write' WHERE event_id = %s", (eid,))
+    qtbot.waitUntil(lambda: window.model.table.index_of(eid) is not None and window.model.table.value(
+        "title", window.model.table.index_of(eid)) == "changed before the write", timeout=10000)
+    others = {str(v) for v in table.values("event_type")} - {kind}
+    window.model.set_filter(Categories("event_type", others))  # the event leaves the table shown
+    assert window.model.table.index_of(eid) is None
+    assert feature._cache_timer.isActive()  # the debounced write has not happened yet
+    feature.write_cache(wait=True)
+    cached = offline_cache.load(cache_root(), feature.connection).table
+    assert cached.value("title", cached.index_of(eid)) == "changed before the write"
