@@ -11,7 +11,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from atlas.db import offline_cache, schema
+from atlas.db import offline_cache
 from atlas.model.remote import Aggregates, MapCells, MapRequest
 from atlas.model.table import EventTable
 
@@ -62,89 +62,69 @@ def test_the_cache_is_bounded(tmp_path):
     assert second.exists() and not first.exists()  # the least recently written connection went
 
 
-def _second_window(qtbot):
-    from atlas.model import AtlasModel
-    from atlas.ui.main_window import MainWindow
-
-    win = MainWindow(AtlasModel())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
-def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_only(window, bundled, qtbot,
-                                                                                   tmp_path, monkeypatch):
-    from atlas.bench.pg_cluster import start_scratch_server
+def test_a_store_opened_while_its_server_is_down_shows_its_cache_stale_and_read_only(
+        window, bundled, qtbot, tmp_path, monkeypatch, own_server, own_store, another_window):
     from atlas.cli.common import BUNDLED_EVENTS
-    from atlas.db import push
     from atlas.render.page import PageSpec, attribution_text
     from atlas.ui.database_feature import cache_root
 
-    server = start_scratch_server()  # a server of its own: this test stops it
-    try:
-        info = server.create_database()
-        with psycopg.connect(info) as conn:
-            schema.init(conn)
-            push.push(conn, bundled, BUNDLED_EVENTS)
-        # A password in the connection (the trust server ignores it) must never reach the disk.
-        target = info + " password=never-on-disk"
-        feature = window.feature("database")
-        assert feature.open_database(target) is None and not feature.stale
-        assert feature.wait_for_aggregates()
-        qtbot.waitUntil(lambda: not feature._cache_timer.isActive(), timeout=10000)  # written after a pause
-        folder = cache_root() / offline_cache.cache_key(target)
-        qtbot.waitUntil(lambda: (folder / offline_cache.META_FILE).exists(), timeout=10000)
-        for f in folder.iterdir():
-            assert b"never-on-disk" not in f.read_bytes()
-        eid = str(window.model.table.ids[0])
+    info = own_store()
+    # A password in the connection (the trust server ignores it) must never reach the disk.
+    target = info + " password=never-on-disk"
+    feature = window.feature("database")
+    assert feature.open_database(target) is None and not feature.stale
+    assert feature.wait_for_aggregates()
+    qtbot.waitUntil(lambda: not feature._cache_timer.isActive(), timeout=10000)  # written after a pause
+    folder = cache_root() / offline_cache.cache_key(target)
+    qtbot.waitUntil(lambda: (folder / offline_cache.META_FILE).exists(), timeout=10000)
+    for f in folder.iterdir():
+        assert b"never-on-disk" not in f.read_bytes()
+    eid = str(window.model.table.ids[0])
 
-        server.kill()  # the server is gone before the next start
-        with pytest.raises(psycopg.OperationalError):
-            psycopg.connect(info, connect_timeout=3).close()
-        later = _second_window(qtbot)
-        second = later.feature("database")
-        assert second.open_database(target) is None  # opened, from the cache
-        assert second.stale and second.store is None and later.model.remote is None
-        assert len(later.model.table) == len(bundled)
-        assert set(map(str, later.model.table.ids)) == set(map(str, bundled.ids))
-        text = second.status.text()
-        assert "unreachable" in text and "stale" in text and "read-only" in text and "cache" in text
-        when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
-        assert when in text and f"of {len(bundled):,} events" in text  # the store's size, as counted
-        # The footer of a picture (and the window's credits) say the events are a stale copy.
-        footer = attribution_text(PageSpec(), later.model)
-        assert footer.startswith("Stale: events of the database") and when in footer and "never" not in footer
-        assert "Stale:" in later.attribution()
-        # Filters run on the cached rows like a file's.
-        from atlas.model import Categories
+    own_server.kill()  # the server is gone before the next start
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(info, connect_timeout=3).close()
+    later = another_window()
+    second = later.feature("database")
+    assert second.open_database(target) is None  # opened, from the cache
+    assert second.stale and second.store is None and later.model.remote is None
+    assert len(later.model.table) == len(bundled)
+    assert set(map(str, later.model.table.ids)) == set(map(str, bundled.ids))
+    text = second.status.text()
+    assert "unreachable" in text and "stale" in text and "read-only" in text and "cache" in text
+    when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert when in text and f"of {len(bundled):,} events" in text  # the store's size, as counted
+    # The footer of a picture (and the window's credits) say the events are a stale copy.
+    footer = attribution_text(PageSpec(), later.model)
+    assert footer.startswith("Stale: events of the database") and when in footer and "never" not in footer
+    assert "Stale:" in later.attribution()
+    # Filters run on the cached rows like a file's.
+    from atlas.model import Categories
 
-        later.model.set_filter(Categories("side", {"Ukraine"}))
-        assert 0 < later.model.visible_count < len(bundled)
-        # Editing is refused.
-        assert not second.act_edit.isEnabled()
-        version, error = second.save_edit(eid, 1, {"confidence": "confirmed"}, None)
-        assert version is None and "read-only" in error
-        # File ▸ Export events… of the stale view: the file says it is a stale copy.
-        from PySide6.QtWidgets import QFileDialog
+    later.model.set_filter(Categories("side", {"Ukraine"}))
+    assert 0 < later.model.visible_count < len(bundled)
+    # Editing is refused.
+    assert not second.act_edit.isEnabled()
+    version, error = second.save_edit(eid, 1, {"confidence": "confirmed"}, None)
+    assert version is None and "read-only" in error
+    # File ▸ Export events… of the stale view: the file says it is a stale copy.
+    from PySide6.QtWidgets import QFileDialog
 
-        from atlas.io import read_events
-        from atlas.io.stale_mark import STALE_FIELD
-        from atlas.ui import import_dialogs
+    from atlas.io import read_events
+    from atlas.io.stale_mark import STALE_FIELD
+    from atlas.ui import import_dialogs
 
-        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "stale.geojson"), ""))
-        out = import_dialogs.export_events_dialog(later, later.model)
-        assert out == tmp_path / "stale.geojson"
-        assert json.loads(out.read_text(encoding="utf-8"))["description"] == later.model.stale_note
-        exported, _ = read_events(out)
-        assert len(exported) == later.model.visible_count
-        assert set(map(str, exported.values(STALE_FIELD, range(len(exported))))) == {later.model.stale_note}
-        assert "marked stale" in later.statusBar().currentMessage()
-        # Files replace the copy: the stale marks go.
-        later.model.set_table(bundled, sources=[str(BUNDLED_EVENTS)])
-        assert not second.stale and later.model.stale_note == "" and second.status.text() == ""
-    finally:
-        server.stop()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "stale.geojson"), ""))
+    out = import_dialogs.export_events_dialog(later, later.model)
+    assert out == tmp_path / "stale.geojson"
+    assert json.loads(out.read_text(encoding="utf-8"))["description"] == later.model.stale_note
+    exported, _ = read_events(out)
+    assert len(exported) == later.model.visible_count
+    assert set(map(str, exported.values(STALE_FIELD, range(len(exported))))) == {later.model.stale_note}
+    assert "marked stale" in later.statusBar().currentMessage()
+    # Files replace the copy: the stale marks go.
+    later.model.set_table(bundled, sources=[str(BUNDLED_EVENTS)])
+    assert not second.stale and later.model.stale_note == "" and second.status.text() == ""
 
 
 def test_a_store_without_a_cache_whose_server_is_down_is_refused(window):
@@ -155,70 +135,60 @@ def test_a_store_without_a_cache_whose_server_is_down_is_refused(window):
 
 
 def test_a_workspace_reopened_while_its_server_is_down_shows_the_cache_stale_and_keeps_its_state(
-        window, bundled, qtbot, tmp_path):
+        window, qtbot, tmp_path, own_server, own_store, another_window):
     """The same fallback as a direct open, through File ▸ Open workspace: the store's cached
     events, read-only and marked stale, under the workspace's filter and selection; saved again
     while stale, the workspace still names the store."""
-    from atlas.bench.pg_cluster import start_scratch_server
-    from atlas.cli.common import BUNDLED_EVENTS
-    from atlas.db import push
     from atlas.model import Categories
     from atlas.render.page import PageSpec, attribution_text
     from atlas.ui.database_feature import cache_root
 
-    server = start_scratch_server()  # a server of its own: this test stops it
-    try:
-        info = server.create_database()
-        with psycopg.connect(info) as conn:
-            schema.init(conn)
-            push.push(conn, bundled, BUNDLED_EVENTS)
-        feature = window.feature("database")
-        assert feature.open_database(info) is None and not feature.stale
-        assert feature.wait_for_aggregates()
-        model = window.model
-        feature.write_cache(wait=True)  # the unfiltered first screen, as the debounce would write it
-        model.set_filter(Categories("side", {"Ukraine"}))
-        eid = str(model.table.ids[model.list_rows[3]])
-        model.set_current(eid)
-        path = tmp_path / "store.katlas"
-        assert window.feature("workspace").save_to(path)
-        feature.write_cache(wait=True)
-        folder = cache_root() / offline_cache.cache_key(info)
-        assert (folder / offline_cache.META_FILE).exists()
-        cached_rows = len(offline_cache.load(cache_root(), info).table)
+    info = own_store()
+    feature = window.feature("database")
+    assert feature.open_database(info) is None and not feature.stale
+    assert feature.wait_for_aggregates()
+    model = window.model
+    feature.write_cache(wait=True)  # the unfiltered first screen, as the debounce would write it
+    model.set_filter(Categories("side", {"Ukraine"}))
+    eid = str(model.table.ids[model.list_rows[3]])
+    model.set_current(eid)
+    path = tmp_path / "store.katlas"
+    assert window.feature("workspace").save_to(path)
+    feature.write_cache(wait=True)
+    folder = cache_root() / offline_cache.cache_key(info)
+    assert (folder / offline_cache.META_FILE).exists()
+    cached_rows = len(offline_cache.load(cache_root(), info).table)
 
-        server.kill()  # the server is stopped: the next connect is refused
-        with pytest.raises(psycopg.OperationalError):
-            psycopg.connect(info, connect_timeout=3).close()
-        later = _second_window(qtbot)
-        second = later.feature("database")
-        workspace = later.feature("workspace")
-        assert workspace.open(path, ask=False)
-        assert second.stale and second.store is None and later.model.remote is None
-        assert len(later.model.table) == cached_rows
-        assert later.model.filter == Categories("side", {"Ukraine"})
-        assert 0 < later.model.visible_count < cached_rows
-        assert later.model.current_id == eid
-        # The same marks as a direct open: the red status, the footer, the credits, editing refused.
-        text = second.status.text()
-        when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
-        assert text.startswith("Database unreachable (stale, read-only):") and "local cache" in text and "stale, read-only" in text
-        assert when in text and "b00020" in second.status.styleSheet()
-        assert attribution_text(PageSpec(), later.model).startswith("Stale: events of the database")
-        assert "Stale:" in later.attribution()
-        assert not second.act_edit.isEnabled()
-        assert second.save_edit(eid, 1, {"confidence": "confirmed"}, None)[0] is None
-        # The notes the workspace opened with say why the events are a copy.
-        assert any(n.startswith("database: Stale:") and "local cache" in n for n in workspace.last_notes)
-        # Saved while stale (autosave too), the workspace still names the store, not files.
-        again = tmp_path / "stale.katlas"
-        assert workspace.save_to(again)
-        doc = json.loads(again.read_text(encoding="utf-8"))
-        sections = doc.get("sections", doc)
-        assert sections["database"]["connection"] == second.connection
-        assert sections["sources"]["files"] == []
-    finally:
-        server.stop()
+    own_server.kill()  # the server is stopped: the next connect is refused
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(info, connect_timeout=3).close()
+    later = another_window()
+    second = later.feature("database")
+    workspace = later.feature("workspace")
+    assert workspace.open(path, ask=False)
+    assert second.stale and second.store is None and later.model.remote is None
+    assert len(later.model.table) == cached_rows
+    assert later.model.filter == Categories("side", {"Ukraine"})
+    assert 0 < later.model.visible_count < cached_rows
+    assert later.model.current_id == eid
+    # The same marks as a direct open: the red status, the footer, the credits, editing refused.
+    text = second.status.text()
+    when = second.read_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert text.startswith("Database unreachable (stale, read-only):") and "local cache" in text and "stale, read-only" in text
+    assert when in text and "b00020" in second.status.styleSheet()
+    assert attribution_text(PageSpec(), later.model).startswith("Stale: events of the database")
+    assert "Stale:" in later.attribution()
+    assert not second.act_edit.isEnabled()
+    assert second.save_edit(eid, 1, {"confidence": "confirmed"}, None)[0] is None
+    # The notes the workspace opened with say why the events are a copy.
+    assert any(n.startswith("database: Stale:") and "local cache" in n for n in workspace.last_notes)
+    # Saved while stale (autosave too), the workspace still names the store, not files.
+    again = tmp_path / "stale.katlas"
+    assert workspace.save_to(again)
+    doc = json.loads(again.read_text(encoding="utf-8"))
+    sections = doc.get("sections", doc)
+    assert sections["database"]["connection"] == second.connection
+    assert sections["sources"]["files"] == []
 
 
 def test_a_workspace_whose_server_is_down_and_never_cached_says_so(window, tmp_path, qtbot):
@@ -237,63 +207,54 @@ def test_a_workspace_whose_server_is_down_and_never_cached_says_so(window, tmp_p
 
 
 def test_the_cached_view_counts_a_dense_view_in_cells_like_the_live_one_and_says_whose_counts(
-        window, qtbot, monkeypatch):
+        window, qtbot, monkeypatch, own_server, own_store, another_window):
     """Live, a dense view comes back from the server as counted cells; the cached view of the same
     store counts its cached rows on the same grid above the same threshold, and the count line,
     the filters dock and the picture's filter line say the counts are of the cached rows."""
-    from atlas.bench import db_synthetic
-    from atlas.bench.pg_cluster import start_scratch_server
     from atlas.db import cells
     from atlas.model import Categories
     from atlas.render.page import filter_line
     from atlas.ui.event_list import count_text
 
     monkeypatch.setattr(cells, "REMOTE_POINT_THRESHOLD", 150)  # 1,500 events make a dense view
-    server = start_scratch_server()  # a server of its own: this test stops it
-    try:
-        info = server.create_database()
-        with psycopg.connect(info) as conn:
-            schema.init(conn)
-            db_synthetic.fill(conn, 1500, log=lambda *a, **k: None)
-        window.resize(1200, 800)
-        window.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
-        feature = window.feature("database")
-        assert feature.open_database(info) is None
-        model = window.model
-        assert model.map_cells is not None and model.map_cells.events > 150  # live: the server's cells
-        assert model.map_cells.cell_deg == pytest.approx(cells.cell_size_deg(model.map_request.zoom))
-        while model.fetch_more():  # the list read to its end: every event is cached
-            pass
-        feature.write_cache(wait=True)
+    info = own_store(1500)
+    window.resize(1200, 800)
+    window.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
+    feature = window.feature("database")
+    assert feature.open_database(info) is None
+    model = window.model
+    assert model.map_cells is not None and model.map_cells.events > 150  # live: the server's cells
+    assert model.map_cells.cell_deg == pytest.approx(cells.cell_size_deg(model.map_request.zoom))
+    while model.fetch_more():  # the list read to its end: every event is cached
+        pass
+    feature.write_cache(wait=True)
 
-        server.kill()
-        later = _second_window(qtbot)
-        later.resize(1200, 800)
-        later.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
-        second = later.feature("database")
-        assert second.open_database(info) is None and second.stale
-        got = later.model.map_cells
-        assert got is not None and later.model.map_rows.size == 0  # cells, not 1,500 points
-        assert got.cell_deg == cells.cell_size_deg(later.model.map_request.zoom)  # the live view's grid
-        qtbot.waitUntil(lambda: second.cells_layer.cells is got, timeout=5000)  # drawn by the same layer
-        held = len(later.model.table)
-        assert held == 1500 and got.events <= held
-        # Whose counts: the cached rows'.
-        assert count_text(later.model) == f"{held:,} of {held:,} cached events"
-        assert "cached events" in later.count_label.text()  # the status bar's count, refreshed
-        note = later.feature("workflow").filters.counts_note
-        assert not note.isHidden() and f"{held:,} cached events only" in note.text()
-        line = filter_line(later.model, 0)
-        assert "of 1,500 cached events pass" in line and "counted in cells on this map" in line
-        # A filter: the cells count the cached rows that pass.
-        later.model.set_filter(Categories("side", {"Ukraine"}))
-        assert later.model.map_cells is not None and later.model.map_cells.events < got.events
-        # Zoomed in on a few events: the events themselves, as live.
-        later.canvas.set_view_lonlat(35.0, 51.0, 35.05, 51.03)
-        second.send_map_request()
-        assert later.model.map_cells is None and later.model.map_rows is later.model.visible_rows
-    finally:
-        server.stop()
+    own_server.kill()
+    later = another_window()
+    later.resize(1200, 800)
+    later.canvas.set_view_lonlat(33.0, 50.0, 38.5, 52.8)
+    second = later.feature("database")
+    assert second.open_database(info) is None and second.stale
+    got = later.model.map_cells
+    assert got is not None and later.model.map_rows.size == 0  # cells, not 1,500 points
+    assert got.cell_deg == cells.cell_size_deg(later.model.map_request.zoom)  # the live view's grid
+    qtbot.waitUntil(lambda: second.cells_layer.cells is got, timeout=5000)  # drawn by the same layer
+    held = len(later.model.table)
+    assert held == 1500 and got.events <= held
+    # Whose counts: the cached rows'.
+    assert count_text(later.model) == f"{held:,} of {held:,} cached events"
+    assert "cached events" in later.count_label.text()  # the status bar's count, refreshed
+    note = later.feature("workflow").filters.counts_note
+    assert not note.isHidden() and f"{held:,} cached events only" in note.text()
+    line = filter_line(later.model, 0)
+    assert "of 1,500 cached events pass" in line and "counted in cells on this map" in line
+    # A filter: the cells count the cached rows that pass.
+    later.model.set_filter(Categories("side", {"Ukraine"}))
+    assert later.model.map_cells is not None and later.model.map_cells.events < got.events
+    # Zoomed in on a few events: the events themselves, as live.
+    later.canvas.set_view_lonlat(35.0, 51.0, 35.05, 51.03)
+    second.send_map_request()
+    assert later.model.map_cells is None and later.model.map_rows is later.model.visible_rows
 
 
 def test_rows_replaced_just_before_the_cache_write_are_cached_with_their_new_values(window, synthetic, qtbot):

@@ -137,7 +137,8 @@ def test_a_colleagues_edit_refreshes_only_that_row_keeping_selection_list_and_vi
     assert window.event_list.table_model.rowCount() == shown >= 400  # the pages scrolled through stay
 
 
-def test_inline_edit_saves_shows_a_conflict_and_is_disabled_for_a_read_only_role(window, synthetic, pg_server, qtbot):
+def test_inline_edit_saves_shows_a_conflict_and_is_disabled_for_a_read_only_role(
+        window, synthetic, pg_server, qtbot):
     feature = window.feature("database")
     assert feature.open_database(synthetic) is None
     editor = feature.editor
@@ -171,7 +172,8 @@ def test_inline_edit_saves_shows_a_conflict_and_is_disabled_for_a_read_only_role
     assert "may only read" in editor.message.text()
 
 
-def test_the_workspace_stores_the_connection_without_its_password_and_reopens_it(window, synthetic, qtbot, tmp_path):
+def test_the_workspace_stores_the_connection_without_its_password_and_reopens_it(
+        window, synthetic, qtbot, tmp_path):
     from atlas.ui.main_window import MainWindow
 
     feature = window.feature("database")
@@ -200,35 +202,27 @@ def test_the_workspace_stores_the_connection_without_its_password_and_reopens_it
         validate_database({"connection": uri})
 
 
-def test_when_the_server_goes_away_the_rows_held_stay_filterable_and_read_only(window, qtbot):
-    from atlas.bench import db_synthetic
-    from atlas.bench.pg_cluster import start_scratch_server
-
-    server = start_scratch_server()  # a server of its own: this test stops it
-    try:
-        info = server.create_database()
-        with psycopg.connect(info) as conn:
-            schema.init(conn)
-            db_synthetic.fill(conn, 600, log=lambda *a, **k: None)
-        feature = window.feature("database")
-        assert feature.open_database(info) is None
-        model = window.model
-        eid = str(model.table.ids[model.list_rows[0]])
-        model.set_current(eid)
-        held = len(model.table)
-        server.kill()
-        model.set_filter(Facet("event_type", {str(model.table.value("event_type", model.table.index_of(eid)))}))
-        qtbot.waitUntil(lambda: feature.stale, timeout=10000)
-        assert model.remote is None and len(model.table) == held  # what was read stays
-        assert model.current_id == eid and model.visible_mask[model.table.index_of(eid)]
-        assert "offline" in feature.status.text() and "stale" in feature.status.text()
-        assert not feature.act_edit.isEnabled() and not feature.editor.save_btn.isEnabled()
-        assert "offline" in feature.save_edit(eid, 1, {"confidence": "confirmed"}, None)[1]
-    finally:
-        server.stop()
+def test_when_the_server_goes_away_the_rows_held_stay_filterable_and_read_only(
+        window, qtbot, own_server, own_store):
+    info = own_store(600)
+    feature = window.feature("database")
+    assert feature.open_database(info) is None
+    model = window.model
+    eid = str(model.table.ids[model.list_rows[0]])
+    model.set_current(eid)
+    held = len(model.table)
+    own_server.kill()
+    model.set_filter(Facet("event_type", {str(model.table.value("event_type", model.table.index_of(eid)))}))
+    qtbot.waitUntil(lambda: feature.stale, timeout=10000)
+    assert model.remote is None and len(model.table) == held  # what was read stays
+    assert model.current_id == eid and model.visible_mask[model.table.index_of(eid)]
+    assert "offline" in feature.status.text() and "stale" in feature.status.text()
+    assert not feature.act_edit.isEnabled() and not feature.editor.save_btn.isEnabled()
+    assert "offline" in feature.save_edit(eid, 1, {"confidence": "confirmed"}, None)[1]
 
 
-def test_a_big_store_answers_a_dense_view_with_one_sampled_query_and_a_sparse_one_exactly(synthetic, monkeypatch):
+def test_a_big_store_answers_a_dense_view_with_one_sampled_query_and_a_sparse_one_exactly(
+        synthetic, monkeypatch):
     from atlas.db import cells
     from atlas.db.remote import PostgresEvents
     from atlas.model import All

@@ -66,31 +66,21 @@ def test_a_read_only_user_cannot_save_from_the_window(window, store, pg_server):
         assert edit.load(conn, eid).version == seen.version
 
 
-def test_when_the_server_goes_away_the_events_stay_marked_stale_and_read_only(window, bundled, qtbot):
-    from atlas.bench.pg_cluster import start_scratch_server
-    from atlas.cli.common import BUNDLED_EVENTS
-    from atlas.db import push
-
-    server = start_scratch_server()  # a server of its own: this test stops it
-    try:
-        info = server.create_database()
-        with psycopg.connect(info) as conn:
-            schema.init(conn)
-            push.push(conn, bundled, BUNDLED_EVENTS)
-        feature = window.feature("database")
-        assert feature.open_database(info) is None
-        eid = str(window.model.table.ids[0])
-        window.model.select_rows([0], current=0)
-        server.kill()
-        qtbot.waitUntil(lambda: feature.stale, timeout=10000)  # the listener's socket closes
-        assert "offline" in feature.status.text() and "stale" in feature.status.text()
-        assert len(window.model.table) == len(bundled)  # still on screen
-        assert window.model.current_id == eid
-        assert not feature.act_edit.isEnabled()
-        version, error = feature.save_edit(eid, 1, {"confidence": "confirmed"}, None)
-        assert version is None and "offline" in error
-    finally:
-        server.stop()
+def test_when_the_server_goes_away_the_events_stay_marked_stale_and_read_only(
+        window, bundled, qtbot, own_server, own_store):
+    info = own_store()
+    feature = window.feature("database")
+    assert feature.open_database(info) is None
+    eid = str(window.model.table.ids[0])
+    window.model.select_rows([0], current=0)
+    own_server.kill()
+    qtbot.waitUntil(lambda: feature.stale, timeout=10000)  # the listener's socket closes
+    assert "offline" in feature.status.text() and "stale" in feature.status.text()
+    assert len(window.model.table) == len(bundled)  # still on screen
+    assert window.model.current_id == eid
+    assert not feature.act_edit.isEnabled()
+    version, error = feature.save_edit(eid, 1, {"confidence": "confirmed"}, None)
+    assert version is None and "offline" in error
 
 
 def test_the_edit_dialog_saves_grade_place_and_sources(window, store):
