@@ -129,8 +129,11 @@ def test_bench_writes_json_with_floors(tmp_path: Path) -> None:
     for c in cases:
         assert c["n"] == 2000 and c["median_s"] >= 0 and c["peak_rss_mb"] > 0
         assert c["floor_s"] is not None, c
-        if c["floor_s"] >= 1e-4:  # the report rounds to microseconds
-            assert c["ratio_to_floor"] == pytest.approx(c["median_s"] / c["floor_s"], rel=0.02), c
+        # The report rounds times to microseconds and ratios to three decimals: the ratio of the
+        # rounded times is checked only where both roundings are small (a 30 us median rounds by
+        # up to 1.7 %, and a 0.0403 ratio is written 0.04).
+        if c["floor_s"] >= 1e-4 and c["median_s"] >= 1e-4:
+            assert c["ratio_to_floor"] == pytest.approx(c["median_s"] / c["floor_s"], rel=0.02, abs=1e-3), c
     (imp,) = [c for c in cases if c["case"] == "import_acled_csv"]
     assert imp["bytes_per_event"] > 0
     # every printed line carries its ratio to the floor
