@@ -87,6 +87,14 @@ class ReadRows:
             merged = merged.take(np.arange(len(merged) - self.max_rows, len(merged), dtype=np.intp))
         self.table = merged
 
+    def drop(self, ids: set[str]) -> None:
+        """Forget the events ``ids`` (a colleague deleted them: a cache must not bring them back)."""
+        if not ids or not len(self.table):
+            return
+        rows = self.table.rows_of(ids)
+        if rows.size:
+            self.table = self.table.take(np.setdiff1d(np.arange(len(self.table), dtype=np.intp), rows))
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

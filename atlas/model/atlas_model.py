@@ -138,6 +138,9 @@ class AtlasModel(QObject):
     resident_changed = Signal()
     list_extended = Signal()
     list_refreshed = Signal()
+    #: a colleague's changes were applied (the StoreChanges: ``gone`` names the deleted events,
+    #: which the table still holds so that row positions stay; the local cache must drop them)
+    store_changes_applied = Signal(object)
     list_jumped = Signal()
     list_total_changed = Signal()
     aggregates_changed = Signal()
@@ -823,6 +826,7 @@ class AtlasModel(QObject):
             self._estimate = (self._filter, max(0, total + int(got.total_delta)))
         self._aggregates = None
         self._recompute()
+        self.store_changes_applied.emit(got)
         self.list_refreshed.emit()
         self.resident_changed.emit()
         if gone.size and np.isin(gone, self._sel_rows).any():

@@ -97,6 +97,9 @@ class DatabaseFeature(Feature):
         self._read: Any = None
         #: tables the model showed since the last cache write, not yet added to ``_read``
         self._pending: list[Any] = []
+        #: events colleagues deleted since the store opened: the model's table keeps their rows
+        #: (positions stay), so every write drops them from what was read
+        self._gone: set[str] = set()
         self._last_aggregates: Any = None
         #: while stale: the table of held (or cached) rows the window shows
         self._held: Any = None
@@ -144,6 +147,7 @@ class DatabaseFeature(Feature):
         for signal in (model.table_changed, model.resident_changed, model.list_extended, model.list_refreshed,
                        model.list_jumped, model.aggregates_changed):
             signal.connect(self._cache_soon)
+        model.store_changes_applied.connect(self._note_deleted)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._flush_cache)
@@ -491,7 +495,12 @@ class DatabaseFeature(Feature):
         from atlas.db.offline_cache import ReadRows
 
         self._read, self._last_aggregates = ReadRows(), None
-        self._pending = []
+        self._pending, self._gone = [], set()
+
+    def _note_deleted(self, got: Any) -> None:
+        """Remember the events a colleague deleted (an id pushed again exists again)."""
+        self._gone -= {str(i) for i in got.rows.ids}
+        self._gone |= set(got.gone)
 
     def _cache_soon(self) -> None:
         """Each table the model shows is kept (a reference: tables are never mutated) until the
@@ -523,6 +532,7 @@ class DatabaseFeature(Feature):
             self._read.add(table)
         if model.remote is not None or (self.stale and model.table is self._held):
             self._read.add(model.table)
+        self._read.drop(self._gone)
         if not len(self._read.table):
             return
         kwargs = dict(read_first=self._read.read_first, aggregates=self._last_aggregates,

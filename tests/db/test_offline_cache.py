@@ -281,3 +281,22 @@ def test_rows_replaced_just_before_the_cache_write_are_cached_with_their_new_val
     feature.write_cache(wait=True)
     cached = offline_cache.load(cache_root(), feature.connection).table
     assert cached.value("title", cached.index_of(eid)) == "changed before the write"
+
+
+def test_an_event_a_colleague_deleted_is_not_in_the_cache_written_after(window, synthetic, qtbot):
+    """A colleague deletes an event the window holds; the change applies (the event leaves the
+    list), the cache is written: the deleted event must not come back from the cache."""
+    from atlas.ui.database_feature import cache_root
+
+    feature = window.feature("database")
+    assert feature.open_database(synthetic) is None
+    assert feature.wait_for_aggregates()
+    model = window.model
+    eid = str(model.table.ids[int(model.list_rows[0])])
+    feature.write_cache(wait=True)  # read and cached while it existed
+    with psycopg.connect(synthetic) as conn:
+        conn.execute("DELETE FROM katlas.events WHERE event_id = %s", (eid,))
+    qtbot.waitUntil(lambda: eid not in {str(model.table.ids[int(r)]) for r in model.list_rows}, timeout=10000)
+    feature.write_cache(wait=True)
+    cached = offline_cache.load(cache_root(), feature.connection).table
+    assert cached.index_of(eid) is None
