@@ -14,8 +14,9 @@ import pytest
 from atlas.bench.pg_cluster import ScratchServer, missing_reason, start_scratch_server
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[ScratchServer]:
+def _scratch_server() -> Iterator[ScratchServer]:
+    """A started throwaway server, stopped when the fixture ends; the test skips, saying why,
+    only when PostgreSQL/PostGIS or the driver is not installed."""
     reason = missing_reason()
     if reason:
         pytest.skip(reason)
@@ -25,6 +26,11 @@ def pg_server() -> Iterator[ScratchServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[ScratchServer]:
+    yield from _scratch_server()
 
 
 @pytest.fixture()
@@ -95,15 +101,7 @@ def another_window(qtbot):
 def own_server() -> Iterator[ScratchServer]:
     """A throwaway server of the test's own, which it may stop (``own_server.kill()``: the server
     goes away under an open window); stopped at the end whatever happened."""
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    pytest.importorskip("psycopg", reason="the psycopg driver (a declared dependency) is not installed")
-    server = start_scratch_server()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _scratch_server()
 
 
 @pytest.fixture()
